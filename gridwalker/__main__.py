@@ -1,0 +1,3 @@
+from gridwalker.cli import main
+
+main()

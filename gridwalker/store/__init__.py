@@ -1,0 +1,1 @@
+"""The data store: tables, engine, migrations, the write path, queries and search."""

@@ -1,0 +1,15 @@
+"""Alembic environment: run programmatically by store.migrate on a given connection."""
+
+from alembic import context
+
+from gridwalker.store import models  # noqa: F401 - registers the tables on the metadata
+from sqlmodel import SQLModel
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=True,  # SQLite can only ALTER through table copies
+)
+with context.begin_transaction():
+    context.run_migrations()

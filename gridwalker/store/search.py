@@ -1,0 +1,247 @@
+"""Search over residents, households, enterprises and issues.
+
+`search_doc` is an ordinary table (portable) holding one row per searchable record: a title,
+where it is, the name with its pinyin (full and initials) and a `text` column. On SQLite an
+FTS5 trigram index mirrors `text` (external content, kept current by triggers created in the
+migration); this module is the only place that knows about FTS5. A PostgreSQL hub would put
+a pg_trgm index on `search_doc.text` instead and change `raw_fts` alone.
+
+Trigram needs three characters. Shorter queries ("张三", "zs", "邮三", "302") use prefix
+ranges over indexed columns (name, pinyin initials, full pinyin, room, community), which
+any SQL database answers from a B-tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, text
+
+from gridwalker.store.models import (
+    Building,
+    Community,
+    Enterprise,
+    Grid,
+    Household,
+    Issue,
+    Resident,
+    SearchDoc,
+)
+
+INDEXED = ("resident", "household", "enterprise", "issue")
+FTS_TABLE = "search_fts"
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    entity: str
+    uuid: str
+    title: str
+    subtitle: str
+    grid_uuid: str | None
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a name: 张三 → ("zhangsan", "zs")."""
+    if not name:
+        return "", ""
+    from pypinyin import Style, lazy_pinyin  # heavy dictionary: loaded on first use only
+
+    syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL) if s.strip()]
+    return "".join(syllables).replace(" ", ""), "".join(s[0] for s in syllables if s)
+
+
+def _address(community: str, building: str, unit: int | None, room: str | None) -> str:
+    parts = [f"{community}·{building}"]
+    if unit is not None:
+        parts.append(f"{unit}单元")
+    if room:
+        parts.append(str(room))
+    return " ".join(parts)
+
+
+def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
+    """The select that yields the fields of each record's search document."""
+    places = (
+        select(Building.uuid.label("b_uuid"), Building.name.label("building"), Grid.uuid.label("grid_uuid"), Community.name.label("community"))
+        .join(Grid, Grid.uuid == Building.grid_uuid)
+        .join(Community, Community.uuid == Grid.community_uuid)
+        .subquery()
+    )
+    if entity == "resident":
+        return (
+            select(
+                Resident.uuid, Resident.name, Household.unit, Household.room,
+                places.c.building, places.c.community, places.c.grid_uuid,
+            )
+            .join(Household, Household.uuid == Resident.household_uuid)
+            .join(places, places.c.b_uuid == Household.building_uuid)
+            .where(Resident.deleted.is_(False)),
+            Resident.uuid,
+        )
+    if entity == "household":
+        return (
+            select(
+                Household.uuid, Household.head_name.label("name"), Household.unit, Household.room,
+                places.c.building, places.c.community, places.c.grid_uuid,
+            )
+            .join(places, places.c.b_uuid == Household.building_uuid)
+            .where(Household.deleted.is_(False)),
+            Household.uuid,
+        )
+    if entity == "enterprise":
+        return (
+            select(
+                Enterprise.uuid, Enterprise.name, Enterprise.uscc, Enterprise.floor, Enterprise.room,
+                places.c.building, places.c.community, places.c.grid_uuid,
+            )
+            .join(places, places.c.b_uuid == Enterprise.building_uuid)
+            .where(Enterprise.deleted.is_(False)),
+            Enterprise.uuid,
+        )
+    if entity == "issue":
+        return (
+            select(
+                Issue.uuid, Issue.description, Issue.place, Issue.category,
+                Issue.grid_uuid, Community.name.label("community"),
+            )
+            .outerjoin(Grid, Grid.uuid == Issue.grid_uuid)
+            .outerjoin(Community, Community.uuid == Grid.community_uuid)
+            .where(Issue.deleted.is_(False)),
+            Issue.uuid,
+        )
+    raise ValueError(f"not a searchable entity: {entity}")
+
+
+def _doc(entity: str, r) -> dict:  # noqa: ANN001 - a result row
+    if entity in ("resident", "household"):
+        name = r.name or ""
+        spell, initials = pinyin_keys(name)
+        address = _address(r.community, r.building, r.unit, r.room)
+        title = name if entity == "resident" else address
+        subtitle = address if entity == "resident" else name
+        words = [name, spell, initials, r.community, r.building, f"{r.unit}单元", str(r.room)]
+        room = str(r.room or "")
+    elif entity == "enterprise":
+        name = r.name
+        spell, initials = pinyin_keys(name)
+        where = f"{r.floor}层 {r.room}" if r.floor is not None else str(r.room or "")
+        title, subtitle = name, f"{r.community}·{r.building} {where}".strip()
+        words = [name, spell, initials, r.uscc or "", r.community, r.building, str(r.room or "")]
+        room = str(r.room or "")
+    else:
+        name = ""
+        spell = initials = room = ""
+        title = (r.description or "").replace("\n", " ")[:40]
+        subtitle = f"{r.community or ''} {r.place or ''}".strip()
+        words = [r.description or "", r.place or "", r.community or ""]
+    return {
+        "entity": entity,
+        "uuid": r.uuid,
+        "grid_uuid": r.grid_uuid,
+        "title": title,
+        "subtitle": subtitle,
+        "name": name,
+        "initials": initials,
+        "spell": spell,
+        "room": room,
+        "place": getattr(r, "community", None) or "",
+        "text": " ".join(w for w in words if w),
+    }
+
+
+def index_rows(conn: Connection, entity: str, uuids: Iterable[str] | None) -> int:
+    """Rewrite the search documents of some records (all of the entity when uuids is None)."""
+    query, key = _place_query(entity)
+    count = 0
+    if uuids is None:
+        conn.execute(delete(SearchDoc).where(SearchDoc.entity == entity))
+        batches = [None]
+    else:
+        ids = list(uuids)
+        batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+    for batch in batches:
+        q = query
+        if batch is not None:
+            conn.execute(
+                delete(SearchDoc).where(SearchDoc.entity == entity, SearchDoc.uuid.in_(batch))
+            )
+            q = query.where(key.in_(batch))
+        docs = [_doc(entity, r) for r in conn.execute(q)]
+        if docs:
+            conn.execute(insert(SearchDoc.__table__), docs)
+        count += len(docs)
+    return count
+
+
+def rebuild(conn: Connection) -> int:
+    """Rebuild every search document (after a bulk load)."""
+    return sum(index_rows(conn, entity, None) for entity in INDEXED)
+
+
+def _prefix(column, q: str):  # noqa: ANN001, ANN202
+    """A prefix match any B-tree index answers: q <= column < q + U+FFFF."""
+    return (column >= q) & (column < q + "\uffff")
+
+
+def _fts_phrase(q: str) -> str:
+    return '"' + q.replace('"', '""') + '"'
+
+
+def search(
+    conn: Connection, query: str, limit: int = 30, grid_uuid: str | None = None
+) -> list[Hit]:
+    """Records matching what was typed, best first: names and rooms before text hits."""
+    q = " ".join(query.split()).lower()
+    if not q:
+        return []
+    doc = SearchDoc
+    keys = or_(
+        _prefix(doc.name, q),
+        _prefix(doc.initials, q),
+        _prefix(doc.spell, q),
+        doc.room == q,
+        _prefix(doc.place, q),
+    )
+    ids = select(doc.id).where(keys)
+    if grid_uuid:
+        ids = ids.where(doc.grid_uuid == grid_uuid)
+    found = list(conn.execute(ids.limit(limit * 2)).scalars())
+    if len(q) >= 3 and len(found) < limit:
+        found += raw_fts(conn, q, limit * 2)
+    if not found:
+        return []
+    stmt = select(doc).where(doc.id.in_(set(found)))
+    if grid_uuid:
+        stmt = stmt.where(doc.grid_uuid == grid_uuid)
+    rows = conn.execute(stmt).mappings().all()
+
+    def rank(r) -> tuple:  # noqa: ANN001 - exact keys first, then prefixes, then text hits
+        keys = (r["name"], r["initials"], r["spell"])
+        return (
+            q not in (*keys, r["room"]),
+            not any(k.startswith(q) for k in keys),
+            INDEXED.index(r["entity"]),
+            r["title"],
+        )
+
+    rows = sorted(rows, key=rank)[:limit]
+    return [Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for r in rows]
+
+
+def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:
+    """Ids of documents whose text contains q (3+ characters): the bare FTS5 query."""
+    stmt = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :p LIMIT :n")
+    return [r[0] for r in conn.execute(stmt, {"p": _fts_phrase(q), "n": limit})]
+
+
+def doc_count(conn: Connection) -> int:
+    """How many records are searchable."""
+    return conn.execute(select(func.count()).select_from(SearchDoc)).scalar_one()
+

@@ -1,0 +1,205 @@
+"""The write path: every write to a synced row goes through `Writer`.
+
+In the same transaction as the write it advances the device change counter, computes the
+row's new rev (base rev + canonical data), stamps who and when, appends to the audit trail
+and refreshes the search index. Reads never touch any of this.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_mod
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from gridwalker.domain import clock
+from gridwalker.store import search
+from gridwalker.store.models import SYNCED_TABLES, Audit, Device, data_columns
+from gridwalker.store.revs import next_rev
+
+
+class WriteError(ValueError):
+    """A write that cannot be made (unknown row, deleted row, unknown column)."""
+
+
+def new_uuid() -> str:
+    """A new global row id."""
+    return str(uuid_mod.uuid4())
+
+
+def stamp() -> datetime:
+    """The clock's now, to the second (timezone-aware; stored as UTC)."""
+    return clock.now().replace(microsecond=0)
+
+
+_DEFAULTS: dict[str, dict[str, Any]] = {}
+
+
+def _defaults(entity: str) -> dict[str, Any]:
+    """Column defaults of an entity's data fields (factories are called per row)."""
+    if entity not in _DEFAULTS:
+        fields = SYNCED_TABLES[entity].model_fields
+        _DEFAULTS[entity] = {name: fields[name] for name in data_columns(entity)}
+    return _DEFAULTS[entity]
+
+
+def complete_data(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Fill in defaults so a row's data is complete (the rev hashes complete data)."""
+    unknown = set(data) - set(_defaults(entity))
+    if unknown:
+        raise WriteError(f"{entity}: unknown field(s) {', '.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    for name, field in _defaults(entity).items():
+        if name in data:
+            out[name] = data[name]
+        else:
+            out[name] = field.get_default(call_default_factory=True)
+    return out
+
+
+def reserve_changes(conn: Connection, n: int) -> int:
+    """Advance the device change counter by n; returns the first of the n new values."""
+    result = conn.execute(
+        update(Device)
+        .where(Device.id == 1)
+        .values(change_counter=Device.change_counter + n)
+        .returning(Device.change_counter)
+    ).scalar_one()
+    return result - n + 1
+
+
+class Writer:
+    """Writes synced rows for one actor inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, actor: str, *, index: bool = True) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.index = index
+
+    # -- inserts ----------------------------------------------------------------------------
+
+    def insert(self, entity: str, data: dict[str, Any], uuid: str | None = None) -> str:
+        """Insert one row; returns its uuid."""
+        return self.insert_many(entity, [data], [uuid] if uuid else None)[0]
+
+    def insert_many(
+        self,
+        entity: str,
+        rows: Sequence[dict[str, Any]],
+        uuids: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Insert rows in one executemany (the bulk path: Core, not ORM objects)."""
+        if not rows:
+            return []
+        table = SYNCED_TABLES[entity].__table__
+        first = reserve_changes(self.conn, len(rows))
+        now = stamp()
+        ids = list(uuids) if uuids else [new_uuid() for _ in rows]
+        values = []
+        audits = []
+        for i, (row_id, data) in enumerate(zip(ids, rows, strict=True)):
+            full = complete_data(entity, data)
+            rev = next_rev(None, full)
+            values.append(
+                {
+                    **full,
+                    "uuid": row_id,
+                    "rev": rev,
+                    "base_rev": None,
+                    "change": first + i,
+                    "updated_at": now,
+                    "updated_by": self.actor,
+                    "deleted": False,
+                }
+            )
+            audits.append(self._audit(now, entity, row_id, "insert", rev, sorted(data)))
+        self.conn.execute(insert(table), values)
+        self.conn.execute(insert(Audit.__table__), audits)
+        self._reindex(entity, ids)
+        return ids
+
+    # -- updates and deletes ----------------------------------------------------------------
+
+    def current(self, entity: str, uuid: str) -> dict[str, Any]:
+        """A live row's data and rev; WriteError when it is missing or deleted."""
+        table = SYNCED_TABLES[entity].__table__
+        row = self.conn.execute(select(table).where(table.c.uuid == uuid)).mappings().first()
+        if row is None:
+            raise WriteError(f"{entity} {uuid} does not exist")
+        if row["deleted"]:
+            raise WriteError(f"{entity} {uuid} was deleted")
+        return dict(row)
+
+    def update(self, entity: str, uuid: str, changes: dict[str, Any]) -> str | None:
+        """Change some fields of a row; returns the new rev, or None when nothing changed."""
+        row = self.current(entity, uuid)
+        cols = data_columns(entity)
+        unknown = set(changes) - set(cols)
+        if unknown:
+            raise WriteError(f"{entity}: unknown field(s) {', '.join(sorted(unknown))}")
+        changed = sorted(k for k, v in changes.items() if row[k] != v)
+        if not changed:
+            return None
+        data = {c: changes.get(c, row[c]) for c in cols}
+        return self._write_rev(entity, uuid, row["rev"], data, changed, deleted=False)
+
+    def delete(self, entity: str, uuid: str) -> str:
+        """Tombstone a row (never a silent delete): it stays, flagged, with a new rev."""
+        row = self.current(entity, uuid)
+        data = {c: row[c] for c in data_columns(entity)}
+        return self._write_rev(entity, uuid, row["rev"], data, [], deleted=True)
+
+    def _write_rev(
+        self,
+        entity: str,
+        uuid: str,
+        base_rev: str,
+        data: dict[str, Any],
+        changed: list[str],
+        *,
+        deleted: bool,
+    ) -> str:
+        table = SYNCED_TABLES[entity].__table__
+        now = stamp()
+        rev = next_rev(base_rev, data, deleted=deleted)
+        change = reserve_changes(self.conn, 1)
+        self.conn.execute(
+            update(table)
+            .where(table.c.uuid == uuid)
+            .values(
+                **{k: data[k] for k in changed},
+                rev=rev,
+                base_rev=base_rev,
+                change=change,
+                updated_at=now,
+                updated_by=self.actor,
+                deleted=deleted,
+            )
+        )
+        op = "delete" if deleted else "update"
+        self.conn.execute(
+            insert(Audit.__table__), [self._audit(now, entity, uuid, op, rev, changed)]
+        )
+        self._reindex(entity, [uuid])
+        return rev
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _audit(
+        self, now: datetime, entity: str, uuid: str, op: str, rev: str, fields: Iterable[str]
+    ) -> dict[str, Any]:
+        return {
+            "at": now,
+            "actor": self.actor,
+            "entity": entity,
+            "uuid": uuid,
+            "op": op,
+            "rev": rev,
+            "fields": list(fields),
+        }
+
+    def _reindex(self, entity: str, uuids: list[str]) -> None:
+        if self.index and entity in search.INDEXED:
+            search.index_rows(self.conn, entity, uuids)

@@ -1,0 +1,1 @@
+"""Sync bundles: write, read, verify, keys, export, hub import."""
