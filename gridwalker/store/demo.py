@@ -283,6 +283,8 @@ class _Builder:
                 relation = "tenant" if i > 0 else relation
             sex = "male" if rng.random() < 0.5 else "female"
             birth = date(self.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+            if birth > self.today:  # a baby born this year, not later
+                birth = self.today - timedelta(days=rng.randint(1, 300))
             tags: list[str] = []
             if age >= 80:
                 tags.append(CareTag.AGED_80.value)
@@ -464,9 +466,12 @@ class _Builder:
                 "status": status.value, "held_from": held_from.value if held_from else None,
                 "reported_on": reported, "due_date": default_due(urgency, reported), "logged_by": member,
             })
+            at = None
             for when, old, action, new, note in events:
+                # strictly increasing times, even for several steps on one day
+                at = self.stamp(when) if at is None else max(self.stamp(when), at + timedelta(minutes=20))
                 self.add("issue_event", {
-                    "issue_uuid": issue, "at": self.stamp(when), "actor": "supervisor" if action in SUPERVISOR_ACTIONS else member,
+                    "issue_uuid": issue, "at": at, "actor": "supervisor" if action in SUPERVISOR_ACTIONS else member,
                     "action": action.value, "from_status": old.value if old else None,
                     "to_status": new.value, "note": note,
                 })

@@ -8,7 +8,7 @@ a pg_trgm index on `search_doc.text` instead and change `raw_fts` alone.
 
 Trigram needs three characters. Shorter queries ("张三", "zs", "邮三", "302") use prefix
 ranges over indexed columns (name, pinyin initials, full pinyin, room, community), which
-any SQL database answers from a B-tree.
+any SQL database answers from a B-tree, then a bounded substring scan of `text`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from gridwalker.store.models import (
 INDEXED = ("resident", "household", "enterprise", "issue")
 FTS_TABLE = "search_fts"
 BATCH = 2000
+ENTITY_ORDER_BY_NAME = ("resident", "household", "enterprise", "issue")
+ENTITY_ORDER_BY_PLACE = ("household", "resident", "enterprise", "issue")
 
 
 @dataclass(frozen=True)
@@ -197,39 +199,49 @@ def _fts_phrase(q: str) -> str:
 def search(
     conn: Connection, query: str, limit: int = 30, grid_uuid: str | None = None
 ) -> list[Hit]:
-    """Records matching what was typed, best first: names and rooms before text hits."""
+    """Records matching what was typed, best first.
+
+    Tiers, each an indexed query with a limit: exact name / pinyin / initials, then their
+    prefixes, then an exact room number (households, then people), then the community name (households), then text
+    anywhere (FTS5 for three characters or more, a bounded LIKE for shorter queries).
+    """
     q = " ".join(query.split()).lower()
     if not q:
         return []
     doc = SearchDoc
-    keys = or_(
-        _prefix(doc.name, q),
-        _prefix(doc.initials, q),
-        _prefix(doc.spell, q),
+    names = (doc.name, doc.initials, doc.spell)
+    tiers = [
+        or_(*(c == q for c in names)),
+        or_(*(_prefix(c, q) for c in names)),
+        (doc.room == q) & (doc.entity == "household"),
         doc.room == q,
-        _prefix(doc.place, q),
-    )
-    ids = select(doc.id).where(keys)
-    if grid_uuid:
-        ids = ids.where(doc.grid_uuid == grid_uuid)
-    found = list(conn.execute(ids.limit(limit * 2)).scalars())
+        _prefix(doc.place, q) & (doc.entity == "household"),
+    ]
+    if len(q) < 3:
+        tiers.append(doc.text.contains(q, autoescape=True))
+    found: dict[int, int] = {}  # doc id -> tier
+    for tier, condition in enumerate(tiers):
+        stmt = select(doc.id).where(condition)
+        if grid_uuid:
+            stmt = stmt.where(doc.grid_uuid == grid_uuid)
+        for doc_id in conn.execute(stmt.limit(limit)).scalars():
+            found.setdefault(doc_id, tier)
+        if len(found) >= limit:
+            break
     if len(q) >= 3 and len(found) < limit:
-        found += raw_fts(conn, q, limit * 2)
+        for doc_id in raw_fts(conn, q, limit * 2):
+            found.setdefault(doc_id, len(tiers))
     if not found:
         return []
-    stmt = select(doc).where(doc.id.in_(set(found)))
+    stmt = select(doc).where(doc.id.in_(list(found)))
     if grid_uuid:
         stmt = stmt.where(doc.grid_uuid == grid_uuid)
     rows = conn.execute(stmt).mappings().all()
 
-    def rank(r) -> tuple:  # noqa: ANN001 - exact keys first, then prefixes, then text hits
-        keys = (r["name"], r["initials"], r["spell"])
-        return (
-            q not in (*keys, r["room"]),
-            not any(k.startswith(q) for k in keys),
-            INDEXED.index(r["entity"]),
-            r["title"],
-        )
+    def rank(r) -> tuple:  # noqa: ANN001 - people first for names, households for places
+        tier = found[r["id"]]
+        order = ENTITY_ORDER_BY_NAME if tier < 2 else ENTITY_ORDER_BY_PLACE
+        return (tier, order.index(r["entity"]), r["title"])
 
     rows = sorted(rows, key=rank)[:limit]
     return [Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for r in rows]

@@ -94,13 +94,13 @@ class Writer:
         if not rows:
             return []
         table = SYNCED_TABLES[entity].__table__
+        fulls = [complete_data(entity, data) for data in rows]  # refuse bad rows before any write
         first = reserve_changes(self.conn, len(rows))
         now = stamp()
         ids = list(uuids) if uuids else [new_uuid() for _ in rows]
         values = []
         audits = []
-        for i, (row_id, data) in enumerate(zip(ids, rows, strict=True)):
-            full = complete_data(entity, data)
+        for i, (row_id, data, full) in enumerate(zip(ids, rows, fulls, strict=True)):
             rev = next_rev(None, full)
             values.append(
                 {
