@@ -241,8 +241,9 @@ class SearchDoc(SQLModel, table=True):
     initials: str = Field(default="", index=True)
     spell: str = Field(default="", index=True)
     room: str = Field(default="", index=True)
-    place: str = Field(default="", index=True)  # community name
+    place: str = Field(default="", index=True)  # community name (households)
     text: str = ""
+    pairs: str = ""  # pairs of adjacent Chinese characters in text
 
 
 # The synced entities in dependency order (parents before children): the order of writes

@@ -13,11 +13,24 @@ any SQL database answers from a B-tree, then a bounded substring scan of `text`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, text
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 
 from gridwalker.store.models import (
     Building,
@@ -32,6 +45,7 @@ from gridwalker.store.models import (
 
 INDEXED = ("resident", "household", "enterprise", "issue")
 FTS_TABLE = "search_fts"
+PAIRS_TABLE = "search_pairs"
 BATCH = 2000
 ENTITY_ORDER_BY_NAME = ("resident", "household", "enterprise", "issue")
 ENTITY_ORDER_BY_PLACE = ("household", "resident", "enterprise", "issue")
@@ -57,6 +71,20 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
     syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL) if s.strip()]
     return "".join(syllables).replace(" ", ""), "".join(s[0] for s in syllables if s)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def cjk_pairs(value: str) -> str:
+    """Every pair of adjacent Chinese characters, space-separated: 加装电梯 → 加装 装电 电梯.
+
+    Indexed as words, they let a two-character query use an index where trigrams cannot.
+    """
+    pairs = []
+    for run in _CJK.findall(value):
+        pairs += [run[i : i + 2] for i in range(len(run) - 1)]
+    return " ".join(dict.fromkeys(pairs))
 
 
 def _address(community: str, building: str, unit: int | None, room: str | None) -> str:
@@ -143,6 +171,7 @@ def _doc(entity: str, r) -> dict:  # noqa: ANN001 - a result row
         title = (r.description or "").replace("\n", " ")[:40]
         subtitle = f"{r.community or ''} {r.place or ''}".strip()
         words = [r.description or "", r.place or "", r.community or ""]
+    body = " ".join(w for w in words if w)
     return {
         "entity": entity,
         "uuid": r.uuid,
@@ -153,8 +182,9 @@ def _doc(entity: str, r) -> dict:  # noqa: ANN001 - a result row
         "initials": initials,
         "spell": spell,
         "room": room,
-        "place": getattr(r, "community", None) or "",
-        "text": " ".join(w for w in words if w),
+        "place": r.community if entity == "household" else "",
+        "text": body,
+        "pairs": cjk_pairs(body),
     }
 
 
@@ -187,13 +217,57 @@ def rebuild(conn: Connection) -> int:
     return sum(index_rows(conn, entity, None) for entity in INDEXED)
 
 
-def _prefix(column, q: str):  # noqa: ANN001, ANN202
-    """A prefix match any B-tree index answers: q <= column < q + U+FFFF."""
-    return (column >= q) & (column < q + "\uffff")
-
-
 def _fts_phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
+
+
+def _prefix(column, q: str = "q", hi: str = "q_hi"):  # noqa: ANN001, ANN202
+    """A prefix match any B-tree index answers: q <= column < q + U+FFFF."""
+    return (column >= bindparam(q)) & (column < bindparam(hi))
+
+
+def _tiers() -> list:
+    """The indexed look-ups, best first (see `search`)."""
+    doc = SearchDoc
+    names = (doc.name, doc.initials, doc.spell)
+    q = bindparam("q")
+    return [
+        or_(*(c == q for c in names)),
+        or_(*(_prefix(c) for c in names)),
+        (doc.room == q) & (doc.entity == "household"),
+        doc.room == q,
+        _prefix(doc.place),
+    ]
+
+
+def _text_tier(table: str, tier: int):  # noqa: ANN202
+    """Text anywhere, from an FTS5 index: trigrams (3+ characters) or character pairs (2)."""
+    return (
+        text(f"SELECT rowid AS id, {tier} AS tier FROM {table} WHERE {table} MATCH :phrase LIMIT :n")
+        .columns(id=Integer, tier=Integer)
+        .subquery()
+    )
+
+
+@lru_cache(maxsize=8)
+def _statement(kind: str, by_grid: bool):  # noqa: ANN202
+    """One statement per query shape, built once: every tier in a single round trip."""
+    doc = SearchDoc
+    parts = []
+    for tier, condition in enumerate(_tiers()):
+        stmt = select(doc.id.label("id"), literal(tier).label("tier")).where(condition)
+        if by_grid:
+            stmt = stmt.where(doc.grid_uuid == bindparam("grid"))
+        parts.append(select(stmt.limit(bindparam("n")).subquery()))
+    if kind != "short":
+        table = FTS_TABLE if kind == "long" else PAIRS_TABLE
+        sub = _text_tier(table, len(parts))
+        parts.append(select(sub.c.id, sub.c.tier))
+    hits = union_all(*parts).subquery()
+    stmt = select(doc, hits.c.tier).join(hits, hits.c.id == doc.id)
+    if by_grid:
+        stmt = stmt.where(doc.grid_uuid == bindparam("grid"))
+    return stmt
 
 
 def search(
@@ -201,50 +275,30 @@ def search(
 ) -> list[Hit]:
     """Records matching what was typed, best first.
 
-    Tiers, each an indexed query with a limit: exact name / pinyin / initials, then their
-    prefixes, then an exact room number (households, then people), then the community name (households), then text
-    anywhere (FTS5 for three characters or more, a bounded LIKE for shorter queries).
+    Tiers, each an indexed look-up with a limit, all in one statement: exact name / pinyin /
+    initials, then their prefixes, then an exact room number (households, then people), then
+    the community name (households), then text anywhere (FTS5 trigrams for three characters
+    or more, the character-pair index for two).
     """
     q = " ".join(query.split()).lower()
     if not q:
         return []
-    doc = SearchDoc
-    names = (doc.name, doc.initials, doc.spell)
-    tiers = [
-        or_(*(c == q for c in names)),
-        or_(*(_prefix(c, q) for c in names)),
-        (doc.room == q) & (doc.entity == "household"),
-        doc.room == q,
-        _prefix(doc.place, q) & (doc.entity == "household"),
-    ]
-    if len(q) < 3:
-        tiers.append(doc.text.contains(q, autoescape=True))
-    found: dict[int, int] = {}  # doc id -> tier
-    for tier, condition in enumerate(tiers):
-        stmt = select(doc.id).where(condition)
-        if grid_uuid:
-            stmt = stmt.where(doc.grid_uuid == grid_uuid)
-        for doc_id in conn.execute(stmt.limit(limit)).scalars():
-            found.setdefault(doc_id, tier)
-        if len(found) >= limit:
-            break
-    if len(q) >= 3 and len(found) < limit:
-        for doc_id in raw_fts(conn, q, limit * 2):
-            found.setdefault(doc_id, len(tiers))
-    if not found:
-        return []
-    stmt = select(doc).where(doc.id.in_(list(found)))
+    kind = "long" if len(q) >= 3 else "pairs" if len(q) == 2 and _CJK.fullmatch(q) else "short"
+    params = {"q": q, "q_hi": q + "\uffff", "n": limit, "phrase": _fts_phrase(q)}
     if grid_uuid:
-        stmt = stmt.where(doc.grid_uuid == grid_uuid)
-    rows = conn.execute(stmt).mappings().all()
+        params["grid"] = grid_uuid
+    best: dict[int, tuple[int, dict]] = {}
+    for row in conn.execute(_statement(kind, bool(grid_uuid)), params).mappings():
+        if row["id"] not in best or row["tier"] < best[row["id"]][0]:
+            best[row["id"]] = (row["tier"], row)
 
-    def rank(r) -> tuple:  # noqa: ANN001 - people first for names, households for places
-        tier = found[r["id"]]
+    def rank(item: tuple[int, dict]) -> tuple:  # people first for names, households for places
+        tier, r = item
         order = ENTITY_ORDER_BY_NAME if tier < 2 else ENTITY_ORDER_BY_PLACE
         return (tier, order.index(r["entity"]), r["title"])
 
-    rows = sorted(rows, key=rank)[:limit]
-    return [Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for r in rows]
+    ranked = sorted(best.values(), key=rank)[:limit]
+    return [Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for _, r in ranked]
 
 
 def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:

@@ -1,0 +1,1 @@
+"""Benchmarks against the budget of DESIGN.md (`make bench`) and screenshots (`make screenshots`)."""

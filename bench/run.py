@@ -1,0 +1,160 @@
+"""`make bench`: each figure of DESIGN.md's budget, measured side by side with its baseline.
+
+Prints one line per figure: `name: measured (budget) ok|OVER`. The hub-size demo street is
+built once into the cache folder (git-ignored) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+TODAY = date(2026, 11, 20)
+RESULTS: list[tuple[str, str, str, bool]] = []
+
+
+def report(name: str, measured: str, budget: str, ok: bool) -> None:
+    RESULTS.append((name, measured, budget, ok))
+    print(f"{name}: {measured} ({budget}) {'ok' if ok else 'OVER'}", flush=True)
+
+
+def street_db(cache: Path) -> Path:
+    """The hub-size demo street, built once (its build rate is itself a figure)."""
+    from gridwalker.store.demo import build_demo
+    from gridwalker.store.migrate import open_database
+
+    path = cache / f"street-{TODAY.isoformat()}.db"
+    if path.exists():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".building")
+    for leftover in cache.glob(tmp.name + "*"):
+        leftover.unlink()
+    engine = open_database(tmp)
+    started = time.perf_counter()
+    summary = build_demo(engine, today=TODAY)
+    seconds = time.perf_counter() - started
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    tmp.replace(path)
+    rows = sum(summary.counts.values())
+    report(
+        "demo build (hub-size street)",
+        f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s",
+        "well under a minute",
+        seconds < 60,
+    )
+    return path
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def bench_search(db: Path) -> None:
+    """Search as you type: our search against the raw FTS5 query on the same text."""
+    from sqlalchemy import select
+
+    from gridwalker.store import search
+    from gridwalker.store.migrate import open_database
+    from gridwalker.store.models import Resident
+
+    engine = open_database(db)
+    rng = random.Random(1)
+    with engine.connect() as conn:
+        names = conn.execute(select(Resident.name).limit(5000)).scalars().all()
+        typed: list[str] = []
+        for name in rng.sample(names, 60):
+            spell, initials = search.pinyin_keys(name)
+            typed += [name[:2], name, spell[:3], spell, initials]
+        typed += ["邮三", "邮三社区", "302", "1502", "加装电梯", "停车", "高空抛物", "良友大厦", "wang", "zh"]
+        long_ones = [q for q in typed if len(q) >= 3]
+        for q in typed[:20]:  # warm the caches, as a user's second keystroke would
+            search.search(conn, q)
+        ours_long, raw_long, ours_all = [], [], []
+        for _ in range(3):
+            for q in long_ones:
+                raw_long.append(timed(lambda q=q: search.raw_fts(conn, q, 60)))
+                ours_long.append(timed(lambda q=q: search.search(conn, q)))
+            ours_all += [timed(lambda q=q: search.search(conn, q)) for q in typed]
+    engine.dispose()
+    ratio = p95(ours_long) / p95(raw_long)
+    report("search p95 vs raw FTS5 (3+ chars)", f"{p95(ours_long) * 1000:.1f} ms vs {p95(raw_long) * 1000:.1f} ms = {ratio:.2f}x", "<= 2x", ratio <= 2)
+    report("search p95, every query typed", f"{p95(ours_all) * 1000:.1f} ms over {len(typed)} queries", "<= 30 ms", p95(ours_all) <= 0.030)
+
+
+FRAME_SCRIPT = """
+import sys, time
+t0 = time.perf_counter()
+from textual import events
+{imports}
+class Timed({base}):
+    def on_ready(self, event: events.Ready) -> None:
+        sys.stdout.write(f"{{time.perf_counter() - t0:.4f}}\\n")
+        self.exit()
+{make}.run(headless=True, size=(120, 40))
+"""
+
+MINIMAL = FRAME_SCRIPT.format(
+    imports="from textual.app import App\nfrom textual.widgets import Header, Footer, Static",
+    base="App",
+    make="(type('M', (Timed,), {'compose': lambda self: iter([Header(), Static('hello'), Footer()])}))()",
+)
+
+
+def app_script(db: Path) -> str:
+    return FRAME_SCRIPT.format(
+        imports="from pathlib import Path\nfrom gridwalker.tui.app import GridwalkerApp",
+        base="GridwalkerApp",
+        make=f"Timed(Path({str(db)!r}))",
+    )
+
+
+def first_frame(script: str) -> float:
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_first_frame(db: Path) -> None:
+    """First frame of gridwalker on the hub-size street against a minimal Textual app."""
+    ours, base = [], []
+    app = app_script(db)
+    for _ in range(5):  # interleaved, so machine noise hits both alike
+        base.append(first_frame(MINIMAL))
+        ours.append(first_frame(app))
+    ratio = statistics.median(ours) / statistics.median(base)
+    report(
+        "first frame vs minimal Textual app",
+        f"{statistics.median(ours) * 1000:.0f} ms vs {statistics.median(base) * 1000:.0f} ms = {ratio:.2f}x",
+        "<= 1.5x",
+        ratio <= 1.5,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cache", type=Path, default=Path(".bench"))
+    args = parser.parse_args()
+    db = street_db(args.cache)
+    bench_search(db)
+    bench_first_frame(db)
+    over = [name for name, _m, _b, ok in RESULTS if not ok]
+    print(f"{len(RESULTS) - len(over)} within budget, {len(over)} over" + (f": {', '.join(over)}" if over else ""))
+
+
+if __name__ == "__main__":
+    main()
