@@ -1,5 +1,8 @@
 """The command line (../shared/CLI.md is the contract scripts and cron jobs rely on).
 
+`main` and the field commands live here; other areas register their commands from their
+own modules in this package (imported at the bottom).
+
 Messages go to stderr, results to stdout. Exit codes: 0 done, 1 the command ran but refused
 or failed something, 2 wrong usage. Heavy imports (store, Textual) happen inside commands so
 `--help` and the first frame stay fast.
@@ -217,3 +220,7 @@ def roster_import(file: Path, grid_code: str | None, create: bool, db: Path | No
     )
     if result.errors:
         sys.exit(1)
+
+
+# Commands of other areas register themselves on `main` from their own modules of this
+# package; they are imported last because they need `main`. One line per module:
