@@ -1,0 +1,1 @@
+"""The screens of the app, each with its styles next to it."""

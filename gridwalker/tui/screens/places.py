@@ -1,0 +1,216 @@
+"""The places screen: the street's tree of communities, grids and buildings, with details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets.tree import NodeID, TreeNode, UnknownNodeID
+
+from gridwalker.domain.i18n import _
+from gridwalker.tui.keys import translate_bindings
+from gridwalker.tui.widgets.places import (
+    CHILD_KIND,
+    Place,
+    PlaceKind,
+    PlacesTree,
+    details_text,
+    place_labels,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from gridwalker.store.queries import CommunityRow, StreetRow
+    from gridwalker.tui.widgets.places import PlaceRow
+
+
+@dataclass(frozen=True, slots=True)
+class RootPlaces:
+    """What the tree shows first: the streets, and the communities when there is one street."""
+
+    streets: list[StreetRow]
+    communities: list[CommunityRow]
+
+
+def load_root(conn: Connection) -> RootPlaces:
+    """Read the streets (and a lone street's communities); runs in a worker thread."""
+    from gridwalker.store import queries
+
+    streets = queries.street_overview(conn)
+    communities = queries.communities(conn, streets[0].uuid) if len(streets) == 1 else []
+    return RootPlaces(streets, communities)
+
+
+def load_children(conn: Connection, place: Place) -> list[PlaceRow]:
+    """Read the rows under a place; runs in a worker thread."""
+    from gridwalker.store import queries
+
+    uuid = place.row.uuid
+    if place.kind == "street":
+        return list(queries.communities(conn, uuid))
+    if place.kind == "community":
+        return list(queries.grids(conn, uuid))
+    if place.kind == "grid":
+        return list(queries.buildings(conn, uuid))
+    return []
+
+
+def error_reason(exc: BaseException) -> str:
+    """The useful part of a database error (SQLAlchemy wraps the driver's message)."""
+    return str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+
+
+class PlacesScreen(Screen[None]):
+    """Street → communities → grids → buildings; children load when a node is opened."""
+
+    CSS_PATH = "places.tcss"
+    AUTO_FOCUS = None  # the tree takes focus once it has places; hidden until then
+
+    class ChildrenLoaded(Message):
+        """A worker read the children of a tree node."""
+
+        def __init__(self, node_id: NodeID, kind: PlaceKind, rows: list[PlaceRow]) -> None:
+            """Carry the rows for node `node_id`, all of kind `kind`."""
+            super().__init__()
+            self.node_id = node_id
+            self.kind = kind
+            self.rows = rows
+
+    class ChildrenFailed(Message):
+        """A worker could not read the children of a tree node."""
+
+        def __init__(self, node_id: NodeID, reason: str) -> None:
+            """Carry the reason for node `node_id`."""
+            super().__init__()
+            self.node_id = node_id
+            self.reason = reason
+
+    def __init__(self) -> None:
+        """An empty screen that says the database is being opened."""
+        super().__init__()
+        translate_bindings(self)
+        self.engine: Engine | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header, a status line, the tree beside the details, Footer."""
+        yield Header(show_clock=False)
+        yield Static(_("Opening the database…"), id="status")
+        with Horizontal(id="body"):
+            yield PlacesTree(_("Places"), id="places")
+            with VerticalScroll(id="details-pane"):
+                yield Static(details_text(None), id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Name the screen in the header."""
+        self.sub_title = _("Places")
+        self.add_class("-loading")
+        self.query_one("#details-pane").border_title = _("Details")
+
+    @property
+    def tree(self) -> PlacesTree:
+        """The places tree."""
+        return self.query_one("#places", PlacesTree)
+
+    def show_root(self, engine: Engine, root: RootPlaces) -> None:
+        """Fill the tree's first level from what the opening worker read."""
+        self.engine = engine
+        tree = self.tree
+        if not root.streets:
+            self.show_status(_("This database holds no streets yet."), error=False)
+            return
+        if len(root.streets) == 1:
+            street = Place("street", root.streets[0], loaded=True)
+            tree.reset(place_labels([street])[0], street)
+            self._add_children(tree.root, "community", list(root.communities))
+        else:
+            tree.reset(Text(_("All streets"), style="bold"))
+            self._add_children(tree.root, "street", list(root.streets))
+        self.remove_class("-loading")
+        self.add_class("-ready")
+        tree.root.expand()
+        tree.focus()
+        tree.move_cursor(tree.root)
+        self._show_details(tree.root)
+
+    def show_status(self, message: str, *, error: bool) -> None:
+        """Replace the body with a message (an error is framed in the theme's error colour)."""
+        status = self.query_one("#status", Static)
+        status.update(Text(message))
+        status.set_class(error, "-error")
+        self.remove_class("-loading", "-ready")
+
+    def _add_children(self, node: TreeNode[Place], kind: PlaceKind, rows: list[PlaceRow]) -> None:
+        """Put rows under a node, closed; those that have children can be opened."""
+        node.remove_children()
+        places = [Place(kind, row) for row in rows]
+        for place, label in zip(places, place_labels(places), strict=True):
+            node.add(label, place, allow_expand=place.kind in CHILD_KIND)
+        if not places:
+            node.add_leaf(Text(_("Nothing here yet"), style="dim italic"))
+
+    @on(Tree.NodeExpanded, "#places")
+    def _expanded(self, event: Tree.NodeExpanded[Place]) -> None:
+        """Load a node's children the first time it is opened."""
+        place = event.node.data
+        if place is None or place.loaded or self.engine is None:
+            return
+        place.loaded = True
+        if place.child_count == 0:  # known from the counts: nothing to read
+            self._add_children(event.node, CHILD_KIND[place.kind], [])
+            return
+        event.node.remove_children()
+        event.node.add_leaf(Text(_("Loading…"), style="dim italic"))
+        self._load_children(self.engine, event.node.id, place)
+
+    @work(thread=True, exit_on_error=False, group="places")
+    def _load_children(self, engine: Engine, node_id: NodeID, place: Place) -> None:
+        """Read a node's children off the UI thread and post them back."""
+        try:
+            with engine.connect() as conn:
+                rows = load_children(conn, place)
+        except Exception as exc:  # any failure is reported on screen, never a traceback
+            self.post_message(self.ChildrenFailed(node_id, error_reason(exc)))
+        else:
+            self.post_message(self.ChildrenLoaded(node_id, CHILD_KIND[place.kind], rows))
+
+    @on(ChildrenLoaded)
+    def _children_loaded(self, message: ChildrenLoaded) -> None:
+        """Show the children a worker read."""
+        try:
+            node = self.tree.get_node_by_id(message.node_id)
+        except UnknownNodeID:  # the tree was reset meanwhile
+            return
+        self._add_children(node, message.kind, message.rows)
+        if self.tree.cursor_node is node:
+            self._show_details(node)
+
+    @on(ChildrenFailed)
+    def _children_failed(self, message: ChildrenFailed) -> None:
+        """Say what went wrong, and let the next opening try again."""
+        try:
+            node = self.tree.get_node_by_id(message.node_id)
+        except UnknownNodeID:
+            return
+        place = cast(Place, node.data)
+        place.loaded = False
+        node.remove_children()
+        node.add_leaf(Text(_("Could not load: {reason}").format(reason=message.reason), "red"))
+        self.notify(message.reason, title=_("Could not load"), severity="error")
+
+    @on(Tree.NodeHighlighted, "#places")
+    def _highlighted(self, event: Tree.NodeHighlighted[Place]) -> None:
+        """Show the details of the place under the cursor."""
+        self._show_details(event.node)
+
+    def _show_details(self, node: TreeNode[Place]) -> None:
+        """Fill the details panel for a node (a placeholder line has no details)."""
+        self.query_one("#details", Static).update(details_text(node.data))
