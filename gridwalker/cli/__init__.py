@@ -224,3 +224,4 @@ def roster_import(file: Path, grid_code: str | None, create: bool, db: Path | No
 
 # Commands of other areas register themselves on `main` from their own modules of this
 # package; they are imported last because they need `main`. One line per module:
+from gridwalker.cli import issue_cmds  # noqa: F401

@@ -160,7 +160,9 @@ class _Builder:
 
     def stamp(self, day: date) -> datetime:
         minutes = self.rng.randint(9 * 60, 18 * 60)
-        return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=clock.now().tzinfo)
+        now = clock.now()
+        at = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=now.tzinfo)
+        return min(at, now.replace(microsecond=0))  # nothing happened later than now
 
     # -- the street -------------------------------------------------------------------------
 
@@ -466,10 +468,15 @@ class _Builder:
                 "status": status.value, "held_from": held_from.value if held_from else None,
                 "reported_on": reported, "due_date": default_due(urgency, reported), "logged_by": member,
             })
-            at = None
-            for when, old, action, new, note in events:
+            times: list[datetime] = []
+            for when, *_rest in events:
                 # strictly increasing times, even for several steps on one day
-                at = self.stamp(when) if at is None else max(self.stamp(when), at + timedelta(minutes=20))
+                at = self.stamp(when)
+                times.append(at if not times else max(at, times[-1] + timedelta(minutes=20)))
+            late = times[-1] - clock.now().replace(microsecond=0)
+            if late > timedelta(0):  # the chain ran past now: move it all back
+                times = [t - late for t in times]
+            for at, (_when, old, action, new, note) in zip(times, events, strict=True):
                 self.add("issue_event", {
                     "issue_uuid": issue, "at": at, "actor": "supervisor" if action in SUPERVISOR_ACTIONS else member,
                     "action": action.value, "from_status": old.value if old else None,
