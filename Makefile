@@ -35,7 +35,7 @@ screenshots: setup
 	$(PY) -m bench.screenshots screens
 
 i18n: setup
-	$(VENV)/bin/pybabel extract -F babel.cfg -o gridwalker/locale/gridwalker.pot gridwalker
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o gridwalker/locale/gridwalker.pot gridwalker
 	$(VENV)/bin/pybabel update -i gridwalker/locale/gridwalker.pot -d gridwalker/locale -D gridwalker
 	$(VENV)/bin/pybabel compile -d gridwalker/locale -D gridwalker
 

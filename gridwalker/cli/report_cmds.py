@@ -1,0 +1,115 @@
+"""`gridwalker report …`: report files for the sub-district (CLI.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from gridwalker.cli import _fail, _home, _language, main
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+REPORT_SUFFIXES = (".csv", ".xlsx")
+CENSUS_EXAMPLE = (
+    "\b\nExample:\n"
+    "  gridwalker report census --out 楼宇企业普查.xlsx\n"
+    "  gridwalker report census --out 良友大厦.csv --tower 良友大厦 --with-contacts"
+)
+
+
+def _report_file(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """The --out file: its suffix must name a format we write."""
+    if value.suffix.lower() not in REPORT_SUFFIXES:
+        raise click.BadParameter(
+            f"{value.name!r} must end in .xlsx or .csv (报表文件名须以 .xlsx 或 .csv 结尾)"
+        )
+    return value
+
+
+@main.group()
+def report() -> None:
+    """Report files for the sub-district (报表)."""
+
+
+@report.command("census", epilog=CENSUS_EXAMPLE)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_report_file,
+    help="The file to write: .xlsx or .csv (UTF-8 with BOM, opens in Excel).",
+)
+@click.option(
+    "--with-contacts",
+    is_flag=True,
+    help="Write contact phones in full (masked as 138****1234 otherwise).",
+)
+@click.option("--tower", "tower", help="Only the enterprises of this tower (its name).")
+@click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of headers and values.")
+def report_census(
+    out: Path, with_contacts: bool, tower: str | None, db: Path | None, lang: str | None
+) -> None:
+    """The party-building information base (党建工作信息库): every enterprise present."""
+    from gridwalker.domain.i18n import language, set_language
+    from gridwalker.store.census import InfoFilter
+    from gridwalker.store.migrate import open_database
+    from gridwalker.store.reports import write_census_report
+
+    home = _home()
+    set_language(_language(lang, home))
+    db = db or home.field_db
+    if not db.exists():
+        _fail(f"{db}: no database here; give --db or build one with `gridwalker demo build`.")
+    if not out.parent.is_dir():
+        _fail(f"{out}: the folder {out.parent} does not exist.")
+    engine = open_database(db)
+    try:
+        with engine.connect() as conn:
+            try:
+                tower_uuid = _tower_uuid(conn, tower) if tower else None
+            except LookupError as exc:
+                _fail(str(exc.args[0]))
+            rows = write_census_report(
+                conn,
+                out,
+                InfoFilter(tower_uuid=tower_uuid),
+                with_contacts=with_contacts,
+                lang=language(),
+            )
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+    finally:
+        engine.dispose()
+    if with_contacts:
+        click.echo(f"{out} holds full contact phone numbers: share it with care.", err=True)
+    click.echo(f"{out}: {rows} enterprises")
+
+
+def _tower_uuid(conn: Connection, name: str) -> str:
+    """The uuid of the one live building named `name`; LookupError when none or several."""
+    from sqlalchemy import false, select
+
+    from gridwalker.store.models import Building, Enterprise
+
+    stmt = select(Building.uuid).where(Building.name == name.strip(), Building.deleted == false())
+    found = list(conn.execute(stmt).scalars())
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise LookupError(
+            f"{len(found)} buildings are named {name!r}; the report cannot tell them apart."
+        )
+    with_enterprises = select(Building.name).where(
+        Building.deleted == false(),
+        Building.uuid.in_(select(Enterprise.building_uuid).where(Enterprise.deleted == false())),
+    )
+    names = sorted(set(conn.execute(with_enterprises).scalars()))
+    known = "、".join(names) if names else "none"
+    raise LookupError(f"no tower named {name!r}; towers with enterprises: {known}")
