@@ -145,6 +145,105 @@ def bench_first_frame(db: Path) -> None:
     )
 
 
+LIST_SCRIPT = """
+import sys, time
+from pathlib import Path
+from sqlalchemy import func, select
+from textual.app import App
+from gridwalker.store.migrate import open_database
+from gridwalker.store.models import Household, Resident
+from gridwalker.tui.widgets.paged import PagedList
+from rich.text import Text
+
+engine = open_database(Path({db!r}))
+rows = select(Resident.name, Resident.uuid, Resident.household_uuid)
+if {small}:  # the residents of the first households: about 35 rows
+    rows = rows.where(Resident.household_uuid.in_(select(Household.uuid).order_by(Household.uuid).limit(14)))
+rows = rows.subquery()
+
+def count(conn):
+    return conn.execute(select(func.count()).select_from(rows)).scalar_one()
+
+def page(conn, offset, limit):
+    stmt = select(rows.c.name, rows.c.uuid).order_by(rows.c.household_uuid, rows.c.uuid)
+    return conn.execute(stmt.offset(offset).limit(limit)).all()
+
+class Bench(App):
+    def compose(self):
+        yield PagedList(lambda row, width: Text(row[0] + "  " + row[1]))
+    def on_ready(self):
+        self.t0 = time.perf_counter()
+        self.query_one(PagedList).set_source(engine, count, page)
+    def on_paged_list_highlighted(self, message):
+        self.call_after_refresh(self.done, message.paged.count)
+    def done(self, count):
+        sys.stdout.write(f"{{count}} {{time.perf_counter() - self.t0:.4f}}\\n")
+        self.exit()
+
+Bench().run(headless=True, size=(120, 40))
+"""
+
+
+def bench_list(db: Path) -> None:
+    """A paged list's first page painted, at 35,000 rows and at 35."""
+    big, small, sizes = [], [], {}
+    for _ in range(5):
+        for is_small, out in ((False, big), (True, small)):
+            script = LIST_SCRIPT.format(db=str(db), small=is_small)
+            res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+            n, seconds = res.stdout.strip().splitlines()[-1].split()
+            sizes[is_small] = int(n)
+            out.append(float(seconds))
+    b, s = statistics.median(big), statistics.median(small)
+    report(
+        f"list first page painted, {sizes[False]:,} rows vs {sizes[True]}",
+        f"{b * 1000:.0f} ms vs {s * 1000:.0f} ms",
+        "<= 100 ms at both sizes",
+        b <= 0.100 and s <= 0.100,
+    )
+
+
+MEMORY_SCRIPT = """
+import asyncio, resource, sys
+from pathlib import Path
+from gridwalker import config
+from gridwalker.tui.app import GridwalkerApp
+
+async def main():
+    app = GridwalkerApp(Path({db!r}), lang="zh")
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        for keys in ((), ("r",), ("end",), ("escape",), ("slash", "w", "a", "n", "g"), ("escape",), ("p",)):
+            await pilot.press(*keys)
+            for _ in range(3):
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+asyncio.run(main())
+"""
+
+
+def bench_memory(db: Path, home: Path) -> None:
+    """Peak memory of the TUI on the hub-size street: Today, the round list, search, places."""
+    import os
+
+    from gridwalker import config
+    from gridwalker.store import rounds
+    from gridwalker.store.migrate import open_database
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        member = rounds.members(conn)[0]
+    engine.dispose()
+    paths = config.paths(home)
+    config.save_settings(paths, config.Settings(member_uuid=member.uuid, member_name=member.name, grid_code=member.grid_code))
+    env = {**os.environ, "GRIDWALKER_HOME": str(home)}
+    res = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(db=str(db))], capture_output=True, text=True, check=True, timeout=120, env=env)
+    peak = float(res.stdout.strip().splitlines()[-1])
+    report("TUI peak memory at hub size", f"{peak:.0f} MB", "<= 150 MB", peak <= 150)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cache", type=Path, default=Path(".bench"))
@@ -152,6 +251,11 @@ def main() -> None:
     db = street_db(args.cache)
     bench_search(db)
     bench_first_frame(db)
+    bench_list(db)
+    bench_memory(db, args.cache / "home")
+    from bench.sync_bench import bench_sync
+
+    bench_sync(db, report)
     over = [name for name, _m, _b, ok in RESULTS if not ok]
     print(f"{len(RESULTS) - len(over)} within budget, {len(over)} over" + (f": {', '.join(over)}" if over else ""))
 

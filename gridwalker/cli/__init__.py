@@ -134,6 +134,27 @@ def _build_demo_laptop(home: config.Paths, db: Path) -> None:
             demo=True,
         ),
     )
+    _demo_sync_keys(home, summary.member_name)
+
+
+def _demo_sync_keys(home: config.Paths, member: str) -> None:
+    """A demo device key and a demo hub identity in the demo home, the hub trusted, so
+    `GRIDWALKER_HOME=<demo home> gridwalker export` works at once."""
+    from gridwalker.domain import clock
+    from gridwalker.sync.keys import device_key_paths, hub_key_path, init_device_key, init_hub_identity, load_hub_identity, trust_hub
+
+    if not device_key_paths(home)[0].exists():
+        init_device_key(home)
+    if hub_key_path(home).exists():
+        recipient = load_hub_identity(home)[1]
+    else:
+        recipient = init_hub_identity(home, clock.now())[0]
+    trust_hub(home, recipient)
+    click.echo(
+        f"Demo keys for {member} in {home.keys}: device key, hub identity (trusted); "
+        f"export with GRIDWALKER_HOME={home.data.parent} gridwalker export",
+        err=True,
+    )
 
 
 @main.group()
@@ -226,3 +247,4 @@ def roster_import(file: Path, grid_code: str | None, create: bool, db: Path | No
 # package; they are imported last because they need `main`. One line per module:
 from gridwalker.cli import issue_cmds  # noqa: F401
 from gridwalker.cli import report_cmds  # noqa: F401
+from gridwalker.cli import sync_cmds  # noqa: E402, F401

@@ -359,7 +359,7 @@ class _Builder:
         scale = "micro" if employees < 10 else "small" if employees < 100 else "medium" if employees < 300 else "large"
         members = max(0, int(employees * rng.uniform(0.0, 0.12)))
         org = "own" if members >= 3 and rng.random() < 0.6 else "joint" if rng.random() < 0.35 else "none"
-        kind = None
+        kind = PartyOrgKind.BRANCH.value if org == "joint" else None  # a joint branch
         if org == "own":
             kind = (PartyOrgKind.COMMITTEE if members >= 100 else PartyOrgKind.GENERAL_BRANCH if members >= 50 else PartyOrgKind.BRANCH).value
             if rng.random() < 0.1:

@@ -46,7 +46,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_app(path: Path, lang: str = "zh") -> GridwalkerApp:
     """An app on `path` with animations off."""
-    app = GridwalkerApp(path, lang=lang)
+    app = GridwalkerApp(path, lang=lang, start="places")
     app.animation_level = "none"
     return app
 

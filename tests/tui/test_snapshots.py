@@ -41,6 +41,6 @@ async def open_first_building(pilot: Pilot[None]) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_places_screen(snap_compare: Callable[..., bool], demo_file: Path, lang: str) -> None:
     with clock.frozen(DEMO_DAY):
-        app = GridwalkerApp(demo_file, lang=lang)
+        app = GridwalkerApp(demo_file, lang=lang, start="places")
         app.animation_level = "none"
         assert snap_compare(app, terminal_size=(120, 40), run_before=open_first_building)

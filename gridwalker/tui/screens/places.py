@@ -16,6 +16,7 @@ from textual.widgets.tree import NodeID, TreeNode, UnknownNodeID
 
 from gridwalker.domain.i18n import _
 from gridwalker.tui.keys import translate_bindings
+from gridwalker.tui.screens.base import error_reason
 from gridwalker.tui.widgets.places import (
     CHILD_KIND,
     Place,
@@ -63,11 +64,6 @@ def load_children(conn: Connection, place: Place) -> list[PlaceRow]:
     return []
 
 
-def error_reason(exc: BaseException) -> str:
-    """The useful part of a database error (SQLAlchemy wraps the driver's message)."""
-    return str(getattr(exc, "orig", None) or exc) or type(exc).__name__
-
-
 class PlacesScreen(Screen[None]):
     """Street → communities → grids → buildings; children load when a node is opened."""
 
@@ -109,11 +105,55 @@ class PlacesScreen(Screen[None]):
                 yield Static(details_text(None), id="details")
         yield Footer()
 
+    class RootLoaded(Message):
+        """A worker read the tree's first level."""
+
+        def __init__(self, engine: Engine, root: RootPlaces) -> None:
+            """Carry the engine and what the tree shows first."""
+            super().__init__()
+            self.engine = engine
+            self.root = root
+
     def on_mount(self) -> None:
-        """Name the screen in the header."""
+        """Name the screen in the header; fill it at once if the database is already open."""
         self.sub_title = _("Places")
         self.add_class("-loading")
         self.query_one("#details-pane").border_title = _("Details")
+        if getattr(self.app, "engine", None) is not None:
+            self.database_ready()
+
+    def database_ready(self) -> None:
+        """The app has opened the database: read the first level of the tree."""
+        self._load_root(self.app.engine)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="places-root")
+    def _load_root(self, engine: Engine) -> None:
+        """Read the streets (and a lone street's communities) off the UI thread."""
+        try:
+            with engine.connect() as conn:
+                root = load_root(conn)
+        except Exception as exc:  # any failure is shown on screen, never a traceback
+            self.post_message(self.RootFailed(error_reason(exc)))
+        else:
+            self.post_message(self.RootLoaded(engine, root))
+
+    class RootFailed(Message):
+        """A worker could not read the tree's first level."""
+
+        def __init__(self, reason: str) -> None:
+            """Carry what went wrong, in words."""
+            super().__init__()
+            self.reason = reason
+
+    @on(RootFailed)
+    def _root_failed(self, message: RootFailed) -> None:
+        """Say what went wrong instead of the tree."""
+        self.show_status(message.reason, error=True)
+
+    @on(RootLoaded)
+    def _root_loaded(self, message: RootLoaded) -> None:
+        """Fill the tree from what the worker read."""
+        self.show_root(message.engine, message.root)
 
     @property
     def tree(self) -> PlacesTree:

@@ -1,0 +1,388 @@
+"""Sync commands (CLI.md): keys, export, bundle inspect, hub init / enroll / import.
+
+Thin wrappers over `gridwalker.sync`: messages to stderr, results to stdout, `--json` prints
+one object, exit 0 done (also "nothing to export", "already imported"), 1 refused or failed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gridwalker import config
+from gridwalker.cli import EXAMPLES, Progress, _epilog, _fail, _home, main
+
+EXAMPLES.update(
+    {
+        "export": "gridwalker export --out /media/usb   # nightly: 0 2 * * * gridwalker export --json",
+        "keys_init": "gridwalker keys init",
+        "keys_show": "gridwalker keys show --json",
+        "keys_trust_hub": "gridwalker keys trust-hub age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+        "bundle_inspect": "gridwalker bundle inspect gridwalker-3f9c2a1b7d4e-000012.zip.age --identity hub.key",
+        "hub_init": "gridwalker hub init",
+        "hub_enroll": "gridwalker hub enroll /media/usb/device.pub --member 李晓梅",
+        "hub_import": "gridwalker hub import /media/usb/outbox/",
+    }
+)
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+def _open(db: Path):  # noqa: ANN202 - an Engine
+    from gridwalker.store.migrate import open_database
+
+    return open_database(db)
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """This laptop's device key and the hub it trusts."""
+
+
+@keys.command("init", epilog=_epilog("keys_init"))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def keys_init(as_json: bool) -> None:
+    """Make this laptop's Ed25519 device key (minisign format), once."""
+    from gridwalker.sync.keys import KeyProblem, device_key_paths, init_device_key
+
+    home = _home()
+    try:
+        key_id = init_device_key(home)
+    except KeyProblem as exc:
+        _fail(str(exc))
+    secret, public = device_key_paths(home)
+    if as_json:
+        _print_json({"key_id": key_id, "secret_key": str(secret), "public_key": str(public)})
+        return
+    click.echo(f"device key {key_id}: {public}")
+    click.echo(
+        "give device.pub to your supervisor: gridwalker hub enroll device.pub --member NAME",
+        err=True,
+    )
+
+
+@keys.command("show", epilog=_epilog("keys_show"))
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The field database (its device id).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def keys_show(db: Path | None, as_json: bool) -> None:
+    """Device id, key id, public key file and the trusted hub."""
+    from gridwalker.sync.keys import (
+        HUB_SIGN_PUB,
+        KeyProblem,
+        device_key_paths,
+        read_public_key,
+        trusted_hub,
+    )
+
+    home = _home()
+    db = db or home.field_db
+    device_id = None
+    if db.exists():
+        from gridwalker.store.migrate import ensure_device
+
+        engine = _open(db)
+        device_id = ensure_device(engine)
+        engine.dispose()
+    secret, public = device_key_paths(home)
+    key_id = None
+    if public.exists():
+        try:
+            key_id = read_public_key(public)[0]
+        except KeyProblem as exc:
+            _fail(str(exc))
+    hub_sign = home.keys / HUB_SIGN_PUB
+    info = {
+        "device_id": device_id,
+        "database": str(db),
+        "key_id": key_id,
+        "public_key": str(public) if public.exists() else None,
+        "secret_key": str(secret) if secret.exists() else None,
+        "trusted_hub": trusted_hub(home),
+        "hub_signing_key": str(hub_sign) if hub_sign.exists() else None,
+    }
+    if as_json:
+        _print_json(info)
+        return
+    click.echo(f"device id:    {device_id or '(no database yet)'}")
+    click.echo(f"device key:   {key_id or '(none: run gridwalker keys init)'}")
+    click.echo(f"public key:   {info['public_key'] or '-'}")
+    click.echo(
+        f"trusted hub:  {info['trusted_hub'] or '(none: run gridwalker keys trust-hub age1…)'}"
+    )
+    if info["hub_signing_key"]:
+        click.echo(f"hub sign key: {info['hub_signing_key']}")
+
+
+@keys.command("trust-hub", epilog=_epilog("keys_trust_hub"))
+@click.argument("recipient")
+@click.option(
+    "--hub-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The hub's minisign public key (for bundles from the hub).",
+)
+def keys_trust_hub(recipient: str, hub_key: Path | None) -> None:
+    """Store the hub's age recipient (age1…): bundles are encrypted to it."""
+    from gridwalker.sync.keys import KeyProblem, trust_hub
+
+    try:
+        trust_hub(_home(), recipient, hub_key)
+    except KeyProblem as exc:
+        _fail(str(exc))
+    click.echo(f"trusted hub: {recipient.strip()}")
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@main.command("export", epilog=_epilog("export"))
+@click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (default: the outbox in the data folder).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Everything, not only the changes since the last bundle (e.g. for a new hub).",
+)
+@click.option(
+    "--plaintext", is_flag=True, help="Do not encrypt (the bundle carries personal information)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def export_cmd(
+    db: Path | None, out: Path | None, full: bool, plaintext: bool, as_json: bool
+) -> None:
+    """Write the next sync bundle: signed, encrypted to the hub, atomically."""
+    from gridwalker.sync.export import ExportRefused, export_bundle
+    from gridwalker.sync.keys import KeyProblem
+
+    home = _home()
+    db = db or home.field_db
+    if not db.exists():
+        _fail(f"{db}: no database here; give --db PATH")
+    try:
+        member = config.load_settings(home).member_name
+    except ValueError as exc:
+        _fail(str(exc))
+    engine = _open(db)
+    try:
+        with Progress("export") as progress:
+            result = export_bundle(
+                engine,
+                home,
+                out_dir=out,
+                full=full,
+                plaintext=plaintext,
+                member=member,
+                progress=progress,
+            )
+    except (ExportRefused, KeyProblem) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"导出失败 / export failed: {exc}; nothing was marked as exported")
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json(result.as_json())
+    elif result.path is None:
+        click.echo(result.summary(), err=True)
+    else:
+        click.echo(result.summary())
+
+
+# --- bundle ---------------------------------------------------------------------------------
+
+
+@main.group()
+def bundle() -> None:
+    """Look inside sync bundles."""
+
+
+@bundle.command("inspect", epilog=_epilog("bundle_inspect"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--identity",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An age identity to decrypt with (default: this home's hub key).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub database with the enrolled keys (default: hub.db if present).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bundle_inspect(file: Path, identity: Path | None, db: Path | None, as_json: bool) -> None:
+    """Show a bundle's manifest and check its hashes and signature."""
+    from gridwalker.sync import bundle as fmt
+    from gridwalker.sync.inspect import inspect_bundle
+    from gridwalker.sync.keys import KeyProblem, hub_key_path, load_identity, read_public_key
+
+    home = _home()
+    identities = []
+    for path in [identity, hub_key_path(home)]:
+        if path is not None and path.exists():
+            try:
+                identities.append(load_identity(path)[0])
+            except KeyProblem as exc:
+                _fail(str(exc))
+    hub_db = db or home.hub_db
+    engine = _open(hub_db) if hub_db.exists() else None
+    local_pub = home.keys / "device.pub"
+
+    def lookup(key_id: str) -> fmt.SigningKey:
+        if engine is not None:
+            from gridwalker.sync.hub import key_lookup
+
+            with engine.connect() as conn:
+                return key_lookup(conn)(key_id)
+        if local_pub.exists():
+            local_id, line = read_public_key(local_pub)
+            if local_id == key_id:
+                return fmt.SigningKey(key_id, line, "this laptop")
+        raise fmt.BundleRefused(
+            "unknown-key", f"key {key_id} is neither enrolled here nor this laptop's key"
+        )
+
+    try:
+        report = inspect_bundle(file, identities, lookup)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    if as_json:
+        _print_json(report.as_json())
+    else:
+        click.echo("\n".join(report.lines()))
+    if not report.ok:
+        sys.exit(1)
+
+
+# --- hub ------------------------------------------------------------------------------------
+
+
+def _hub_group() -> click.Group:
+    """The `hub` group (shared with the review desk: whoever registers first creates it)."""
+    existing = main.commands.get("hub")
+    if isinstance(existing, click.Group):
+        return existing
+
+    @main.group("hub")
+    def hub() -> None:
+        """The supervisor's hub: identity, enrolled laptops, importing bundles."""
+
+    return hub
+
+
+hub_group = _hub_group()
+
+
+@hub_group.command("init", epilog=_epilog("hub_init"))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def hub_init(as_json: bool) -> None:
+    """Make the hub's age identity; prints its recipient and the identity file."""
+    from gridwalker.domain import clock
+    from gridwalker.sync.keys import KeyProblem, init_hub_identity
+
+    try:
+        recipient, path = init_hub_identity(_home(), clock.now())
+    except KeyProblem as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json({"recipient": recipient, "identity": str(path)})
+        return
+    click.echo(recipient)
+    click.echo(
+        f"identity: {path}  (keep it safe; laptops run: gridwalker keys trust-hub {recipient})",
+        err=True,
+    )
+
+
+@hub_group.command("enroll", epilog=_epilog("hub_enroll"))
+@click.argument("pubkey_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--member", required=True, help="The grid member whose laptop this is.")
+@click.option("--recipient", help="The laptop's age recipient (age1…), for bundles from the hub.")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub database (default: hub.db in the data folder).",
+)
+def hub_enroll(pubkey_file: Path, member: str, recipient: str | None, db: Path | None) -> None:
+    """Trust a laptop's device key (its device.pub) for a member."""
+    from gridwalker.sync.hub import enroll
+    from gridwalker.sync.keys import KeyProblem, valid_recipient
+
+    if recipient and not valid_recipient(recipient):
+        _fail(f"not an age recipient (age1…): {recipient!r}", 2)
+    engine = _open(db or _home().hub_db)
+    try:
+        key_id = enroll(engine, pubkey_file, member, recipient)
+    except KeyProblem as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+    click.echo(f"enrolled key {key_id} for {member}")
+
+
+@hub_group.command("import", epilog=_epilog("hub_import"))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub database (default: hub.db in the data folder).",
+)
+@click.option(
+    "--identity",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The hub's age identity (default: this home's hub.key).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def hub_import(
+    paths: tuple[Path, ...], db: Path | None, identity: Path | None, as_json: bool
+) -> None:
+    """Import bundles (files, or folders scanned for them): checked first, then applied."""
+    from gridwalker.sync.hub import HubLocked, import_paths
+    from gridwalker.sync.keys import KeyProblem
+
+    home = _home()
+    engine = _open(db or home.hub_db)
+    try:
+        with Progress("import") as progress:
+            outcomes = import_paths(engine, home, list(paths), identity=identity, progress=progress)
+    except (HubLocked, KeyProblem) as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+    refused = [o for o in outcomes if o.status == "refused"]
+    if as_json:
+        tally = {
+            s: sum(o.status == s for o in outcomes)
+            for s in ("applied", "already", "held", "refused")
+        }
+        _print_json({"bundles": [o.as_json() for o in outcomes], **tally})
+    else:
+        for outcome in outcomes:
+            click.echo(outcome.summary(), err=outcome.status == "refused")
+        if not outcomes:
+            click.echo("没有找到同步包 / no bundles found", err=True)
+    if refused:
+        sys.exit(1)

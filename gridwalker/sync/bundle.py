@@ -1,0 +1,524 @@
+"""The bundle file (BUNDLE.md): write one, and open one with every check made before use.
+
+Layers: `NAME.zip` (manifest.json stored, manifest.json.minisig, records/<entity>.jsonl
+deflated), optionally wrapped as `NAME.zip.age` (age X25519). Reading never trusts a byte
+before it is checked: container type, zip structure (names, duplicates, sizes, compression
+ratios), manifest format and version, hub, signature, the file list, sizes and sha256 of
+every file, then the schema of every record. Each refusal carries a stable reason code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gridwalker.store.models import SYNCED_TABLES
+from gridwalker.sync.records import RecordError, check_record
+
+FORMAT = "gridwalker-bundle"
+FORMAT_VERSION = "1.0"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.minisig"
+AGE_MAGIC = b"age-encryption.org/v1\n"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+# Sane limits against zip bombs and junk (a hub-size street is ~100 MB of JSON lines).
+MAX_FILE_BYTES = 1 << 30
+MAX_ENTRY_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 2 << 30
+MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FLOOR bytes
+RATIO_FLOOR = 1 << 16
+MAX_ENTRIES = 64
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_ERRORS = 5
+
+# Reason codes (stable: scripts and the quarantine log use them).
+REASONS = {
+    "empty": "空文件 / empty file",
+    "not-a-bundle": "不是同步包 / not a gridwalker bundle",
+    "truncated": "文件不完整或已损坏 / truncated or damaged file",
+    "encrypted": "已加密，需要枢纽密钥 / encrypted; the hub identity is needed",
+    "other-hub": "发往另一个枢纽 / meant for another hub",
+    "format-version": "未知的格式版本 / unknown format version",
+    "bad-manifest": "清单无效 / invalid manifest",
+    "unsafe-name": "不安全的文件名 / unsafe entry name",
+    "duplicate-entry": "重复的文件名 / duplicate entry name",
+    "too-large": "超出大小限制 / over the size limit",
+    "compression-ratio": "压缩比异常（疑似压缩炸弹）/ compression ratio over the limit (zip bomb)",
+    "unlisted-file": "清单中没有的文件 / file not listed in the manifest",
+    "missing-file": "缺少清单中的文件 / file listed in the manifest is missing",
+    "no-signature": "缺少签名 / missing signature",
+    "bad-signature": "签名无效 / bad signature",
+    "unknown-key": "签名密钥未知 / signing key not known here",
+    "not-enrolled": "设备未登记 / device key not enrolled",
+    "revoked": "设备密钥已吊销 / device key revoked",
+    "size-mismatch": "文件大小与清单不符 / file size differs from the manifest",
+    "hash-mismatch": "文件校验值与清单不符 / file sha256 differs from the manifest",
+    "count-mismatch": "记录数与清单不符 / record count differs from the manifest",
+    "schema": "记录不符合格式 / record fails schema validation",
+    "fork": "同一序号内容不同（分叉）/ same seq with different content (fork)",
+    "device-key": "设备号属于另一个密钥 / device id belongs to another key",
+    "apply-failed": "写入失败 / could not be applied",
+}
+
+
+class BundleRefused(Exception):
+    """A bundle that fails a check; `reason` is a code of REASONS, `detail` says where."""
+
+    def __init__(self, reason: str, detail: str = "", manifest: dict[str, Any] | None = None):
+        self.reason = reason
+        self.detail = detail
+        self.manifest = manifest or {}
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The bilingual reason with its detail."""
+        text = REASONS.get(self.reason, self.reason)
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+def bundle_name(device_id: str, seq: int, encrypted: bool) -> str:
+    """`gridwalker-<device_id>-<seq, 6 digits>.zip[.age]`."""
+    return f"gridwalker-{device_id}-{seq:06d}.zip" + (".age" if encrypted else "")
+
+
+def is_bundle_name(name: str) -> bool:
+    """Whether a file name looks like a finished bundle (temp and partial files are not)."""
+    return not name.startswith(".") and (name.endswith(".zip") or name.endswith(".zip.age"))
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex sha256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class WrittenZip:
+    """What writing the zip produced."""
+
+    manifest: dict[str, Any]
+    manifest_bytes: bytes
+    records: int
+
+
+def _zip_time(at: datetime) -> tuple[int, int, int, int, int, int]:
+    return (max(at.year, 1980), at.month, at.day, at.hour, at.minute, at.second)
+
+
+def write_zip(
+    out: io.BufferedIOBase | io.BytesIO,
+    manifest: dict[str, Any],
+    entities: Iterable[tuple[str, Iterable[list[str]]]],
+    sign: Callable[[bytes], bytes],
+    progress: Callable[[str, int], None] | None = None,
+) -> WrittenZip:
+    """Write the zip: records files from batches of JSON lines, then the manifest and its signature.
+
+    `manifest` is completed with `counts` and `files`; `sign` returns the minisig bytes.
+    """
+    stamp = _zip_time(datetime.fromisoformat(manifest["created_at"]))
+    counts: dict[str, int] = {}
+    files: list[dict[str, Any]] = []
+    total = 0
+    with zipfile.ZipFile(out, "w", allowZip64=True) as zf:
+        for entity, batches in entities:
+            path = f"records/{entity}.jsonl"
+            info = zipfile.ZipInfo(path, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            digest = hashlib.sha256()
+            size = 0
+            count = 0
+            with zf.open(info, "w", force_zip64=True) as entry:
+                for lines in batches:
+                    if not lines:
+                        continue
+                    chunk = ("\n".join(lines) + "\n").encode()
+                    digest.update(chunk)
+                    entry.write(chunk)
+                    size += len(chunk)
+                    count += len(lines)
+                    if progress:
+                        progress(entity, total + count)
+            total += count
+            counts[entity] = count
+            if count:
+                files.append(
+                    {"path": path, "sha256": digest.hexdigest(), "bytes": size, "records": count}
+                )
+            else:
+                _drop_last_entry(zf, path)
+        manifest["counts"] = {e: counts.get(e, 0) for e in SYNCED_TABLES}
+        manifest["files"] = files
+        manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+        info = zipfile.ZipInfo(MANIFEST, date_time=stamp)
+        info.compress_type = zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        zf.writestr(info, manifest_bytes)
+        info = zipfile.ZipInfo(SIGNATURE, date_time=stamp)
+        info.compress_type = zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        zf.writestr(info, sign(manifest_bytes))
+    return WrittenZip(manifest, manifest_bytes, total)
+
+
+def _drop_last_entry(zf: zipfile.ZipFile, path: str) -> None:
+    """Forget an empty records file just written (its bytes stay as dead space, never listed)."""
+    if zf.filelist and zf.filelist[-1].filename == path:
+        info = zf.filelist.pop()
+        zf.NameToInfo.pop(path, None)
+        zf.fp.seek(info.header_offset)  # type: ignore[union-attr]
+        zf.fp.truncate()  # type: ignore[union-attr]
+        zf.start_dir = info.header_offset
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+KeyLookup = Callable[[str], "SigningKey"]
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A public key that may sign bundles: its base64 line, whose it is, and whether revoked."""
+
+    key_id: str
+    public_line: str
+    member: str = ""
+    revoked: bool = False
+
+
+@dataclass
+class OpenedBundle:
+    """A bundle whose container, structure and manifest have been checked."""
+
+    path: Path
+    encrypted: bool
+    file_sha256: str
+    zip: zipfile.ZipFile
+    manifest: dict[str, Any]
+    manifest_bytes: bytes
+    manifest_sha256: str
+    signature: bytes | None
+    key: SigningKey | None = None
+    parsed: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+
+    @property
+    def device_id(self) -> str:
+        """The device the bundle comes from."""
+        return str(self.manifest.get("device_id", ""))
+
+    @property
+    def seq(self) -> int:
+        """The bundle's sequence number."""
+        return int(self.manifest.get("seq", 0))
+
+    def refuse(self, reason: str, detail: str = "") -> BundleRefused:
+        """A refusal that carries this bundle's manifest (device, seq) for the log."""
+        return BundleRefused(reason, detail, self.manifest)
+
+
+def read_container(path: Path, identities: list[object]) -> tuple[bytes, bool, str]:
+    """(zip bytes, encrypted?, sha256 of the file) — decrypting with the hub identities."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BundleRefused("not-a-bundle", f"{path}: {exc.strerror}") from exc
+    if size == 0:
+        raise BundleRefused("empty", path.name)
+    if size > MAX_FILE_BYTES:
+        raise BundleRefused("too-large", f"{path.name}: {size:,} bytes")
+    data = path.read_bytes()
+    file_sha = sha256_hex(data)
+    if data.startswith(AGE_MAGIC):
+        if not identities:
+            raise BundleRefused(
+                "encrypted", f"{path.name}: give the hub identity (--identity hub.key)"
+            )
+        import pyrage
+
+        try:
+            plain = pyrage.decrypt(data, identities)
+        except pyrage.DecryptError as exc:
+            if "no matching keys" in str(exc).lower():
+                raise BundleRefused(
+                    "other-hub", f"{path.name}: not encrypted to this hub's key"
+                ) from None
+            raise BundleRefused("truncated", f"{path.name}: cannot decrypt ({exc})") from None
+        return plain, True, file_sha
+    if data.startswith(ZIP_MAGICS):
+        return data, False, file_sha
+    raise BundleRefused("not-a-bundle", f"{path.name}: neither a zip nor an age file")
+
+
+def _unsafe(name: str) -> bool:
+    if not name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return True
+    return any(part in ("..", "") for part in name.replace("\\", "/").rstrip("/").split("/"))
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    try:
+        with zf.open(info) as entry:
+            data = entry.read(limit + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - zlib.error and friends from a damaged stream
+        raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
+    if len(data) > limit:
+        raise BundleRefused("too-large", f"{info.filename}: more than {limit:,} bytes")
+    return data
+
+
+def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise BundleRefused("too-large", f"{len(infos)} entries (at most {MAX_ENTRIES})")
+    seen: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        name = info.orig_filename
+        if _unsafe(name):
+            raise BundleRefused("unsafe-name", repr(name))
+        if name in seen:
+            raise BundleRefused("duplicate-entry", name)
+        seen[name] = info
+        if info.file_size > MAX_ENTRY_BYTES:
+            raise BundleRefused("too-large", f"{name}: {info.file_size:,} bytes")
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise BundleRefused("too-large", f"{total:,} bytes unpacked in all")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise BundleRefused(
+                "compression-ratio", f"{name}: {ratio:,.0f}:1 (at most {MAX_RATIO}:1)"
+            )
+    return seen
+
+
+def _check_manifest(manifest: Any) -> None:
+    if type(manifest) is not dict or manifest.get("format") != FORMAT:
+        raise BundleRefused("not-a-bundle", "manifest.json is not a gridwalker manifest")
+    version = manifest.get("format_version")
+    if type(version) is not str or version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise BundleRefused(
+            "format-version",
+            f"{version!r} (this gridwalker reads {FORMAT_VERSION.split('.')[0]}.x)",
+        )
+    expected: dict[str, type | tuple[type, ...]] = {
+        "app_version": str,
+        "schema_version": str,
+        "bundle_id": str,
+        "device_id": str,
+        "device_key_id": str,
+        "member": str,
+        "hub": str,
+        "created_at": str,
+        "seq": int,
+        "prev_manifest_sha256": str,
+        "kind": str,
+        "from_change": int,
+        "to_change": int,
+        "counts": dict,
+        "files": list,
+    }
+    for name, kind in expected.items():
+        value = manifest.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise BundleRefused("bad-manifest", f"{name}: missing or of the wrong type")
+    if manifest["seq"] < 1 or manifest["kind"] not in ("delta", "full"):
+        raise BundleRefused("bad-manifest", "seq must be 1 or more, kind delta or full")
+    if not 0 <= manifest["from_change"] <= manifest["to_change"] + 1:
+        raise BundleRefused("bad-manifest", "from_change/to_change out of order")
+    device = manifest["device_id"]
+    if not device or len(device) > 64 or not device.replace("-", "").isalnum():
+        raise BundleRefused("bad-manifest", "device_id must be letters, digits and dashes")
+    paths = set()
+    for item in manifest["files"]:
+        if type(item) is not dict or not isinstance(item.get("path"), str):
+            raise BundleRefused("bad-manifest", "files: each needs path, sha256, bytes, records")
+        path = item["path"]
+        entity = path.removeprefix("records/").removesuffix(".jsonl")
+        if path != f"records/{entity}.jsonl" or entity not in SYNCED_TABLES or path in paths:
+            raise BundleRefused("bad-manifest", f"files: unexpected path {path!r}")
+        paths.add(path)
+        for key in ("bytes", "records"):
+            if type(item.get(key)) is not int or item[key] < 0:
+                raise BundleRefused("bad-manifest", f"files: {path} {key}")
+        if type(item.get("sha256")) is not str or len(item["sha256"]) != 64:
+            raise BundleRefused("bad-manifest", f"files: {path} sha256")
+
+
+def open_bundle(path: Path, identities: list[object], hub_id: str | None) -> OpenedBundle:
+    """Open a bundle and check its container, structure, manifest and hub (not yet the signature)."""
+    plain, encrypted, file_sha = read_container(path, identities)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(plain))
+    except zipfile.BadZipFile as exc:
+        raise BundleRefused("truncated", f"{path.name}: {exc}") from None
+    entries = _check_structure(zf)
+    if MANIFEST not in entries:
+        raise BundleRefused("not-a-bundle", f"{path.name}: no manifest.json")
+    manifest_bytes = _read_entry(zf, entries[MANIFEST], MAX_MANIFEST_BYTES)
+    try:
+        manifest = json.loads(manifest_bytes)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleRefused("bad-manifest", f"manifest.json is not JSON ({exc})") from None
+    _check_manifest(manifest)
+    if hub_id is not None and manifest["hub"] not in ("", hub_id):
+        raise BundleRefused(
+            "other-hub", f"the manifest names hub {manifest['hub'][:16]}…", manifest
+        )
+    signature = None
+    if SIGNATURE in entries:
+        signature = _read_entry(zf, entries[SIGNATURE], 4096)
+    return OpenedBundle(
+        path=path,
+        encrypted=encrypted,
+        file_sha256=file_sha,
+        zip=zf,
+        manifest=manifest,
+        manifest_bytes=manifest_bytes,
+        manifest_sha256=sha256_hex(manifest_bytes),
+        signature=signature,
+    )
+
+
+def signature_key_id(signature: bytes) -> str:
+    """The key id (16 hex digits) a minisign signature names; BundleRefused when unreadable."""
+    from minisign import Signature
+
+    try:
+        sig = Signature.from_bytes(signature.strip())
+    except Exception as exc:  # noqa: BLE001 - py-minisign raises several parse errors
+        raise BundleRefused("bad-signature", f"unreadable signature ({exc})") from None
+    return bytes(sig._key_id).hex().upper()
+
+
+def check_signature(bundle: OpenedBundle, lookup: KeyLookup) -> SigningKey:
+    """Verify manifest.json's signature with the key `lookup` returns for its key id."""
+    from minisign import Signature
+    from minisign.exceptions import Error as MinisignError
+
+    from gridwalker.sync.keys import public_key_from_line
+
+    if bundle.signature is None:
+        raise bundle.refuse("no-signature", SIGNATURE)
+    key_id = signature_key_id(bundle.signature)
+    if key_id != bundle.manifest["device_key_id"].upper():
+        raise bundle.refuse(
+            "bad-signature",
+            f"signed by key {key_id}, the manifest says {bundle.manifest['device_key_id']}",
+        )
+    key = lookup(key_id)
+    if key.revoked:
+        raise bundle.refuse("revoked", f"key {key_id} ({key.member})")
+    try:
+        sig = Signature.from_bytes(bundle.signature.strip())
+        public_key_from_line(key.public_line).verify(bundle.manifest_bytes, sig)  # type: ignore[attr-defined]
+    except (MinisignError, ValueError) as exc:
+        raise bundle.refuse("bad-signature", f"key {key_id}: {exc}") from None
+    bundle.key = key
+    return key
+
+
+def check_files(bundle: OpenedBundle) -> dict[str, bytes]:
+    """Check the file list, sizes and sha256 of every records file; returns their bytes by entity."""
+    listed = {item["path"]: item for item in bundle.manifest["files"]}
+    names = {info.orig_filename for info in bundle.zip.infolist()} - {MANIFEST, SIGNATURE}
+    extra = sorted(names - listed.keys())
+    if extra:
+        raise bundle.refuse("unlisted-file", ", ".join(extra))
+    missing = sorted(listed.keys() - names)
+    if missing:
+        raise bundle.refuse("missing-file", ", ".join(missing))
+    counts = bundle.manifest["counts"]
+    out: dict[str, bytes] = {}
+    for path, item in listed.items():
+        info = bundle.zip.getinfo(path)
+        if info.file_size != item["bytes"]:
+            raise bundle.refuse(
+                "size-mismatch", f"{path}: {info.file_size:,} bytes, manifest {item['bytes']:,}"
+            )
+        data = _read_entry(bundle.zip, info, MAX_ENTRY_BYTES)
+        if len(data) != item["bytes"]:
+            raise bundle.refuse(
+                "size-mismatch", f"{path}: {len(data):,} bytes, manifest {item['bytes']:,}"
+            )
+        if sha256_hex(data) != item["sha256"]:
+            raise bundle.refuse("hash-mismatch", path)
+        entity = path.removeprefix("records/").removesuffix(".jsonl")
+        if counts.get(entity) != item["records"]:
+            raise bundle.refuse(
+                "count-mismatch",
+                f"{path}: counts says {counts.get(entity)}, files says {item['records']}",
+            )
+        out[entity] = data
+    for entity, count in counts.items():
+        if entity not in SYNCED_TABLES or type(count) is not int:
+            raise bundle.refuse("bad-manifest", f"counts: {entity!r}")
+        if count and entity not in out:
+            raise bundle.refuse(
+                "missing-file", f"records/{entity}.jsonl ({count} records in counts)"
+            )
+    return out
+
+
+def iter_records(entity: str, data: bytes) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON or the RecordError) of each line of a records file."""
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line:
+            continue
+        try:
+            yield number, json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            yield number, RecordError(f"not a JSON line ({exc.__class__.__name__})")
+
+
+def check_records(bundle: OpenedBundle, files: dict[str, bytes], keep: bool = False) -> int:
+    """Validate every record against the schema; BundleRefused lists file and line of the first errors.
+
+    With `keep`, the checked (record, row values) pairs stay in `bundle.parsed` for applying.
+    """
+    errors: list[str] = []
+    low, high = bundle.manifest["from_change"], bundle.manifest["to_change"]
+    total = 0
+    for entity in SYNCED_TABLES:
+        if entity not in files:
+            continue
+        count = 0
+        seen: set[str] = set()
+        for number, record in iter_records(entity, files[entity]):
+            count += 1
+            try:
+                if isinstance(record, RecordError):
+                    raise record
+                row = check_record(entity, record, low, high)
+                if row["uuid"] in seen:
+                    raise RecordError(f"uuid {row['uuid']} appears twice")
+                seen.add(row["uuid"])
+                if keep:
+                    bundle.parsed.setdefault(entity, []).append((record, row))
+            except RecordError as exc:
+                errors.append(f"records/{entity}.jsonl line {number}: {exc}")
+                if len(errors) >= MAX_ERRORS:
+                    raise bundle.refuse("schema", "; ".join(errors)) from None
+        if count != bundle.manifest["counts"][entity]:
+            errors.append(
+                f"records/{entity}.jsonl: {count} lines, the manifest says {bundle.manifest['counts'][entity]}"
+            )
+        total += count
+    if errors:
+        reason = "schema" if any(" line " in e for e in errors) else "count-mismatch"
+        raise bundle.refuse(reason, "; ".join(errors))
+    return total

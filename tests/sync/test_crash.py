@@ -1,0 +1,86 @@
+"""Crashes: a killed export leaves no bundle and loses nothing; a killed import changes nothing."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.sync.helpers import Hub, Laptop, snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run_killed(script: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+EXPORT = """
+    import os, signal
+    from gridwalker import config
+    from gridwalker.store.migrate import open_database
+    from gridwalker.sync import export
+    home = config.paths({home!r})
+    engine = open_database({db!r})
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+    {patch}
+    export.export_bundle(engine, home, member="x")
+"""
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "export.os.replace = die  # killed at the rename (the pending row is written)",
+        "export.os.fsync = die  # killed while the temp file is being made durable",
+    ],
+)
+def test_killed_export_leaves_no_bundle(laptop: Laptop, hub: Hub, patch: str) -> None:
+    laptop.engine.dispose()
+    _run_killed(EXPORT.format(home=str(laptop.home.data.parent), db=str(laptop.db), patch=patch))
+    outbox = laptop.home.outbox
+    assert not [p for p in outbox.iterdir() if p.name.endswith((".zip", ".zip.age"))]
+    result = laptop.export()
+    assert result.seq == 1 and result.from_change == 1 and result.path.exists()
+    assert not list(outbox.glob(".*.partial"))
+    outcome = hub.one(result.path)
+    assert outcome.status == "applied" and outcome.applied == result.records
+
+
+IMPORT = """
+    import os, signal
+    from gridwalker import config
+    from gridwalker.store import search
+    from gridwalker.store.migrate import open_database
+    from gridwalker.sync.hub import import_paths
+    home = config.paths({home!r})
+    engine = open_database(home.hub_db)
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+    search.index_rows = die  # the last step inside the import transaction
+    import_paths(engine, home, [{path!r}])
+"""
+
+
+def test_killed_import_changes_nothing(laptop: Laptop, hub: Hub) -> None:
+    path = laptop.export().path
+    before = snapshot(hub.engine)
+    hub.engine.dispose()
+    _run_killed(IMPORT.format(home=str(hub.home.data.parent), path=str(path)))
+    assert snapshot(hub.engine) == before
+    assert path.exists()
+    outcome = hub.one(path)  # the lock died with the process; the import runs again
+    assert outcome.status == "applied" and outcome.applied == outcome.records

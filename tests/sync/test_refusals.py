@@ -1,0 +1,193 @@
+"""Every refusal of BUNDLE.md, each with its exact reason, and the hub left unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gridwalker.store.models import Household
+from gridwalker.store.writes import Writer
+from gridwalker.sync import bundle as fmt
+from gridwalker.sync.hub import quarantine_dir, revoke
+from gridwalker.sync.keys import load_device_key, trust_hub
+from tests.sync.helpers import (
+    Hub,
+    Laptop,
+    make_hub,
+    make_laptop,
+    read_zip,
+    rebuild,
+    snapshot,
+    write_zip,
+)
+
+
+@pytest.fixture
+def second(laptop: Laptop, hub: Hub) -> Path:
+    """Seq 1 imported; returns seq 2 (one household edited), a plain bundle."""
+    assert hub.one(laptop.export().path).status == "applied"
+    with laptop.engine.begin() as conn:
+        uuid = conn.execute(select(Household.uuid).order_by(Household.uuid).limit(1)).scalar_one()
+        Writer(conn, "李晓梅").update("household", uuid, {"phone": "13911112222"})
+    return laptop.export(plaintext=True).path
+
+
+def refused(hub: Hub, path: Path, reason: str) -> str:
+    """Import a bad file: assert the reason, an unchanged hub and the quarantined copy."""
+    before = snapshot(hub.engine)
+    outcome = hub.one(path)
+    assert outcome.status == "refused", outcome.summary()
+    assert outcome.reason == reason, outcome.summary()
+    assert snapshot(hub.engine) == before
+    assert outcome.quarantined is not None and outcome.quarantined.exists()
+    assert not path.exists()
+    reason_file = outcome.quarantined.with_name(outcome.quarantined.name + ".reason.txt")
+    assert f"reason: {reason}" in reason_file.read_text(encoding="utf-8")
+    return outcome.message
+
+
+def test_truncated_file(second: Path, hub: Hub) -> None:
+    data = second.read_bytes()
+    second.write_bytes(data[: len(data) // 2])
+    refused(hub, second, "truncated")
+
+
+def test_truncated_encrypted_file(laptop: Laptop, hub: Hub) -> None:
+    path = laptop.export().path
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 100])
+    refused(hub, path, "truncated")
+
+
+def test_flipped_byte_in_a_records_file(laptop: Laptop, second: Path, hub: Hub) -> None:
+    entries = read_zip(second)
+    name, data = next((n, d) for n, d in entries if n == "records/household.jsonl")
+    flipped = data.replace(b"13911112222", b"13911112223")
+    write_zip(second, [(n, flipped if n == name else d) for n, d in entries])
+    assert "household.jsonl" in refused(hub, second, "hash-mismatch")
+
+
+def test_flipped_byte_in_the_manifest(second: Path, hub: Hub) -> None:
+    entries = read_zip(second)
+    manifest = dict(entries)[fmt.MANIFEST].replace(b'"kind": "delta"', b'"kind": "full" ')
+    write_zip(second, [(n, manifest if n == fmt.MANIFEST else d) for n, d in entries])
+    refused(hub, second, "bad-signature")
+
+
+def test_damaged_bytes_in_the_zip(second: Path, hub: Hub) -> None:
+    data = bytearray(second.read_bytes())
+    at = data.index(b'"format"')  # inside the stored manifest: its CRC no longer matches
+    data[at + 3] ^= 0x01
+    second.write_bytes(bytes(data))
+    refused(hub, second, "truncated")
+
+
+def test_bad_signature(laptop: Laptop, second: Path, hub: Hub) -> None:
+    entries = read_zip(second)
+    other = load_device_key(laptop.home).sign(b"something else", "timestamp:0")
+    write_zip(second, [(n, other if n == fmt.SIGNATURE else d) for n, d in entries])
+    assert "verification failed" in refused(hub, second, "bad-signature")
+
+
+def test_missing_signature(second: Path, hub: Hub) -> None:
+    write_zip(second, [(n, d) for n, d in read_zip(second) if n != fmt.SIGNATURE])
+    refused(hub, second, "no-signature")
+
+
+def test_key_not_enrolled(tmp_path: Path, small_template: Path, hub: Hub) -> None:
+    stranger = make_laptop(tmp_path / "stranger", small_template, "stranger", hub)
+    assert "hub enroll" in refused(hub, stranger.export().path, "not-enrolled")
+
+
+def test_revoked_key(laptop: Laptop, second: Path, hub: Hub) -> None:
+    from gridwalker.sync.keys import read_public_key
+
+    assert revoke(hub.engine, read_public_key(laptop.pub)[0])
+    refused(hub, second, "revoked")
+
+
+def test_encrypted_to_another_hub(tmp_path: Path, laptop: Laptop, hub: Hub) -> None:
+    other = make_hub(tmp_path / "other-hub")
+    trust_hub(laptop.home, other.recipient)
+    refused(hub, laptop.export().path, "other-hub")
+
+
+def test_plaintext_for_another_hub(tmp_path: Path, laptop: Laptop, hub: Hub) -> None:
+    other = make_hub(tmp_path / "other-hub")
+    trust_hub(laptop.home, other.recipient)
+    refused(hub, laptop.export(plaintext=True).path, "other-hub")
+
+
+def test_unknown_format_major(laptop: Laptop, second: Path, hub: Hub) -> None:
+    rebuild(laptop, second, second, edit_manifest={"format_version": "2.0"})
+    assert "'2.0'" in refused(hub, second, "format-version")
+
+
+def test_file_not_listed_in_the_manifest(second: Path, hub: Hub) -> None:
+    write_zip(second, [*read_zip(second), ("records/extra.jsonl", b"{}\n")])
+    assert "records/extra.jsonl" in refused(hub, second, "unlisted-file")
+
+
+def test_dotdot_entry(second: Path, hub: Hub) -> None:
+    write_zip(second, [*read_zip(second), ("records/../../evil.sh", b"rm -rf /\n")])
+    refused(hub, second, "unsafe-name")
+
+
+def test_absolute_entry_name(second: Path, hub: Hub) -> None:
+    write_zip(second, [*read_zip(second), ("/etc/cron.d/evil", b"* * * * * root true\n")])
+    refused(hub, second, "unsafe-name")
+
+
+def test_duplicate_entry_names(second: Path, hub: Hub) -> None:
+    entries = read_zip(second)
+    dup = next((n, d) for n, d in entries if n.startswith("records/"))
+    write_zip(second, [*entries, dup])
+    assert dup[0] in refused(hub, second, "duplicate-entry")
+
+
+def test_oversized_entry(second: Path, hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fmt, "MAX_ENTRY_BYTES", 256)  # the one-record household file is ~430 bytes
+    assert "records/household.jsonl" in refused(hub, second, "too-large")
+
+
+def test_over_compressed_entry(second: Path, hub: Hub) -> None:
+    write_zip(second, [*read_zip(second), ("records/bomb.jsonl", b"\n" * (8 << 20))])
+    assert "bomb" in refused(hub, second, "compression-ratio")
+
+
+def test_empty_file(tmp_path: Path, hub: Hub) -> None:
+    path = tmp_path / "gridwalker-x-000001.zip"
+    path.write_bytes(b"")
+    refused(hub, path, "empty")
+
+
+def test_html_renamed_to_zip(tmp_path: Path, hub: Hub) -> None:
+    path = tmp_path / "gridwalker-x-000001.zip"
+    path.write_text("<!DOCTYPE html><html><body>404 Not Found</body></html>", encoding="utf-8")
+    refused(hub, path, "not-a-bundle")
+
+
+def test_record_failing_schema(laptop: Laptop, second: Path, hub: Hub) -> None:
+    data = dict(read_zip(second))["records/household.jsonl"]
+    record = json.loads(data.splitlines()[0])
+    record["data"]["unit"] = "two"
+    bad = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+    rebuild(laptop, second, second, edit_records={"records/household.jsonl": bad})
+    message = refused(hub, second, "schema")
+    assert "records/household.jsonl line 1: data.unit: expected an integer" in message
+
+
+def test_same_seq_different_hash_is_a_fork(laptop: Laptop, second: Path, hub: Hub) -> None:
+    assert hub.one(second).status == "applied"
+    fork = second.with_name("fork-" + second.name)
+    # The same seq 2, re-signed with other content (a laptop restored from an old backup).
+    copy = laptop.export(full=True, plaintext=True).path  # seq 3, any valid bundle to rework
+    manifest = json.loads(dict(read_zip(copy))[fmt.MANIFEST])
+    prev = manifest["prev_manifest_sha256"]
+    rebuild(laptop, copy, fork, edit_manifest={"seq": 2, "prev_manifest_sha256": prev})
+    message = refused(hub, fork, "fork")
+    assert "seq 2" in message
+    assert (quarantine_dir(hub.home) / fork.name).exists()
