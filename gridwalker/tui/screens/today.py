@@ -86,7 +86,8 @@ class TodayScreen(DbScreen):
         Binding("i", "issues", N_("Issues")),
         Binding("c", "census", N_("Census")),
         Binding("p", "places", N_("Places")),
-        Binding("f5", "refresh", N_("Refresh")),
+        Binding("e", "export", N_("Export")),
+        Binding("f5", "refresh", N_("Refresh"), show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -184,7 +185,7 @@ class TodayScreen(DbScreen):
 
             self.gw.open_screen(IssueListScreen.for_figure(key))
         elif key == "export":
-            self.notify(_("Run the export from the command palette (ctrl+p) or `gridwalker export`."))
+            self.action_export()
 
     def on_screen_resume(self) -> None:
         """Coming back from another screen: the figures may have changed."""
@@ -216,6 +217,11 @@ class TodayScreen(DbScreen):
         from gridwalker.tui.screens.census import open_towers
 
         open_towers(self.gw)
+
+    def action_export(self) -> None:
+        from gridwalker.tui.screens.export import ExportScreen
+
+        self.gw.open_screen(ExportScreen())
 
     def action_places(self) -> None:
         self.app.switch_mode("places")

@@ -1,0 +1,214 @@
+"""`make screenshots`: an SVG of every screen, on the demo laptop as of a fixed day.
+
+Writes into the folder given (the top-level `screens/`), which the README shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+TODAY = date(2026, 11, 20)
+SIZE = (120, 40)
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def first(db: Path, stmt: Any) -> Any:
+    from gridwalker.store.migrate import open_database
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        value = conn.execute(stmt).scalar()
+    engine.dispose()
+    return value
+
+
+def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
+    """Screen name → what to do in a running app before the screenshot."""
+    from sqlalchemy import func, select
+
+    from gridwalker.store.models import Building, Enterprise, Household, Issue, Resident
+
+    household = first(
+        db,
+        select(Household.uuid)
+        .join(Resident, Resident.household_uuid == Household.uuid)
+        .where(func.json_array_length(Resident.care_tags) > 0)
+        .order_by(Household.uuid),
+    )
+    issue = first(db, select(Issue.uuid).where(Issue.status == "in_progress").order_by(Issue.uuid))
+    tower = first(db, select(Building.uuid).where(Building.kind == "commercial"))
+    enterprise = first(db, select(Enterprise.uuid).order_by(Enterprise.floor, Enterprise.room))
+
+    async def today(pilot: Any) -> None:
+        await settle(pilot)
+
+    async def round_list(pilot: Any) -> None:
+        await pilot.press("r")
+        await settle(pilot)
+
+    async def household_screen(pilot: Any) -> None:
+        pilot.app.open_household(household)
+        await settle(pilot)
+
+    async def visit(pilot: Any) -> None:
+        from gridwalker.tui.screens.visit import VisitScreen
+
+        pilot.app.open_screen(VisitScreen(household))
+        await settle(pilot)
+
+    async def resident(pilot: Any) -> None:
+        pilot.app.open_household(household)
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+
+    async def search(pilot: Any) -> None:
+        await pilot.press("slash", "w", "a", "n", "g")
+        await settle(pilot)
+
+    async def care(pilot: Any) -> None:
+        from gridwalker.tui.screens.lists import AttentionList
+
+        pilot.app.open_screen(AttentionList("care"))
+        await settle(pilot)
+
+    async def places(pilot: Any) -> None:
+        await pilot.press("p")
+        await settle(pilot)
+        for keys in (("down", "space"), ("down", "space"), ("down",)):
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    async def help_keys(pilot: Any) -> None:
+        await pilot.press("f1")
+        await settle(pilot)
+
+    async def issues(pilot: Any) -> None:
+        await pilot.press("i")
+        await settle(pilot)
+
+    async def issue_detail(pilot: Any) -> None:
+        from gridwalker.tui.screens.issues import IssueDetailScreen
+
+        pilot.app.open_screen(IssueDetailScreen(issue))
+        await settle(pilot)
+
+    async def issue_form(pilot: Any) -> None:
+        from gridwalker.tui.screens.issue_form import log_issue_from
+
+        log_issue_from(pilot.app, household_uuid=household)
+        await settle(pilot)
+
+    async def towers(pilot: Any) -> None:
+        await pilot.press("c")
+        await settle(pilot)
+
+    async def tower_screen(pilot: Any) -> None:
+        from gridwalker.tui.screens.census import TowerScreen
+
+        pilot.app.open_screen(TowerScreen(tower))
+        await settle(pilot)
+
+    async def census_form(pilot: Any) -> None:
+        from gridwalker.tui.screens.census_form import CensusFormScreen
+
+        pilot.app.open_screen(CensusFormScreen(enterprise, tower))
+        await settle(pilot)
+
+    async def infobase(pilot: Any) -> None:
+        from gridwalker.tui.screens.census import InfoBaseScreen
+
+        pilot.app.open_screen(InfoBaseScreen())
+        await settle(pilot)
+
+    async def export(pilot: Any) -> None:
+        await pilot.press("e")
+        await settle(pilot)
+
+    return {
+        "today": today,
+        "round": round_list,
+        "household": household_screen,
+        "visit": visit,
+        "resident": resident,
+        "search": search,
+        "care-list": care,
+        "places": places,
+        "help": help_keys,
+        "issues": issues,
+        "issue-detail": issue_detail,
+        "issue-form": issue_form,
+        "towers": towers,
+        "tower": tower_screen,
+        "census-form": census_form,
+        "infobase": infobase,
+        "export": export,
+    }
+
+
+async def take(db: Path, out: Path, name: str, lang: str, action: Any) -> None:
+    from gridwalker.domain import clock
+    from gridwalker.tui.app import GridwalkerApp
+
+    with clock.frozen(TODAY):
+        app = GridwalkerApp(db, lang=lang)
+        app.animation_level = "none"
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await action(pilot)
+            app.save_screenshot(f"{name}.svg", str(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDWALKER_HOME"] = tmp
+        from gridwalker import config
+        from gridwalker.domain import clock
+        from gridwalker.store import rounds
+        from gridwalker.store.demo import build_demo
+        from gridwalker.store.migrate import open_database
+        from gridwalker.sync.keys import init_device_key, init_hub_identity, trust_hub
+
+        db = Path(tmp) / "demo.db"
+        engine = open_database(db)
+        with clock.frozen(TODAY):
+            build_demo(engine, households=400, today=TODAY)
+        with engine.connect() as conn:
+            member = rounds.members(conn)[0]
+        engine.dispose()
+        home = config.paths()
+        config.save_settings(
+            home,
+            config.Settings(member_uuid=member.uuid, member_name=member.name, grid_code=member.grid_code),
+        )
+        init_device_key(home)
+        trust_hub(home, init_hub_identity(home, clock.now())[0])
+        actions = shots(db)
+        for name, action in actions.items():
+            asyncio.run(take(db, out, name, "zh", action))
+            print(f"{out / name}.svg")
+        for name in ("today", "visit"):
+            asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
+            print(f"{out / name}-en.svg")
+
+
+if __name__ == "__main__":
+    main()
