@@ -108,7 +108,7 @@ def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> N
     set_language(language)
     from gridwalker.tui.app import GridwalkerApp
 
-    GridwalkerApp(db, lang=language).run()
+    GridwalkerApp(db, lang=language, home=home).run()
 
 
 def _build_demo_laptop(home: config.Paths, db: Path) -> None:

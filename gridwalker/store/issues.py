@@ -505,7 +505,14 @@ def transition(
     elif act is IssueAction.RESUME:
         changes["held_from"] = None
     if act is IssueAction.SUBMIT:
+        # Reported today: a due date that was only the default moves with it.
         changes["reported_on"] = clock.today()
+        row = conn.execute(
+            select(Issue.urgency, Issue.reported_on, Issue.due_date).where(Issue.uuid == issue_uuid)
+        ).one()
+        urgency = Urgency(row.urgency)
+        if row.due_date == default_due(urgency, row.reported_on):
+            changes["due_date"] = default_due(urgency, clock.today())
     writer = Writer(conn, actor)
     writer.update("issue", issue_uuid, changes)
     _event(writer, issue_uuid, act, old, new, note, member_uuid or actor)

@@ -139,6 +139,16 @@ def _census_rows(conn: Connection, flt: InfoFilter) -> Iterator[InfoRow]:
         offset += len(page)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: object) -> object:
+    """A cell value for CSV; typed text that Excel would run as a formula is quoted with '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(
     path: Path, rows: Iterator[InfoRow], columns: tuple[Column, ...], lang: str, full: bool
 ) -> int:
@@ -149,7 +159,10 @@ def _write_csv(
         writer.writerow([c.header(lang) for c in columns])
         for row in rows:
             writer.writerow(
-                ["" if v is None else v for v in (c.value(row, lang, full) for c in columns)]
+                [
+                    "" if v is None else _csv_text(v)
+                    for v in (c.value(row, lang, full) for c in columns)
+                ]
             )
             count += 1
     return count
@@ -184,7 +197,13 @@ def _write_xlsx(
     sheet.append(header)
     count = 0
     for row in rows:
-        sheet.append([c.value(row, lang, full) for c in columns])
+        cells = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=column.value(row, lang, full))
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"  # typed text, never a formula Excel would run
+            cells.append(cell)
+        sheet.append(cells)
         count += 1
     workbook.save(path)
     return count

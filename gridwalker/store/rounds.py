@@ -215,7 +215,16 @@ def _round_query(grid_uuid: str, status: str | None, day: date):  # noqa: ANN202
     return stmt
 
 
-WALK_ORDER = (Building.seq, Household.unit, Household.floor, Household.room)
+# Walking order, made total by the uuids so paging and "next" never skip or repeat a door.
+WALK_ORDER = (
+    Building.seq,
+    Building.name,
+    Building.uuid,
+    Household.unit,
+    Household.floor,
+    Household.room,
+    Household.uuid,
+)
 
 
 def round_page(
@@ -259,14 +268,11 @@ def round_position(
     day: date | None = None,
 ) -> int | None:
     """Index of a household in the (filtered) walking list, or None when not in it."""
-    key = _walk_key(conn, household_uuid)
-    if key is None:
+    query = _round_query(grid_uuid, status, day or clock.today())
+    if conn.execute(query.where(Household.uuid == household_uuid)).first() is None:
         return None
-    sub = (
-        _round_query(grid_uuid, status, day or clock.today())
-        .where(tuple_(*WALK_ORDER) < tuple_(*key))
-        .subquery()
-    )
+    key = _walk_key(conn, household_uuid)
+    sub = query.where(tuple_(*WALK_ORDER) < tuple_(*key)).subquery()
     return conn.execute(select(func.count()).select_from(sub)).scalar_one()
 
 
@@ -276,10 +282,14 @@ def next_unvisited(
     """The next household not yet visited this cycle in walking order (wrapping round)."""
     sub = (
         _round_query(grid_uuid, None, day or clock.today())
-        .add_columns(Building.seq.label("seq"))
+        .add_columns(
+            Building.seq.label("seq"),
+            Building.name.label("b_name"),
+            Building.uuid.label("b_uuid"),
+        )
         .subquery()
     )
-    walk = (sub.c.seq, sub.c.unit, sub.c.floor, sub.c.room)
+    walk = (sub.c.seq, sub.c.b_name, sub.c.b_uuid, sub.c.unit, sub.c.floor, sub.c.room, sub.c.uuid)
     base = select(sub.c.uuid).where(sub.c.status != "visited").order_by(*walk).limit(1)
     key = _walk_key(conn, after_uuid) if after_uuid else None
     if key is not None:
@@ -518,9 +528,10 @@ def follow_ups_due(conn: Connection, grid_uuid: str, day: date | None = None) ->
             Visit.deleted == false(),
             Visit.follow_up.is_not(None),
             Visit.follow_up <= today,
-            ~exists().where(
+            Household.deleted == false(),
+            ~exists().where(  # the household's latest visit asked for it
                 later.household_uuid == Visit.household_uuid,
-                later.visited_on > Visit.visited_on,
+                later.visited_at > Visit.visited_at,
                 later.deleted == false(),
             ),
         )
@@ -588,7 +599,7 @@ def save_visit(
     present = {r.uuid for r in people if not r.moved_out}
     tagged = {r.uuid for r in people if r.care_tags and not r.moved_out}
     today = clock.today()
-    problems = check_visit(data, today, present | {r.uuid for r in people}, tagged)
+    problems = check_visit(data, today, present, tagged)
     if problems:
         raise FormError(problems)
     now = clock.now().replace(microsecond=0)

@@ -204,6 +204,7 @@ def test_a_draft_has_no_event_until_submitted(demo_engine: Engine) -> None:
         assert store.transition(conn, uuid, A.SUBMIT, role="member", actor="x") is S.REPORTED
         detail = store.issue_detail(conn, uuid)
         assert detail.reported_on == TODAY
+        assert detail.due_date == TODAY + timedelta(days=15)  # the default moved with the report
         assert [(e.from_status, e.to_status) for e in detail.timeline] == [(S.DRAFT, S.REPORTED)]
 
 

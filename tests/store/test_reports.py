@@ -134,3 +134,32 @@ def test_a_failed_write_leaves_the_old_file_and_no_part(demo_engine, tmp_path, m
         reports.write_census_report(conn, out, InfoFilter(), with_contacts=False)
     assert out.read_text(encoding="utf-8") == "old report"
     assert [p.name for p in folder.iterdir()] == ["census.csv"]
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path) -> None:
+    """An enterprise name typed as =cmd|… must not become a formula in Excel."""
+    from openpyxl import load_workbook
+
+    from gridwalker.store.migrate import open_database
+    from gridwalker.store.census import InfoFilter
+    from gridwalker.store.reports import write_census_report
+    from gridwalker.store.writes import Writer
+
+    engine = open_database(tmp_path / "f.db")
+    with engine.begin() as conn:
+        w = Writer(conn, "t")
+        street = w.insert("street", {"name": "街", "area_code": "420103"})
+        community = w.insert("community", {"street_uuid": street, "name": "社区"})
+        grid = w.insert("grid", {"community_uuid": community, "code": "G-1", "name": "网格"})
+        tower = w.insert("building", {"grid_uuid": grid, "name": "大厦", "kind": "commercial"})
+        w.insert("enterprise", {"building_uuid": tower, "name": "=HYPERLINK(\"x\")", "contact_name": "+1"})
+        csv_path, xlsx_path = tmp_path / "r.csv", tmp_path / "r.xlsx"
+        write_census_report(conn, csv_path, InfoFilter(), with_contacts=True)
+        write_census_report(conn, xlsx_path, InfoFilter(), with_contacts=True)
+    engine.dispose()
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'+1" in text
+    sheet = load_workbook(xlsx_path).active
+    values = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    name = next(c for c in values if c.value and "HYPERLINK" in str(c.value))
+    assert name.data_type == "s" and name.value == '=HYPERLINK("x")'

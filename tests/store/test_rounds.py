@@ -68,6 +68,7 @@ def test_next_unvisited_follows_walking_order_and_wraps(demo_engine, grid) -> No
         expected = next(r.uuid for r in rows[i + 1 :] if r.status != "visited")
         assert rounds.next_unvisited(conn, grid, visited) == expected
         assert rounds.round_position(conn, grid, rows[37].uuid) == 37
+        assert rounds.round_position(conn, grid, visited, "todo") is None  # not in that list
 
 
 def test_a_visit_changes_coverage_and_drops_the_draft(demo_engine, grid) -> None:

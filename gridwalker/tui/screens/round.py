@@ -42,11 +42,19 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - cell_len(text), 0)
 
 
+def occupancy_label(code: str) -> str:
+    """The occupancy in words (a code this version does not know is shown as it is)."""
+    try:
+        return label(Occupancy(code))
+    except ValueError:
+        return code
+
+
 def render_round_row(row: RoundRow, width: int) -> Text:
     """One household line: address, head, status, care and draft marks."""
     mark, words = status_text(row.status)
     address = pad(f"{row.building} {row.unit}-{row.room}", 14)
-    head = pad(row.head_name or label(Occupancy(row.occupancy)), 12)
+    head = pad(row.head_name or occupancy_label(row.occupancy), 12)
     text = Text(f" {mark} ", style=STATUS_STYLE[row.status] + " bold")
     text.append(address, style="bold")
     text.append(head)

@@ -39,7 +39,7 @@ from gridwalker.domain.forms import VisitInput, check_visit
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.validators import Invalid
 from gridwalker.tui.keys import N_
-from gridwalker.tui.screens.base import DbModal, DbScreen
+from gridwalker.tui.screens.base import DbModal, DbScreen, error_reason
 from gridwalker.tui.screens.household import HouseholdScreen, care_labels, choice_label
 from gridwalker.tui.screens.resident import Ask, ResidentForm, actor_of, yes_no
 
@@ -404,13 +404,19 @@ class VisitScreen(DbScreen):
 
         # No worker could report back from a screen that is going away, and the last
         # keystrokes must not be lost: this one small write runs here.
-        with self.engine.begin() as conn:
-            rounds.save_draft(
-                conn,
-                rounds.visit_draft_key(self.household_uuid),
-                "visit",
-                self.info.address if self.info else "",
-                self.latest,
+        try:
+            with self.engine.begin() as conn:
+                rounds.save_draft(
+                    conn,
+                    rounds.visit_draft_key(self.household_uuid),
+                    "visit",
+                    self.info.address if self.info else "",
+                    self.latest,
+                )
+        except Exception as exc:  # the app is closing: say so, never a traceback
+            self.app.notify(
+                _("The last change could not be kept: {reason}").format(reason=error_reason(exc)),
+                severity="error",
             )
 
     # -- roster changes during the visit ------------------------------------------------------
