@@ -93,6 +93,12 @@ def _language(lang: str | None, home: config.Paths) -> str | None:
 @click.pass_context
 def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> None:
     """gridwalker — rounds, census and issues for grid members (网格员), offline."""
+    from gridwalker.domain import clock
+
+    try:
+        clock.freeze_from_env()
+    except ValueError as exc:
+        _fail(str(exc), code=2)
     if ctx.invoked_subcommand is not None:
         return
     home = _home()

@@ -101,4 +101,7 @@ def cycle_label(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-freeze_from_env()
+try:
+    freeze_from_env()
+except ValueError:
+    pass  # a malformed GRIDWALKER_TODAY is reported by the command line, not at import

@@ -107,3 +107,10 @@ def test_home_paths_follow_gridwalker_home(gridwalker_home: Path) -> None:
     p = config.paths()
     assert p.field_db == gridwalker_home / "data" / "gridwalker.db"
     assert p.settings_file == gridwalker_home / "config" / "settings.toml"
+
+
+def test_a_malformed_today_variable_is_a_usage_error(runner, monkeypatch) -> None:
+    monkeypatch.setenv("GRIDWALKER_TODAY", "20-11-2026")
+    result = runner.invoke(main, ["demo", "build", "--db", "/nonexistent/x.db"])
+    assert result.exit_code == 2
+    assert "GRIDWALKER_TODAY" in result.stderr and "YYYY-MM-DD" in result.stderr
