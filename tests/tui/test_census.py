@@ -27,7 +27,8 @@ from gridwalker.tui.screens.census import (
     TowersScreen,
     open_towers,
 )
-from gridwalker.tui.screens.census_form import CensusFormScreen, LeaveCensusDialog
+from gridwalker.tui.screens.census_form import CensusFormScreen
+from gridwalker.tui.screens.dialogs import LeaveDialog
 from gridwalker.tui.widgets.paged import PagedList
 
 from .helpers import SIZE, make_app, screen_text, settle, sign_in
@@ -382,7 +383,7 @@ async def test_a_draft_comes_back_after_closing_the_app(demo_db: Path) -> None:
         assert form.dirty and "contact_name" in form.touched
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(again.screen, LeaveCensusDialog)
+        assert isinstance(again.screen, LeaveDialog)
         await pilot.press("escape")  # stay
         await settle(pilot)
         assert again.screen is form

@@ -32,7 +32,8 @@ from gridwalker.store.models import (
     Visit,
 )
 from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.issue_form import IssueFormScreen, LeaveDialog, log_issue_from
+from gridwalker.tui.screens.dialogs import LeaveDialog
+from gridwalker.tui.screens.issue_form import IssueFormScreen, log_issue_from
 from gridwalker.tui.screens.issues import (
     ACTION_KEYS,
     IssueDetailScreen,

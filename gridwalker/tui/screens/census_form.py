@@ -13,8 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
@@ -28,9 +27,10 @@ from gridwalker.domain.choices import (
 )
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.validators import check_uscc, normalize_uscc
-from gridwalker.tui.keys import N_, translate_bindings
+from gridwalker.tui.keys import N_
 from gridwalker.tui.screens.base import DbScreen
 from gridwalker.tui.screens.census import flags_text, next_to_census, tower_row
+from gridwalker.tui.screens.dialogs import LeaveDialog
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -86,45 +86,6 @@ def choice_options(choice: type[Choice]) -> list[tuple[str, str]]:
     if choice is Industry:
         return [(f"{c.value} {c.label(lang)}", c.value) for c in choice]
     return [(c.label(lang), c.value) for c in choice]
-
-
-class LeaveCensusDialog(ModalScreen[str | None]):
-    """Leaving a census form with unsaved changes: keep the draft, discard it, or stay."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("k", "choose('keep')", N_("Keep the draft")),
-        Binding("d", "choose('discard')", N_("Discard")),
-        Binding("escape", "choose('')", N_("Stay")),
-    ]
-    DEFAULT_CSS = """
-    LeaveCensusDialog { align: center middle; }
-    LeaveCensusDialog > Vertical {
-        width: 64; height: auto; border: round $warning; padding: 1 2; background: $surface;
-    }
-    LeaveCensusDialog Horizontal { height: auto; margin-top: 1; }
-    LeaveCensusDialog Button { margin-right: 2; }
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(_("This census is not saved yet."))
-            yield Static(_("Keep it as a draft to finish later, or discard it?"))
-            with Horizontal():
-                yield Button(_("Keep the draft") + " (k)", id="keep", variant="primary")
-                yield Button(_("Discard") + " (d)", id="discard", variant="error")
-                yield Button(_("Stay") + " (Esc)", id="stay")
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.action_choose("" if event.button.id == "stay" else str(event.button.id))
-
-    def action_choose(self, choice: str) -> None:
-        """Close the dialog with the choice ("" stays on the form)."""
-        self.dismiss(choice or None)
 
 
 class CensusFormScreen(DbScreen):
@@ -645,7 +606,7 @@ class CensusFormScreen(DbScreen):
         if not self.dirty:
             self.dismiss(self.enterprise_uuid)
             return
-        self.app.push_screen(LeaveCensusDialog(), self._left)
+        self.app.push_screen(LeaveDialog(_("This census is not saved yet.")), self._left)
 
     def _left(self, choice: str | None) -> None:
         """Keep the draft, discard it, or stay."""

@@ -12,15 +12,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory, IssueStatus, ReporterKind, Urgency
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import default_due
-from gridwalker.tui.keys import N_, translate_bindings
+from gridwalker.tui.keys import N_
 from gridwalker.tui.screens.base import DbScreen
+from gridwalker.tui.screens.dialogs import LeaveDialog
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -88,45 +88,6 @@ def parse_form(state: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     if not state["category"]:
         problems["category"] = _("Choose a category.")
     return values, problems
-
-
-class LeaveDialog(ModalScreen[str | None]):
-    """Leaving a form with unsaved changes: keep the draft, discard it, or stay."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("k", "choose('keep')", N_("Keep the draft")),
-        Binding("d", "choose('discard')", N_("Discard")),
-        Binding("escape", "choose('')", N_("Stay")),
-    ]
-    DEFAULT_CSS = """
-    LeaveDialog { align: center middle; }
-    LeaveDialog > Vertical {
-        width: 64; height: auto; border: round $warning; padding: 1 2; background: $surface;
-    }
-    LeaveDialog Horizontal { height: auto; margin-top: 1; }
-    LeaveDialog Button { margin-right: 2; }
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(_("This issue is not logged yet."), classes="title")
-            yield Static(_("Keep it as a draft to finish later, or discard it?"))
-            with Horizontal():
-                yield Button(_("Keep the draft") + " (k)", id="keep", variant="primary")
-                yield Button(_("Discard") + " (d)", id="discard", variant="error")
-                yield Button(_("Stay") + " (Esc)", id="stay")
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.action_choose("" if event.button.id == "stay" else str(event.button.id))
-
-    def action_choose(self, choice: str) -> None:
-        """Close the dialog with the choice ("" stays on the form)."""
-        self.dismiss(choice or None)
 
 
 class IssueFormScreen(DbScreen):
@@ -469,7 +430,7 @@ class IssueFormScreen(DbScreen):
         if not self.dirty:
             self.dismiss(None)
             return
-        self.app.push_screen(LeaveDialog(), self._left)
+        self.app.push_screen(LeaveDialog(_("This issue is not logged yet.")), self._left)
 
     def _left(self, choice: str | None) -> None:
         """Keep the draft, discard it, or stay."""
