@@ -207,9 +207,20 @@ def index_rows(conn: Connection, entity: str, uuids: Iterable[str] | None) -> in
             q = query.where(key.in_(batch))
         docs = [_doc(entity, r) for r in conn.execute(q)]
         if docs:
-            conn.execute(insert(SearchDoc.__table__), docs)
+            _insert_docs(conn, docs)
         count += len(docs)
     return count
+
+
+def _insert_docs(conn: Connection, docs: list[dict]) -> None:
+    """Insert search documents a page of rows per statement.
+
+    RETURNING makes SQLAlchemy send an executemany as multi-row INSERTs ("insertmanyvalues"):
+    the FTS5 triggers then flush their index once per statement instead of once per row,
+    about ten times faster for a big batch.
+    """
+    table = SearchDoc.__table__
+    conn.execute(insert(table).returning(table.c.id), docs).close()
 
 
 def rebuild(conn: Connection) -> int:

@@ -9,6 +9,7 @@ time (a lock file in the data folder).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -264,6 +265,36 @@ def import_file(
     backlog_row: int | None = None,
 ) -> ImportOutcome:
     """Check one bundle completely, then apply, hold or refuse it."""
+    with _gc_paused():
+        return _import_file(engine, home, path, identities, hub_id, progress, backlog_row)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bundle is checked and applied.
+
+    A bundle becomes hundreds of thousands of small dicts that live until the commit; the
+    collector would walk them again and again (about a third of the checking time) and finds
+    no cycles among them. Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_file(
+    engine: Engine,
+    home: Paths,
+    path: Path,
+    identities: list[object],
+    hub_id: str | None,
+    progress: Progress | None,
+    backlog_row: int | None,
+) -> ImportOutcome:
     started = time.perf_counter()
     outcome = ImportOutcome(path, "refused", from_backlog=backlog_row is not None)
     try:
@@ -597,9 +628,23 @@ def _apply_batch(
         uuid = row["uuid"]
         current = live.get(uuid)
         revs = stored.get(uuid, {})
-        if current is None and not revs:
+        if current is None and not revs:  # a row the hub never saw: no merge to make
             batch.inserts.append(row)
-            batch.saved.append(_rev_row(entity, uuid, _version_from_record(record, row, device_id)))
+            batch.saved.append(
+                {
+                    "entity": entity,
+                    "uuid": uuid,
+                    "rev": row["rev"],
+                    "base_rev": row["base_rev"],
+                    "origin": record["origin"],
+                    "deleted": row["deleted"],
+                    "data": record["data"],
+                    "updated_at": row["updated_at"],
+                    "updated_by": row["updated_by"],
+                    "device_id": device_id,
+                    "head": False,
+                }
+            )
         elif current is not None and any(revs.values()):
             batch.slow.append((record, row))  # a row in conflict: the merge is recomputed
         elif current is not None and (row["rev"] == current["rev"] or row["rev"] in revs):

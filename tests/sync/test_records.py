@@ -1,0 +1,120 @@
+"""The record schema check (check_record) and the search index a hub import leaves behind."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gridwalker.store import search
+from gridwalker.store.models import SYNCED_TABLES, SearchDoc
+from gridwalker.sync.records import RecordError, check_record, columns, db_values
+from tests.sync.helpers import Hub, Laptop
+
+GOOD = {
+    "str": "abc",
+    "int": 3,
+    "bool": True,
+    "date": "2026-11-20",
+    "datetime": "2026-11-20T09:30:00+08:00",
+    "json": ["x"],
+}
+BAD = {
+    "str": [3, True, 1.5, {}],
+    "int": ["3", True, 1.5],
+    "bool": [1, "true", 0],
+    "date": ["2026-13-01", "20261120", 20261120, "2026-11-20T09:00:00+00:00"],
+    "datetime": ["2026-11-20T09:30:00", "yesterday", 5],
+    "json": ["[]", 3, True],
+}
+
+
+def _record(entity: str, **data: Any) -> dict[str, Any]:
+    values = {c.name: GOOD[c.kind] for c in columns(entity)}
+    values.update(data)
+    return {
+        "entity": entity,
+        "uuid": "u-1",
+        "op": "upsert",
+        "rev": "2-0123456789abcdef01234567",
+        "base_rev": "1-0123456789abcdef01234567",
+        "origin": None,
+        "change": 5,
+        "updated_at": "2026-11-20T01:30:00+00:00",
+        "updated_by": "李晓梅",
+        "data": values,
+    }
+
+
+@pytest.mark.parametrize("entity", sorted(SYNCED_TABLES))
+def test_good_record_converts_like_db_values(entity: str) -> None:
+    record = _record(entity)
+    row = check_record(entity, record, 1, 10)
+    assert {k: row[k] for k in record["data"]} == db_values(entity, record["data"])
+    for col in columns(entity):
+        value = row[col.name]
+        if col.kind == "date":
+            assert type(value) is date
+        elif col.kind == "datetime":
+            assert type(value) is datetime and value.utcoffset() is not None
+    assert row["uuid"] == "u-1" and row["change"] == 5 and row["deleted"] is False
+    assert check_record(entity, {**record, "op": "delete"}, 1, 10)["deleted"] is True
+
+
+@pytest.mark.parametrize("entity", sorted(SYNCED_TABLES))
+def test_every_bad_value_names_its_field(entity: str) -> None:
+    for col in columns(entity):
+        bad = list(BAD[col.kind])
+        if not col.nullable:
+            bad.append(None)
+        if col.kind == "str" and col.length is not None:
+            bad.append("x" * (col.length + 1))
+        for value in bad:
+            with pytest.raises(RecordError, match=rf"^data\.{col.name}: "):
+                check_record(entity, _record(entity, **{col.name: value}), 1, 10)
+        if col.nullable:
+            assert (
+                check_record(entity, _record(entity, **{col.name: None}), 1, 10)[col.name] is None
+            )
+
+
+def test_missing_and_unknown_data_fields() -> None:
+    record = _record("household")
+    del record["data"]["room"]
+    record["data"]["colour"] = "red"
+    with pytest.raises(RecordError, match="^data: missing room; unknown colour$"):
+        check_record("household", record, 1, 10)
+    with pytest.raises(RecordError, match="^change: "):
+        check_record("household", _record("household"), 6, 10)
+    with pytest.raises(RecordError, match="^rev: "):
+        check_record("household", {**_record("household"), "rev": "2-XYZ"}, 1, 10)
+
+
+def test_import_indexes_every_searchable_row(laptop: Laptop, hub: Hub) -> None:
+    """The bulk reindex of an import gives the same documents as a rebuild, FTS included."""
+    result = laptop.export()
+    assert hub.one(result.path).status == "applied"
+    cols = [c for c in SearchDoc.__table__.columns if c.name != "id"]
+    with hub.engine.begin() as conn:
+        imported = sorted(tuple(r) for r in conn.execute(select(*cols)))
+        assert imported, "nothing indexed"
+        sample = conn.execute(select(SearchDoc.text, SearchDoc.id)).all()
+        for text, doc_id in sample[:: max(1, len(sample) // 20)]:
+            word = max(text.split(), key=len)
+            if len(word) >= 3:
+                assert doc_id in search.raw_fts(conn, word, limit=100_000), word
+        search.rebuild(conn)
+        assert sorted(tuple(r) for r in conn.execute(select(*cols))) == imported
+
+
+def test_search_finds_imported_resident(tmp_path: Path, laptop: Laptop, hub: Hub) -> None:
+    hub.one(laptop.export().path)
+    with hub.engine.connect() as conn:
+        name = conn.execute(
+            select(SearchDoc.name).where(SearchDoc.entity == "resident").limit(1)
+        ).scalar_one()
+        hits = search.search(conn, name, limit=50)
+    assert any(h.entity == "resident" and h.title == name for h in hits)
