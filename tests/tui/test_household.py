@@ -364,3 +364,42 @@ def test_household_screen_snapshot(snap_compare: Callable[..., bool], demo_db: P
 
     with clock.frozen(TODAY):
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_resident_form_is_drafted_and_offered_back(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing typed is lost: a half-typed resident comes back on the next start."""
+    import gridwalker.tui.screens.resident as resident_module
+    from gridwalker.tui.screens.visit import DraftsOffer
+
+    monkeypatch.setattr(resident_module, "DRAFT_DELAY", 0.01)
+    uuid = household(demo_db, "302")
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_household(pilot, uuid)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_into(pilot, "#name", "欧阳小燕")
+        await type_into(pilot, "#phone", "13912345678")
+        await pilot.pause(0.05)
+        await settle(pilot)
+    drafts = read(demo_db, rounds.list_drafts)
+    assert [d.kind for d in drafts] == ["resident"]
+    assert drafts[0].payload["form"]["name"] == "欧阳小燕"
+    before = change_counter(demo_db)
+    again = make_app(demo_db)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, DraftsOffer)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = again.screen
+        assert isinstance(form, ResidentForm)
+        assert form.form_data().name == "欧阳小燕" and form.form_data().phone == "13912345678"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert change_counter(demo_db) == before + 1
+    assert read(demo_db, rounds.list_drafts) == []
+    names = [r.name for r in read(demo_db, lambda conn: rounds.residents_of(conn, uuid))]
+    assert "欧阳小燕" in names

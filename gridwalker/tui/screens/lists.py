@@ -140,6 +140,10 @@ def draft_screen(entry: Entry) -> Any | None:
         from gridwalker.tui.screens.issue_form import IssueFormScreen
 
         return IssueFormScreen(payload.get("start", {}), draft_payload=payload)
+    if entry.kind == "resident" and payload.get("household_uuid"):
+        from gridwalker.tui.screens.resident import ResidentForm
+
+        return ResidentForm(payload["household_uuid"], draft_payload=payload)
     if entry.kind == "census" and payload.get("tower_uuid"):
         from gridwalker.tui.screens.census_form import CensusFormScreen
 

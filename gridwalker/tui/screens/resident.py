@@ -7,6 +7,7 @@ Escape with unsaved changes asks first. The full ID and phone appear only in the
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
@@ -32,6 +34,8 @@ from gridwalker.tui.keys import N_, translate_bindings
 from gridwalker.tui.screens.base import DbModal
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from gridwalker.store.rounds import ResidentRow
     from gridwalker.tui.app import GridwalkerApp
 
@@ -46,6 +50,9 @@ RESIDENT_FIELDS = (
     "residence_type",
     "care_tags",
 )
+
+
+DRAFT_DELAY = 0.4  # seconds of quiet before the form is kept as a draft
 
 
 def actor_of(app: GridwalkerApp) -> str:
@@ -141,25 +148,41 @@ class ResidentForm(DbModal):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    def __init__(self, household_uuid: str, resident: ResidentRow | None = None) -> None:
-        """A blank form for `household_uuid`, or `resident`'s values to edit."""
+    def __init__(
+        self,
+        household_uuid: str,
+        resident: ResidentRow | None = None,
+        *,
+        draft_payload: dict[str, Any] | None = None,
+    ) -> None:
+        """A blank form for `household_uuid`, or `resident`'s values to edit; a draft's
+        payload brings back exactly what was typed."""
         super().__init__()
         self.household_uuid = household_uuid
-        self.resident_uuid = resident.uuid if resident else None
+        draft = draft_payload or {}
+        self.resident_uuid = resident.uuid if resident else draft.get("resident_uuid")
         self.initial = resident.as_input() if resident else ResidentInput()
+        self.restored = ResidentInput(**draft["form"]) if "form" in draft else None
+        name = resident.name if resident else draft.get("name", "")
         self.title_text = (
-            _("Edit resident {name}").format(name=resident.name)
-            if resident
+            _("Edit resident {name}").format(name=name)
+            if self.resident_uuid
             else _("Add a resident")
         )
         self.touched: set[str] = set()
         # An existing record is checked in full at once; a new one as its fields are filled.
-        self.tried = resident is not None
+        self.tried = self.resident_uuid is not None
         self.saving = False
+        self._draft_timer: Timer | None = None
+
+    @property
+    def draft_key(self) -> str:
+        """Where this form's draft is kept (one per household and resident)."""
+        return f"resident:{self.household_uuid}:{self.resident_uuid or 'new'}"
 
     def compose(self) -> ComposeResult:
         lang = language()
-        data = self.initial
+        data = self.restored or self.initial
         with Vertical(id="resident-panel"):
             yield Static(self.title_text, id="resident-title")
             with Horizontal(id="resident-body"):
@@ -290,6 +313,28 @@ class ResidentForm(DbModal):
             self._fill_from_id()
         self.show_problems()
         self.query_one("#resident-status", Static).update("")
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
+
+    def _write_draft(self) -> None:
+        """Nothing typed is lost: keep the form as it is now (or drop the draft if unchanged)."""
+        from gridwalker.store import rounds
+
+        if self.saving:
+            return
+        key, dirty = self.draft_key, self.dirty
+        payload = {
+            "household_uuid": self.household_uuid,
+            "resident_uuid": self.resident_uuid,
+            "name": self.form_data().name,
+            "form": asdict(self.form_data()),
+        }
+        title = f"{self.title_text} · {self.form_data().name}".rstrip(" ·")
+        if dirty:
+            self.save("draft", lambda conn: rounds.save_draft(conn, key, "resident", title, payload))
+        else:
+            self.save("draft", lambda conn: rounds.delete_draft(conn, key))
 
     def _fill_from_id(self) -> None:
         """A valid ID gives the birth date and sex when those are still empty."""
@@ -343,13 +388,21 @@ class ResidentForm(DbModal):
         from gridwalker.store import rounds
 
         data, actor = self.form_data(), actor_of(self.gw)
-        household, resident = self.household_uuid, self.resident_uuid
+        household, resident, key = self.household_uuid, self.resident_uuid, self.draft_key
         self.saving = True
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
         self._say(_("Saving…"), error=False)
-        if resident is None:
-            self.save("resident", lambda conn: rounds.add_resident(conn, actor, household, data))
-        else:
-            self.save("resident", lambda conn: rounds.update_resident(conn, actor, resident, data))
+
+        def write(conn: Connection) -> str | None:
+            if resident is None:
+                result = rounds.add_resident(conn, actor, household, data)
+            else:
+                result = rounds.update_resident(conn, actor, resident, data)
+            rounds.delete_draft(conn, key)  # saved: the draft has done its job
+            return result
+
+        self.save("resident", write)
 
     def saved_resident(self, result: str | None) -> None:
         self.saving = False
@@ -370,6 +423,9 @@ class ResidentForm(DbModal):
         self._say(_("Not saved: correct the marked fields first."))
         return True
 
+    def saved_discard(self, _result: None) -> None:
+        self.dismiss(None)
+
     def _say(self, message: str, *, error: bool = True) -> None:
         status = self.query_one("#resident-status", Static)
         status.update(message)
@@ -383,7 +439,13 @@ class ResidentForm(DbModal):
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self.dismiss(None)
+                from gridwalker.store import rounds
+
+                if self._draft_timer is not None:
+                    self._draft_timer.stop()
+                key = self.draft_key
+                self.saving = True  # no more drafts from this form
+                self.save("discard", lambda conn: rounds.delete_draft(conn, key))
 
         self.app.push_screen(
             yes_no(
