@@ -254,3 +254,4 @@ def roster_import(file: Path, grid_code: str | None, create: bool, db: Path | No
 from gridwalker.cli import issue_cmds  # noqa: F401
 from gridwalker.cli import report_cmds  # noqa: F401
 from gridwalker.cli import sync_cmds  # noqa: E402, F401
+from gridwalker.cli import hub_cmds  # noqa: E402, F401

@@ -21,10 +21,10 @@ EXAMPLES.update(
         "export": "gridwalker export --out /media/usb   # nightly: 0 2 * * * gridwalker export --json",
         "keys_init": "gridwalker keys init",
         "keys_show": "gridwalker keys show --json",
-        "keys_trust_hub": "gridwalker keys trust-hub age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+        "keys_trust_hub": "gridwalker keys trust-hub age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --hub-key hub-signing.pub",
         "bundle_inspect": "gridwalker bundle inspect gridwalker-3f9c2a1b7d4e-000012.zip.age --identity hub.key",
         "hub_init": "gridwalker hub init",
-        "hub_enroll": "gridwalker hub enroll /media/usb/device.pub --member 李晓梅",
+        "hub_enroll": "gridwalker hub enroll /media/usb/device.pub --member 李晓梅 --recipient age1…",
         "hub_import": "gridwalker hub import /media/usb/outbox/",
     }
 )
@@ -51,21 +51,54 @@ def keys() -> None:
 @keys.command("init", epilog=_epilog("keys_init"))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def keys_init(as_json: bool) -> None:
-    """Make this laptop's Ed25519 device key (minisign format), once."""
-    from gridwalker.sync.keys import KeyProblem, device_key_paths, init_device_key
+    """Make this laptop's Ed25519 device key (minisign format) and its age identity, once.
+
+    A laptop that already has its device key keeps it; only a missing age identity is added.
+    """
+    from gridwalker.domain import clock
+    from gridwalker.sync.keys import (
+        KeyProblem,
+        device_identity_path,
+        device_key_paths,
+        init_device_identity,
+        init_device_key,
+        load_identity,
+        read_public_key,
+    )
 
     home = _home()
+    secret, public = device_key_paths(home)
+    had_key = secret.exists() or public.exists()
     try:
-        key_id = init_device_key(home)
+        if had_key and device_identity_path(home).exists():
+            init_device_key(home)  # refuses: both exist, nothing to make
+        key_id = read_public_key(public)[0] if had_key else init_device_key(home)
+        if device_identity_path(home).exists():
+            recipient, identity = load_identity(device_identity_path(home))[1], None
+        else:
+            recipient, identity = init_device_identity(home, clock.now())
     except KeyProblem as exc:
         _fail(str(exc))
-    secret, public = device_key_paths(home)
     if as_json:
-        _print_json({"key_id": key_id, "secret_key": str(secret), "public_key": str(public)})
+        _print_json(
+            {
+                "key_id": key_id,
+                "secret_key": str(secret),
+                "public_key": str(public),
+                "recipient": recipient,
+                "identity": str(device_identity_path(home)),
+                "added_identity_only": had_key,
+            }
+        )
         return
-    click.echo(f"device key {key_id}: {public}")
+    if had_key:
+        click.echo(f"device key {key_id} kept; age identity added: {identity}", err=True)
+    else:
+        click.echo(f"device key {key_id}: {public}")
+    click.echo(f"recipient: {recipient}")
     click.echo(
-        "give device.pub to your supervisor: gridwalker hub enroll device.pub --member NAME",
+        "give device.pub and the recipient to your supervisor: "
+        f"gridwalker hub enroll device.pub --member NAME --recipient {recipient}",
         err=True,
     )
 
@@ -83,9 +116,12 @@ def keys_show(db: Path | None, as_json: bool) -> None:
     from gridwalker.sync.keys import (
         HUB_SIGN_PUB,
         KeyProblem,
+        device_identity_path,
         device_key_paths,
+        load_identity,
         read_public_key,
         trusted_hub,
+        trusted_hub_key,
     )
 
     home = _home()
@@ -105,6 +141,15 @@ def keys_show(db: Path | None, as_json: bool) -> None:
         except KeyProblem as exc:
             _fail(str(exc))
     hub_sign = home.keys / HUB_SIGN_PUB
+    recipient = None
+    hub_key_id = None
+    try:
+        if device_identity_path(home).exists():
+            recipient = load_identity(device_identity_path(home))[1]
+        found = trusted_hub_key(home)
+        hub_key_id = found[0] if found else None
+    except KeyProblem as exc:
+        _fail(str(exc))
     info = {
         "device_id": device_id,
         "database": str(db),
@@ -113,6 +158,8 @@ def keys_show(db: Path | None, as_json: bool) -> None:
         "secret_key": str(secret) if secret.exists() else None,
         "trusted_hub": trusted_hub(home),
         "hub_signing_key": str(hub_sign) if hub_sign.exists() else None,
+        "hub_signing_key_id": hub_key_id,
+        "recipient": recipient,
     }
     if as_json:
         _print_json(info)
@@ -120,11 +167,12 @@ def keys_show(db: Path | None, as_json: bool) -> None:
     click.echo(f"device id:    {device_id or '(no database yet)'}")
     click.echo(f"device key:   {key_id or '(none: run gridwalker keys init)'}")
     click.echo(f"public key:   {info['public_key'] or '-'}")
+    click.echo(f"recipient:    {recipient or '(none: run gridwalker keys init)'}")
     click.echo(
         f"trusted hub:  {info['trusted_hub'] or '(none: run gridwalker keys trust-hub age1…)'}"
     )
     if info["hub_signing_key"]:
-        click.echo(f"hub sign key: {info['hub_signing_key']}")
+        click.echo(f"hub sign key: {hub_key_id} ({info['hub_signing_key']})")
 
 
 @keys.command("trust-hub", epilog=_epilog("keys_trust_hub"))
@@ -297,20 +345,52 @@ hub_group = _hub_group()
 @hub_group.command("init", epilog=_epilog("hub_init"))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def hub_init(as_json: bool) -> None:
-    """Make the hub's age identity; prints its recipient and the identity file."""
-    from gridwalker.domain import clock
-    from gridwalker.sync.keys import KeyProblem, init_hub_identity
+    """Make the hub's age identity and signing key; prints its recipient and the key files.
 
+    A hub that already has its identity keeps it; only a missing signing key is added.
+    """
+    from gridwalker.domain import clock
+    from gridwalker.sync.keys import (
+        KeyProblem,
+        hub_key_path,
+        hub_signing_paths,
+        init_hub_identity,
+        init_hub_signing_key,
+        load_hub_identity,
+        read_public_key,
+    )
+
+    home = _home()
+    sign_secret, sign_public = hub_signing_paths(home)
+    had_identity = hub_key_path(home).exists()
     try:
-        recipient, path = init_hub_identity(_home(), clock.now())
+        if had_identity and sign_secret.exists():
+            init_hub_identity(home, clock.now())  # refuses: both exist, nothing to make
+        if had_identity:
+            recipient, path = load_hub_identity(home)[1], hub_key_path(home)
+        else:
+            recipient, path = init_hub_identity(home, clock.now())
+        if sign_secret.exists():
+            key_id = read_public_key(sign_public)[0]
+        else:
+            key_id = init_hub_signing_key(home)
     except KeyProblem as exc:
         _fail(str(exc))
     if as_json:
-        _print_json({"recipient": recipient, "identity": str(path)})
+        _print_json(
+            {
+                "recipient": recipient,
+                "identity": str(path),
+                "signing_key_id": key_id,
+                "signing_public_key": str(sign_public),
+                "added_signing_key_only": had_identity,
+            }
+        )
         return
     click.echo(recipient)
     click.echo(
-        f"identity: {path}  (keep it safe; laptops run: gridwalker keys trust-hub {recipient})",
+        f"identity: {path}  (keep it safe); signing key {key_id}: {sign_public}\n"
+        f"laptops run: gridwalker keys trust-hub {recipient} --hub-key hub-signing.pub",
         err=True,
     )
 
@@ -368,6 +448,10 @@ def hub_import(
     try:
         with Progress("import") as progress:
             outcomes = import_paths(engine, home, list(paths), identity=identity, progress=progress)
+        from gridwalker.store.review import record_arrivals
+
+        with engine.begin() as conn:  # what arrived waits in the supervisors' review queue
+            record_arrivals(conn)
     except (HubLocked, KeyProblem) as exc:
         _fail(str(exc))
     finally:

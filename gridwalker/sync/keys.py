@@ -8,6 +8,9 @@
   `age -d -i hub.key` decrypts bundles. The hub id written into manifests is its recipient.
 - Trust: the laptop stores the hub recipient (`hub.recipient`) and optionally the hub's
   minisign public key (`hub-sign.pub`); the hub enrolls device public keys in `hub_device`.
+- Back to the laptops (issue #7): each laptop also has an age identity (`device-age.key`)
+  whose recipient the hub enrolls, and the hub a minisign signing key (`hub-signing.key`,
+  `hub-signing.pub`) whose public half the laptop trusts as `hub-sign.pub`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ DEVICE_KEY = "device.key"
 DEVICE_PUB = "device.pub"
 HUB_KEY = "hub.key"
 HUB_RECIPIENT = "hub.recipient"
-HUB_SIGN_PUB = "hub-sign.pub"
+HUB_SIGN_PUB = "hub-sign.pub"  # on a laptop: the trusted hub's signing key
+DEVICE_AGE_KEY = "device-age.key"  # the laptop's age identity: hub bundles are encrypted to it
+HUB_SIGNING_KEY = "hub-signing.key"  # on the hub: its own signing key pair
+HUB_SIGNING_PUB = "hub-signing.pub"
 RECIPIENT_RE = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 
 
@@ -75,14 +81,21 @@ def device_key_paths(home: Paths) -> tuple[Path, Path]:
 
 def init_device_key(home: Paths) -> str:
     """Make the device key pair; returns its key id. Refuses to overwrite an existing key."""
+    secret_path, public_path = device_key_paths(home)
+    return _init_signing_key(
+        secret_path,
+        public_path,
+        f"设备密钥已存在，不会覆盖 / a device key already exists, not overwriting: {secret_path}",
+    )
+
+
+def _init_signing_key(secret_path: Path, public_path: Path, exists_message: str) -> str:
+    """Make a minisign key pair (unencrypted secret, 0600); returns its key id."""
     from minisign import KeyPair
 
-    secret_path, public_path = device_key_paths(home)
     if secret_path.exists() or public_path.exists():
-        raise KeyProblem(
-            f"设备密钥已存在，不会覆盖 / a device key already exists, not overwriting: {secret_path}"
-        )
-    _private_dir(home.keys)
+        raise KeyProblem(exists_message)
+    _private_dir(secret_path.parent)
     pair = KeyPair.generate()
     key_id = key_id_of(pair.public_key)
     _write_private(secret_path, bytes(pair.secret_key) + b"\n")
@@ -92,14 +105,19 @@ def init_device_key(home: Paths) -> str:
 
 def load_device_key(home: Paths) -> DeviceKey:
     """The device key, or KeyProblem saying what to run."""
-    from minisign import SecretKey
-    from minisign.exceptions import Error as MinisignError
-
     secret_path, public_path = device_key_paths(home)
     if not secret_path.exists():
         raise KeyProblem(
             "本机还没有设备密钥，请先运行 / no device key yet; run: gridwalker keys init"
         )
+    return _load_signing_key(secret_path, public_path)
+
+
+def _load_signing_key(secret_path: Path, public_path: Path) -> DeviceKey:
+    """A minisign secret key file, loaded (it must not be password-protected)."""
+    from minisign import SecretKey
+    from minisign.exceptions import Error as MinisignError
+
     try:
         secret = SecretKey.from_file(secret_path)
         if secret.is_encrypted():
@@ -181,14 +199,21 @@ def hub_key_path(home: Paths) -> Path:
 
 def init_hub_identity(home: Paths, created: datetime) -> tuple[str, Path]:
     """Make the hub's age identity (age-keygen's file format); returns (recipient, path)."""
+    path = hub_key_path(home)
+    return _init_age_identity(
+        path,
+        created,
+        f"枢纽密钥已存在，不会覆盖 / a hub identity already exists, not overwriting: {path}",
+    ), path
+
+
+def _init_age_identity(path: Path, created: datetime, exists_message: str) -> str:
+    """Write a new age X25519 identity file (age-keygen's format); returns its recipient."""
     from pyrage import x25519
 
-    path = hub_key_path(home)
     if path.exists():
-        raise KeyProblem(
-            f"枢纽密钥已存在，不会覆盖 / a hub identity already exists, not overwriting: {path}"
-        )
-    _private_dir(home.keys)
+        raise KeyProblem(exists_message)
+    _private_dir(path.parent)
     identity = x25519.Identity.generate()
     recipient = str(identity.to_public())
     text = (
@@ -197,7 +222,7 @@ def init_hub_identity(home: Paths, created: datetime) -> tuple[str, Path]:
         f"{identity}\n"
     )
     _write_private(path, text.encode())
-    return recipient, path
+    return recipient
 
 
 def load_identity(path: Path) -> tuple[object, str]:
@@ -225,3 +250,64 @@ def load_hub_identity(home: Paths) -> tuple[object, str]:
     if not path.exists():
         raise KeyProblem("还没有枢纽密钥，请先运行 / no hub identity yet; run: gridwalker hub init")
     return load_identity(path)
+
+
+# --- back to the laptops: the laptop's age identity, the hub's signing key ------------------
+
+
+def device_identity_path(home: Paths) -> Path:
+    """Where the laptop's age identity lives."""
+    return home.keys / DEVICE_AGE_KEY
+
+
+def init_device_identity(home: Paths, created: datetime) -> tuple[str, Path]:
+    """Make the laptop's age identity; returns (recipient, path). Never overwrites one."""
+    path = device_identity_path(home)
+    return _init_age_identity(
+        path,
+        created,
+        f"本机的 age 身份已存在，不会覆盖 / this laptop's age identity already exists: {path}",
+    ), path
+
+
+def load_device_identity(home: Paths) -> tuple[object, str]:
+    """The laptop's age identity and recipient, or KeyProblem saying what to run."""
+    path = device_identity_path(home)
+    if not path.exists():
+        raise KeyProblem(
+            "本机还没有 age 身份，请先运行 / no age identity on this laptop yet; run: gridwalker keys init"
+        )
+    return load_identity(path)
+
+
+def hub_signing_paths(home: Paths) -> tuple[Path, Path]:
+    """(secret, public) paths of the hub's own signing key."""
+    return home.keys / HUB_SIGNING_KEY, home.keys / HUB_SIGNING_PUB
+
+
+def init_hub_signing_key(home: Paths) -> str:
+    """Make the hub's minisign signing key pair; returns its key id. Never overwrites one."""
+    secret_path, public_path = hub_signing_paths(home)
+    return _init_signing_key(
+        secret_path,
+        public_path,
+        f"枢纽签名密钥已存在，不会覆盖 / the hub signing key already exists: {secret_path}",
+    )
+
+
+def load_hub_signing_key(home: Paths) -> DeviceKey:
+    """The hub's signing key, or KeyProblem saying what to run."""
+    secret_path, public_path = hub_signing_paths(home)
+    if not secret_path.exists():
+        raise KeyProblem(
+            "还没有枢纽签名密钥，请先运行 / no hub signing key yet; run: gridwalker hub init"
+        )
+    return _load_signing_key(secret_path, public_path)
+
+
+def trusted_hub_key(home: Paths) -> tuple[str, str] | None:
+    """(key id, base64 line) of the hub signing key this laptop trusts, or None."""
+    path = home.keys / HUB_SIGN_PUB
+    if not path.exists():
+        return None
+    return read_public_key(path)

@@ -4,6 +4,7 @@ from alembic import context
 
 from gridwalker.store import models  # noqa: F401 - registers the tables on the metadata
 from gridwalker.store import hubtables  # noqa: F401 - the sync tables (export log, hub books)
+from gridwalker.store import reviewtables  # noqa: F401 - the review desk and hub bundles back
 from sqlmodel import SQLModel
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,165 @@
+"""Review-desk commands (issue #7): `hub export`, `import` on a laptop, `report coverage`.
+
+Thin wrappers over `gridwalker.sync.hub_export`, `gridwalker.sync.laptop_import` and
+`gridwalker.store.review`: messages to stderr, results to stdout, `--json` prints one object,
+exit 0 done (also "nothing new", "already imported"), 1 refused or failed, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gridwalker.cli import EXAMPLES, Progress, _epilog, _fail, _home, _language, _parse_day, main
+from gridwalker.cli.report_cmds import _report_file, report
+from gridwalker.cli.sync_cmds import hub_group
+
+EXAMPLES.update(
+    {
+        "hub_export": "gridwalker hub export --all --out /media/usb/to-laptops",
+        "import": "gridwalker import /media/usb/gridwalker-hub-to-3f9c2a1b7d4e-000004.zip.age",
+        "report_coverage": "gridwalker report coverage --out 覆盖情况.xlsx --today 2026-11-20",
+    }
+)
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@hub_group.command("export", epilog=_epilog("hub_export"))
+@click.option("--device", "device", help="Only this device id.")
+@click.option("--all", "all_devices", is_flag=True, help="Every device that sent bundles here.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (default: hub-outbox in the data folder).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub database (default: hub.db in the data folder).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def hub_export(
+    device: str | None, all_devices: bool, out: Path | None, db: Path | None, as_json: bool
+) -> None:
+    """Write hub bundles: decisions, resolutions and issues back to the laptops."""
+    from gridwalker.store.migrate import open_database
+    from gridwalker.sync.hub_export import export_hub_bundles
+    from gridwalker.sync.keys import KeyProblem
+
+    if bool(device) == all_devices:
+        _fail("give either --device ID or --all", 2)
+    home = _home()
+    db = db or home.hub_db
+    if not db.exists():
+        _fail(f"{db}: no hub database here; give --db PATH")
+    engine = open_database(db)
+    try:
+        with Progress("hub export") as progress:
+            results = export_hub_bundles(
+                engine,
+                home,
+                device_ids=[device] if device else None,
+                out_dir=out,
+                progress=progress,
+            )
+    except KeyProblem as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"导出失败 / hub export failed: {exc}")
+    finally:
+        engine.dispose()
+    refused = [r for r in results if r.refused]
+    if as_json:
+        _print_json(
+            {
+                "devices": [r.as_json() for r in results],
+                "files": sum(len(r.paths) for r in results),
+                "refused": len(refused),
+            }
+        )
+    else:
+        for result in results:
+            click.echo(result.summary(), err=not result.paths)
+        if not results:
+            click.echo("没有可导出的设备 / no devices have sent bundles here", err=True)
+    if refused:
+        sys.exit(1)
+
+
+@main.command("import", epilog=_epilog("import"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
+    """Apply a hub bundle on this laptop: checked completely first, then applied at once."""
+    from gridwalker.store.migrate import open_database
+    from gridwalker.sync.laptop_import import import_hub_bundle
+
+    home = _home()
+    db = db or home.field_db
+    if not db.exists():
+        _fail(f"{db}: no database here; give --db PATH")
+    engine = open_database(db)
+    try:
+        outcome = import_hub_bundle(engine, home, file)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json(outcome.as_json())
+    else:
+        click.echo(outcome.summary(), err=outcome.status == "refused")
+    if outcome.status == "refused":
+        sys.exit(1)
+
+
+@report.command("coverage", epilog=_epilog("report_coverage"))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_report_file,
+    help="The file to write: .xlsx or .csv (UTF-8 with BOM, opens in Excel).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The database (default: hub.db if there is one, else the field database).",
+)
+@click.option("--today", callback=_parse_day, help="As of this day (YYYY-MM-DD); default: today.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the headers.")
+def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | None) -> None:
+    """Coverage per community and grid: visits, care, census, party organisations, issues."""
+    from gridwalker.domain.i18n import language, set_language
+    from gridwalker.store.migrate import open_database
+    from gridwalker.store.review import write_coverage_report
+
+    home = _home()
+    set_language(_language(lang, home))
+    db = db or (home.hub_db if home.hub_db.exists() else home.field_db)
+    if not db.exists():
+        _fail(f"{db}: no database here; give --db PATH")
+    if not out.parent.is_dir():
+        _fail(f"{out}: the folder {out.parent} does not exist.")
+    engine = open_database(db)
+    try:
+        with engine.connect() as conn:
+            rows = write_coverage_report(conn, out, today, lang=language())
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+    finally:
+        engine.dispose()
+    click.echo(f"{out}: {rows} rows (street, communities, grids)")

@@ -1,0 +1,194 @@
+"""The desk's decisions on conflicts and held bundles, and its figures against hand counts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from gridwalker.domain import clock
+from gridwalker.domain.choices import VisitOutcome
+from gridwalker.store import review
+from gridwalker.store.hubtables import HubConflict, HubRev
+from gridwalker.store.models import Building, Household, Issue, Resident, Visit
+from gridwalker.store.reviewtables import HubResolution
+from gridwalker.sync.backlog import force_apply
+from tests.conftest import DEMO_TODAY
+from tests.review.helpers import MEMBER, Desk, Field, make_field
+
+
+def _household(lap: Field) -> str:
+    with lap.engine.connect() as conn:
+        return conn.execute(select(Household.uuid).order_by(Household.uuid).limit(1)).scalar_one()
+
+
+def test_conflict_resolution_is_a_new_revision_with_who_and_why(
+    desk: Desk, field_a: Field, tmp_path: Path, small_street: Path
+) -> None:
+    field_b = make_field(tmp_path / "lap-b", small_street, "lap-b", desk)
+    uuid = _household(field_a)
+    assert desk.one(field_a.export().path).status == "applied"
+    assert desk.one(field_b.export().path).status == "applied"
+    field_a.edit("household", uuid, phone="13900000001", head_name="甲")
+    field_b.edit("household", uuid, phone="18600000002")
+    assert desk.one(field_a.export().path).status == "applied"
+    assert desk.one(field_b.export().path).conflicts == 1
+    desk.arrivals()
+    with desk.engine.begin() as conn:
+        assert review.conflict_count(conn) == 1
+        [row] = review.conflict_page(conn, 0, 10)
+        assert (row.entity, row.uuid, row.fields) == ("household", uuid, ["phone"])
+        detail = review.conflict_detail(conn, row.id)
+        [phone] = detail.fields
+        assert {phone.mine, phone.theirs} == {"13900000001", "18600000002"}
+        assert len(detail.versions) == 2
+        assert review.queue_count(conn, review.QueueFilter(flags=frozenset({"conflict"}))) == 1
+        with pytest.raises(review.ReviewError):
+            review.resolve_conflict(conn, row.id, {"phone": "theirs"}, "王书记", "")
+        with pytest.raises(review.ReviewError):
+            review.resolve_conflict(conn, row.id, {"room": "mine"}, "王书记", "核实")
+        merged_rev = review.record_detail(conn, "household", uuid).record["rev"]
+        rev = review.resolve_conflict(
+            conn, row.id, {"phone": "13911112222"}, "王书记", "电话核实为户主本人新号码"
+        )
+        assert rev != merged_rev
+        live = review.record_detail(conn, "household", uuid)
+        assert live.record["phone"] == "13911112222" and live.record["head_name"] == "甲"
+        assert live.record["updated_by"] == "王书记" and live.record["base_rev"] == merged_rev
+        resolution = conn.execute(select(HubResolution)).one()
+        assert (resolution.actor, resolution.reason, resolution.rev) == (
+            "王书记",
+            "电话核实为户主本人新号码",
+            rev,
+        )
+        assert review.conflict_count(conn) == 0
+        assert (
+            conn.execute(
+                select(func.count()).select_from(HubConflict).where(HubConflict.status == "open")
+            ).scalar_one()
+            == 0
+        )
+        assert not conn.execute(select(HubRev.rev).where(HubRev.head)).all()
+        assert live.state == review.R.APPROVED
+    # The laptops' versions arriving again change nothing: the resolution descends from both.
+    assert desk.one(field_b.home.outbox / "gridwalker-lap-b-000002.zip.age").status == "already"
+    field_b.edit("household", uuid, unit=3)
+    assert desk.one(field_b.export().path).status == "applied"
+    with desk.engine.connect() as conn:
+        live = review.record_detail(conn, "household", uuid).record
+        assert (live["phone"], live["unit"]) == ("13911112222", 3)
+        assert review.conflict_count(conn) == 0
+    # The resolution goes back to laptop A, whose copy it descends from.
+    result = desk.export_to("lap-a")
+    assert result.counts.get("household") == 1
+    outcome = field_a.apply(result.paths[0])
+    assert outcome.status == "applied" and outcome.applied == 1, outcome.message
+    with field_a.engine.connect() as conn:
+        assert (
+            conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+            == "13911112222"
+        )
+    field_b.engine.dispose()
+
+
+def test_force_apply_of_a_held_bundle(desk: Desk, field_a: Field) -> None:
+    uuid = _household(field_a)
+    one = field_a.export().path
+    field_a.edit("household", uuid, phone="13900000001")
+    two = field_a.export().path
+    field_a.edit("household", uuid, phone="13900000002")
+    three = field_a.export().path
+    assert desk.one(one).status == "applied"
+    assert desk.one(three).status == "held"
+    with desk.engine.connect() as conn:
+        [held] = review.held_bundles(conn)
+        assert (held.seq, held.missing, held.forced_at) == (3, [2], None)
+    outcome = force_apply(desk.engine, desk.home, held.id, "王书记")
+    assert outcome.applied == 1
+    with desk.engine.connect() as conn:
+        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+        assert phone == "13900000002"
+        assert review.held_bundles(conn)[0].forced_at is not None
+    outcomes = desk.import_(two)
+    assert [(o.seq, o.status) for o in outcomes] == [(2, "applied"), (3, "applied")]
+    with desk.engine.connect() as conn:
+        assert review.held_bundles(conn) == []
+        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+        assert phone == "13900000002"
+        assert review.bundle_count(conn) == 3
+        assert [b.seq for b in review.bundle_page(conn, 0, 10)] == [3, 2, 1]
+
+
+def test_coverage_figures_against_hand_counts(desk: Desk, field_a: Field) -> None:
+    desk.one(field_a.export().path)
+    start, end = clock.cycle_bounds(DEMO_TODAY)
+    with desk.engine.connect() as conn:
+        table = review.coverage_table(conn, DEMO_TODAY)
+        grids = [r for r in table if r.level == "grid"]
+        households = conn.execute(
+            select(Household.uuid, Building.grid_uuid).join(
+                Building, Building.uuid == Household.building_uuid
+            )
+        ).all()
+        grid_of = dict(households)
+        visits = conn.execute(
+            select(Visit.household_uuid, Visit.outcome, Visit.residents_seen).where(
+                Visit.visited_on >= start, Visit.visited_on < end
+            )
+        ).all()
+        residents = conn.execute(
+            select(Resident.uuid, Resident.household_uuid, Resident.care_tags)
+        ).all()
+        issues = conn.execute(
+            select(Issue.grid_uuid, Issue.category, Issue.status, Issue.due_date)
+        ).all()
+    seen = {r for v in visits for r in v.residents_seen}
+    for row in grids:
+        mine = {h for h, g in grid_of.items() if g == row.grid_uuid}
+        covered = {v.household_uuid for v in visits if v.outcome != VisitOutcome.NOBODY_HOME}
+        assert row.households == len(mine)
+        assert row.visited == len(covered & mine)
+        care = [r for r in residents if r.household_uuid in mine and r.care_tags]
+        assert row.care_residents == len(care)
+        assert row.care_seen == sum(r.uuid in seen for r in care)
+        opened = [
+            i
+            for i in issues
+            if i.grid_uuid == row.grid_uuid and i.status not in ("draft", "declined", "closed")
+        ]
+        assert row.open_total == len(opened)
+        overdue = [
+            i
+            for i in opened
+            if i.status not in ("resolved", "verified") and i.due_date and i.due_date < DEMO_TODAY
+        ]
+        assert row.overdue_total == len(overdue)
+    street = table[-1]
+    assert street.level == "street"
+    assert street.households == len(households) and street.visited == sum(g.visited for g in grids)
+
+
+def test_member_stats(desk: Desk, field_a: Field) -> None:
+    desk.one(field_a.export().path)
+    desk.arrivals()
+    with desk.engine.begin() as conn:
+        first = review.queue_page(conn, review.QueueFilter(entity="visit"), 0, 1)[0]
+        review.return_item(conn, "visit", first.uuid, "请补充", "王书记")
+        stats = {s.name: s for s in review.member_stats(conn, DEMO_TODAY)}
+        since = date.fromordinal(DEMO_TODAY.toordinal() - review.SPARK_DAYS + 1)
+        per_member = dict(
+            conn.execute(
+                select(Visit.member_uuid, func.count())
+                .where(Visit.visited_on >= since, Visit.visited_on <= DEMO_TODAY)
+                .group_by(Visit.member_uuid)
+            ).all()
+        )
+    me = stats[MEMBER]
+    assert len(me.visits_per_day) == review.SPARK_DAYS
+    assert sum(me.visits_per_day) == per_member[me.member_uuid]
+    assert me.last_bundle_age_days == 0 and me.last_bundle_at is not None
+    assert me.returned_open == 1
+    assert 0 < me.households_covered <= me.households
+    assert all(s.last_bundle_at is None for n, s in stats.items() if n != MEMBER)
