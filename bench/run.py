@@ -81,7 +81,18 @@ def bench_search(db: Path) -> None:
         for name in rng.sample(names, 60):
             spell, initials = search.pinyin_keys(name)
             typed += [name[:2], name, spell[:3], spell, initials]
-        typed += ["邮三", "邮三社区", "302", "1502", "加装电梯", "停车", "高空抛物", "良友大厦", "wang", "zh"]
+        typed += [
+            "邮三",
+            "邮三社区",
+            "302",
+            "1502",
+            "加装电梯",
+            "停车",
+            "高空抛物",
+            "良友大厦",
+            "wang",
+            "zh",
+        ]
         long_ones = [q for q in typed if len(q) >= 3]
         for q in typed[:20]:  # warm the caches, as a user's second keystroke would
             search.search(conn, q)
@@ -93,8 +104,18 @@ def bench_search(db: Path) -> None:
             ours_all += [timed(lambda q=q: search.search(conn, q)) for q in typed]
     engine.dispose()
     ratio = p95(ours_long) / p95(raw_long)
-    report("search p95 vs raw FTS5 (3+ chars)", f"{p95(ours_long) * 1000:.1f} ms vs {p95(raw_long) * 1000:.1f} ms = {ratio:.2f}x", "<= 2x", ratio <= 2)
-    report("search p95, every query typed", f"{p95(ours_all) * 1000:.1f} ms over {len(typed)} queries", "<= 30 ms", p95(ours_all) <= 0.030)
+    report(
+        "search p95 vs raw FTS5 (3+ chars)",
+        f"{p95(ours_long) * 1000:.1f} ms vs {p95(raw_long) * 1000:.1f} ms = {ratio:.2f}x",
+        "<= 2x",
+        ratio <= 2,
+    )
+    report(
+        "search p95, every query typed",
+        f"{p95(ours_all) * 1000:.1f} ms over {len(typed)} queries",
+        "<= 30 ms",
+        p95(ours_all) <= 0.030,
+    )
 
 
 FRAME_SCRIPT = """
@@ -125,7 +146,9 @@ def app_script(db: Path) -> str:
 
 
 def first_frame(script: str) -> float:
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -190,7 +213,13 @@ def bench_list(db: Path) -> None:
     for _ in range(5):
         for is_small, out in ((False, big), (True, small)):
             script = LIST_SCRIPT.format(db=str(db), small=is_small)
-            res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+            res = subprocess.run(
+                [sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+            )
             n, seconds = res.stdout.strip().splitlines()[-1].split()
             sizes[is_small] = int(n)
             out.append(float(seconds))
@@ -237,9 +266,21 @@ def bench_memory(db: Path, home: Path) -> None:
         member = rounds.members(conn)[0]
     engine.dispose()
     paths = config.paths(home)
-    config.save_settings(paths, config.Settings(member_uuid=member.uuid, member_name=member.name, grid_code=member.grid_code))
+    config.save_settings(
+        paths,
+        config.Settings(
+            member_uuid=member.uuid, member_name=member.name, grid_code=member.grid_code
+        ),
+    )
     env = {**os.environ, "GRIDWALKER_HOME": str(home)}
-    res = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(db=str(db))], capture_output=True, text=True, check=True, timeout=120, env=env)
+    res = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT.format(db=str(db))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
     peak = float(res.stdout.strip().splitlines()[-1])
     report("TUI peak memory at hub size", f"{peak:.0f} MB", "<= 150 MB", peak <= 150)
 
@@ -257,7 +298,10 @@ def main() -> None:
 
     bench_sync(db, report)
     over = [name for name, _m, _b, ok in RESULTS if not ok]
-    print(f"{len(RESULTS) - len(over)} within budget, {len(over)} over" + (f": {', '.join(over)}" if over else ""))
+    print(
+        f"{len(RESULTS) - len(over)} within budget, {len(over)} over"
+        + (f": {', '.join(over)}" if over else "")
+    )
 
 
 if __name__ == "__main__":

@@ -197,7 +197,9 @@ def main() -> None:
         home = config.paths()
         config.save_settings(
             home,
-            config.Settings(member_uuid=member.uuid, member_name=member.name, grid_code=member.grid_code),
+            config.Settings(
+                member_uuid=member.uuid, member_name=member.name, grid_code=member.grid_code
+            ),
         )
         init_device_key(home)
         trust_hub(home, init_hub_identity(home, clock.now())[0])

@@ -60,7 +60,17 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     ("layer", "forbidden"),
     [
-        ("domain", ("gridwalker.store", "gridwalker.sync", "gridwalker.tui", "gridwalker.cli", "sqlalchemy", "sqlmodel")),
+        (
+            "domain",
+            (
+                "gridwalker.store",
+                "gridwalker.sync",
+                "gridwalker.tui",
+                "gridwalker.cli",
+                "sqlalchemy",
+                "sqlmodel",
+            ),
+        ),
         ("store", ("gridwalker.sync", "gridwalker.tui", "gridwalker.cli", "textual", "rich")),
         ("sync", ("gridwalker.tui", "gridwalker.cli", "textual", "rich")),
     ],
@@ -69,4 +79,3 @@ def test_imports_only_point_down(layer: str, forbidden: tuple[str, ...]) -> None
     for path in (PACKAGE / layer).rglob("*.py"):
         for name in _imports(path):
             assert not name.startswith(forbidden), f"{path.relative_to(PACKAGE)} imports {name}"
-

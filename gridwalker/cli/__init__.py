@@ -64,7 +64,9 @@ class Progress:
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if self.bar is not None:
-            self.bar.update(self.task, description=f"{self.title}: {label}", completed=done, total=total)
+            self.bar.update(
+                self.task, description=f"{self.title}: {label}", completed=done, total=total
+            )
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
@@ -86,9 +88,22 @@ def _language(lang: str | None, home: config.Paths) -> str | None:
 
 
 @click.group(invoke_without_command=True, epilog=_epilog("main"))
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Interface language (default: the locale, else Chinese).")
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database (default: gridwalker.db in the data folder).")
-@click.option("--demo", is_flag=True, help="Open the app as the demo member of the demo street (built on first use).")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Interface language (default: the locale, else Chinese).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The field database (default: gridwalker.db in the data folder).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Open the app as the demo member of the demo street (built on first use).",
+)
 @click.version_option(__version__, prog_name="gridwalker")
 @click.pass_context
 def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> None:
@@ -147,7 +162,14 @@ def _demo_sync_keys(home: config.Paths, member: str) -> None:
     """A demo device key and a demo hub identity in the demo home, the hub trusted, so
     `GRIDWALKER_HOME=<demo home> gridwalker export` works at once."""
     from gridwalker.domain import clock
-    from gridwalker.sync.keys import device_key_paths, hub_key_path, init_device_key, init_hub_identity, load_hub_identity, trust_hub
+    from gridwalker.sync.keys import (
+        device_key_paths,
+        hub_key_path,
+        init_device_key,
+        init_hub_identity,
+        load_hub_identity,
+        trust_hub,
+    )
 
     if not device_key_paths(home)[0].exists():
         init_device_key(home)
@@ -169,12 +191,39 @@ def demo() -> None:
 
 
 @demo.command("build", epilog=_epilog("demo_build"))
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="Database to create (default: the field database of this home).")
-@click.option("--households", type=click.IntRange(min=1), default=14_000, show_default=True, help="How many households (400 = one grid's laptop).")
-@click.option("--seed", type=int, default=7, show_default=True, help="Random seed: the same seed builds the same street.")
-@click.option("--months", type=click.IntRange(min=1, max=60), default=12, show_default=True, help="Months of visit history.")
-@click.option("--today", callback=_parse_day, help="Build as of this day (YYYY-MM-DD); default: today.")
-def demo_build(db: Path | None, households: int, seed: int, months: int, today: date | None) -> None:
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database to create (default: the field database of this home).",
+)
+@click.option(
+    "--households",
+    type=click.IntRange(min=1),
+    default=14_000,
+    show_default=True,
+    help="How many households (400 = one grid's laptop).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Random seed: the same seed builds the same street.",
+)
+@click.option(
+    "--months",
+    type=click.IntRange(min=1, max=60),
+    default=12,
+    show_default=True,
+    help="Months of visit history.",
+)
+@click.option(
+    "--today", callback=_parse_day, help="Build as of this day (YYYY-MM-DD); default: today."
+)
+def demo_build(
+    db: Path | None, households: int, seed: int, months: int, today: date | None
+) -> None:
     """Build the demo street into a new database."""
     import time
 
@@ -187,7 +236,9 @@ def demo_build(db: Path | None, households: int, seed: int, months: int, today: 
     started = time.perf_counter()
     engine = open_database(db)
     with Progress("demo") as progress:
-        summary = build_demo(engine, households=households, seed=seed, months=months, today=today, progress=progress)
+        summary = build_demo(
+            engine, households=households, seed=seed, months=months, today=today, progress=progress
+        )
     engine.dispose()
     seconds = time.perf_counter() - started
     rows = sum(summary.counts.values())
@@ -202,12 +253,27 @@ def roster() -> None:
 
 @roster.command("import", epilog=_epilog("roster_import"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--grid", "grid_code", help="Grid code for rows without a 网格 column (default: your grid).")
-@click.option("--create", is_flag=True, help="Create streets, communities, grids and buildings that do not exist yet.")
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database.")
+@click.option(
+    "--grid", "grid_code", help="Grid code for rows without a 网格 column (default: your grid)."
+)
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create streets, communities, grids and buildings that do not exist yet.",
+)
+@click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
+)
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages.")
-def roster_import(file: Path, grid_code: str | None, create: bool, db: Path | None, dry_run: bool, lang: str | None) -> None:
+def roster_import(
+    file: Path,
+    grid_code: str | None,
+    create: bool,
+    db: Path | None,
+    dry_run: bool,
+    lang: str | None,
+) -> None:
     """Import a roster (CSV in UTF-8 / GB18030, or XLSX): every row is checked first."""
     from gridwalker.domain.i18n import language, set_language
     from gridwalker.store.migrate import open_database

@@ -25,9 +25,7 @@ from gridwalker.domain.choices import (
     CareTag,
     IssueCategory,
     IssueStatus,
-    OperatingStatus,
     PartyOrgKind,
-    PartyOrgStatus,
     Role,
     Urgency,
     VisitOutcome,
@@ -41,14 +39,31 @@ Progress = Callable[[str, int, int], None]
 
 STREET = ("新华街", "420103")
 COMMUNITIES = [
-    "邮三社区", "江北社区", "单洞社区",  # real (public account of Xinhua Street)
-    "青松社区", "梧桐社区", "枫林社区", "桂园社区", "紫荆社区", "兰苑社区",  # invented
+    "邮三社区",
+    "江北社区",
+    "单洞社区",  # real (public account of Xinhua Street)
+    "青松社区",
+    "梧桐社区",
+    "枫林社区",
+    "桂园社区",
+    "紫荆社区",
+    "兰苑社区",  # invented
 ]
 GRIDS_PER_COMMUNITY = [4, 4, 4, 4, 4, 4, 4, 3, 3]  # 34 grids
 REAL_TOWERS = ["良友大厦", "民生银行大厦", "福星商会大厦"]
 INVENTED_TOWERS = [
-    "汇通大厦", "恒信广场", "新华国际中心", "江汉商务楼", "鼎盛大厦", "天元中心",
-    "金桥大厦", "华盛广场", "银泰商务楼", "锦绣大厦", "东方中心", "长江商务中心",
+    "汇通大厦",
+    "恒信广场",
+    "新华国际中心",
+    "江汉商务楼",
+    "鼎盛大厦",
+    "天元中心",
+    "金桥大厦",
+    "华盛广场",
+    "银泰商务楼",
+    "锦绣大厦",
+    "东方中心",
+    "长江商务中心",
 ]
 TOWER_COMMUNITIES = (1, 0, 3)  # 江北, 邮三, 青松: the three communities with office towers
 FULL_HOUSEHOLDS = 14_000
@@ -86,7 +101,11 @@ ISSUE_TEXT = {
     IssueCategory.OTHER: "{b}居民反映其他问题，需进一步了解。",
 }
 # Which categories each real community is known for (weights favour them there).
-COMMUNITY_THEMES = {0: IssueCategory.ELEVATOR, 1: IssueCategory.PARKING, 2: IssueCategory.FALLING_OBJECTS}
+COMMUNITY_THEMES = {
+    0: IssueCategory.ELEVATOR,
+    1: IssueCategory.PARKING,
+    2: IssueCategory.FALLING_OBJECTS,
+}
 # Paths through the workflow that end in each status (the demo has issues in every status).
 ISSUE_PATHS: list[tuple[IssueAction, ...]] = [
     (),  # reported
@@ -97,12 +116,23 @@ ISSUE_PATHS: list[tuple[IssueAction, ...]] = [
     (IssueAction.ACCEPT, IssueAction.START, IssueAction.RESOLVE),
     (IssueAction.RESOLVE_ON_SPOT,),
     (IssueAction.ACCEPT, IssueAction.START, IssueAction.RESOLVE, IssueAction.VERIFY),
-    (IssueAction.ACCEPT, IssueAction.START, IssueAction.RESOLVE, IssueAction.VERIFY, IssueAction.CLOSE),
+    (
+        IssueAction.ACCEPT,
+        IssueAction.START,
+        IssueAction.RESOLVE,
+        IssueAction.VERIFY,
+        IssueAction.CLOSE,
+    ),
     (IssueAction.RESOLVE_ON_SPOT, IssueAction.VERIFY, IssueAction.CLOSE),
 ]
 ISSUE_PATH_WEIGHTS = [8, 6, 2, 10, 2, 6, 6, 6, 40, 14]
 BATCH = 5000
-SUPERVISOR_ACTIONS = {IssueAction.ACCEPT, IssueAction.DECLINE, IssueAction.VERIFY, IssueAction.CLOSE}
+SUPERVISOR_ACTIONS = {
+    IssueAction.ACCEPT,
+    IssueAction.DECLINE,
+    IssueAction.VERIFY,
+    IssueAction.CLOSE,
+}
 
 
 @dataclass
@@ -117,8 +147,15 @@ class DemoSummary:
 
 
 class _Builder:
-    def __init__(self, engine: Engine, households: int, seed: int, months: int, today: date,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        households: int,
+        seed: int,
+        months: int,
+        today: date,
+        progress: Progress | None,
+    ) -> None:
         self.engine = engine
         self.target = households
         self.rng = random.Random(seed)
@@ -181,20 +218,31 @@ class _Builder:
         with self.engine.begin() as conn:
             writer = Writer(conn, "demo", index=False)
             street = self.add("street", {"name": STREET[0], "area_code": STREET[1]})
-            communities = [self.add("community", {"street_uuid": street, "name": n}) for n in COMMUNITIES]
+            communities = [
+                self.add("community", {"street_uuid": street, "name": n}) for n in COMMUNITIES
+            ]
             grids: list[tuple[str, int, str]] = []  # (uuid, community index, code)
             members: dict[int, str] = {}  # grid index -> its member
             order = [(c, g) for c, count in enumerate(GRIDS_PER_COMMUNITY) for g in range(count)]
             for c, g in order[:n_grids]:
-                member = self.add("member", {
-                    "name": DEMO_MEMBER if not grids else self.name(),
-                    "phone": self.mobile(), "role": Role.MEMBER.value,
-                })
+                member = self.add(
+                    "member",
+                    {
+                        "name": DEMO_MEMBER if not grids else self.name(),
+                        "phone": self.mobile(),
+                        "role": Role.MEMBER.value,
+                    },
+                )
                 code = f"XH-{c + 1:02d}-{g + 1:02d}"
-                grid = self.add("grid", {
-                    "community_uuid": communities[c], "code": code,
-                    "name": f"第{g + 1}网格", "member_uuid": member,
-                })
+                grid = self.add(
+                    "grid",
+                    {
+                        "community_uuid": communities[c],
+                        "code": code,
+                        "name": f"第{g + 1}网格",
+                        "member_uuid": member,
+                    },
+                )
                 self.pending["member"][-1][1]["grid_uuid"] = grid
                 if not grids:
                     self.summary.member_uuid, self.summary.grid_code = member, code
@@ -237,37 +285,69 @@ class _Builder:
             per_floor = 2
             old = floors <= 7
             bname = f"{b}栋"
-            building = self.add("building", {
-                "grid_uuid": grid, "name": bname, "seq": b, "kind": "residential",
-                "floors": floors, "units": units, "has_elevator": not old,
-                "property_company": rng.choice(["江汉物业", "新华物业", "居民自管", "兴华物业"]),
-                "property_phone": f"027-8{rng.randrange(10**7):07d}",
-                "head_name": self.name(), "head_phone": self.mobile(),
-            })
+            building = self.add(
+                "building",
+                {
+                    "grid_uuid": grid,
+                    "name": bname,
+                    "seq": b,
+                    "kind": "residential",
+                    "floors": floors,
+                    "units": units,
+                    "has_elevator": not old,
+                    "property_company": rng.choice(
+                        ["江汉物业", "新华物业", "居民自管", "兴华物业"]
+                    ),
+                    "property_phone": f"027-8{rng.randrange(10**7):07d}",
+                    "head_name": self.name(),
+                    "head_phone": self.mobile(),
+                },
+            )
             for unit in range(1, units + 1):
                 for floor in range(1, floors + 1):
                     for r in range(1, per_floor + 1):
                         if made >= count:
                             break
-                        out.append(self.household(building, bname, gi, unit, floor, f"{floor}{r:02d}"))
+                        out.append(
+                            self.household(building, bname, gi, unit, floor, f"{floor}{r:02d}")
+                        )
                         made += 1
         return out
 
-    def household(self, building: str, bname: str, gi: int, unit: int, floor: int, room: str) -> tuple:
+    def household(
+        self, building: str, bname: str, gi: int, unit: int, floor: int, room: str
+    ) -> tuple:
         rng = self.rng
         roll = rng.random()
-        occupancy = "owner" if roll < 0.68 else "rented" if roll < 0.9 else "multi_tenant" if roll < 0.94 else "vacant"
+        occupancy = (
+            "owner"
+            if roll < 0.68
+            else "rented"
+            if roll < 0.9
+            else "multi_tenant"
+            if roll < 0.94
+            else "vacant"
+        )
         head = self.name()
-        hh = self.add("household", {
-            "building_uuid": building, "unit": unit, "floor": floor, "room": room,
-            "occupancy": occupancy, "head_name": head if occupancy != "vacant" else None,
-            "phone": self.mobile() if occupancy != "vacant" else None,
-        })
+        hh = self.add(
+            "household",
+            {
+                "building_uuid": building,
+                "unit": unit,
+                "floor": floor,
+                "room": room,
+                "occupancy": occupancy,
+                "head_name": head if occupancy != "vacant" else None,
+                "phone": self.mobile() if occupancy != "vacant" else None,
+            },
+        )
         residents: list[tuple[str, list[str]]] = []
         if occupancy == "vacant":
             return (hh, gi, building, bname, residents)
         size = rng.choices([1, 2, 3, 4, 5], weights=[18, 30, 28, 16, 8])[0]
-        head_age = rng.choices([rng.randint(25, 59), rng.randint(60, 79), rng.randint(80, 95)], weights=[55, 33, 12])[0]
+        head_age = rng.choices(
+            [rng.randint(25, 59), rng.randint(60, 79), rng.randint(80, 95)], weights=[55, 33, 12]
+        )[0]
         surname = head[0]
         for i in range(size):
             if i == 0:
@@ -292,28 +372,50 @@ class _Builder:
                 tags.append(CareTag.AGED_80.value)
             if size == 1 and age >= 65:
                 tags.append(CareTag.ELDERLY_ALONE.value)
-            for tag, p in ((CareTag.DISABLED, 0.02), (CareTag.DIBAO, 0.02), (CareTag.VETERAN, 0.02),
-                           (CareTag.PARTY_MEMBER, 0.06), (CareTag.UNEMPLOYED, 0.015)):
+            for tag, p in (
+                (CareTag.DISABLED, 0.02),
+                (CareTag.DIBAO, 0.02),
+                (CareTag.VETERAN, 0.02),
+                (CareTag.PARTY_MEMBER, 0.06),
+                (CareTag.UNEMPLOYED, 0.015),
+            ):
                 if age >= 18 and rng.random() < p:
                     tags.append(tag.value)
             if 0 < age < 16 and rng.random() < 0.05:
                 tags.append(CareTag.LEFT_BEHIND_CHILD.value)
-            area = "420103" if rng.random() < 0.75 else rng.choice(["420102", "420104", "420105", "421122", "420984"])
-            rid = self.add("resident", {
-                "household_uuid": hh, "name": name, "sex": sex, "birth_date": birth,
-                "id_number": make_resident_id(area, birth, rng.randint(1, 499) * 2 - (sex == "male"), sex)
-                if rng.random() < 0.85 else None,
-                "phone": self.mobile() if age >= 16 and rng.random() < 0.8 else None,
-                "relation": relation,
-                "residence_type": "floating" if occupancy in ("rented", "multi_tenant") else "permanent",
-                "care_tags": tags,
-            })
+            area = (
+                "420103"
+                if rng.random() < 0.75
+                else rng.choice(["420102", "420104", "420105", "421122", "420984"])
+            )
+            rid = self.add(
+                "resident",
+                {
+                    "household_uuid": hh,
+                    "name": name,
+                    "sex": sex,
+                    "birth_date": birth,
+                    "id_number": make_resident_id(
+                        area, birth, rng.randint(1, 499) * 2 - (sex == "male"), sex
+                    )
+                    if rng.random() < 0.85
+                    else None,
+                    "phone": self.mobile() if age >= 16 and rng.random() < 0.8 else None,
+                    "relation": relation,
+                    "residence_type": "floating"
+                    if occupancy in ("rented", "multi_tenant")
+                    else "permanent",
+                    "care_tags": tags,
+                },
+            )
             residents.append((rid, tags))
         return (hh, gi, building, bname, residents)
 
     # -- towers and enterprises -------------------------------------------------------------
 
-    def towers(self, grids: list[tuple[str, int, str]], n_towers: int) -> list[tuple[str, int, list[str]]]:
+    def towers(
+        self, grids: list[tuple[str, int, str]], n_towers: int
+    ) -> list[tuple[str, int, list[str]]]:
         rng = self.rng
         names = REAL_TOWERS + INVENTED_TOWERS
         by_community: dict[int, list[int]] = {}
@@ -325,13 +427,22 @@ class _Builder:
         for t in range(n_towers):
             gi = homes[t % len(homes)]
             floors = rng.randint(18, 36)
-            tower = self.add("building", {
-                "grid_uuid": grids[gi][0], "name": names[t], "seq": 900 + t, "kind": "commercial",
-                "floors": floors, "units": 1, "has_elevator": True,
-                "property_company": rng.choice(["仲量联行物业", "江汉物业", "高力物业"]),
-                "property_phone": f"027-8{rng.randrange(10**7):07d}",
-                "head_name": self.name(), "head_phone": self.mobile(),
-            })
+            tower = self.add(
+                "building",
+                {
+                    "grid_uuid": grids[gi][0],
+                    "name": names[t],
+                    "seq": 900 + t,
+                    "kind": "commercial",
+                    "floors": floors,
+                    "units": 1,
+                    "has_elevator": True,
+                    "property_company": rng.choice(["仲量联行物业", "江汉物业", "高力物业"]),
+                    "property_phone": f"027-8{rng.randrange(10**7):07d}",
+                    "head_name": self.name(),
+                    "head_phone": self.mobile(),
+                },
+            )
             enterprises = []
             for _ in range(ENTERPRISES_PER_TOWER):
                 floor = rng.randint(2, floors)
@@ -342,40 +453,99 @@ class _Builder:
     def enterprise(self, tower: str, floor: int, year: int) -> str:
         rng = self.rng
         industry = rng.choices("IJLMFKRPHO", weights=[20, 12, 20, 10, 12, 6, 5, 5, 5, 5])[0]
-        suffix = rng.choice(["科技", "咨询", "商贸", "网络", "投资", "文化传媒", "信息技术", "财务管理"])
+        suffix = rng.choice(
+            ["科技", "咨询", "商贸", "网络", "投资", "文化传媒", "信息技术", "财务管理"]
+        )
         name = f"武汉{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{suffix}有限公司"
         social = rng.random() < 0.05
         prefix = ("N2" if rng.random() < 0.5 else "Y1") if social else "91"
         body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
         uscc = make_uscc(f"{prefix}420103{body}")
-        ownership = "social_org" if social else rng.choices(["non_public", "state_owned", "foreign"], weights=[85, 8, 7])[0]
-        status = rng.choices(["normal", "difficulty", "suspended", "moved_out", "deregistered"], weights=[82, 8, 3, 5, 2])[0]
-        ent = self.add("enterprise", {
-            "building_uuid": tower, "floor": floor, "room": f"{floor}{rng.randint(1, 20):02d}",
-            "uscc": uscc, "name": name, "industry": industry, "ownership": ownership,
-            "contact_name": self.name(), "contact_phone": self.mobile(), "operating_status": status,
-        })
-        employees = rng.choice([rng.randint(3, 20), rng.randint(20, 100), rng.randint(100, 400), rng.randint(400, 1200)])
-        scale = "micro" if employees < 10 else "small" if employees < 100 else "medium" if employees < 300 else "large"
+        ownership = (
+            "social_org"
+            if social
+            else rng.choices(["non_public", "state_owned", "foreign"], weights=[85, 8, 7])[0]
+        )
+        status = rng.choices(
+            ["normal", "difficulty", "suspended", "moved_out", "deregistered"],
+            weights=[82, 8, 3, 5, 2],
+        )[0]
+        ent = self.add(
+            "enterprise",
+            {
+                "building_uuid": tower,
+                "floor": floor,
+                "room": f"{floor}{rng.randint(1, 20):02d}",
+                "uscc": uscc,
+                "name": name,
+                "industry": industry,
+                "ownership": ownership,
+                "contact_name": self.name(),
+                "contact_phone": self.mobile(),
+                "operating_status": status,
+            },
+        )
+        employees = rng.choice(
+            [
+                rng.randint(3, 20),
+                rng.randint(20, 100),
+                rng.randint(100, 400),
+                rng.randint(400, 1200),
+            ]
+        )
+        scale = (
+            "micro"
+            if employees < 10
+            else "small"
+            if employees < 100
+            else "medium"
+            if employees < 300
+            else "large"
+        )
         members = max(0, int(employees * rng.uniform(0.0, 0.12)))
-        org = "own" if members >= 3 and rng.random() < 0.6 else "joint" if rng.random() < 0.35 else "none"
+        org = (
+            "own"
+            if members >= 3 and rng.random() < 0.6
+            else "joint"
+            if rng.random() < 0.35
+            else "none"
+        )
         kind = PartyOrgKind.BRANCH.value if org == "joint" else None  # a joint branch
         if org == "own":
-            kind = (PartyOrgKind.COMMITTEE if members >= 100 else PartyOrgKind.GENERAL_BRANCH if members >= 50 else PartyOrgKind.BRANCH).value
+            kind = (
+                PartyOrgKind.COMMITTEE
+                if members >= 100
+                else PartyOrgKind.GENERAL_BRANCH
+                if members >= 50
+                else PartyOrgKind.BRANCH
+            ).value
             if rng.random() < 0.1:
                 kind = PartyOrgKind.BRANCH.value  # a few flagged cases for the census rules
         years = [year - 1] + ([year] if rng.random() < 0.55 else [])
         for y in years:
-            self.add("census_record", {
-                "enterprise_uuid": ent, "year": y,
-                "census_date": self.day_between(date(y, 3, 1), min(date(y, 11, 30), self.today)),
-                "industry": industry, "ownership": ownership, "scale": scale,
-                "employees": employees, "operating_status": status if y == year else "normal",
-                "contact_name": None, "contact_phone": None,
-                "party_org_status": org, "party_org_kind": kind, "party_members": members,
-                "instructor_assigned": org != "none" or rng.random() < 0.3,
-                "has_union": rng.random() < 0.4, "has_youth_league": rng.random() < 0.2,
-            })
+            self.add(
+                "census_record",
+                {
+                    "enterprise_uuid": ent,
+                    "year": y,
+                    "census_date": self.day_between(
+                        date(y, 3, 1), min(date(y, 11, 30), self.today)
+                    ),
+                    "industry": industry,
+                    "ownership": ownership,
+                    "scale": scale,
+                    "employees": employees,
+                    "operating_status": status if y == year else "normal",
+                    "contact_name": None,
+                    "contact_phone": None,
+                    "party_org_status": org,
+                    "party_org_kind": kind,
+                    "party_members": members,
+                    "instructor_assigned": org != "none" or rng.random() < 0.3,
+                    "has_union": rng.random() < 0.4,
+                    "has_youth_league": rng.random() < 0.2,
+                },
+            )
         return ent
 
     # -- visits -----------------------------------------------------------------------------
@@ -388,39 +558,70 @@ class _Builder:
         for _ in range(self.months):
             months.append(d)
             d = (d - timedelta(days=1)).replace(day=1)
-        outcomes = [VisitOutcome.VISITED, VisitOutcome.REQUEST, VisitOutcome.NOBODY_HOME,
-                    VisitOutcome.REFUSED, VisitOutcome.ABSENT_REGISTERED, VisitOutcome.ROSTER_UPDATED]
+        outcomes = [
+            VisitOutcome.VISITED,
+            VisitOutcome.REQUEST,
+            VisitOutcome.NOBODY_HOME,
+            VisitOutcome.REFUSED,
+            VisitOutcome.ABSENT_REGISTERED,
+            VisitOutcome.ROSTER_UPDATED,
+        ]
         weights = [70, 6, 13, 2, 3, 6]
         for start in months:
             current = start == first
-            end = self.today if current else (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            end = (
+                self.today
+                if current
+                else (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            )
             share = min(1.0, self.today.day / 26) * 0.9 if current else 0.97
             for hh, gi, _b, _bname, residents in households:
                 if rng.random() > share:
                     continue
-                outcome = VisitOutcome.VACANT if not residents else rng.choices(outcomes, weights=weights)[0]
+                outcome = (
+                    VisitOutcome.VACANT
+                    if not residents
+                    else rng.choices(outcomes, weights=weights)[0]
+                )
                 self.visit(hh, members[gi], outcome, self.day_between(start, end), residents)
                 if outcome is VisitOutcome.NOBODY_HOME and rng.random() < (0.3 if current else 0.8):
                     day = self.day_between(start, end)
                     self.visit(hh, members[gi], VisitOutcome.VISITED, day, residents)
 
-    def visit(self, hh: str, member: str, outcome: VisitOutcome, day: date, residents: list[tuple]) -> str:
+    def visit(
+        self, hh: str, member: str, outcome: VisitOutcome, day: date, residents: list[tuple]
+    ) -> str:
         rng = self.rng
-        seen = [r for r, _ in residents] if outcome.counts_as_covered and outcome is not VisitOutcome.VACANT else []
+        seen = (
+            [r for r, _ in residents]
+            if outcome.counts_as_covered and outcome is not VisitOutcome.VACANT
+            else []
+        )
         if seen and len(seen) > 1:
             seen = rng.sample(seen, rng.randint(1, len(seen)))
         checks = {r: "见到，身体状况良好" for r, tags in residents if tags and r in seen}
         follow = day + timedelta(days=rng.choice([7, 14, 30])) if rng.random() < 0.08 else None
-        return self.add("visit", {
-            "household_uuid": hh, "member_uuid": member, "visited_on": day,
-            "visited_at": self.stamp(day), "outcome": outcome.value, "residents_seen": seen,
-            "care_checks": checks, "concerns": rng.choice(CONCERNS) if seen else "",
-            "follow_up": follow, "roster_changes": [],
-        })
+        return self.add(
+            "visit",
+            {
+                "household_uuid": hh,
+                "member_uuid": member,
+                "visited_on": day,
+                "visited_at": self.stamp(day),
+                "outcome": outcome.value,
+                "residents_seen": seen,
+                "care_checks": checks,
+                "concerns": rng.choice(CONCERNS) if seen else "",
+                "follow_up": follow,
+                "roster_changes": [],
+            },
+        )
 
     # -- issues -----------------------------------------------------------------------------
 
-    def issues(self, households: list[tuple], grids: list, members: dict[int, str], towers: list) -> None:
+    def issues(
+        self, households: list[tuple], grids: list, members: dict[int, str], towers: list
+    ) -> None:
         rng = self.rng
         if not households:
             return
@@ -434,12 +635,20 @@ class _Builder:
             category = theme if theme and rng.random() < 0.4 else rng.choice(categories)
             urgency = Urgency.URGENT if rng.random() < 0.15 else Urgency.NORMAL
             # Every status shows up: cycle through the paths first, then draw by weight.
-            path = ISSUE_PATHS[i] if i < len(ISSUE_PATHS) else rng.choices(ISSUE_PATHS, weights=ISSUE_PATH_WEIGHTS)[0]
+            path = (
+                ISSUE_PATHS[i]
+                if i < len(ISSUE_PATHS)
+                else rng.choices(ISSUE_PATHS, weights=ISSUE_PATH_WEIGHTS)[0]
+            )
             reported = self.day_between(start, self.today)
             if not path or path[-1] in (IssueAction.ACCEPT, IssueAction.START):
                 reported = self.day_between(self.today - timedelta(days=40), self.today)
             enterprise = None
-            if towers and category in (IssueCategory.FIRE_HAZARD, IssueCategory.PROPERTY) and rng.random() < 0.3:
+            if (
+                towers
+                and category in (IssueCategory.FIRE_HAZARD, IssueCategory.PROPERTY)
+                and rng.random() < 0.3
+            ):
                 tower, gi, ents = rng.choice(towers)
                 building, bname, hh, enterprise = tower, "", None, rng.choice(ents)
             member = members[gi]
@@ -450,7 +659,11 @@ class _Builder:
             for action in path:
                 new = apply_action(status, action, Role.SUPERVISOR, held_from)
                 day = min(self.today, day + timedelta(days=rng.randint(0, 6)))
-                note = "已现场协调处理" if action in (IssueAction.RESOLVE, IssueAction.RESOLVE_ON_SPOT) else ""
+                note = (
+                    "已现场协调处理"
+                    if action in (IssueAction.RESOLVE, IssueAction.RESOLVE_ON_SPOT)
+                    else ""
+                )
                 if action is IssueAction.DECLINE:
                     note = "不属于社区职责范围，已告知居民向相关部门反映"
                 if action is IssueAction.HOLD:
@@ -458,16 +671,29 @@ class _Builder:
                     note = "等待业主表决结果"
                 events.append((day, status, action, new, note))
                 status = new
-            issue = self.add("issue", {
-                "grid_uuid": grids[gi][0], "building_uuid": building, "household_uuid": hh,
-                "enterprise_uuid": enterprise,
-                "place": bname, "reporter_kind": "enterprise" if enterprise else rng.choice(["resident", "resident", "patrol"]),
-                "reporter_name": self.name(), "category": category.value,
-                "description": ISSUE_TEXT[category].format(b=bname or "楼宇内"),
-                "people_affected": rng.choice([1, 2, 5, 12, 30, 80]), "urgency": urgency.value,
-                "status": status.value, "held_from": held_from.value if held_from else None,
-                "reported_on": reported, "due_date": default_due(urgency, reported), "logged_by": member,
-            })
+            issue = self.add(
+                "issue",
+                {
+                    "grid_uuid": grids[gi][0],
+                    "building_uuid": building,
+                    "household_uuid": hh,
+                    "enterprise_uuid": enterprise,
+                    "place": bname,
+                    "reporter_kind": "enterprise"
+                    if enterprise
+                    else rng.choice(["resident", "resident", "patrol"]),
+                    "reporter_name": self.name(),
+                    "category": category.value,
+                    "description": ISSUE_TEXT[category].format(b=bname or "楼宇内"),
+                    "people_affected": rng.choice([1, 2, 5, 12, 30, 80]),
+                    "urgency": urgency.value,
+                    "status": status.value,
+                    "held_from": held_from.value if held_from else None,
+                    "reported_on": reported,
+                    "due_date": default_due(urgency, reported),
+                    "logged_by": member,
+                },
+            )
             times: list[datetime] = []
             for when, *_rest in events:
                 # strictly increasing times, even for several steps on one day
@@ -477,11 +703,18 @@ class _Builder:
             if late > timedelta(0):  # the chain ran past now: move it all back
                 times = [t - late for t in times]
             for at, (_when, old, action, new, note) in zip(times, events, strict=True):
-                self.add("issue_event", {
-                    "issue_uuid": issue, "at": at, "actor": "supervisor" if action in SUPERVISOR_ACTIONS else member,
-                    "action": action.value, "from_status": old.value if old else None,
-                    "to_status": new.value, "note": note,
-                })
+                self.add(
+                    "issue_event",
+                    {
+                        "issue_uuid": issue,
+                        "at": at,
+                        "actor": "supervisor" if action in SUPERVISOR_ACTIONS else member,
+                        "action": action.value,
+                        "from_status": old.value if old else None,
+                        "to_status": new.value,
+                        "note": note,
+                    },
+                )
 
 
 def build_demo(

@@ -109,9 +109,7 @@ class Visit(Synced, table=True):
     )
     concerns: str = ""
     follow_up: date | None = None
-    roster_changes: list[Any] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    roster_changes: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 # --- enterprises ----------------------------------------------------------------------------

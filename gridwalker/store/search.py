@@ -99,7 +99,12 @@ def _address(community: str, building: str, unit: int | None, room: str | None) 
 def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
     """The select that yields the fields of each record's search document."""
     places = (
-        select(Building.uuid.label("b_uuid"), Building.name.label("building"), Grid.uuid.label("grid_uuid"), Community.name.label("community"))
+        select(
+            Building.uuid.label("b_uuid"),
+            Building.name.label("building"),
+            Grid.uuid.label("grid_uuid"),
+            Community.name.label("community"),
+        )
         .join(Grid, Grid.uuid == Building.grid_uuid)
         .join(Community, Community.uuid == Grid.community_uuid)
         .subquery()
@@ -107,8 +112,13 @@ def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
     if entity == "resident":
         return (
             select(
-                Resident.uuid, Resident.name, Household.unit, Household.room,
-                places.c.building, places.c.community, places.c.grid_uuid,
+                Resident.uuid,
+                Resident.name,
+                Household.unit,
+                Household.room,
+                places.c.building,
+                places.c.community,
+                places.c.grid_uuid,
             )
             .join(Household, Household.uuid == Resident.household_uuid)
             .join(places, places.c.b_uuid == Household.building_uuid)
@@ -118,8 +128,13 @@ def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
     if entity == "household":
         return (
             select(
-                Household.uuid, Household.head_name.label("name"), Household.unit, Household.room,
-                places.c.building, places.c.community, places.c.grid_uuid,
+                Household.uuid,
+                Household.head_name.label("name"),
+                Household.unit,
+                Household.room,
+                places.c.building,
+                places.c.community,
+                places.c.grid_uuid,
             )
             .join(places, places.c.b_uuid == Household.building_uuid)
             .where(Household.deleted.is_(False)),
@@ -128,8 +143,14 @@ def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
     if entity == "enterprise":
         return (
             select(
-                Enterprise.uuid, Enterprise.name, Enterprise.uscc, Enterprise.floor, Enterprise.room,
-                places.c.building, places.c.community, places.c.grid_uuid,
+                Enterprise.uuid,
+                Enterprise.name,
+                Enterprise.uscc,
+                Enterprise.floor,
+                Enterprise.room,
+                places.c.building,
+                places.c.community,
+                places.c.grid_uuid,
             )
             .join(places, places.c.b_uuid == Enterprise.building_uuid)
             .where(Enterprise.deleted.is_(False)),
@@ -138,8 +159,12 @@ def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
     if entity == "issue":
         return (
             select(
-                Issue.uuid, Issue.description, Issue.place, Issue.category,
-                Issue.grid_uuid, Community.name.label("community"),
+                Issue.uuid,
+                Issue.description,
+                Issue.place,
+                Issue.category,
+                Issue.grid_uuid,
+                Community.name.label("community"),
             )
             .outerjoin(Grid, Grid.uuid == Issue.grid_uuid)
             .outerjoin(Community, Community.uuid == Grid.community_uuid)
@@ -254,7 +279,9 @@ def _tiers() -> list:
 def _text_tier(table: str, tier: int):  # noqa: ANN202
     """Text anywhere, from an FTS5 index: trigrams (3+ characters) or character pairs (2)."""
     return (
-        text(f"SELECT rowid AS id, {tier} AS tier FROM {table} WHERE {table} MATCH :phrase LIMIT :n")
+        text(
+            f"SELECT rowid AS id, {tier} AS tier FROM {table} WHERE {table} MATCH :phrase LIMIT :n"
+        )
         .columns(id=Integer, tier=Integer)
         .subquery()
     )
@@ -309,7 +336,9 @@ def search(
         return (tier, order.index(r["entity"]), r["title"])
 
     ranked = sorted(best.values(), key=rank)[:limit]
-    return [Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for _, r in ranked]
+    return [
+        Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for _, r in ranked
+    ]
 
 
 def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:
@@ -321,4 +350,3 @@ def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:
 def doc_count(conn: Connection) -> int:
     """How many records are searchable."""
     return conn.execute(select(func.count()).select_from(SearchDoc)).scalar_one()
-

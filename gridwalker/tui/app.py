@@ -25,9 +25,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from textual.command import Provider
 
-    from gridwalker.tui.screens.places import PlacesScreen
-
     from gridwalker.store.rounds import MemberRef
+    from gridwalker.tui.screens.places import PlacesScreen
 
 
 def _places_screen() -> PlacesScreen:

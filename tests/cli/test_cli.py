@@ -28,7 +28,19 @@ def test_help_shows_an_example(runner, args) -> None:
 def test_demo_build_small_street(runner, tmp_path) -> None:
     db = tmp_path / "street.db"
     result = runner.invoke(
-        main, ["demo", "build", "--db", str(db), "--households", "120", "--months", "2", "--today", "2026-11-20"]
+        main,
+        [
+            "demo",
+            "build",
+            "--db",
+            str(db),
+            "--households",
+            "120",
+            "--months",
+            "2",
+            "--today",
+            "2026-11-20",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "rows/s" in result.stdout and "household 120" in result.stdout
@@ -61,11 +73,12 @@ def test_wrong_usage_exits_2(runner, args, message) -> None:
 def test_roster_import_reports_bad_rows_with_file_and_line(runner, demo_db, tmp_path) -> None:
     roster = tmp_path / "花名册.csv"
     roster.write_text(
-        "楼栋,单元,房号,姓名,身份证号,联系电话\n"
-        "1栋,1,101,王小明,420103195003151234,13800001234\n",
+        "楼栋,单元,房号,姓名,身份证号,联系电话\n1栋,1,101,王小明,420103195003151234,13800001234\n",
         encoding="utf-8",
     )
-    result = runner.invoke(main, ["roster", "import", str(roster), "--grid", "XH-01-01", "--db", str(demo_db)])
+    result = runner.invoke(
+        main, ["roster", "import", str(roster), "--grid", "XH-01-01", "--db", str(demo_db)]
+    )
     assert result.exit_code == 1
     assert f"{roster}:2" in result.stderr
     assert "nothing written" in result.stdout

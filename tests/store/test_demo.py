@@ -37,7 +37,11 @@ def test_same_seed_same_street(tmp_path) -> None:
         engine = open_database(tmp_path / f"{name}.db")
         build_demo(engine, households=120, seed=3, months=2, today=date(2026, 11, 20))
         with engine.connect() as conn:
-            revs.append(conn.execute(select(Resident.uuid, Resident.rev, Resident.name).order_by(Resident.uuid)).all())
+            revs.append(
+                conn.execute(
+                    select(Resident.uuid, Resident.rev, Resident.name).order_by(Resident.uuid)
+                ).all()
+            )
         engine.dispose()
     assert revs[0] == revs[1]
 
@@ -53,8 +57,14 @@ def test_one_grid_laptop_sizes(demo_engine) -> None:
 
 def test_identifiers_are_valid(demo_engine) -> None:
     with demo_engine.connect() as conn:
-        ids = conn.execute(select(Resident.id_number).where(Resident.id_number.is_not(None))).scalars().all()
-        phones = conn.execute(select(Resident.phone).where(Resident.phone.is_not(None))).scalars().all()
+        ids = (
+            conn.execute(select(Resident.id_number).where(Resident.id_number.is_not(None)))
+            .scalars()
+            .all()
+        )
+        phones = (
+            conn.execute(select(Resident.phone).where(Resident.phone.is_not(None))).scalars().all()
+        )
         codes = conn.execute(select(Enterprise.uscc)).scalars().all()
     assert ids and all(check_resident_id(i) is None for i in ids)
     assert phones and all(check_phone(p) is None for p in phones)
@@ -65,7 +75,9 @@ def test_issues_in_every_status_with_consistent_timelines(demo_engine) -> None:
     with demo_engine.connect() as conn:
         statuses = set(conn.execute(select(Issue.status)).scalars())
         last = conn.execute(
-            select(IssueEvent.issue_uuid, IssueEvent.to_status).order_by(IssueEvent.issue_uuid, IssueEvent.at)
+            select(IssueEvent.issue_uuid, IssueEvent.to_status).order_by(
+                IssueEvent.issue_uuid, IssueEvent.at
+            )
         ).all()
         current = dict(conn.execute(select(Issue.uuid, Issue.status)).all())
     assert statuses >= {s.value for s in IssueStatus} - {"draft"}
@@ -88,6 +100,8 @@ def test_current_cycle_partly_covered(demo_engine) -> None:
 def test_real_places_of_xinhua_street(demo_engine) -> None:
     with demo_engine.connect() as conn:
         names = set(conn.execute(select(Community.name)).scalars())
-        towers = set(conn.execute(select(Building.name).where(Building.kind == "commercial")).scalars())
+        towers = set(
+            conn.execute(select(Building.name).where(Building.kind == "commercial")).scalars()
+        )
     assert {"邮三社区", "江北社区", "单洞社区"} <= names
     assert "良友大厦" in towers

@@ -140,8 +140,8 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path) -> None:
     """An enterprise name typed as =cmd|… must not become a formula in Excel."""
     from openpyxl import load_workbook
 
-    from gridwalker.store.migrate import open_database
     from gridwalker.store.census import InfoFilter
+    from gridwalker.store.migrate import open_database
     from gridwalker.store.reports import write_census_report
     from gridwalker.store.writes import Writer
 
@@ -152,7 +152,9 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path) -> None:
         community = w.insert("community", {"street_uuid": street, "name": "社区"})
         grid = w.insert("grid", {"community_uuid": community, "code": "G-1", "name": "网格"})
         tower = w.insert("building", {"grid_uuid": grid, "name": "大厦", "kind": "commercial"})
-        w.insert("enterprise", {"building_uuid": tower, "name": "=HYPERLINK(\"x\")", "contact_name": "+1"})
+        w.insert(
+            "enterprise", {"building_uuid": tower, "name": '=HYPERLINK("x")', "contact_name": "+1"}
+        )
         csv_path, xlsx_path = tmp_path / "r.csv", tmp_path / "r.xlsx"
         write_census_report(conn, csv_path, InfoFilter(), with_contacts=True)
         write_census_report(conn, xlsx_path, InfoFilter(), with_contacts=True)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DatabaseError
 from gridwalker.store.migrate import open_database
 from gridwalker.store.models import Audit, Device, Household, Resident, Street
 from gridwalker.store.revs import generation, next_rev
-from gridwalker.store.writes import Writer, WriteError
+from gridwalker.store.writes import WriteError, Writer
 
 
 @pytest.fixture

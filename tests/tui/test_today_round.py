@@ -90,7 +90,9 @@ async def test_figures_open_their_lists(demo_db: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, RoundScreen) and app.screen.status == "revisit"
         listing = app.screen.query_one(PagedList)
-        assert listing.count and all(listing.row_at(i).status == "revisit" for i in range(min(listing.count, 20)))
+        assert listing.count and all(
+            listing.row_at(i).status == "revisit" for i in range(min(listing.count, 20))
+        )
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)

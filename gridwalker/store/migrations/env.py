@@ -1,11 +1,13 @@
 """Alembic environment: run programmatically by store.migrate on a given connection."""
 
 from alembic import context
-
-from gridwalker.store import models  # noqa: F401 - registers the tables on the metadata
-from gridwalker.store import hubtables  # noqa: F401 - the sync tables (export log, hub books)
-from gridwalker.store import reviewtables  # noqa: F401 - the review desk and hub bundles back
 from sqlmodel import SQLModel
+
+from gridwalker.store import (
+    hubtables,  # noqa: F401 - the sync tables (export log, hub books)
+    models,  # noqa: F401 - registers the tables on the metadata
+    reviewtables,  # noqa: F401 - the review desk and hub bundles back
+)
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -61,7 +61,9 @@ class DbMixin:
     def engine(self) -> Engine | None:
         return self.gw.engine
 
-    def _run(self, name: str, fn: Callable[[Connection], Any], write: bool, exclusive: bool) -> None:
+    def _run(
+        self, name: str, fn: Callable[[Connection], Any], write: bool, exclusive: bool
+    ) -> None:
         engine = self.engine
         if engine is None:
             return
@@ -107,7 +109,10 @@ class DbMixin:
         if handler is not None and handler(message.error):
             return
         self.notify(  # type: ignore[attr-defined]
-            error_reason(message.error), title=_("Something went wrong"), severity="error", timeout=8
+            error_reason(message.error),
+            title=_("Something went wrong"),
+            severity="error",
+            timeout=8,
         )
 
     def database_ready(self) -> None:

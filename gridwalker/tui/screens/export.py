@@ -83,7 +83,9 @@ class ExportScreen(DbModal):
         self.query_one("#export-step", Static).update(
             _("Writing {entity}…").format(entity=message.label)
         )
-        self.query_one("#export-bar", ProgressBar).update(total=message.total, progress=message.done)
+        self.query_one("#export-bar", ProgressBar).update(
+            total=message.total, progress=message.done
+        )
 
     def on_export_screen_finished(self, message: Finished) -> None:
         bar = self.query_one("#export-bar", ProgressBar)

@@ -332,7 +332,9 @@ class ResidentForm(DbModal):
         }
         title = f"{self.title_text} · {self.form_data().name}".rstrip(" ·")
         if dirty:
-            self.save("draft", lambda conn: rounds.save_draft(conn, key, "resident", title, payload))
+            self.save(
+                "draft", lambda conn: rounds.save_draft(conn, key, "resident", title, payload)
+            )
         else:
             self.save("draft", lambda conn: rounds.delete_draft(conn, key))
 

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     from gridwalker.store.rounds import RoundRow
 
 STATUS_STYLE = {"visited": "green", "revisit": "yellow", "todo": ""}
-FILTERS = {None: N_("All"), "todo": N_("Not yet visited"), "revisit": N_("To revisit"), "visited": N_("Visited")}
+FILTERS = {
+    None: N_("All"),
+    "todo": N_("Not yet visited"),
+    "revisit": N_("To revisit"),
+    "visited": N_("Visited"),
+}
 
 
 def status_text(status: str) -> tuple[str, str]:
@@ -86,7 +91,9 @@ class RoundScreen(DbScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="round-summary")
-        yield PagedList(render_round_row, empty_text=_("No household matches this filter."), id="round-list")
+        yield PagedList(
+            render_round_row, empty_text=_("No household matches this filter."), id="round-list"
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -127,7 +134,9 @@ class RoundScreen(DbScreen):
                 (_("Showing: {filter}").format(filter=shown), "bold"),
                 "   ",
                 _("{visited} of {total} visited · {revisit} to revisit · {todo} not yet").format(
-                    visited=cov.visited, total=cov.total, revisit=cov.revisit,
+                    visited=cov.visited,
+                    total=cov.total,
+                    revisit=cov.revisit,
                     todo=cov.total - cov.visited - cov.revisit,
                 ),
                 "   ",

@@ -34,7 +34,12 @@ class SignInScreen(DbModal):
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-panel"):
             yield Static(_("Who are you?"), id="signin-title")
-            yield Static(_("Choose your name; your grid comes with it. You can change it later in the settings file."), id="signin-hint")
+            yield Static(
+                _(
+                    "Choose your name; your grid comes with it. You can change it later in the settings file."
+                ),
+                id="signin-hint",
+            )
             yield OptionList(id="members")
 
     def database_ready(self) -> None:
@@ -48,10 +53,14 @@ class SignInScreen(DbModal):
         width = max((cell_len(m.name) for m in members), default=0) + 2
         for m in members:
             label = Text(m.name + " " * (width - cell_len(m.name)), style="bold")
-            label.append(f"{m.community} {m.grid_name} ({m.grid_code})" if m.grid_code else _("no grid"))
+            label.append(
+                f"{m.community} {m.grid_name} ({m.grid_code})" if m.grid_code else _("no grid")
+            )
             listing.add_option(Option(label, id=m.uuid))
         if not members:
-            listing.add_option(Option(_("This database has no members yet: import a roster first."), disabled=True))
+            listing.add_option(
+                Option(_("This database has no members yet: import a roster first."), disabled=True)
+            )
         listing.highlighted = 0
         listing.focus()
 

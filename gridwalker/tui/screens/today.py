@@ -153,10 +153,30 @@ class TodayScreen(DbScreen):
         figures.clear_options()
         issues = data.issues
         rows = [
-            ("round", _("Households not yet visited"), str(cov.total - cov.visited - cov.revisit), ""),
-            ("revisit", _("To revisit (nobody home)"), str(cov.revisit), "yellow" if cov.revisit else ""),
-            ("follow_ups", _("Follow-ups due"), str(data.follow_ups), "yellow" if data.follow_ups else ""),
-            ("care", _("Care-tagged residents not seen this cycle"), str(data.care_not_seen), "yellow" if data.care_not_seen else ""),
+            (
+                "round",
+                _("Households not yet visited"),
+                str(cov.total - cov.visited - cov.revisit),
+                "",
+            ),
+            (
+                "revisit",
+                _("To revisit (nobody home)"),
+                str(cov.revisit),
+                "yellow" if cov.revisit else "",
+            ),
+            (
+                "follow_ups",
+                _("Follow-ups due"),
+                str(data.follow_ups),
+                "yellow" if data.follow_ups else "",
+            ),
+            (
+                "care",
+                _("Care-tagged residents not seen this cycle"),
+                str(data.care_not_seen),
+                "yellow" if data.care_not_seen else "",
+            ),
             ("drafts", _("Drafts waiting"), str(data.drafts), "red" if data.drafts else ""),
             ("issues", _("Open issues"), str(issues.open), ""),
             ("overdue", _("Overdue issues"), str(issues.overdue), "red" if issues.overdue else ""),
@@ -164,7 +184,12 @@ class TodayScreen(DbScreen):
             ("export", _("Last export"), local_time(data.last_export.at), "dim"),
         ]
         width = max(cell_len(label) for _k, label, _v, _s in rows) + 4
-        figures.add_options([Option(figure_line(label, value, width, style), id=key) for key, label, value, style in rows])
+        figures.add_options(
+            [
+                Option(figure_line(label, value, width, style), id=key)
+                for key, label, value, style in rows
+            ]
+        )
         figures.highlighted = highlighted if highlighted is not None else 0
         figures.focus()
 

@@ -166,7 +166,9 @@ class PagedList(ScrollView, can_focus=True):
             else:
                 self.post_message(self._Counted(generation, n))
 
-        self.run_worker(count, thread=True, group="paged-count", exclusive=True, exit_on_error=False)
+        self.run_worker(
+            count, thread=True, group="paged-count", exclusive=True, exit_on_error=False
+        )
 
     @on(_Counted)
     def _counted(self, message: _Counted) -> None:
@@ -209,7 +211,12 @@ class PagedList(ScrollView, can_focus=True):
         if page in self._pages or page in self._pending or self._engine is None:
             return
         self._pending.add(page)
-        generation, engine, page_fn, size = self._generation, self._engine, self._page_fn, self.page_size
+        generation, engine, page_fn, size = (
+            self._generation,
+            self._engine,
+            self._page_fn,
+            self.page_size,
+        )
 
         def fetch() -> None:
             try:
@@ -250,11 +257,19 @@ class PagedList(ScrollView, can_focus=True):
             if y != 0:
                 return Strip.blank(width, base)
             if self.error:
-                text = Text(_("Could not read the list: {reason}").format(reason=self.error), style="bold red")
+                text = Text(
+                    _("Could not read the list: {reason}").format(reason=self.error),
+                    style="bold red",
+                )
             elif self.count is None:
-                text = Text(_("Loading…"), style=self.get_component_rich_style("paged-list--pending"))
+                text = Text(
+                    _("Loading…"), style=self.get_component_rich_style("paged-list--pending")
+                )
             else:
-                text = Text(self.empty_text or _("Nothing here."), style=self.get_component_rich_style("paged-list--pending"))
+                text = Text(
+                    self.empty_text or _("Nothing here."),
+                    style=self.get_component_rich_style("paged-list--pending"),
+                )
             return self._strip(text, width, base)
         if index >= self.count:
             return Strip.blank(width, base)
@@ -271,7 +286,10 @@ class PagedList(ScrollView, can_focus=True):
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text = text.copy()
         text.truncate(width, overflow="ellipsis", pad=True)
-        segments = [Segment(s.text, style + s.style if s.style else style) for s in text.render(self.app.console)]
+        segments = [
+            Segment(s.text, style + s.style if s.style else style)
+            for s in text.render(self.app.console)
+        ]
         return Strip(segments).adjust_cell_length(width, style)
 
     def on_resize(self, _event: events.Resize) -> None:
