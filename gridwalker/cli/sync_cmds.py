@@ -332,11 +332,57 @@ def _hub_group() -> click.Group:
     if isinstance(existing, click.Group):
         return existing
 
-    @main.group("hub")
-    def hub() -> None:
-        """The supervisor's hub: identity, enrolled laptops, importing bundles."""
+    @main.group("hub", invoke_without_command=True, epilog=HUB_EPILOG)
+    @click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The hub database (default: hub.db in the data folder).",
+    )
+    @click.option(
+        "--demo",
+        is_flag=True,
+        help="Open a hub holding the demo street as received from its laptops (built on first use).",
+    )
+    @click.option("--lang", type=click.Choice(["zh", "en"]), help="Interface language.")
+    @click.pass_context
+    def hub(ctx: click.Context, db: Path | None, demo: bool, lang: str | None) -> None:
+        """The supervisor's hub: the review desk, identity, enrolled laptops, bundles."""
+        if ctx.invoked_subcommand is not None:
+            return
+        home = _home()
+        if demo:
+            home = config.paths(home.data / "demo-hub")
+            db = db or home.hub_db
+            if not db.exists():
+                _build_demo_hub(home, db)
+        db = db or home.hub_db
+        if not db.exists():
+            _fail(
+                f"{db} does not exist; run `gridwalker hub init` and import bundles, or try `gridwalker hub --demo`."
+            )
+        from gridwalker.domain.i18n import set_language
+        from gridwalker.tui.hub_app import run_hub
+
+        set_language(lang)
+        run_hub(db, lang, home)
 
     return hub
+
+
+HUB_EPILOG = "\b\nExample:\n  gridwalker hub --demo      # the review desk on the demo street"
+DEMO_HUB_HOUSEHOLDS = (
+    4000  # ten grids' laptops: every review state, conflicts, held and quarantined
+)
+
+
+def _build_demo_hub(home: config.Paths, db: Path) -> None:
+    """The demo hub: part of the demo street received from its laptops (a minute or so)."""
+    from gridwalker.sync.hub_demo import build_demo_hub
+
+    click.echo(f"Building the demo hub in {db} …", err=True)
+    with Progress("demo hub") as progress:
+        build_demo_hub(home, progress, households=DEMO_HUB_HOUSEHOLDS, db=db)
 
 
 hub_group = _hub_group()

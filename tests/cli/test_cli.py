@@ -127,3 +127,9 @@ def test_a_malformed_today_variable_is_a_usage_error(runner, monkeypatch) -> Non
     result = runner.invoke(main, ["demo", "build", "--db", "/nonexistent/x.db"])
     assert result.exit_code == 2
     assert "GRIDWALKER_TODAY" in result.stderr and "YYYY-MM-DD" in result.stderr
+
+
+def test_hub_without_a_database_says_what_to_run(runner) -> None:
+    result = runner.invoke(main, ["hub"])
+    assert result.exit_code == 1
+    assert "gridwalker hub init" in result.stderr and "--demo" in result.stderr

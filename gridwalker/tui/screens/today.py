@@ -37,11 +37,12 @@ class TodayData:
     drafts: int
     issues: Any  # store.issues.TodayCounts
     last_export: LastExport
+    returned: int = 0
 
 
 def read_today(conn: Connection, member: MemberRef) -> TodayData:
     """Read Today's figures for a member's grid (runs in a worker)."""
-    from gridwalker.store import issues, rounds
+    from gridwalker.store import issues, review, rounds
 
     grid = member.grid_uuid or ""
     return TodayData(
@@ -52,6 +53,7 @@ def read_today(conn: Connection, member: MemberRef) -> TodayData:
         drafts=len(rounds.list_drafts(conn)),
         issues=issues.today_counts(conn, grid),
         last_export=rounds.last_export(conn),
+        returned=len(review.returned_items(conn)),
     )
 
 
@@ -178,6 +180,12 @@ class TodayScreen(DbScreen):
                 "yellow" if data.care_not_seen else "",
             ),
             ("drafts", _("Drafts waiting"), str(data.drafts), "red" if data.drafts else ""),
+            (
+                "returned",
+                _("Returned for correction"),
+                str(data.returned),
+                "red" if data.returned else "",
+            ),
             ("issues", _("Open issues"), str(issues.open), ""),
             ("overdue", _("Overdue issues"), str(issues.overdue), "red" if issues.overdue else ""),
             ("due_week", _("Issues due this week"), str(issues.due_this_week), ""),
@@ -205,6 +213,10 @@ class TodayScreen(DbScreen):
             from gridwalker.tui.screens.lists import AttentionList
 
             self.gw.open_screen(AttentionList(key))
+        elif key == "returned":
+            from gridwalker.tui.screens.review import ReturnedList
+
+            self.gw.open_screen(ReturnedList())
         elif key in ("issues", "overdue", "due_week"):
             from gridwalker.tui.screens.issues import IssueListScreen
 

@@ -1,0 +1,452 @@
+"""Pilot tests and snapshots of the supervisors' review desk (HubApp) and the returned list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from gridwalker import config
+from gridwalker.domain.choices import ReviewState
+from gridwalker.store import review
+from gridwalker.store.models import Household, Member
+from gridwalker.store.reviewtables import HubDecision, HubResolution
+from gridwalker.tui.app import GridwalkerApp
+from gridwalker.tui.hub_app import HubApp
+from gridwalker.tui.screens.hub_conflicts import ConflictListScreen, ConflictScreen
+from gridwalker.tui.screens.hub_status import (
+    BundlesScreen,
+    CoverageScreen,
+    HubIssueDetailScreen,
+    HubIssueListScreen,
+    MembersScreen,
+    coverage_cells,
+)
+from gridwalker.tui.screens.resident import Ask
+from gridwalker.tui.screens.review import (
+    CommentModal,
+    QueueScreen,
+    RecordScreen,
+    ReturnedList,
+)
+from gridwalker.tui.widgets.paged import PagedList
+from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
+from tests.review.helpers import MEMBER, Desk, Field, make_field
+from tests.sync.helpers import make_laptop
+
+SIZE = (120, 40)
+SUPERVISOR = "王书记"
+
+
+@dataclass
+class Hub:
+    """A hub with records in every review state, a conflict, a held and a quarantined bundle."""
+
+    desk: Desk
+    conflicted: str  # the household both laptops edited
+    held_household: str  # the household the held bundle changes
+
+
+def _households(lap: Field, n: int) -> list[str]:
+    with lap.engine.connect() as conn:
+        return list(
+            conn.execute(select(Household.uuid).order_by(Household.uuid).limit(n)).scalars()
+        )
+
+
+@pytest.fixture
+def hub(
+    desk: Desk,  # noqa: F811 - a fixture
+    field_a: Field,  # noqa: F811 - a fixture
+    tmp_path: Path,
+    small_street: Path,  # noqa: F811 - a fixture
+) -> Iterator[Hub]:
+    """Two enrolled laptops of one grid and one nobody enrolled, sending to the hub."""
+    field_b = make_field(tmp_path / "lap-b", small_street, "lap-b", desk)
+    stranger = make_laptop(tmp_path / "lap-c", small_street, "lap-c", desk)
+    conflicted, held = _households(field_a, 2)
+    assert desk.one(field_a.export().path).status == "applied"
+    assert desk.one(field_b.export().path).status == "applied"
+    field_a.edit("household", conflicted, phone="13900000001", head_name="甲")
+    field_b.edit("household", conflicted, phone="18600000002", head_name="乙")
+    assert desk.one(field_a.export().path).status == "applied"
+    assert desk.one(field_b.export().path).conflicts == 1
+    field_a.edit("household", held, phone="13900000003")
+    field_a.export()  # seq 3 stays on the laptop: the gap
+    field_a.edit("household", held, phone="13900000004")
+    assert desk.one(field_a.export().path).status == "held"
+    assert desk.one(stranger.export().path).status == "refused"
+    desk.arrivals()
+    with desk.engine.begin() as conn:
+        rows = review.queue_page(conn, review.QueueFilter(entity="visit"), 0, 6)
+        review.approve(conn, [(r.entity, r.uuid) for r in rows[:3]], SUPERVISOR)
+        review.return_item(
+            conn, "visit", rows[3].uuid, "关爱对象的走访情况没有填写，请补充。", SUPERVISOR
+        )
+    yield Hub(desk, conflicted, held)
+    field_b.engine.dispose()
+    stranger.engine.dispose()
+
+
+def make_app(hub: Hub, lang: str = "zh") -> HubApp:
+    """The desk on the hub, in Chinese, as the supervisor, animations off."""
+    app = HubApp(hub.desk.home.hub_db, lang=lang, home=hub.desk.home, actor=SUPERVISOR)
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until no worker runs (workers may start others), then handle what they posted."""
+    for _round in range(50):
+        await pilot.pause()
+        running = [w for w in pilot.app.workers if not w.is_finished]
+        if not running:
+            break
+        await pilot.app.workers.wait_for_complete(running)
+    await pilot.pause()
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press keys, then settle."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def state_of(hub: Hub, entity: str, uuid: str) -> tuple[str, str]:
+    """The current review state and comment of a record."""
+    with hub.desk.engine.connect() as conn:
+        detail = review.record_detail(conn, entity, uuid)
+    assert detail.state is not None
+    return detail.state.value, detail.comment
+
+
+def decisions(hub: Hub) -> int:
+    """How many decisions the hub has logged."""
+    with hub.desk.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(HubDecision)).scalar_one()
+
+
+def queue_rows(hub: Hub, n: int) -> list[review.QueueRow]:
+    """The first rows of the default queue."""
+    with hub.desk.engine.connect() as conn:
+        return review.queue_page(conn, review.QueueFilter(), 0, n)
+
+
+async def test_first_frame_then_queue(hub: Hub) -> None:
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, QueueScreen)
+        await settle(pilot)
+        paged = app.screen.query_one(PagedList)
+        with hub.desk.engine.connect() as conn:
+            assert paged.count == review.queue_count(conn, review.QueueFilter())
+        counts = str(app.screen.query_one("#queue-counts", Static).render())
+        assert "待审核" in counts and "已退回 1" in counts and "已通过 3" in counts
+
+
+async def test_help_lists_the_desk_keys(hub: Hub) -> None:
+    from gridwalker.tui.screens.help import HelpScreen
+
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "f1")
+        assert isinstance(app.screen, HelpScreen)
+        keys = str(app.screen.query_one("#help-keys", Static).render())
+        for words in ("审核队列", "冲突", "同步包", "覆盖情况", "通过已标记", "退回"):
+            assert words in keys
+
+
+async def test_approve_one_record_then_back_at_the_next_row(hub: Hub) -> None:
+    first, second = queue_rows(hub, 2)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordScreen)
+        assert app.screen.detail is not None and app.screen.detail.uuid == first.uuid
+        await press(pilot, "a")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(PagedList).current.uuid == second.uuid
+    assert state_of(hub, first.entity, first.uuid)[0] == ReviewState.APPROVED.value
+
+
+async def test_return_needs_a_comment(hub: Hub) -> None:
+    first, second = queue_rows(hub, 2)
+    before = decisions(hub)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "r")
+        assert isinstance(app.screen, CommentModal)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, CommentModal)
+        reason = str(app.screen.query_one("#comment-reason", Static).render())
+        assert "需要" in reason or "退回" in reason
+        assert decisions(hub) == before
+        app.screen.query_one("#comment", Input).value = "门牌号与花名册不一致，请核实。"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(PagedList).current.uuid == second.uuid
+    assert state_of(hub, first.entity, first.uuid) == (
+        ReviewState.RETURNED.value,
+        "门牌号与花名册不一致，请核实。",
+    )
+    assert decisions(hub) == before + 1
+
+
+async def test_return_from_the_queue_refused_without_comment_then_cancelled(hub: Hub) -> None:
+    first = queue_rows(hub, 1)[0]
+    before = decisions(hub)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "r", "enter")
+        assert isinstance(app.screen, CommentModal)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, QueueScreen)
+    assert decisions(hub) == before
+    assert state_of(hub, first.entity, first.uuid)[0] == ReviewState.RECEIVED.value
+
+
+async def test_bulk_approve_of_marked_rows(hub: Hub) -> None:
+    rows = queue_rows(hub, 4)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "space", "space", "space")
+        assert len(app.screen.marked) == 3
+        await press(pilot, "A")
+        assert isinstance(app.screen, Ask)
+        assert "3" in str(app.screen.question)
+        await press(pilot, "y")
+        assert isinstance(app.screen, QueueScreen)
+        assert not app.screen.marked
+        assert app.screen.query_one(PagedList).current.uuid == rows[3].uuid
+    for row in rows[:3]:
+        assert state_of(hub, row.entity, row.uuid)[0] == ReviewState.APPROVED.value
+    assert state_of(hub, rows[3].entity, rows[3].uuid)[0] == ReviewState.RECEIVED.value
+
+
+async def test_state_filter_and_clear(hub: Hub) -> None:
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "s")
+        await press(pilot, "down", "down", "down", "enter")  # 已退回
+        paged = app.screen.query_one(PagedList)
+        assert paged.count == 1 and paged.current.state is ReviewState.RETURNED
+        await press(pilot, "x")
+        with hub.desk.engine.connect() as conn:
+            assert paged.count == review.queue_count(conn, review.QueueFilter())
+
+
+async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> None:
+    with hub.desk.engine.connect() as conn:
+        [row] = review.conflict_page(conn, 0, 10)
+        detail = review.conflict_detail(conn, row.id)
+    first, second = detail.fields
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        assert isinstance(app.screen, ConflictListScreen)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ConflictScreen)
+        await press(pilot, "m", "t")
+        await press(pilot, "ctrl+s")
+        error = str(app.screen.query_one("#conflict-error", Static).render())
+        assert "理由" in error
+        assert isinstance(app.screen, ConflictScreen)
+        app.screen.query_one("#conflict-reason", Input).value = "电话回访核实"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConflictListScreen)
+        assert app.screen.query_one(PagedList).count == 0
+    with hub.desk.engine.connect() as conn:
+        resolution = conn.execute(select(HubResolution)).one()
+        live = review.record_detail(conn, "household", hub.conflicted)
+    assert (resolution.actor, resolution.reason) == (SUPERVISOR, "电话回访核实")
+    assert resolution.choices == {first.field: "mine", second.field: "theirs"}
+    assert live.record[first.field] == first.mine
+    assert live.record[second.field] == second.theirs
+    assert live.record["rev"] == resolution.rev and live.record["updated_by"] == SUPERVISOR
+
+
+async def test_conflict_merged_value_typed(hub: Hub) -> None:
+    with hub.desk.engine.connect() as conn:
+        [row] = review.conflict_page(conn, 0, 10)
+        detail = review.conflict_detail(conn, row.id)
+    phone = next(i for i, f in enumerate(detail.fields) if f.field == "phone")
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "enter")
+        await press(pilot, *(["down"] * phone), "e")
+        field = app.screen.query_one("#value", Input)
+        field.value = "13911112222"
+        await press(pilot, "enter")
+        app.screen.query_one("#conflict-reason", Input).value = "户主本人新号码"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConflictListScreen)
+    with hub.desk.engine.connect() as conn:
+        live = review.record_detail(conn, "household", hub.conflicted).record
+    assert live["phone"] == "13911112222"
+
+
+async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        assert isinstance(app.screen, BundlesScreen)
+        await press(pilot, "f")
+        assert isinstance(app.screen, Ask)
+        await press(pilot, "y")
+        assert isinstance(app.screen, BundlesScreen)
+    with hub.desk.engine.connect() as conn:
+        [held] = review.held_bundles(conn)
+        phone = conn.execute(
+            select(Household.phone).where(Household.uuid == hub.held_household)
+        ).scalar_one()
+    assert held.forced_at is not None and phone == "13900000004"
+
+
+async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
+    with hub.desk.engine.connect() as conn:
+        table = review.coverage_table(conn)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        assert isinstance(app.screen, CoverageScreen)
+        shown = app.screen.query_one(DataTable)
+        assert shown.row_count == len(table)
+        for i, row in enumerate(table):
+            cells = [str(c) for c in shown.get_row_at(i)]
+            assert cells == [str(c) for c in coverage_cells(row)]
+            assert cells[2:4] == [str(row.households), str(row.visited)]
+            assert cells[11:13] == [str(row.open_total), str(row.overdue_total)]
+        # A grid's households drill down to its visits in the queue; `e` writes the report.
+        grid = next(i for i, r in enumerate(table) if r.level == "grid")
+        shown.move_cursor(row=grid, column=1)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.flt is not None and app.screen.flt.grid_uuid == table[grid].grid_uuid
+        await press(pilot, "escape", "e")
+        report = hub.desk.home.data / "reports" / "coverage-2026-11-20.xlsx"
+        assert report.is_file()
+        assert str(report) in str(app.screen.query_one("#coverage-report", Static).render())
+
+
+async def test_members_screen_drills_to_the_queue(hub: Hub) -> None:
+    with hub.desk.engine.connect() as conn:
+        stats = review.member_stats(conn)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")
+        assert isinstance(app.screen, MembersScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == len(stats)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.flt is not None
+        assert app.screen.flt.member_uuid == stats[0].member_uuid
+
+
+async def test_issues_at_the_hub_open_with_the_supervisor_side(hub: Hub) -> None:
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        assert isinstance(app.screen, HubIssueListScreen)
+        assert app.screen.query_one(PagedList).count
+        await press(pilot, "enter")
+        assert isinstance(app.screen, HubIssueDetailScreen)
+        assert app.screen.role.value == "supervisor"
+
+
+async def test_returned_list_on_the_laptop(
+    hub: Hub,
+    field_a: Field,  # noqa: F811 - a fixture
+) -> None:
+    result = hub.desk.export_to("lap-a")
+    assert field_a.apply(result.paths[0]).status == "applied"
+    with field_a.engine.connect() as conn:
+        items = review.returned_items(conn)
+        member = conn.execute(select(Member.uuid).where(Member.name == MEMBER)).scalar()
+    assert items
+    config.save_settings(
+        field_a.home, config.Settings(member_uuid=member or "", member_name=MEMBER)
+    )
+    app = GridwalkerApp(field_a.db, lang="zh", home=field_a.home)
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ReturnedList())
+        await settle(pilot)
+        head = str(app.screen.query_one("#returned-head", Static).render())
+        assert str(len(items)) in head
+        listing = app.screen.query_one("#returned-list")
+        assert listing.option_count == len(items)
+        assert items[0].comment in str(listing.get_option_at_index(0).prompt)
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+
+def test_snapshot_queue(snap_compare: Callable[..., bool], hub: Hub) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await press(pilot, "space", "space")
+
+    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_record(snap_compare: Callable[..., bool], hub: Hub) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, QueueScreen)
+        screen.refilter(review.QueueFilter(flags=frozenset({"conflict"})))
+        await settle(pilot)
+        await press(pilot, "enter")
+
+    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_conflict(snap_compare: Callable[..., bool], hub: Hub) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await press(pilot, "2", "enter", "t")
+
+    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_bundles(snap_compare: Callable[..., bool], hub: Hub) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await press(pilot, "3")
+
+    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_members(snap_compare: Callable[..., bool], hub: Hub) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await press(pilot, "4")
+
+    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_coverage(snap_compare: Callable[..., bool], hub: Hub) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await press(pilot, "5")
+
+    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
