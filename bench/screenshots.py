@@ -172,6 +172,31 @@ async def take(db: Path, out: Path, name: str, lang: str, action: Any) -> None:
             app.save_screenshot(f"{name}.svg", str(out))
 
 
+async def take_hub(db: Path, home: Any, out: Path, name: str, keys: tuple[str, ...]) -> None:
+    from gridwalker.domain import clock
+    from gridwalker.tui.hub_app import HubApp
+
+    with clock.frozen(TODAY):
+        app = HubApp(db, lang="zh", home=home)
+        app.animation_level = "none"
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot)
+            app.save_screenshot(f"{name}.svg", str(out))
+
+
+HUB_SHOTS = {
+    "hub-queue": (),
+    "hub-record": ("enter",),
+    "hub-conflicts": ("2",),
+    "hub-bundles": ("3",),
+    "hub-members": ("4",),
+    "hub-coverage": ("5",),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
@@ -210,6 +235,14 @@ def main() -> None:
         for name in ("today", "visit"):
             asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
             print(f"{out / name}-en.svg")
+        from gridwalker.sync.hub_demo import build_demo_hub
+
+        hub_home = config.paths(Path(tmp) / "hub")
+        with clock.frozen(TODAY):
+            build_demo_hub(hub_home, households=2000, today=TODAY)
+        for name, keys in HUB_SHOTS.items():
+            asyncio.run(take_hub(hub_home.hub_db, hub_home, out, name, keys))
+            print(f"{out / name}.svg")
 
 
 if __name__ == "__main__":

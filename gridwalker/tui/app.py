@@ -70,7 +70,7 @@ class GridwalkerApp(App[None]):
         Binding("ctrl+q", "quit", N_("Quit"), priority=True),
         Binding("f1", "help", N_("Help")),
         Binding("slash", "search", N_("Search")),
-        Binding("ctrl+n", "log_issue", N_("Log an issue")),
+        Binding("ctrl+n", "log_issue", N_("Log an issue"), show=False),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
 
