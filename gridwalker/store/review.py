@@ -1123,7 +1123,11 @@ def resolve_conflict(
 def _db_value(entity: str, name: str, value: Any) -> Any:
     """A JSON-typed value as the column's database value; ReviewError when it does not fit."""
     column = SYNCED_TABLES[entity].__table__.c[name]
-    kind = column.type.python_type if hasattr(column.type, "python_type") else object
+    try:
+        # Some column types have no Python type (SQLAlchemy raises): such values pass as they are.
+        kind = column.type.python_type
+    except NotImplementedError:
+        kind = object
     try:
         if value is None:
             if not column.nullable:
@@ -1139,7 +1143,7 @@ def _db_value(entity: str, name: str, value: Any) -> Any:
             raise ValueError("expected a whole number")
         if kind is str and not isinstance(value, str):
             raise ValueError("expected text")
-    except (ValueError, NotImplementedError) as exc:
+    except ValueError as exc:
         raise ReviewError(
             Invalid(
                 "review.bad_value",
