@@ -16,6 +16,8 @@ from gridwalker.domain.choices import IssueStatus, Role
 from gridwalker.domain.workflow import IssueAction
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from gridwalker.store.issues import IssueDetail, SortKey
 
 EXAMPLES.update(
@@ -216,6 +218,23 @@ def _text(value: object) -> str:
     return "-" if value is None else str(value)
 
 
+def _check_supervisor(conn: Connection, member_uuid: str, language: str) -> None:
+    """Only a member recorded as a supervisor (网格长) may act as one from the command line."""
+    from sqlalchemy import select
+
+    from gridwalker.store.models import Member
+
+    role = None
+    if member_uuid:
+        role = conn.execute(select(Member.role).where(Member.uuid == member_uuid)).scalar()
+    if role != Role.SUPERVISOR.value:
+        _fail(
+            "只有登记为网格长的人员可以以网格长身份操作（--as supervisor）"
+            if language != "en"
+            else "only a member recorded as a supervisor may act with --as supervisor"
+        )
+
+
 @issue.command("act", epilog=_epilog("issue_act"))
 @click.argument("issue_id", metavar="ISSUE")
 @click.argument("action", metavar="ACTION", callback=_parse_action)
@@ -226,7 +245,7 @@ def _text(value: object) -> str:
     type=click.Choice([r.value for r in Role]),
     default=Role.MEMBER.value,
     show_default=True,
-    help="Act as a grid member or as the supervisor.",
+    help="Act as a grid member, or as the supervisor (only a member recorded as one).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help=_DB_HELP)
@@ -250,6 +269,8 @@ def issue_act(
     engine = _open(db, home)
     try:
         with engine.begin() as conn:
+            if role == Role.SUPERVISOR.value:
+                _check_supervisor(conn, settings.member_uuid, language)
             uuid = resolve_issue(conn, issue_id)
             new = transition(
                 conn,

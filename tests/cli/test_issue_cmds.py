@@ -46,6 +46,32 @@ def as_member(db: Path) -> tuple[str, str]:
     return uuid, name
 
 
+def as_supervisor(db: Path) -> str:
+    """Record the demo member as a supervisor (网格长) and sign them in; returns the uuid."""
+    from gridwalker.store.writes import Writer
+
+    uuid, _name = as_member(db)
+    engine = open_database(db)
+    with engine.begin() as conn:
+        Writer(conn, "test").update("member", uuid, {"role": "supervisor"})
+    engine.dispose()
+    return uuid
+
+
+def test_acting_as_supervisor_needs_a_supervisor(runner: CliRunner, demo_db: Path) -> None:
+    as_member(demo_db)  # a grid member, not a supervisor
+    uuid = issue_in(demo_db, "reported")
+    counter = scalar(demo_db, select(Device.change_counter))
+    base = ["issue", "act", uuid, "decline", "--note", "不归社区管", "--as", "supervisor"]
+    result = runner.invoke(main, [*base, "--db", str(demo_db), "--lang", "zh"])
+    assert result.exit_code == 1 and "网格长" in result.stderr
+    assert scalar(demo_db, select(Device.change_counter)) == counter
+    as_supervisor(demo_db)
+    result = runner.invoke(main, [*base, "--db", str(demo_db)])
+    assert result.exit_code == 0, result.output
+    assert scalar(demo_db, select(Issue.status).where(Issue.uuid == uuid)) == "declined"
+
+
 @pytest.mark.parametrize("command", ["list", "show", "act"])
 def test_help_shows_an_example(runner: CliRunner, command: str) -> None:
     result = runner.invoke(main, ["issue", command, "--help"])
@@ -172,6 +198,7 @@ def test_act_json_and_labels(runner: CliRunner, demo_db: Path) -> None:
 def test_refused_transition_exits_1_and_writes_nothing(
     runner: CliRunner, demo_db: Path, status: str, args: list[str], zh: str, en: str
 ) -> None:
+    as_supervisor(demo_db)
     uuid = issue_in(demo_db, status)
     counter = scalar(demo_db, select(Device.change_counter))
     base = ["issue", "act", uuid, *args, "--db", str(demo_db)]
