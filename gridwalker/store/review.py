@@ -109,16 +109,17 @@ def _not_found(entity: str, uuid: str) -> ReviewError:
 # --- arrivals -------------------------------------------------------------------------------
 
 
+def _row_columns(model: Any) -> tuple[Any, ...]:
+    """The columns every queue row starts with: which revision, and who wrote it when."""
+    return (model.uuid, model.rev, model.deleted, model.updated_at, model.updated_by)
+
+
 def _describe(entity: str) -> Select[Any]:
     """Per live row of a reviewed entity: sync columns, its day, place, member and title parts."""
     if entity == "visit":
         return (
             select(
-                Visit.uuid,
-                Visit.rev,
-                Visit.deleted,
-                Visit.updated_at,
-                Visit.updated_by,
+                *_row_columns(Visit),
                 Visit.visited_on.label("day"),
                 Grid.uuid.label("grid_uuid"),
                 Grid.community_uuid,
@@ -136,11 +137,7 @@ def _describe(entity: str) -> Select[Any]:
     if entity == "household":
         return (
             select(
-                Household.uuid,
-                Household.rev,
-                Household.deleted,
-                Household.updated_at,
-                Household.updated_by,
+                *_row_columns(Household),
                 literal(None).label("day"),
                 Grid.uuid.label("grid_uuid"),
                 Grid.community_uuid,
@@ -157,11 +154,7 @@ def _describe(entity: str) -> Select[Any]:
     if entity == "resident":
         return (
             select(
-                Resident.uuid,
-                Resident.rev,
-                Resident.deleted,
-                Resident.updated_at,
-                Resident.updated_by,
+                *_row_columns(Resident),
                 literal(None).label("day"),
                 Grid.uuid.label("grid_uuid"),
                 Grid.community_uuid,
@@ -179,11 +172,7 @@ def _describe(entity: str) -> Select[Any]:
     if entity == "census_record":
         return (
             select(
-                CensusRecord.uuid,
-                CensusRecord.rev,
-                CensusRecord.deleted,
-                CensusRecord.updated_at,
-                CensusRecord.updated_by,
+                *_row_columns(CensusRecord),
                 CensusRecord.census_date.label("day"),
                 Grid.uuid.label("grid_uuid"),
                 Grid.community_uuid,
@@ -201,11 +190,7 @@ def _describe(entity: str) -> Select[Any]:
     if entity == "issue":
         return (
             select(
-                Issue.uuid,
-                Issue.rev,
-                Issue.deleted,
-                Issue.updated_at,
-                Issue.updated_by,
+                *_row_columns(Issue),
                 Issue.reported_on.label("day"),
                 Grid.uuid.label("grid_uuid"),
                 Grid.community_uuid,
