@@ -450,3 +450,20 @@ def test_snapshot_coverage(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await press(pilot, "5")
 
     assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize(("key", "field"), [("g", "grid_uuid"), ("c", "community_uuid")])
+async def test_place_filters_narrow_the_queue_and_clear(hub: Hub, key: str, field: str) -> None:
+    app = make_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, key)
+        await press(pilot, "down", "enter")  # the first place after "all"
+        screen = app.screen
+        chosen = getattr(screen.flt, field)
+        assert chosen is not None
+        paged = screen.query_one(PagedList)
+        with hub.desk.engine.connect() as conn:
+            assert paged.count == review.queue_count(conn, screen.flt)
+        await press(pilot, "x")
+        assert getattr(screen.flt, field) is None

@@ -721,44 +721,33 @@ class QueueScreen(DbScreen):
             options.append((Text.assemble(pad(p.name, width), (p.parent, "dim")), p.uuid))
         return options
 
-    def action_pick_community(self) -> None:
-        """Choose a community."""
+    def _pick_place(self, field: str, places: str, everyone: str, title: str) -> None:
+        """Choose a community, grid or member to filter by (`field` of the filter)."""
         if self.flt is None or self.places is None:
             return
-        options = self._place_options(self.places.communities, _("All communities"))
-        current = self.flt.community_uuid or ANY
-        self._pick(_("Show records of community"), options, current, self._community)
+        options = self._place_options(getattr(self.places, places), everyone)
+        current = getattr(self.flt, field) or ANY
 
-    def _community(self, choice: str | None) -> None:
-        if choice is None or self.flt is None:
-            return
-        self.refilter(replace(self.flt, community_uuid=None if choice == ANY else choice))
+        def chosen(choice: str | None) -> None:
+            if choice is None or self.flt is None:
+                return
+            self.refilter(replace(self.flt, **{field: None if choice == ANY else choice}))
+
+        self._pick(title, options, current, chosen)
+
+    def action_pick_community(self) -> None:
+        """Choose a community."""
+        self._pick_place(
+            "community_uuid", "communities", _("All communities"), _("Show records of community")
+        )
 
     def action_pick_grid(self) -> None:
         """Choose a grid."""
-        if self.flt is None or self.places is None:
-            return
-        options = self._place_options(self.places.grids, _("All grids"))
-        current = self.flt.grid_uuid or ANY
-        self._pick(_("Show records of grid"), options, current, self._grid)
-
-    def _grid(self, choice: str | None) -> None:
-        if choice is None or self.flt is None:
-            return
-        self.refilter(replace(self.flt, grid_uuid=None if choice == ANY else choice))
+        self._pick_place("grid_uuid", "grids", _("All grids"), _("Show records of grid"))
 
     def action_pick_member(self) -> None:
         """Choose a member."""
-        if self.flt is None or self.places is None:
-            return
-        options = self._place_options(self.places.members, _("All members"))
-        current = self.flt.member_uuid or ANY
-        self._pick(_("Show records of member"), options, current, self._member)
-
-    def _member(self, choice: str | None) -> None:
-        if choice is None or self.flt is None:
-            return
-        self.refilter(replace(self.flt, member_uuid=None if choice == ANY else choice))
+        self._pick_place("member_uuid", "members", _("All members"), _("Show records of member"))
 
     def action_pick_kind(self) -> None:
         """Choose a kind of record."""
