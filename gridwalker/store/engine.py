@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -19,13 +24,18 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path)}"
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' text: compact UTF-8 (orjson; several times faster than json on imports)."""
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str | Path) -> Engine:
     """Create an engine; a plain path is taken as a SQLite file. Pragmas set on each connect."""
     url = str(url)
     if "://" not in url:
         Path(url).parent.mkdir(parents=True, exist_ok=True)
         url = sqlite_url(url)
-    engine = create_engine(url)
+    engine = create_engine(url, json_serializer=json_text, json_deserializer=orjson.loads)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -37,6 +47,25 @@ def make_engine(url: str | Path) -> Engine:
             cursor.close()
 
     return engine
+
+
+@contextmanager
+def bulk_cache(conn: Connection, mib: int = 64) -> Iterator[None]:
+    """A bigger page cache on one connection for a bulk write (SQLite; elsewhere nothing).
+
+    Imports insert rows under random uuid keys into several indexes: with SQLite's default
+    2 MB cache most inserts reread pages. The cache is given back afterwards, so the desk's
+    connections stay small.
+    """
+    if not is_sqlite(conn):
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def is_sqlite(engine_or_conn) -> bool:  # noqa: ANN001

@@ -25,6 +25,8 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 from gridwalker.config import Paths
 from gridwalker.domain import clock
 from gridwalker.store import search
+from gridwalker.store.bulk import insert_rows
+from gridwalker.store.engine import bulk_cache
 from gridwalker.store.hubtables import (
     HubBacklog,
     HubConflict,
@@ -363,7 +365,7 @@ def _import_file(
                     "fork", f"prev_manifest_sha256 does not chain to seq {opened.seq - 1}"
                 )
         try:
-            with engine.begin() as conn:
+            with engine.begin() as conn, bulk_cache(conn):
                 counts = apply_bundle(conn, opened, files, progress)
                 conn.execute(
                     insert(HubLedger).values(
@@ -683,10 +685,8 @@ def _apply_batch(
     )
     for i, row in enumerate([*batch.inserts, *batch.updates]):
         row["change"] = first + i
-    if batch.saved:
-        conn.execute(insert(HubRev.__table__), batch.saved)
-    if batch.inserts:
-        conn.execute(insert(table), batch.inserts)
+    insert_rows(conn, HubRev.__table__, batch.saved)
+    insert_rows(conn, table, batch.inserts)
     if batch.updates:
         cols = [c.name for c in table.columns if c.name != "uuid"]
         stmt = (

@@ -1,0 +1,97 @@
+"""Bulk inserts for the import paths, with the values made ready for the driver once per column.
+
+SQLAlchemy Core's executemany spends most of a big import in its per-row, per-value
+machinery (parameter dicts, type decorators), more than SQLite spends writing the rows. Here
+SQLAlchemy still compiles the statement for the connection's dialect and supplies every
+column's bind processor, but the rows go to the driver as tuples: the processor of each
+column is looked up once per statement, and the two that cost most per value (aware
+date-times, JSON) are replaced on SQLite by direct equivalents that store the same text
+(tests/store/test_bulk.py checks that against SQLAlchemy's own path for every table).
+Other dialects take the plain Core path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Connection, Table, insert
+from sqlalchemy.engine import Dialect
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from gridwalker.store.engine import json_text
+
+Convert = Callable[[Any], Any] | None
+RowMaker = Callable[[dict[str, Any]], tuple[Any, ...]]
+_PLANS: dict[tuple[str, str, tuple[str, ...]], tuple[str, RowMaker]] = {}
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """SQLite's DATETIME text of an aware date-time in UTC (as UTCDateTime + DATETIME store it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("date-times must carry their UTC offset")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json_text(value)
+
+
+def _converter(column: Any, dialect: Dialect) -> Convert:
+    kind = column.type
+    if dialect.name == "sqlite":
+        if isinstance(kind, UTCDateTime):
+            return _utc_text
+        if isinstance(kind, Boolean):
+            return None  # the driver stores True/False as 1/0, as SQLAlchemy's processor does
+        if isinstance(kind, JSON):
+            # SQLAlchemy's JSON stores SQL NULL for None only with none_as_null; ours store
+            # JSON null otherwise, which no synced column holds (they are lists or objects).
+            return _json_or_none if kind.none_as_null else json_text
+    return kind._cached_bind_processor(dialect)  # noqa: SLF001 - SQLAlchemy's own processor
+
+
+def _plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, RowMaker]:
+    key = (dialect.name, table.name, names)
+    if key not in _PLANS:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+        order = tuple(compiled.positiontup or ())
+        if sorted(order) != sorted(names):
+            raise ValueError(f"{table.name}: cannot bind {names} positionally")
+        _PLANS[key] = (str(compiled), _row_maker(table, order, dialect))
+    return _PLANS[key]
+
+
+def _row_maker(table: Table, order: tuple[str, ...], dialect: Dialect) -> RowMaker:
+    """A function from a row dict to the driver's parameters (C-speed look-ups, few conversions)."""
+    converters = [(i, _converter(table.c[name], dialect)) for i, name in enumerate(order)]
+    converted = [(i, convert) for i, convert in converters if convert is not None]
+    get = itemgetter(*order)
+    if len(order) == 1:
+        one = converters[0][1] or (lambda value: value)
+        return lambda row: (one(get(row)),)
+    if not converted:
+        return get
+
+    def make(row: dict[str, Any]) -> tuple[Any, ...]:
+        values = list(get(row))
+        for i, convert in converted:
+            values[i] = convert(values[i])
+        return tuple(values)
+
+    return make
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys, Python values) in one executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
+        conn.execute(insert(table), list(rows))
+        return
+    sql, make = _plan(table, tuple(rows[0]), conn.dialect)
+    conn.exec_driver_sql(sql, list(map(make, rows)))

@@ -1,0 +1,90 @@
+"""The bulk insert path stores exactly what SQLAlchemy's own executemany stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from gridwalker.store.bulk import insert_rows
+from gridwalker.store.hubtables import HubRev
+from gridwalker.store.migrate import open_database
+from gridwalker.store.models import SYNCED_TABLES
+
+
+def _raw(engine, table: str) -> list[tuple]:  # noqa: ANN001 - an Engine
+    """Every row as the database holds it (text, integers), without SQLAlchemy's types."""
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2")).all()  # noqa: S608
+
+
+@pytest.mark.parametrize("entity", sorted(SYNCED_TABLES))
+def test_every_synced_table_matches_sqlalchemy(demo_engine, tmp_path: Path, entity: str) -> None:
+    table = SYNCED_TABLES[entity].__table__
+    with demo_engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(table)).mappings()]
+    assert rows, f"the demo has no {entity} rows"
+    core, bulk = open_database(tmp_path / "core.db"), open_database(tmp_path / "bulk.db")
+    with core.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        conn.execute(insert(table), rows)
+    with bulk.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        insert_rows(conn, table, rows)
+    assert _raw(bulk, entity) == _raw(core, entity)
+    core.dispose()
+    bulk.dispose()
+
+
+def test_versions_with_json_offsets_and_nulls_match(tmp_path: Path) -> None:
+    table = HubRev.__table__
+    shanghai = timezone(timedelta(hours=8))
+    rows = [
+        {
+            "entity": "visit",
+            "uuid": f"u{i}",
+            "rev": f"1-{i:024x}",
+            "base_rev": None if i % 2 else f"1-{i + 1:024x}",
+            "origin": None,
+            "deleted": bool(i % 3 == 0),
+            "data": {"名字": "张三", "list": [1, 2.5, None, True], "n": i},
+            "updated_at": datetime(2026, 11, 20, 8, 0, i, 1234 * i, tzinfo=shanghai if i % 2 else UTC),
+            "updated_by": "王芳",
+            "device_id": None,
+            "head": False,
+        }
+        for i in range(20)
+    ]
+    core, bulk = open_database(tmp_path / "core.db"), open_database(tmp_path / "bulk.db")
+    with core.begin() as conn:
+        conn.execute(insert(table), rows)
+    with bulk.begin() as conn:
+        insert_rows(conn, table, rows)
+    assert _raw(bulk, "hub_rev") == _raw(core, "hub_rev")
+    with bulk.connect() as conn:
+        back = conn.execute(select(table).where(table.c.uuid == "u3")).mappings().one()
+    assert back["updated_at"] == rows[3]["updated_at"]
+    assert back["data"] == rows[3]["data"]
+
+
+def test_a_naive_date_time_is_refused(tmp_path: Path) -> None:
+    engine = open_database(tmp_path / "bulk.db")
+    row = {
+        "entity": "visit",
+        "uuid": "u",
+        "rev": "1-" + "0" * 24,
+        "base_rev": None,
+        "origin": None,
+        "deleted": False,
+        "data": {},
+        "updated_at": datetime(2026, 11, 20, 8, 0),
+        "updated_by": "x",
+        "device_id": None,
+        "head": False,
+    }
+    with pytest.raises(ValueError, match="UTC offset"), engine.begin() as conn:
+        insert_rows(conn, HubRev.__table__, [row])
+    assert _raw(engine, "hub_rev") == []
+    engine.dispose()
