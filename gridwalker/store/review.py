@@ -1644,6 +1644,8 @@ def enrolled_devices(conn: Connection) -> list[tuple[str, str, str | None]]:
 
 # --- on a laptop: the decisions that came back ----------------------------------------------
 
+DECISION_ENTITY = ReviewDecision.__tablename__  # the records file hub bundles carry them in
+
 
 @dataclass(frozen=True)
 class ReturnedItem:
@@ -1658,30 +1660,67 @@ class ReturnedItem:
     decided_at: datetime
 
 
-def store_decisions(conn: Connection, decisions: Sequence[dict[str, Any]]) -> int:
-    """Keep the latest decision per record (from a hub bundle); returns how many were stored."""
-    now = stamp()
-    stored = 0
+def store_decisions(conn: Connection, decisions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the latest decision per record (from a hub bundle); returns the decisions taken in.
+
+    Each decision: `decision_uuid` and `decision_rev` (its own record's), `entity`, `uuid` and
+    `rev` (the decided record's), `state`, `comment`, `actor`, `at`; in the hub's order, so a
+    later one replaces an earlier one. A decision taken in before (the same decision_uuid, say
+    in a hub bundle sent again) writes nothing: each one taken in leaves an audit row (entity
+    `review_decision`, uuid the decision's), and that is how a repeat is known.
+    """
+    ids = [d["decision_uuid"] for d in decisions]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        known.update(
+            conn.execute(
+                select(Audit.uuid).where(
+                    Audit.entity == DECISION_ENTITY, Audit.uuid.in_(ids[start : start + 500])
+                )
+            ).scalars()
+        )
+    fresh = []
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
     for d in decisions:
+        if d["decision_uuid"] not in known:
+            known.add(d["decision_uuid"])
+            fresh.append(d)
+            latest[(d["entity"], d["uuid"])] = d
+    if not fresh:
+        return []
+    now = stamp()
+    for (entity, uuid), d in latest.items():
         values = {
             "rev": d["rev"],
             "state": d["state"],
-            "comment": d.get("comment", ""),
-            "decided_by": d.get("actor", ""),
+            "comment": d["comment"],
+            "decided_by": d["actor"],
             "decided_at": d["at"],
             "received_at": now,
         }
         done = conn.execute(
             update(ReviewDecision)
-            .where(ReviewDecision.entity == d["entity"], ReviewDecision.uuid == d["uuid"])
+            .where(ReviewDecision.entity == entity, ReviewDecision.uuid == uuid)
             .values(**values)
         )
         if done.rowcount == 0:
-            conn.execute(
-                insert(ReviewDecision).values(entity=d["entity"], uuid=d["uuid"], **values)
-            )
-        stored += 1
-    return stored
+            conn.execute(insert(ReviewDecision).values(entity=entity, uuid=uuid, **values))
+    conn.execute(
+        insert(Audit.__table__),
+        [
+            {
+                "at": now,
+                "actor": d["actor"],
+                "entity": DECISION_ENTITY,
+                "uuid": d["decision_uuid"],
+                "op": "hub",
+                "rev": d["decision_rev"],
+                "fields": ["state", "comment"],
+            }
+            for d in fresh
+        ],
+    )
+    return fresh
 
 
 def returned_items(conn: Connection) -> list[ReturnedItem]:
@@ -1743,9 +1782,9 @@ def decision_of(conn: Connection, entity: str, uuid: str) -> LocalDecision | Non
 
 
 def iter_decisions(
-    conn: Connection, above: int, device_id: str, grids: set[str]
+    conn: Connection, above: int, device_id: str, grids: set[str], upto: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Decisions logged after id `above` for a device: its own records and its grids'."""
+    """Decisions logged after id `above` (up to `upto`) for a device: its records and its grids'."""
     conds = [HubDecision.device_id == device_id]
     if grids:
         conds.append(
@@ -1754,6 +1793,8 @@ def iter_decisions(
             )
         )
     stmt = select(HubDecision).where(HubDecision.id > above, or_(*conds)).order_by(HubDecision.id)
+    if upto is not None:
+        stmt = stmt.where(HubDecision.id <= upto)
     for d in conn.execute(stmt):
         yield {
             "id": d.id,

@@ -13,11 +13,13 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from gridwalker.store.models import SYNCED_TABLES
 from gridwalker.sync.records import RecordError, check_record
@@ -125,7 +127,8 @@ def write_zip(
 ) -> WrittenZip:
     """Write the zip: records files from batches of JSON lines, then the manifest and its signature.
 
-    `manifest` is completed with `counts` and `files`; `sign` returns the minisig bytes.
+    `manifest` is completed with `counts` (every synced entity, and any other entity written,
+    such as a hub bundle's `review_decision`) and `files`; `sign` returns the minisig bytes.
     """
     stamp = _zip_time(datetime.fromisoformat(manifest["created_at"]))
     counts: dict[str, int] = {}
@@ -159,7 +162,7 @@ def write_zip(
                 )
             else:
                 _drop_last_entry(zf, path)
-        manifest["counts"] = {e: counts.get(e, 0) for e in SYNCED_TABLES}
+        manifest["counts"] = {e: counts.get(e, 0) for e in (*SYNCED_TABLES, *counts)}
         manifest["files"] = files
         manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
         info = zipfile.ZipInfo(MANIFEST, date_time=stamp)
@@ -306,7 +309,7 @@ def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return seen
 
 
-def _check_manifest(manifest: Any) -> None:
+def _check_manifest(manifest: Any, extra_entities: Collection[str] = ()) -> None:
     if type(manifest) is not dict or manifest.get("format") != FORMAT:
         raise BundleRefused("not-a-bundle", "manifest.json is not a gridwalker manifest")
     version = manifest.get("format_version")
@@ -349,7 +352,8 @@ def _check_manifest(manifest: Any) -> None:
             raise BundleRefused("bad-manifest", "files: each needs path, sha256, bytes, records")
         path = item["path"]
         entity = path.removeprefix("records/").removesuffix(".jsonl")
-        if path != f"records/{entity}.jsonl" or entity not in SYNCED_TABLES or path in paths:
+        known = entity in SYNCED_TABLES or entity in extra_entities
+        if path != f"records/{entity}.jsonl" or not known or path in paths:
             raise BundleRefused("bad-manifest", f"files: unexpected path {path!r}")
         paths.add(path)
         for key in ("bytes", "records"):
@@ -359,8 +363,18 @@ def _check_manifest(manifest: Any) -> None:
             raise BundleRefused("bad-manifest", f"files: {path} sha256")
 
 
-def open_bundle(path: Path, identities: list[object], hub_id: str | None) -> OpenedBundle:
-    """Open a bundle and check its container, structure, manifest and hub (not yet the signature)."""
+def open_bundle(
+    path: Path,
+    identities: list[object],
+    hub_id: str | None,
+    *,
+    extra_entities: Collection[str] = (),
+) -> OpenedBundle:
+    """Open a bundle and check its container, structure, manifest and hub (not yet the signature).
+
+    `extra_entities`: records files besides the synced tables this reader accepts (a laptop
+    reading a hub bundle: `review_decision`); a device bundle listing any other is refused.
+    """
     plain, encrypted, file_sha = read_container(path, identities)
     try:
         zf = zipfile.ZipFile(io.BytesIO(plain))
@@ -374,7 +388,7 @@ def open_bundle(path: Path, identities: list[object], hub_id: str | None) -> Ope
         manifest = json.loads(manifest_bytes)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleRefused("bad-manifest", f"manifest.json is not JSON ({exc})") from None
-    _check_manifest(manifest)
+    _check_manifest(manifest, extra_entities)
     if hub_id is not None and manifest["hub"] not in ("", hub_id):
         raise BundleRefused(
             "other-hub", f"the manifest names hub {manifest['hub'][:16]}…", manifest
@@ -432,8 +446,11 @@ def check_signature(bundle: OpenedBundle, lookup: KeyLookup) -> SigningKey:
     return key
 
 
-def check_files(bundle: OpenedBundle) -> dict[str, bytes]:
-    """Check the file list, sizes and sha256 of every records file; returns their bytes by entity."""
+def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -> dict[str, bytes]:
+    """Check the file list, sizes and sha256 of every records file; returns their bytes by entity.
+
+    `counts` may name only synced entities and `extra_entities` (as for `open_bundle`).
+    """
     listed = {item["path"]: item for item in bundle.manifest["files"]}
     names = {info.orig_filename for info in bundle.zip.infolist()} - {MANIFEST, SIGNATURE}
     extra = sorted(names - listed.keys())
@@ -465,7 +482,8 @@ def check_files(bundle: OpenedBundle) -> dict[str, bytes]:
             )
         out[entity] = data
     for entity, count in counts.items():
-        if entity not in SYNCED_TABLES or type(count) is not int:
+        known = entity in SYNCED_TABLES or entity in extra_entities
+        if not known or type(count) is not int:
             raise bundle.refuse("bad-manifest", f"counts: {entity!r}")
         if count and entity not in out:
             raise bundle.refuse(
@@ -480,8 +498,8 @@ def iter_records(entity: str, data: bytes) -> Iterator[tuple[int, Any]]:
         if not line:
             continue
         try:
-            yield number, json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            yield number, orjson.loads(line)  # strict RFC 8259: no NaN, valid UTF-8 only
+        except orjson.JSONDecodeError as exc:
             yield number, RecordError(f"not a JSON line ({exc.__class__.__name__})")
 
 

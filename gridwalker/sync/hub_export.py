@@ -5,10 +5,22 @@ signature (by the hub's signing key) and `records/<entity>.jsonl`, encrypted wit
 laptop's enrolled recipient — with its own seq and hash chain per device. The manifest says
 `direction: "hub-to-device"` and names the device in `to_device`; its `hub` field carries the
 recipient the bundle is meant for, so the laptop's check of "meant for this hub" reads as
-"meant for this device". The supervisor's decisions (approved / returned with a comment)
-travel in the signed manifest as `decisions`; the rows the hub wrote (conflict resolutions,
-the supervisor's issue actions, issues logged for the member) travel as records. Nothing new
-for a device → no file.
+"meant for this device". Everything travels as records: the rows the hub wrote (conflict
+resolutions, the supervisor's issue actions, issues logged for the member) in their entity's
+file, and the supervisor's decisions (approved / returned with a comment) in
+`records/review_decision.jsonl`, one record per decision in the standard envelope:
+
+    {"entity": "review_decision", "uuid": <the decision's id>, "op": "upsert",
+     "rev": <next_rev(None, data)>, "base_rev": null, "origin": null,
+     "change": <the hub's decision number>, "updated_at": <when decided>,
+     "updated_by": <the supervisor>, "data": {"record_entity", "record_uuid", "record_rev",
+     "state", "comment"}}
+
+The uuid is derived from the hub's decision row (`decision_uuid`), so the same decision sent
+twice has the same uuid and the laptop keeps it once. `change` counts decisions, not rows
+(it is `hub_decision.id`, what the outbox's `decision_mark` remembers), so it lies outside the
+manifest's `from_change`/`to_change`, which cover the rows. One bundle per device per export
+holds everything new since its last bundle; nothing new for a device → no file.
 """
 
 from __future__ import annotations
@@ -33,13 +45,16 @@ from gridwalker.store.hubtables import HubRev
 from gridwalker.store.migrate import current_revision
 from gridwalker.store.models import SYNCED_TABLES, Audit, Issue, IssueEvent, data_columns
 from gridwalker.store.reviewtables import HubDecision, HubOutbox, HubReview
-from gridwalker.store.revs import generation, json_value
+from gridwalker.store.revs import generation, json_value, next_rev
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.keys import DeviceKey, load_hub_signing_key
 from gridwalker.sync.synclog import log_line
 
 DIRECTION = "hub-to-device"
-MAX_DECISIONS = 2000  # per bundle: decisions ride in the manifest (at most 1 MB)
+DECISION_ENTITY = review.DECISION_ENTITY  # "review_decision", the laptop table it fills
+HUB_ENTITIES = (DECISION_ENTITY,)  # records files only a hub bundle carries
+# Fixed for good: the uuid of every decision ever sent is derived in it.
+DECISION_NAMESPACE = uuid_mod.UUID("09b87499-47f7-4fe9-9ac5-a1313ecea69d")
 SENT_ENTITIES = ("visit", "household", "resident", "census_record", "issue", "issue_event")
 Progress = Callable[[str, int, int], None]
 
@@ -181,6 +196,37 @@ def _record_lines(
     return lines, changes
 
 
+def decision_uuid(decision: dict[str, Any]) -> str:
+    """The record uuid of a hub decision: derived from its `hub_decision` row, so stable."""
+    key = "/".join(
+        (str(decision["id"]), decision["entity"], decision["uuid"], decision["rev"], decision["at"])
+    )
+    return str(uuid_mod.uuid5(DECISION_NAMESPACE, key))
+
+
+def decision_record(decision: dict[str, Any]) -> dict[str, Any]:
+    """A decision of `review.iter_decisions` as a `review_decision` record."""
+    data = {
+        "record_entity": decision["entity"],
+        "record_uuid": decision["uuid"],
+        "record_rev": decision["rev"],
+        "state": decision["state"],
+        "comment": decision["comment"],
+    }
+    return {
+        "entity": DECISION_ENTITY,
+        "uuid": decision_uuid(decision),
+        "op": "upsert",
+        "rev": next_rev(None, data),
+        "base_rev": None,
+        "origin": None,
+        "change": decision["id"],
+        "updated_at": decision["at"],
+        "updated_by": decision["actor"][:64],
+        "data": data,
+    }
+
+
 def export_hub_bundles(
     engine: Engine,
     home: Paths,
@@ -230,7 +276,7 @@ def _export_device(
     recipient: str | None,
     out_dir: Path,
 ) -> HubExportResult:
-    """All pending hub bundles of one device (several when decisions exceed one manifest)."""
+    """The next hub bundle of one device: everything new since its last one (or nothing)."""
     result = HubExportResult(device_id, member)
     if not recipient:
         result.refused = (
@@ -238,10 +284,8 @@ def _export_device(
             "gridwalker hub enroll device.pub --member NAME --recipient age1…"
         )
         return result
-    while True:
-        written = _write_next(engine, home, key, device_id, member, recipient, out_dir, result)
-        if not written:
-            return result
+    _write_next(engine, home, key, device_id, member, recipient, out_dir, result)
+    return result
 
 
 def _write_next(
@@ -269,14 +313,11 @@ def _write_next(
         decision_mark = last.decision_mark if last else 0
         grids = review.device_grids(conn, device_id)
         decision_top = conn.execute(select(func.coalesce(func.max(HubDecision.id), 0))).scalar_one()
-        decisions = []
-        for decision in review.iter_decisions(conn, decision_mark, device_id, grids):
-            if decision["id"] > decision_top:
-                break
-            decisions.append(decision)
-            if len(decisions) >= MAX_DECISIONS:
-                decision_top = decision["id"]
-                break
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        decisions = [
+            dumps(decision_record(d))
+            for d in review.iter_decisions(conn, decision_mark, device_id, grids, decision_top)
+        ]
         rows, audit_top = _hub_rows(conn, audit_mark, grids)
         entities: list[tuple[str, list[str], list[int]]] = []
         for entity, uuids in rows.items():
@@ -285,6 +326,8 @@ def _write_next(
         changes = [c for _e, _l, cs in entities for c in cs]
         if not decisions and not changes:
             return False
+        if decisions:
+            entities.append((DECISION_ENTITY, decisions, []))
         manifest: dict[str, Any] = {
             "format": fmt.FORMAT,
             "format_version": fmt.FORMAT_VERSION,
@@ -303,7 +346,6 @@ def _write_next(
             "to_change": max(changes) if changes else 0,
             "direction": DIRECTION,
             "to_device": device_id,
-            "decisions": [{k: v for k, v in d.items() if k != "id"} for d in decisions],
         }
     name = hub_bundle_name(device_id, seq)
     trusted = f"timestamp:{int(now.timestamp())}\tfile:{fmt.MANIFEST}\tbundle:{name}"
@@ -317,6 +359,7 @@ def _write_next(
 
     buffer = io.BytesIO()
     zipped = fmt.write_zip(buffer, manifest, batches(), lambda data: key.sign(data, trusted))
+    records = zipped.records - len(decisions)  # the rows; decisions are counted apart
     cipher = pyrage.encrypt(buffer.getvalue(), [x25519.Recipient.from_str(recipient)])
     final = out_dir / name
     tmp = out_dir / f".{name}.partial"
@@ -335,7 +378,7 @@ def _write_next(
                 manifest_sha256=fmt.sha256_hex(zipped.manifest_bytes),
                 audit_mark=audit_top,
                 decision_mark=decision_top,
-                records=zipped.records,
+                records=records,
                 decisions=len(decisions),
                 file=str(final),
                 created_at=now,
@@ -344,7 +387,7 @@ def _write_next(
         os.replace(tmp, final)
     result.paths.append(final)
     result.seqs.append(seq)
-    result.records += zipped.records
+    result.records += records
     result.decisions += len(decisions)
     for entity, n in zipped.manifest["counts"].items():
         if n:
@@ -352,6 +395,6 @@ def _write_next(
     log_line(
         home,
         f"hub-export device={device_id} seq={seq} decisions={len(decisions)} "
-        f"records={zipped.records} file={name} seconds={time.perf_counter() - started:.2f}",
+        f"records={records} file={name} seconds={time.perf_counter() - started:.2f}",
     )
     return True

@@ -1,4 +1,11 @@
-"""`bundle inspect`: what a bundle holds and whether every check passes, without writing anything."""
+"""`bundle inspect`: what a bundle holds and whether every check passes, without writing anything.
+
+A device bundle is checked as the hub checks it. A hub bundle (`direction: hub-to-device`) is
+checked as the laptop checks it: its `records/review_decision.jsonl` is allowed and every
+decision record is checked too; it is decrypted with this home's laptop age identity when
+there is one, and its signature is checked against the hub key this home knows (the one a
+laptop trusts, or the hub's own), before the keys `lookup` knows.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gridwalker import config
 from gridwalker.sync import bundle as fmt
+from gridwalker.sync.hub_export import DIRECTION, HUB_ENTITIES
+from gridwalker.sync.keys import (
+    KeyProblem,
+    device_identity_path,
+    hub_signing_paths,
+    load_identity,
+    read_public_key,
+    trusted_hub_key,
+)
 
 
 @dataclass
@@ -53,6 +70,8 @@ class Inspection:
                 f"  hub      {m.get('hub') or '(any: plaintext)'}",
                 f"  records  {counts or 'none'}",
             ]
+            if m.get("direction") == DIRECTION:
+                out.insert(2, f"  to       device {m.get('to_device')} (a hub bundle)")
         for check, ok, detail in self.checks:
             out.append(f"  {'ok  ' if ok else 'FAIL'} {check}" + (f": {detail}" if detail else ""))
         if self.reason:
@@ -62,13 +81,58 @@ class Inspection:
         return out
 
 
-def inspect_bundle(path: Path, identities: list[object], lookup: fmt.KeyLookup) -> Inspection:
-    """Open and check a bundle as the hub would, reporting instead of refusing."""
+def _laptop_identity(home: config.Paths) -> list[object]:
+    """This home's laptop age identity, if it has one (hub bundles are encrypted to it)."""
+    path = device_identity_path(home)
+    try:
+        return [load_identity(path)[0]] if path.exists() else []
+    except KeyProblem:
+        return []
+
+
+def _hub_keys(home: config.Paths, lookup: fmt.KeyLookup) -> fmt.KeyLookup:
+    """`lookup`, preceded by the hub signing keys this home knows (a broken key file is skipped)."""
+    known: dict[str, fmt.SigningKey] = {}
+    own = hub_signing_paths(home)[1]
+    try:
+        trusted = trusted_hub_key(home)
+        if trusted:
+            known[trusted[0]] = fmt.SigningKey(*trusted, "the hub this laptop trusts")
+    except KeyProblem:
+        pass
+    try:
+        if own.exists():
+            key_id, line = read_public_key(own)
+            known[key_id] = fmt.SigningKey(key_id, line, "this hub")
+    except KeyProblem:
+        pass
+
+    def look(key_id: str) -> fmt.SigningKey:
+        return known[key_id] if key_id in known else lookup(key_id)
+
+    return look
+
+
+def inspect_bundle(
+    path: Path,
+    identities: list[object],
+    lookup: fmt.KeyLookup,
+    home: config.Paths | None = None,
+) -> Inspection:
+    """Open and check a bundle as its reader would, reporting instead of refusing."""
+    from gridwalker.sync.laptop_import import check_decisions
+
+    home = home or config.paths()
     report = Inspection(path)
     step = "container"
     try:
-        opened = fmt.open_bundle(path, identities, None)
+        opened = fmt.open_bundle(
+            path, [*identities, *_laptop_identity(home)], None, extra_entities=HUB_ENTITIES
+        )
         report.manifest, report.encrypted = opened.manifest, opened.encrypted
+        hub_bundle = opened.manifest.get("direction") == DIRECTION
+        if hub_bundle:
+            lookup = _hub_keys(home, lookup)
         report.checks.append(
             ("container", True, "age-encrypted zip" if opened.encrypted else "plain zip")
         )
@@ -81,11 +145,15 @@ def inspect_bundle(path: Path, identities: list[object], lookup: fmt.KeyLookup) 
             ("signature", True, f"key {key.key_id}" + (f" ({key.member})" if key.member else ""))
         )
         step = "files"
-        files = fmt.check_files(opened)
+        files = fmt.check_files(opened, extra_entities=HUB_ENTITIES if hub_bundle else ())
         report.checks.append(("files sha256 and sizes", True, f"{len(files)} files"))
         step = "records"
         total = fmt.check_records(opened, files)
         report.checks.append(("records schema", True, f"{total:,} records"))
+        if hub_bundle:
+            step = "decisions"
+            decisions = check_decisions(opened, files)
+            report.checks.append(("decision records", True, f"{len(decisions):,} decisions"))
     except fmt.BundleRefused as refused:
         report.manifest = report.manifest or refused.manifest
         report.checks.append((step, False, refused.reason))

@@ -3,19 +3,22 @@
 Every check comes first and nothing is written before all pass: the container decrypts with
 this laptop's age identity (else it is meant for another device), the manifest is a hub
 bundle naming this device, the signature is by the hub this laptop trusts (`keys trust-hub
---hub-key`), every file's size and sha256 match, every record and decision is well formed,
-and the seq follows the last hub bundle applied here without a gap, a repeat with other
-content (a fork) or a broken hash chain. Then, in one transaction: the decisions are kept
-(`review_decision`, for the Today screen) and the rows the hub wrote are applied by the revs
-rules — a row is replaced only when this laptop still holds the revision the hub's version
-descends from (its `base_rev` or `origin`); a newer local edit is kept and goes back to the
-hub in the next export, where the hub merges it. Nothing is lost either way.
+--hub-key`), every file's size and sha256 match, every record is well formed — the rows by
+the bundle's schema check, the supervisor's decisions (`records/review_decision.jsonl`, see
+`hub_export`) by `check_decisions`, both reporting file and line — and the seq follows the
+last hub bundle applied here without a gap, a repeat with other content (a fork) or a broken
+hash chain. Then, in one transaction: the decisions are kept (`review_decision`, for the
+Today screen; a decision already taken in, by its uuid, changes nothing) and the rows the
+hub wrote are applied by the revs rules — a row is replaced only when this laptop still
+holds the revision the hub's version descends from (its `base_rev` or `origin`); a newer
+local edit is kept and goes back to the hub in the next export, where the hub merges it.
+Nothing is lost either way.
 """
 
 from __future__ import annotations
 
+import uuid as uuid_mod
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +30,12 @@ from gridwalker.domain.choices import ReviewState
 from gridwalker.store import review, search
 from gridwalker.store.models import SYNCED_TABLES, Audit, Device
 from gridwalker.store.reviewtables import HubInbox
+from gridwalker.store.revs import next_rev
 from gridwalker.store.writes import reserve_changes
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub_export import DIRECTION
+from gridwalker.sync.hub_export import DECISION_ENTITY, DIRECTION, HUB_ENTITIES
 from gridwalker.sync.keys import KeyProblem, load_device_identity, trusted_hub_key
+from gridwalker.sync.records import OPS, RECORD_KEYS, REV_RE, RecordError, parse_instant
 from gridwalker.sync.synclog import log_line
 
 # Reasons of the laptop side (the bundle format's own codes are in bundle.REASONS).
@@ -42,7 +47,8 @@ REASONS = {
     "no-identity": "本机还没有 age 身份 / this laptop has no age identity yet",
     "gap": "缺少之前的枢纽同步包 / an earlier hub bundle is missing",
 }
-DECISION_KEYS = frozenset(("entity", "uuid", "rev", "state", "comment", "actor", "at"))
+DECISION_DATA = frozenset(("record_entity", "record_uuid", "record_rev", "state", "comment"))
+DECISION_FILE = f"records/{DECISION_ENTITY}.jsonl"
 
 
 @dataclass
@@ -59,6 +65,7 @@ class LaptopImportOutcome:
     kept_local: int = 0
     skipped: int = 0
     decisions: int = 0
+    decisions_known: int = 0  # taken in before (a repeat): nothing written
     returned: int = 0
 
     def summary(self) -> str:
@@ -66,7 +73,8 @@ class LaptopImportOutcome:
         if self.status == "applied":
             text = (
                 f"applied (hub seq {self.seq}): {self.decisions:,} decisions "
-                f"({self.returned:,} returned), {self.records:,} records: {self.applied:,} "
+                f"({self.returned:,} returned, {self.decisions_known:,} already here), "
+                f"{self.records:,} records: {self.applied:,} "
                 f"applied, {self.skipped:,} already here, {self.kept_local:,} newer here (kept)"
             )
         elif self.status == "already":
@@ -88,6 +96,7 @@ class LaptopImportOutcome:
             "kept_local": self.kept_local,
             "skipped": self.skipped,
             "decisions": self.decisions,
+            "decisions_known": self.decisions_known,
             "returned": self.returned,
         }
 
@@ -103,25 +112,113 @@ def _message(refused: fmt.BundleRefused) -> str:
     return f"{text}: {refused.detail}" if refused.detail else text
 
 
-def _check_decisions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The manifest's decisions, each checked; BundleRefused bad-manifest otherwise."""
-    decisions = manifest.get("decisions", [])
-    if type(decisions) is not list:
-        raise _refuse("bad-manifest", "decisions: expected a list")
-    states = {s.value for s in ReviewState}
-    out = []
-    for i, d in enumerate(decisions, start=1):
-        if type(d) is not dict or set(d) != DECISION_KEYS:
-            raise _refuse("bad-manifest", f"decisions[{i}]: expected {sorted(DECISION_KEYS)}")
-        if d["entity"] not in SYNCED_TABLES or d["state"] not in states:
-            raise _refuse("bad-manifest", f"decisions[{i}]: entity or state unknown")
-        if not all(type(d[k]) is str for k in DECISION_KEYS):
-            raise _refuse("bad-manifest", f"decisions[{i}]: every field is text")
+def _missing_unknown(keys: Any, expected: frozenset[str], where: str) -> RecordError:
+    missing = ", ".join(sorted(expected - keys))
+    extra = ", ".join(sorted(keys - expected))
+    parts = [f"missing {missing}" if missing else "", f"unknown {extra}" if extra else ""]
+    return RecordError(where + "; ".join(p for p in parts if p))
+
+
+def check_decision(record: Any) -> dict[str, Any]:
+    """A `review_decision` record as a decision for `review.store_decisions`, or RecordError."""
+    if type(record) is not dict:
+        raise RecordError("a record must be a JSON object")
+    if record.keys() != RECORD_KEYS:
+        raise _missing_unknown(record.keys(), RECORD_KEYS, "")
+    if record["entity"] != DECISION_ENTITY:
+        raise RecordError(f"entity: {record['entity']!r} in {DECISION_FILE}")
+    uuid = record["uuid"]
+    try:
+        if type(uuid) is not str or str(uuid_mod.UUID(uuid)) != uuid:
+            raise ValueError
+    except ValueError:
+        raise RecordError(
+            "uuid: expected a UUID like 12345678-1234-5678-1234-567812345678"
+        ) from None
+    if record["op"] != OPS[0]:
+        raise RecordError(f"op: a decision is always {OPS[0]}")
+    rev = record["rev"]
+    if type(rev) is not str or not REV_RE.match(rev):
+        raise RecordError("rev: expected a rev like 1-0123456789abcdef01234567")
+    if record["base_rev"] is not None or record["origin"] is not None:
+        raise RecordError("base_rev, origin: a decision has neither (null)")
+    change = record["change"]
+    if type(change) is not int or change < 1:
+        raise RecordError("change: expected the hub's decision number (an integer from 1)")
+    at = parse_instant(record["updated_at"], "updated_at")
+    actor = record["updated_by"]
+    if type(actor) is not str or len(actor) > 64:
+        raise RecordError("updated_by: expected the supervisor (at most 64 characters)")
+    data = record["data"]
+    if type(data) is not dict:
+        raise RecordError("data: expected an object")
+    if data.keys() != DECISION_DATA:
+        raise _missing_unknown(data.keys(), DECISION_DATA, "data: ")
+    if not all(type(data[k]) is str for k in DECISION_DATA):
+        bad = sorted(k for k in DECISION_DATA if type(data[k]) is not str)
+        raise RecordError(f"data.{bad[0]}: expected a string")
+    if data["record_entity"] not in SYNCED_TABLES:
+        raise RecordError(f"data.record_entity: unknown entity {data['record_entity']!r}")
+    if not 1 <= len(data["record_uuid"]) <= 36:
+        raise RecordError("data.record_uuid: expected a string of 1 to 36 characters")
+    if not REV_RE.match(data["record_rev"]):
+        raise RecordError("data.record_rev: expected a rev like 3-0123456789abcdef01234567")
+    if data["state"] not in {s.value for s in ReviewState}:
+        raise RecordError(f"data.state: unknown review state {data['state']!r}")
+    if rev != next_rev(None, data):
+        raise RecordError("rev: does not match the data")
+    return {
+        "decision_uuid": uuid,
+        "decision_rev": rev,
+        "change": change,
+        "entity": data["record_entity"],
+        "uuid": data["record_uuid"],
+        "rev": data["record_rev"],
+        "state": data["state"],
+        "comment": data["comment"],
+        "actor": actor,
+        "at": at,
+    }
+
+
+def check_decisions(bundle: fmt.OpenedBundle, files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """Every decision record of a hub bundle, checked (in the hub's order), or BundleRefused.
+
+    As `bundle.check_records` does for the rows: file and line of the first errors, reason
+    `schema`; a count that differs from the manifest's, reason `count-mismatch`.
+    """
+    data = files.get(DECISION_ENTITY)
+    if data is None:  # check_files made sure the manifest counts none
+        return []
+    expected = bundle.manifest["counts"][DECISION_ENTITY]
+    errors: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    last = 0
+    count = 0
+    for number, record in fmt.iter_records(DECISION_ENTITY, data):
+        count += 1
         try:
-            at = datetime.fromisoformat(d["at"])
-        except ValueError:
-            raise _refuse("bad-manifest", f"decisions[{i}].at: not a date-time") from None
-        out.append({**d, "at": at})
+            if isinstance(record, RecordError):
+                raise record
+            decision = check_decision(record)
+            if decision["decision_uuid"] in seen:
+                raise RecordError(f"uuid {decision['decision_uuid']} appears twice")
+            if decision["change"] <= last:
+                raise RecordError(f"change: expected more than the line before's ({last})")
+            seen.add(decision["decision_uuid"])
+            last = decision["change"]
+            out.append(decision)
+        except RecordError as exc:
+            errors.append(f"{DECISION_FILE} line {number}: {exc}")
+            if len(errors) >= fmt.MAX_ERRORS:
+                break
+    if errors:
+        raise bundle.refuse("schema", "; ".join(errors))
+    if count != expected:
+        raise bundle.refuse(
+            "count-mismatch", f"{DECISION_FILE}: {count} lines, the manifest says {expected}"
+        )
     return out
 
 
@@ -159,7 +256,7 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
             "no-hub-key", "run: gridwalker keys trust-hub age1… --hub-key hub-signing.pub"
         )
     try:
-        opened = fmt.open_bundle(path, [identity], recipient)
+        opened = fmt.open_bundle(path, [identity], recipient, extra_entities=HUB_ENTITIES)
     except fmt.BundleRefused as refused:
         if refused.reason == "other-hub":
             raise _refuse("other-device", refused.detail) from None
@@ -168,6 +265,11 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
     outcome.seq = opened.seq
     if manifest.get("direction") != DIRECTION:
         raise _refuse("not-a-hub-bundle", "a laptop imports bundles written by `hub export`")
+    if "decisions" in manifest:
+        raise _refuse(
+            "bad-manifest",
+            "decisions in the manifest: written by an older gridwalker hub; update the hub",
+        )
     with engine.connect() as conn:
         device_id = conn.execute(select(Device.device_id).where(Device.id == 1)).scalar_one()
     if manifest.get("to_device") != device_id:
@@ -184,9 +286,9 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
         return fmt.SigningKey(key_id, trusted_line, "hub")
 
     fmt.check_signature(opened, lookup)
-    files = fmt.check_files(opened)
+    files = fmt.check_files(opened, extra_entities=HUB_ENTITIES)
     outcome.records = fmt.check_records(opened, files, keep=True)
-    decisions = _check_decisions(manifest)
+    decisions = check_decisions(opened, files)
     with engine.connect() as conn:
         inbox = {r.seq: r for r in conn.execute(select(HubInbox))}
     if opened.seq in inbox:
@@ -210,8 +312,10 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
                     outcome.applied += a
                     outcome.kept_local += k
                     outcome.skipped += s
-            outcome.decisions = review.store_decisions(conn, decisions)
-            outcome.returned = sum(d["state"] == ReviewState.RETURNED.value for d in decisions)
+            taken = review.store_decisions(conn, decisions)
+            outcome.decisions = len(decisions)
+            outcome.decisions_known = len(decisions) - len(taken)
+            outcome.returned = sum(d["state"] == ReviewState.RETURNED.value for d in taken)
             conn.execute(
                 insert(HubInbox).values(
                     seq=opened.seq,

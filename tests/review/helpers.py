@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -77,3 +79,57 @@ def visit_uuids(lap: Laptop, n: int) -> list[str]:
     """The first n visits of a laptop (by uuid)."""
     with lap.engine.connect() as conn:
         return list(conn.execute(select(Visit.uuid).order_by(Visit.uuid).limit(n)).scalars())
+
+
+def hub_bundle_entries(field: Field, path: Path) -> dict[str, bytes]:
+    """The entries of a hub bundle, decrypted with the laptop's age identity."""
+    import io
+    import zipfile
+
+    import pyrage
+
+    from gridwalker.sync.keys import load_device_identity
+
+    identity, _recipient = load_device_identity(field.home)
+    plain = pyrage.decrypt(path.read_bytes(), [identity])
+    with zipfile.ZipFile(io.BytesIO(plain)) as zf:
+        return {i.orig_filename: zf.read(i) for i in zf.infolist()}
+
+
+def decision_lines(field: Field, path: Path) -> list[dict[str, Any]]:
+    """The decision records of a hub bundle."""
+    data = hub_bundle_entries(field, path).get("records/review_decision.jsonl", b"")
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def reseal(
+    desk: Desk,
+    field: Field,
+    source: Path,
+    target: Path,
+    records: dict[str, bytes] | None = None,
+    manifest_edit: dict[str, Any] | None = None,
+) -> Path:
+    """A hub bundle with some records files or manifest fields changed, re-signed by the hub's
+    key and encrypted to the laptop: only the checks of the content can find it out."""
+    import pyrage
+    from pyrage import x25519
+
+    from gridwalker.sync import bundle as fmt
+    from gridwalker.sync.keys import load_hub_signing_key
+    from tests.sync.helpers import zip_bytes
+
+    entries = hub_bundle_entries(field, source)
+    manifest = json.loads(entries[fmt.MANIFEST])
+    for name, data in (records or {}).items():
+        entries[name] = data
+        for item in manifest["files"]:
+            if item["path"] == name:
+                item.update(sha256=fmt.sha256_hex(data), bytes=len(data))
+    manifest.update(manifest_edit or {})
+    text = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+    entries[fmt.MANIFEST] = text
+    entries[fmt.SIGNATURE] = load_hub_signing_key(desk.home).sign(text, "timestamp:0")
+    plain = zip_bytes(list(entries.items()))
+    target.write_bytes(pyrage.encrypt(plain, [x25519.Recipient.from_str(field.recipient)]))
+    return target

@@ -83,6 +83,9 @@ def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path)
     [path] = exported["devices"][0]["paths"]
     code, out, _err = run("import", path, "--json", home=lap)
     assert code == 0 and json.loads(out)["returned"] == 1
+    code, out, _err = run("bundle", "inspect", path, home=lap)  # the laptop's key and hub key
+    assert code == 0, out
+    assert "records  review_decision 1" in out and "decision records: 1 decisions" in out
     code, _out, err = run("import", path, home=hub)  # the hub home has no laptop database
     assert code == 1
     code, out, _err = run("hub", "export", "--all", "--out", str(out_dir), home=hub)

@@ -191,3 +191,41 @@ def test_same_seq_different_hash_is_a_fork(laptop: Laptop, second: Path, hub: Hu
     message = refused(hub, fork, "fork")
     assert "seq 2" in message
     assert (quarantine_dir(hub.home) / fork.name).exists()
+
+
+@pytest.mark.parametrize("listed", ["files and counts", "counts only"])
+def test_device_bundle_with_decision_records(
+    laptop: Laptop, second: Path, hub: Hub, listed: str
+) -> None:
+    """Decisions go from the hub to the laptops, never back: a device bundle carrying
+    records/review_decision.jsonl is refused, however well signed and listed."""
+    path = "records/review_decision.jsonl"
+    record = {
+        "entity": "review_decision",
+        "uuid": "6f1f4f0e-0b8e-5a43-9d59-3c5c1f7f2a10",
+        "op": "upsert",
+        "rev": "1-0123456789abcdef01234567",
+        "base_rev": None,
+        "origin": None,
+        "change": 1,
+        "updated_at": "2026-11-20T09:00:00+08:00",
+        "updated_by": "李晓梅",
+        "data": {
+            "record_entity": "visit",
+            "record_uuid": "0a34a2ef-3c4d-4b51-9d8e-6f0a1b2c3d4e",
+            "record_rev": "1-0123456789abcdef01234567",
+            "state": "approved",
+            "comment": "",
+        },
+    }
+    data = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+    manifest = json.loads(dict(read_zip(second))[fmt.MANIFEST])
+    edit: dict = {"counts": {**manifest["counts"], "review_decision": 1}}
+    files = {}
+    if listed == "files and counts":
+        item = {"path": path, "sha256": fmt.sha256_hex(data), "bytes": len(data), "records": 1}
+        edit["files"] = [*manifest["files"], item]
+        files[path] = data
+    rebuild(laptop, second, second, edit_records=files, edit_manifest=edit)
+    message = refused(hub, second, "bad-manifest")
+    assert "review_decision" in message
