@@ -63,6 +63,7 @@ class HubLedger(SQLModel, table=True):
     member: str
     bundle_id: str = Field(max_length=36)
     manifest_sha256: str = Field(max_length=64)
+    prev_manifest_sha256: str | None = Field(default=None, max_length=64)
     file_sha256: str = Field(max_length=64)
     kind: str = Field(max_length=8)
     from_change: int
@@ -73,6 +74,7 @@ class HubLedger(SQLModel, table=True):
     conflicts: int = 0
     file: str
     imported_at: datetime
+    forced_by: str | None = None  # a supervisor applied it before the bundles it follows
 
 
 class HubBacklog(SQLModel, table=True):

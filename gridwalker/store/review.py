@@ -69,7 +69,6 @@ from gridwalker.store.models import (
 )
 from gridwalker.store.reviewtables import (
     HubDecision,
-    HubForced,
     HubMark,
     HubResolution,
     HubReview,
@@ -1194,6 +1193,29 @@ class LedgerRow:
     conflicts: int
     imported_at: datetime
     file: str
+    forced_by: str | None = None
+    missing: tuple[int, ...] = ()  # of a forced bundle: the seqs before it not yet arrived
+
+
+def _booked(conn: Connection, device_ids: set[str]) -> dict[str, tuple[set[int], int]]:
+    """Per device: the seqs in the ledger, and the highest full bundle's seq (0: none)."""
+    out: dict[str, tuple[set[int], int]] = {d: (set(), 0) for d in device_ids}
+    for device_id, seq, kind in conn.execute(
+        select(HubLedger.device_id, HubLedger.seq, HubLedger.kind).where(
+            HubLedger.device_id.in_(sorted(device_ids))
+        )
+    ):
+        seqs, floor = out[device_id]
+        seqs.add(seq)
+        if kind == "full":
+            out[device_id] = (seqs, max(floor, seq))
+    return out
+
+
+def _missing_before(seq: int, booked: tuple[set[int], int], held: set[int]) -> tuple[int, ...]:
+    """The seqs before `seq` neither applied, covered by a full bundle, nor held."""
+    seqs, floor = booked
+    return tuple(s for s in range(floor + 1, seq) if s not in seqs and s not in held)
 
 
 def bundle_count(conn: Connection, device_id: str | None = None) -> int:
@@ -1211,6 +1233,9 @@ def bundle_page(
     stmt = select(HubLedger).order_by(HubLedger.imported_at.desc(), HubLedger.id.desc())
     if device_id:
         stmt = stmt.where(HubLedger.device_id == device_id)
+    rows = conn.execute(stmt.offset(max(0, offset)).limit(max(0, limit))).all()
+    forced = {r.device_id for r in rows if r.forced_by}
+    booked = _booked(conn, forced) if forced else {}
     return [
         LedgerRow(
             r.device_id,
@@ -1223,8 +1248,10 @@ def bundle_page(
             r.conflicts,
             r.imported_at,
             r.file,
+            r.forced_by,
+            _missing_before(r.seq, booked[r.device_id], set()) if r.forced_by else (),
         )
-        for r in conn.execute(stmt.offset(max(0, offset)).limit(max(0, limit)))
+        for r in rows
     ]
 
 
@@ -1238,7 +1265,6 @@ class HeldRow:
     missing: list[int]
     received_at: datetime
     path: str
-    forced_at: datetime | None
 
 
 def held_bundles(conn: Connection) -> list[HeldRow]:
@@ -1246,30 +1272,18 @@ def held_bundles(conn: Connection) -> list[HeldRow]:
     held = conn.execute(select(HubBacklog).order_by(HubBacklog.device_id, HubBacklog.seq)).all()
     if not held:
         return []
-    last = dict(
-        conn.execute(
-            select(HubLedger.device_id, func.max(HubLedger.seq)).group_by(HubLedger.device_id)
-        ).all()
-    )
     held_seqs: dict[str, set[int]] = {}
     for h in held:
         held_seqs.setdefault(h.device_id, set()).add(h.seq)
-    forced = {
-        (f.device_id, f.seq, f.manifest_sha256): f.at for f in conn.execute(select(HubForced))
-    }
+    booked = _booked(conn, set(held_seqs))
     return [
         HeldRow(
             id=h.id,
             device_id=h.device_id,
             seq=h.seq,
-            missing=[
-                s
-                for s in range(last.get(h.device_id, 0) + 1, h.seq)
-                if s not in held_seqs[h.device_id]
-            ],
+            missing=list(_missing_before(h.seq, booked[h.device_id], held_seqs[h.device_id])),
             received_at=h.received_at,
             path=h.path,
-            forced_at=forced.get((h.device_id, h.seq, h.manifest_sha256)),
         )
         for h in held
     ]

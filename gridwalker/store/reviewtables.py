@@ -86,23 +86,6 @@ class HubResolution(SQLModel, table=True):
     at: datetime
 
 
-class HubForced(SQLModel, table=True):
-    """A held bundle whose records a supervisor applied before the gap closed."""
-
-    __tablename__ = "hub_forced"
-    __table_args__ = (UniqueConstraint("device_id", "seq"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    device_id: str = Field(max_length=64)
-    seq: int
-    manifest_sha256: str = Field(max_length=64)
-    actor: str
-    at: datetime
-    applied: int = 0
-    skipped: int = 0
-    conflicts: int = 0
-
-
 class HubOutbox(SQLModel, table=True):
     """One hub bundle written for a device: its own seq and hash chain, and what it covered."""
 
@@ -164,7 +147,6 @@ REVIEW_TABLES = (
     HubReview,
     HubDecision,
     HubResolution,
-    HubForced,
     HubOutbox,
     HubMark,
     HubInbox,

@@ -1,12 +1,10 @@
 """Held and quarantined bundles at the hub: force-apply a held one, retry a quarantined one.
 
-`sync.hub` has no force path: a held bundle waits in the backlog until the bundles before it
-arrive, and the ledger treats a seq at or below its highest as covered. So a forced bundle
-is applied *without* a ledger row: its records go in now (after every check the import
-makes), and it stays in the backlog; when the gap closes the hub applies it as usual — every
-record is then already known and skipped — and writes its ledger row. The seq books stay
-whole and the missing bundles still apply when they come (the merge does not depend on the
-order bundles arrive in).
+Forcing a held bundle imports it now with every check of an import but the wait for the
+bundles before it; its ledger row names the supervisor (`forced_by`). Held bundles after it
+then apply in turn. A missing bundle that arrives later is applied as usual (the merge does
+not depend on the order bundles arrive in) and must fit the hash chain on both sides: its
+predecessor's manifest, and the `prev_manifest_sha256` the forced bundle carries.
 """
 
 from __future__ import annotations
@@ -14,14 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, select
 
 from gridwalker.config import Paths
-from gridwalker.domain import clock
 from gridwalker.store import review
-from gridwalker.store.hubtables import HubBacklog, HubQuarantine
-from gridwalker.store.reviewtables import HubForced
-from gridwalker.sync import bundle as fmt
+from gridwalker.store.hubtables import HubBacklog, HubLedger, HubQuarantine
 from gridwalker.sync import hub
 from gridwalker.sync.keys import load_hub_identity
 
@@ -36,64 +31,70 @@ class ForceOutcome:
 
     device_id: str
     seq: int
+    missing: list[int]
     records: int
     applied: int
     skipped: int
     conflicts: int
+    after: list[hub.ImportOutcome]
 
     def summary(self) -> str:
         """One line for a person."""
-        return (
+        text = (
             f"强制应用 / force-applied device {self.device_id} seq {self.seq}: "
             f"{self.records:,} records, {self.applied:,} applied, {self.skipped:,} already known, "
-            f"{self.conflicts:,} in conflict (kept in the backlog until the gap closes)"
+            f"{self.conflicts:,} in conflict"
         )
+        if self.missing:
+            text += f"; still missing seq {', '.join(map(str, self.missing))}"
+        applied = [o.seq for o in self.after if o.status == "applied"]
+        if applied:
+            text += f"; then applied held seq {', '.join(map(str, applied))}"
+        return text
 
 
 def force_apply(engine: Engine, home: Paths, backlog_id: int, actor: str) -> ForceOutcome:
-    """Apply a held bundle's records now, after every check of an import (see the module)."""
+    """Import a held bundle now, without waiting for the ones before it (see the module)."""
+    if not actor.strip():
+        raise BacklogProblem("需要填写操作人 / say who forces the bundle")
     with engine.connect() as conn:
         row = conn.execute(select(HubBacklog).where(HubBacklog.id == backlog_id)).first()
-        done = conn.execute(
-            select(HubForced.id).where(
-                HubForced.device_id == (row.device_id if row else ""),
-                HubForced.seq == (row.seq if row else 0),
-            )
-        ).first()
     if row is None:
         raise BacklogProblem(f"没有这个暂存的同步包 / no held bundle {backlog_id}")
-    if done is not None:
-        raise BacklogProblem(
-            f"已强制应用过 / already force-applied: device {row.device_id} seq {row.seq}"
-        )
+    path = Path(row.path)
+    if not path.is_file():
+        raise BacklogProblem(f"{path}: the held file is gone")
     identity, hub_id = load_hub_identity(home)
     with hub.hub_lock(home):
-        try:
-            opened = fmt.open_bundle(Path(row.path), [identity], hub_id)
-            with engine.connect() as conn:
-                fmt.check_signature(opened, hub.key_lookup(conn))
-            files = fmt.check_files(opened)
-            records = fmt.check_records(opened, files, keep=True)
-        except fmt.BundleRefused as refused:
-            raise BacklogProblem(f"[{refused.reason}] {refused.message}") from None
-        if opened.manifest_sha256 != row.manifest_sha256:
-            raise BacklogProblem(f"{row.path}: the file changed since it was held")
-        with engine.begin() as conn:
-            applied, skipped, conflicts = hub.apply_bundle(conn, opened, files)
+        outcome = hub.import_file(
+            engine, home, path, [identity], hub_id, backlog_row=row.id, forced_by=actor.strip()
+        )
+        if outcome.status == "refused":
+            where = f" → {outcome.quarantined}" if outcome.quarantined else ""
+            raise BacklogProblem(f"[{outcome.reason}] {outcome.message}{where}")
+        after = (
+            hub.drain_backlog(engine, home, [identity], hub_id, row.device_id, None)
+            if outcome.status == "applied"
+            else []
+        )
+    with engine.begin() as conn:
+        review.record_arrivals(conn)
+        booked = set(
             conn.execute(
-                insert(HubForced).values(
-                    device_id=row.device_id,
-                    seq=row.seq,
-                    manifest_sha256=row.manifest_sha256,
-                    actor=actor,
-                    at=clock.now(),
-                    applied=applied,
-                    skipped=skipped,
-                    conflicts=conflicts,
-                )
-            )
-            review.record_arrivals(conn)
-    return ForceOutcome(row.device_id, row.seq, records, applied, skipped, conflicts)
+                select(HubLedger.seq).where(HubLedger.device_id == row.device_id)
+            ).scalars()
+        )
+    missing = [seq for seq in range(1, row.seq) if seq not in booked]
+    return ForceOutcome(
+        row.device_id,
+        row.seq,
+        missing,
+        outcome.records,
+        outcome.applied,
+        outcome.skipped,
+        outcome.conflicts,
+        after,
+    )
 
 
 def retry(engine: Engine, home: Paths, quarantine_id: int) -> list[hub.ImportOutcome]:

@@ -250,7 +250,7 @@ def import_paths(
             outcome = import_file(engine, home, path, identities, hub_id, progress)
             outcomes.append(outcome)
             if outcome.status == "applied":
-                outcomes += _drain_backlog(
+                outcomes += drain_backlog(
                     engine, home, identities, hub_id, outcome.device_id, progress
                 )
     return outcomes
@@ -265,10 +265,17 @@ def import_file(
     progress: Progress | None = None,
     *,
     backlog_row: int | None = None,
+    forced_by: str | None = None,
 ) -> ImportOutcome:
-    """Check one bundle completely, then apply, hold or refuse it."""
+    """Check one bundle completely, then apply, hold or refuse it.
+
+    `forced_by` (a supervisor forcing a held bundle): applied although bundles before it are
+    missing; those are applied when they arrive, checked against the chain on both sides.
+    """
     with _gc_paused():
-        return _import_file(engine, home, path, identities, hub_id, progress, backlog_row)
+        return _import_file(
+            engine, home, path, identities, hub_id, progress, backlog_row, forced_by
+        )
 
 
 @contextmanager
@@ -296,6 +303,7 @@ def _import_file(
     hub_id: str | None,
     progress: Progress | None,
     backlog_row: int | None,
+    forced_by: str | None = None,
 ) -> ImportOutcome:
     started = time.perf_counter()
     outcome = ImportOutcome(path, "refused", from_backlog=backlog_row is not None)
@@ -306,9 +314,13 @@ def _import_file(
             key = fmt.check_signature(opened, key_lookup(conn))
             outcome.member = key.member
             ledger = conn.execute(
-                select(HubLedger.seq, HubLedger.manifest_sha256, HubLedger.key_id).where(
-                    HubLedger.device_id == opened.device_id
-                )
+                select(
+                    HubLedger.seq,
+                    HubLedger.manifest_sha256,
+                    HubLedger.prev_manifest_sha256,
+                    HubLedger.key_id,
+                    HubLedger.kind,
+                ).where(HubLedger.device_id == opened.device_id)
             ).all()
             held = conn.execute(
                 select(HubBacklog.id, HubBacklog.manifest_sha256).where(
@@ -341,29 +353,35 @@ def _import_file(
             )
         files = fmt.check_files(opened)
         outcome.records = fmt.check_records(opened, files, keep=True)
-        last = max(by_seq, default=0)
         full = opened.manifest["kind"] == "full"
-        if opened.seq <= last:
-            # Only a full bundle skips ahead; the bundles before it are covered by it.
+        covering = [seq for seq, row in by_seq.items() if seq > opened.seq and row.kind == "full"]
+        if covering:
+            # A full bundle skips ahead: the bundles before it are covered by it.
             outcome.status = "already"
-            outcome.message = f"covered by a later full bundle (seq {last})"
+            outcome.message = f"covered by a later full bundle (seq {min(covering)})"
             if backlog_row is not None:
                 with engine.begin() as conn:
                     conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_row))
                 path.unlink(missing_ok=True)
             return outcome
-        if opened.seq > last + 1 and not full:
+        prev = by_seq.get(opened.seq - 1)
+        if prev is None and opened.seq > 1 and not full and forced_by is None:
             if backlog_row is None:
                 _hold(engine, home, opened)
             outcome.status = "held"
             return outcome
-        prev = by_seq.get(opened.seq - 1)
-        if prev is not None or not full:
+        if prev is not None or (opened.seq == 1 and not full):
             want = prev.manifest_sha256 if prev else ""
             if opened.manifest["prev_manifest_sha256"] != want:
                 raise opened.refuse(
                     "fork", f"prev_manifest_sha256 does not chain to seq {opened.seq - 1}"
                 )
+        after = by_seq.get(opened.seq + 1)
+        if after is not None and after.prev_manifest_sha256 not in (None, opened.manifest_sha256):
+            # The bundle that was missing when a later one was forced: that one names it.
+            raise opened.refuse(
+                "fork", f"seq {opened.seq + 1} (already applied) follows another seq {opened.seq}"
+            )
         try:
             with engine.begin() as conn, bulk_cache(conn):
                 counts = apply_bundle(conn, opened, files, progress)
@@ -375,6 +393,7 @@ def _import_file(
                         member=key.member,
                         bundle_id=opened.manifest["bundle_id"],
                         manifest_sha256=opened.manifest_sha256,
+                        prev_manifest_sha256=opened.manifest["prev_manifest_sha256"],
                         file_sha256=opened.file_sha256,
                         kind=opened.manifest["kind"],
                         from_change=opened.manifest["from_change"],
@@ -385,6 +404,7 @@ def _import_file(
                         conflicts=counts[2],
                         file=path.name,
                         imported_at=clock.now(),
+                        forced_by=forced_by,
                     )
                 )
                 if backlog_row is not None:
@@ -436,7 +456,7 @@ def _hold(engine: Engine, home: Paths, opened: fmt.OpenedBundle) -> None:
         )
 
 
-def _drain_backlog(
+def drain_backlog(
     engine: Engine,
     home: Paths,
     identities: list[object],
@@ -446,21 +466,30 @@ def _drain_backlog(
 ) -> list[ImportOutcome]:
     """Apply held bundles of a device whose turn has come, in seq order."""
     outcomes = []
+    tried: set[int] = set()
     while True:
         with engine.connect() as conn:
-            last = (
+            booked = dict(
                 conn.execute(
-                    select(func.max(HubLedger.seq)).where(HubLedger.device_id == device_id)
-                ).scalar()
-                or 0
+                    select(HubLedger.seq, HubLedger.kind).where(HubLedger.device_id == device_id)
+                ).all()
             )
-            row = conn.execute(
-                select(HubBacklog)
-                .where(HubBacklog.device_id == device_id, HubBacklog.seq <= last + 1)
+            held = conn.execute(
+                select(HubBacklog.id, HubBacklog.seq, HubBacklog.path)
+                .where(HubBacklog.device_id == device_id)
                 .order_by(HubBacklog.seq)
-            ).first()
-        if row is None:
+            ).all()
+        full_seqs = [seq for seq, kind in booked.items() if kind == "full"]
+        due = [
+            row
+            for row in held
+            if row.id not in tried
+            and (row.seq - 1 in booked or row.seq == 1 or any(f > row.seq for f in full_seqs))
+        ]
+        if not due:
             return outcomes
+        row = due[0]
+        tried.add(row.id)
         outcome = import_file(
             engine, home, Path(row.path), identities, hub_id, progress, backlog_row=row.id
         )

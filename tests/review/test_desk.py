@@ -14,9 +14,10 @@ from gridwalker.store import review
 from gridwalker.store.hubtables import HubConflict, HubRev
 from gridwalker.store.models import Building, Household, Issue, Resident, Visit
 from gridwalker.store.reviewtables import HubResolution
-from gridwalker.sync.backlog import force_apply
+from gridwalker.sync.backlog import BacklogProblem, force_apply
 from tests.conftest import DEMO_TODAY
 from tests.review.helpers import MEMBER, Desk, Field, make_field
+from tests.sync.helpers import rebuild
 
 
 def _household(lap: Field) -> str:
@@ -100,25 +101,67 @@ def test_force_apply_of_a_held_bundle(desk: Desk, field_a: Field) -> None:
     two = field_a.export().path
     field_a.edit("household", uuid, phone="13900000002")
     three = field_a.export().path
+    field_a.edit("household", uuid, phone="13900000003")
+    four = field_a.export().path
+    assert desk.one(one).status == "applied"
+    assert desk.one(three).status == "held"
+    assert desk.one(four).status == "held"
+    with desk.engine.connect() as conn:
+        held = review.held_bundles(conn)
+        assert [(h.seq, h.missing) for h in held] == [(3, [2]), (4, [2])]
+    outcome = force_apply(desk.engine, desk.home, held[0].id, "王书记")
+    assert (outcome.applied, outcome.missing) == (1, [2])
+    assert [(o.seq, o.status) for o in outcome.after] == [(4, "applied")]
+    with desk.engine.connect() as conn:
+        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+        assert phone == "13900000003"
+        assert review.held_bundles(conn) == []
+        books = {b.seq: b for b in review.bundle_page(conn, 0, 10)}
+        assert sorted(books) == [1, 3, 4]
+        assert (books[3].forced_by, books[3].missing) == ("王书记", (2,))
+        assert books[4].forced_by is None
+    outcomes = desk.import_(two)  # the missing bundle arrives: applied, nothing lost
+    assert [(o.seq, o.status) for o in outcomes] == [(2, "applied")]
+    with desk.engine.connect() as conn:
+        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+        assert phone == "13900000003"  # the later edit stays: seq 2's edit is its ancestor
+        assert review.bundle_count(conn) == 4
+        books = {b.seq: b for b in review.bundle_page(conn, 0, 10)}
+        assert (books[3].forced_by, books[3].missing) == ("王书记", ())
+        assert review.conflict_count(conn) == 0
+
+
+def test_a_late_bundle_that_does_not_fit_the_forced_chain_is_a_fork(
+    desk: Desk, field_a: Field
+) -> None:
+    uuid = _household(field_a)
+    one = field_a.export(plaintext=True).path
+    field_a.edit("household", uuid, phone="13900000001")
+    two = field_a.export(plaintext=True).path
+    field_a.edit("household", uuid, phone="13900000002")
+    three = field_a.export(plaintext=True).path
+    # Another seq 2, validly signed, that is not the one seq 3 names as its predecessor.
+    other = rebuild(
+        field_a, two, two.with_name("other-" + two.name), edit_manifest={"bundle_id": "x"}
+    )
     assert desk.one(one).status == "applied"
     assert desk.one(three).status == "held"
     with desk.engine.connect() as conn:
         [held] = review.held_bundles(conn)
-        assert (held.seq, held.missing, held.forced_at) == (3, [2], None)
-    outcome = force_apply(desk.engine, desk.home, held.id, "王书记")
-    assert outcome.applied == 1
+    force_apply(desk.engine, desk.home, held.id, "王书记")
+    outcome = desk.one(other)
+    assert (outcome.status, outcome.reason) == ("refused", "fork")
+    assert "follows another seq 2" in outcome.message
+    assert desk.one(two).status == "applied"  # the real one still fits
     with desk.engine.connect() as conn:
-        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
-        assert phone == "13900000002"
-        assert review.held_bundles(conn)[0].forced_at is not None
-    outcomes = desk.import_(two)
-    assert [(o.seq, o.status) for o in outcomes] == [(2, "applied"), (3, "applied")]
-    with desk.engine.connect() as conn:
-        assert review.held_bundles(conn) == []
-        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
-        assert phone == "13900000002"
         assert review.bundle_count(conn) == 3
-        assert [b.seq for b in review.bundle_page(conn, 0, 10)] == [3, 2, 1]
+
+
+def test_forcing_needs_a_name_and_a_held_bundle(desk: Desk) -> None:
+    with pytest.raises(BacklogProblem, match="no held bundle"):
+        force_apply(desk.engine, desk.home, 99, "王书记")
+    with pytest.raises(BacklogProblem, match="who forces"):
+        force_apply(desk.engine, desk.home, 99, " ")
 
 
 def test_coverage_figures_against_hand_counts(desk: Desk, field_a: Field) -> None:

@@ -40,9 +40,9 @@ def _import_all(hub: Hub, identity: object, recipient: str, paths: list[Path]) -
         outcome = import_file(hub.engine, hub.home, path, [identity], recipient)
         assert outcome.status in ("applied", "already", "held"), outcome.summary()
         if outcome.status == "applied":
-            from gridwalker.sync.hub import _drain_backlog
+            from gridwalker.sync.hub import drain_backlog
 
-            _drain_backlog(hub.engine, hub.home, [identity], recipient, outcome.device_id, None)
+            drain_backlog(hub.engine, hub.home, [identity], recipient, outcome.device_id, None)
 
 
 @settings(

@@ -309,11 +309,13 @@ async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
         await press(pilot, "y")
         assert isinstance(app.screen, BundlesScreen)
     with hub.desk.engine.connect() as conn:
-        [held] = review.held_bundles(conn)
+        held = review.held_bundles(conn)
         phone = conn.execute(
             select(Household.phone).where(Household.uuid == hub.held_household)
         ).scalar_one()
-    assert held.forced_at is not None and phone == "13900000004"
+        forced = [b for b in review.bundle_page(conn, 0, 50) if b.forced_by]
+    assert held == [] and phone == "13900000004"
+    assert len(forced) == 1 and forced[0].missing
 
 
 async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:

@@ -129,6 +129,11 @@ def render_ledger_row(row: LedgerRow, width: int) -> Text:
     text.append_text(fit(f"{row.skipped:,}", 8, "dim"))
     text.append_text(fit(str(row.conflicts), 6, "bold red" if row.conflicts else "dim"))
     text.append_text(fit(local_time(row.imported_at), 16, "dim"))
+    if row.forced_by:
+        forced = _("forced by {who}").format(who=row.forced_by)
+        if row.missing:
+            forced += ", " + _("missing {seqs}").format(seqs=", ".join(map(str, row.missing)))
+        text.append(forced + "  ", style="bold yellow")
     text.append(row.file, style="dim")
     return text
 
@@ -177,7 +182,6 @@ class BundlesScreen(EngineWork, DbScreen):
         held.add_column(_("Seq"), width=5)
         held.add_column(_("Missing"), width=12)
         held.add_column(_("Received at"), width=16)
-        held.add_column(_("Force-applied"), width=16)
         held.add_column(_("File"))
         held.show_cursor = False
         quarantine = self.query_one("#quarantine-table", DataTable)
@@ -239,7 +243,6 @@ class BundlesScreen(EngineWork, DbScreen):
                 str(h.seq),
                 Text(", ".join(str(s) for s in h.missing) or "—", style="bold yellow"),
                 local_time(h.received_at),
-                Text(local_time(h.forced_at), style="green") if h.forced_at else Text("—"),
                 Text(Path(h.path).name, style="dim"),
                 key=str(h.id),
             )
@@ -278,8 +281,8 @@ class BundlesScreen(EngineWork, DbScreen):
             seq=held.seq, device=held.device_id
         )
         detail = _(
-            "Bundles {missing} have not arrived. Its records are applied now, after every "
-            "check; it stays booked as held until the gap closes."
+            "Bundles {missing} have not arrived. It is applied now, after every check, and "
+            "booked as forced by you; the missing bundles still apply when they arrive."
         ).format(missing=", ".join(str(s) for s in held.missing) or "—")
         self.app.push_screen(
             yes_no(question, _("Force-apply"), _("Cancel"), detail),
@@ -304,6 +307,12 @@ class BundlesScreen(EngineWork, DbScreen):
                 device=outcome.device_id,
                 applied=outcome.applied,
                 conflicts=outcome.conflicts,
+            )
+            + "".join(
+                " "
+                + _("Held bundle {seq} applied after it.").format(seq=o.seq)
+                for o in outcome.after
+                if o.status == "applied"
             ),
             title=_("Force-applied"),
         )
