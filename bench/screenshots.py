@@ -194,6 +194,9 @@ HUB_SHOTS = {
     "hub-bundles": ("3",),
     "hub-members": ("4",),
     "hub-coverage": ("5",),
+    # Enter on a figure of the first grid: its visited households, its care-tagged residents.
+    "hub-coverage-households": ("5", "down", "right", "right", "right", "enter"),
+    "hub-coverage-care": ("5", "down", "right", "right", "right", "right", "right", "enter"),
 }
 
 

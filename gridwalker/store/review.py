@@ -42,7 +42,8 @@ from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory, ReviewState, Role, VisitOutcome
 from gridwalker.domain.validators import Invalid
 from gridwalker.domain.workflow import IssueAction
-from gridwalker.store import census, issues, rounds
+from gridwalker.store import census, coverage_lists, issues, rounds
+from gridwalker.store.bulk import insert_rows
 from gridwalker.store.hubtables import (
     HubBacklog,
     HubConflict,
@@ -1459,9 +1460,9 @@ class CoverageRow:
 def coverage_table(conn: Connection, today: date | None = None) -> list[CoverageRow]:
     """Per community then its grids, and the street last: every coverage figure of the desk.
 
-    Each figure has a list behind it: households (`rounds.round_page`), care-tagged residents
-    not seen (`rounds.care_not_seen`), enterprises (`census.infobase_page`), issues
-    (`issues.issue_page` with `IssueFilter(grid_uuid, category, open_only / overdue)`).
+    Each figure is the length of a list behind it: households, care-tagged residents and
+    enterprises in `coverage_lists` (the same definitions, for a grid, a community or the
+    street), issues in `issues.issue_page` with `IssueFilter(grid_uuid, open_only / overdue)`.
     """
     today = today or clock.today()
     grids = conn.execute(
@@ -1470,21 +1471,7 @@ def coverage_table(conn: Connection, today: date | None = None) -> list[Coverage
         .where(Grid.deleted == false())
         .order_by(Grid.code)
     ).all()
-    care = dict(
-        conn.execute(
-            select(Building.grid_uuid, func.count())
-            .select_from(Resident)
-            .join(Household, Household.uuid == Resident.household_uuid)
-            .join(Building, Building.uuid == Household.building_uuid)
-            .where(
-                Resident.deleted == false(),
-                Resident.moved_out == false(),
-                Household.deleted == false(),
-                func.json_array_length(Resident.care_tags) > 0,
-            )
-            .group_by(Building.grid_uuid)
-        ).all()
-    )
+    care = coverage_lists.care_by_grid(conn, today)
     overdue = and_(
         Issue.status.in_(issues.OVERDUE_CAPABLE),
         Issue.due_date.is_not(None),
@@ -1512,7 +1499,7 @@ def coverage_table(conn: Connection, today: date | None = None) -> list[Coverage
     for grid, code, name, community_uuid, community in grids:
         cover = rounds.coverage(conn, grid, today)
         enterprise = census.coverage(conn, grid_uuid=grid, year=today.year)
-        total_care = int(care.get(grid, 0))
+        total_care, care_seen = care.get(grid, (0, 0))
         row = CoverageRow(
             "grid",
             community_uuid,
@@ -1523,7 +1510,7 @@ def coverage_table(conn: Connection, today: date | None = None) -> list[Coverage
             households=cover.total,
             visited=cover.visited,
             care_residents=total_care,
-            care_seen=total_care - len(rounds.care_not_seen(conn, grid, today)),
+            care_seen=care_seen,
             enterprises=enterprise.enterprises,
             censused=enterprise.censused,
             with_org=enterprise.with_org,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -481,18 +480,19 @@ class MembersScreen(DbScreen):
 
 
 # Coverage columns: (title, figure, what Enter on it opens).
+# (title, width, what Enter opens: the place's queue, the figure's list (hub_lists), issues)
 COVERAGE_COLUMNS: tuple[tuple[str, int, str], ...] = (
     (N_("Community"), 8, "queue"),
     (N_("Grid"), 9, "queue"),
-    (N_("Households"), 6, "visits"),
-    (N_("Visited"), 6, "visits"),
-    (N_("Share"), 5, "visits"),
-    (N_("Care"), 5, "care"),
-    (N_("Seen"), 5, "care"),
-    (N_("Firms"), 5, "census"),
-    (N_("Censused"), 6, "census"),
-    (N_("Party org"), 6, "census"),
-    (N_("Org share"), 6, "census"),
+    (N_("Households"), 6, "list"),
+    (N_("Visited"), 6, "list"),
+    (N_("Share"), 5, "list"),
+    (N_("Care"), 5, "list"),
+    (N_("Seen"), 5, "list"),
+    (N_("Firms"), 5, "list"),
+    (N_("Censused"), 6, "list"),
+    (N_("Party org"), 6, "list"),
+    (N_("Org share"), 6, "list"),
     (N_("Open issues"), 6, "open"),
     (N_("Overdue"), 6, "overdue"),
 )
@@ -615,10 +615,11 @@ class CoverageScreen(DbScreen):
     def _open(self, event: DataTable.CellSelected) -> None:
         from gridwalker.store.issues import IssueFilter
         from gridwalker.store.review import QueueFilter
+        from gridwalker.tui.screens.hub_lists import drill_down
         from gridwalker.tui.screens.review import QueueScreen
 
         row = self.rows[event.coordinate.row]
-        opens = COVERAGE_COLUMNS[event.coordinate.column][2]
+        title, _width, opens = COVERAGE_COLUMNS[event.coordinate.column]
         if opens in ("open", "overdue"):
             if row.level == "community":
                 self.notify(_("Issues open by grid: choose one of the community's grids."))
@@ -626,26 +627,21 @@ class CoverageScreen(DbScreen):
             flt = IssueFilter(grid_uuid=row.grid_uuid, open_only=True, overdue=opens == "overdue")
             self.app.push_screen(HubIssueListScreen(flt))
             return
-        entity = {"visits": "visit", "care": "resident", "census": "census_record"}.get(opens)
-        flt_q = QueueFilter(
-            community_uuid=row.community_uuid if row.level == "community" else None,
-            grid_uuid=row.grid_uuid,
-            entity=entity,
-            states=frozenset(),
-        )
-        if opens == "visits":
-            start, end = clock.cycle_bounds(clock.today())
-            flt_q = QueueFilter(
-                community_uuid=flt_q.community_uuid,
-                grid_uuid=flt_q.grid_uuid,
-                entity="visit",
-                states=frozenset(),
-                date_from=start,
-                date_to=date.fromordinal(end.toordinal() - 1),
-            )
-            self.app.push_screen(QueueScreen(flt_q, date_pick="cycle"))
+        # Households, care-tagged residents and firms: the list the figure counts.
+        listing = drill_down(row, title)
+        if listing is not None:
+            self.app.push_screen(listing)
             return
-        self.app.push_screen(QueueScreen(flt_q))
+        # The community and grid columns: the place's records in the review queue.
+        self.app.push_screen(
+            QueueScreen(
+                QueueFilter(
+                    community_uuid=row.community_uuid if row.level == "community" else None,
+                    grid_uuid=row.grid_uuid,
+                    states=frozenset(),
+                )
+            )
+        )
 
     def action_export(self) -> None:
         """Write the coverage report (.xlsx) into the data folder's reports."""
