@@ -371,18 +371,23 @@ def _hub_group() -> click.Group:
 
 
 HUB_EPILOG = "\b\nExample:\n  gridwalker hub --demo      # the review desk on the demo street"
-DEMO_HUB_HOUSEHOLDS = (
-    4000  # ten grids' laptops: every review state, conflicts, held and quarantined
-)
-
-
 def _build_demo_hub(home: config.Paths, db: Path) -> None:
-    """The demo hub: part of the demo street received from its laptops (a minute or so)."""
+    """The demo hub: the whole demo street received from its 34 laptops (built once)."""
     from gridwalker.sync.hub_demo import build_demo_hub
 
-    click.echo(f"Building the demo hub in {db} …", err=True)
+    click.echo(
+        f"Building the demo hub in {db}: the whole street from its 34 laptops, once "
+        "(about two minutes) …",
+        err=True,
+    )
     with Progress("demo hub") as progress:
-        build_demo_hub(home, progress, households=DEMO_HUB_HOUSEHOLDS, db=db)
+        summary = build_demo_hub(home, progress, db=db)
+    click.echo(
+        f"demo hub: {summary.households:,} households from {summary.devices} laptops, "
+        f"{summary.bundles} bundles, {summary.conflicts} conflicts, {summary.held} held, "
+        f"{summary.quarantined} quarantined ({summary.seconds.get('total', 0):.0f} s)",
+        err=True,
+    )
 
 
 hub_group = _hub_group()

@@ -335,7 +335,9 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
                 "comment": "",
             }
         )
-    changed = [row["uuid"] for row in new_rows] + [
+    # Only records that already have review rows need their old rows set aside.
+    reviewed = {uuid for uuid, _rev in known}
+    changed = [row["uuid"] for row in new_rows if row["uuid"] in reviewed] + [
         uuid for (uuid, _rev), (rid, _c) in known.items() if rid in revive
     ]
     if changed:
@@ -346,8 +348,7 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
         )
     if revive:
         conn.execute(update(HubReview).where(HubReview.id.in_(revive)).values(current=True))
-    if new_rows:
-        conn.execute(insert(HubReview.__table__), new_rows)
+    insert_rows(conn, HubReview.__table__, new_rows)
     return len(new_rows)
 
 
@@ -720,7 +721,13 @@ def _decide(
     done = 0
     for entity, uuids in wanted.items():
         rows = conn.execute(
-            select(HubReview).where(
+            select(
+                HubReview.id,
+                HubReview.uuid,
+                HubReview.rev,
+                HubReview.device_id,
+                HubReview.member_uuid,
+            ).where(
                 HubReview.entity == entity,
                 HubReview.uuid.in_(sorted(uuids)),
                 HubReview.current == true(),
@@ -735,8 +742,9 @@ def _decide(
             .where(HubReview.id.in_([r.id for r in rows]))
             .values(state=state.value, decided_at=now, decided_by=actor, comment=comment)
         )
-        conn.execute(
-            insert(HubDecision.__table__),
+        insert_rows(
+            conn,
+            HubDecision.__table__,
             [
                 {
                     "entity": entity,

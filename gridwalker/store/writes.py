@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from gridwalker.domain import clock
 from gridwalker.store import search
+from gridwalker.store.bulk import insert_rows
 from gridwalker.store.models import SYNCED_TABLES, Audit, Device, data_columns
 from gridwalker.store.revs import next_rev
 
@@ -90,7 +91,7 @@ class Writer:
         rows: Sequence[dict[str, Any]],
         uuids: Sequence[str] | None = None,
     ) -> list[str]:
-        """Insert rows in one executemany (the bulk path: Core, not ORM objects)."""
+        """Insert rows in one executemany (the bulk path: no ORM objects, see store.bulk)."""
         if not rows:
             return []
         table = SYNCED_TABLES[entity].__table__
@@ -115,8 +116,8 @@ class Writer:
                 }
             )
             audits.append(self._audit(now, entity, row_id, "insert", rev, sorted(data)))
-        self.conn.execute(insert(table), values)
-        self.conn.execute(insert(Audit.__table__), audits)
+        insert_rows(self.conn, table, values)
+        insert_rows(self.conn, Audit.__table__, audits)
         self._reindex(entity, ids)
         return ids
 

@@ -235,9 +235,15 @@ def build_demo_hub(
     started = time.perf_counter()
     with clock.frozen(day):
         street = open_database(work / "street.db")
-        build_demo(street, households=households, seed=seed, months=months, today=day)
+        build_demo(
+            street,
+            households=households,
+            seed=seed,
+            months=months,
+            today=day,
+            progress=_stage(tick, 1, "street"),
+        )
         seconds["street"] = time.perf_counter() - started
-        tick("street", 1, 5)
         if not hub_key_path(home).exists():
             init_hub_identity(home, clock.now())
         if not hub_signing_paths(home)[0].exists():
@@ -259,6 +265,11 @@ def build_demo_hub(
     seconds["total"] = time.perf_counter() - started
     summary.seconds = seconds
     return summary
+
+
+def _stage(tick: Progress, n: int, name: str) -> Progress:
+    """Progress of one of the build's stages, labelled "n/5 name: step"."""
+    return lambda label, done, total: tick(f"{n}/5 {name}: {label}", done, total)
 
 
 def _build(
@@ -284,7 +295,8 @@ def _build(
             .order_by(Grid.code)
         ).all()
         n_households = conn.execute(select(Household.uuid)).all()
-        for grid, code, community, member_uuid, member in grids:
+        for n, (grid, code, community, member_uuid, member) in enumerate(grids, start=1):
+            tick(f"2/5 bundles: {code}", n, len(grids))
             device = _new_device(home.data / "demo-devices", f"demo-{code.lower()}", member, grid)
             enroll(hub, device.home.keys / "device.pub", member, device.recipient)
             records = {
@@ -299,16 +311,16 @@ def _build(
             _write_bundle(device, hub_recipient, records, work / "inbox", kind="full")
             devices.append(device)
     seconds["bundles"] = time.perf_counter() - t
-    tick("bundles", 2, 5)
     t = time.perf_counter()
-    import_paths(hub, home, [work / "inbox"])
+    import_paths(hub, home, [work / "inbox"], progress=_stage(tick, 3, "import"))
     seconds["import"] = time.perf_counter() - t
-    tick("import", 3, 5)
     t = time.perf_counter()
     with hub.begin() as conn:
+        tick("4/5 review: arrivals", 0, 1)
         review.record_arrivals(conn)
-        returned = _decide(conn, rng, day)
+        returned = _decide(conn, rng, day, _stage(tick, 4, "review"))
     bundles = len(devices)
+    tick("5/5 second round", 0, 1)
     bundles += _second_round(street, hub, home, work, hub_recipient, devices, returned)
     with hub.begin() as conn:
         review.record_arrivals(conn)
@@ -324,7 +336,7 @@ def _build(
         held = len(review.held_bundles(conn))
         quarantined = len(review.quarantined(conn))
     seconds["review"] = time.perf_counter() - t
-    tick("review", 5, 5)
+    tick("5/5 second round", 1, 1)
     return DemoHubSummary(
         households=len(n_households),
         devices=len(devices),
@@ -336,7 +348,9 @@ def _build(
     )
 
 
-def _decide(conn: Connection, rng: random.Random, day: date) -> list[tuple[str, str, str | None]]:
+def _decide(
+    conn: Connection, rng: random.Random, day: date, tick: Progress
+) -> list[tuple[str, str, str | None]]:
     """Approve what is older than a few days, return a few with a comment."""
     cutoff = day - timedelta(days=APPROVE_BEFORE_DAYS)
     rows = conn.execute(
@@ -354,6 +368,7 @@ def _decide(conn: Connection, rng: random.Random, day: date) -> list[tuple[str, 
             approve.append((entity, uuid))
     for start in range(0, len(approve), 900):
         review.approve(conn, approve[start : start + 900], SUPERVISOR)
+        tick("approved", min(start + 900, len(approve)), len(approve))
     return returned
 
 

@@ -50,7 +50,9 @@ def test_versions_with_json_offsets_and_nulls_match(tmp_path: Path) -> None:
             "origin": None,
             "deleted": bool(i % 3 == 0),
             "data": {"名字": "张三", "list": [1, 2.5, None, True], "n": i},
-            "updated_at": datetime(2026, 11, 20, 8, 0, i, 1234 * i, tzinfo=shanghai if i % 2 else UTC),
+            "updated_at": datetime(
+                2026, 11, 20, 8, 0, i, 1234 * i, tzinfo=shanghai if i % 2 else UTC
+            ),
             "updated_by": "王芳",
             "device_id": None,
             "head": False,
