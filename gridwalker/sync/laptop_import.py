@@ -33,7 +33,12 @@ from gridwalker.store.reviewtables import HubInbox
 from gridwalker.store.revs import next_rev
 from gridwalker.store.writes import reserve_changes
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub_export import DECISION_ENTITY, DIRECTION, HUB_ENTITIES
+from gridwalker.sync.hub_export import (
+    DECISION_ENTITY,
+    DECISION_NAMESPACE,
+    DIRECTION,
+    HUB_ENTITIES,
+)
 from gridwalker.sync.keys import KeyProblem, load_device_identity, trusted_hub_key
 from gridwalker.sync.records import OPS, RECORD_KEYS, REV_RE, RecordError, parse_instant
 from gridwalker.sync.synclog import log_line
@@ -181,6 +186,58 @@ def check_decision(record: Any) -> dict[str, Any]:
     }
 
 
+LEGACY_KEYS = frozenset(("entity", "uuid", "rev", "state", "comment", "actor", "at"))
+
+
+def legacy_decisions(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Decisions a hub before records/review_decision.jsonl put in the manifest, checked as then.
+
+    A hub bundle written before the hub was updated may still be on its way; refusing it
+    would leave a gap in the hub's seq that no later bundle can close. None: no such list.
+    """
+    if "decisions" not in manifest:
+        return None
+    decisions = manifest["decisions"]
+    if type(decisions) is not list:
+        raise _refuse("bad-manifest", "decisions: expected a list")
+    states = {s.value for s in ReviewState}
+    out = []
+    for i, d in enumerate(decisions, start=1):
+        if type(d) is not dict or set(d) != LEGACY_KEYS:
+            raise _refuse("bad-manifest", f"decisions[{i}]: expected {sorted(LEGACY_KEYS)}")
+        if not all(type(d[k]) is str for k in LEGACY_KEYS):
+            raise _refuse("bad-manifest", f"decisions[{i}]: every field is text")
+        if d["entity"] not in SYNCED_TABLES or d["state"] not in states:
+            raise _refuse("bad-manifest", f"decisions[{i}]: entity or state unknown")
+        try:
+            at = parse_instant(d["at"], f"decisions[{i}].at")
+        except RecordError as exc:
+            raise _refuse("bad-manifest", str(exc)) from None
+        data = {
+            "record_entity": d["entity"],
+            "record_uuid": d["uuid"],
+            "record_rev": d["rev"],
+            "state": d["state"],
+            "comment": d["comment"],
+        }
+        key = f"legacy|{d['entity']}|{d['uuid']}|{d['rev']}|{d['state']}|{d['at']}"
+        out.append(
+            {
+                "decision_uuid": str(uuid_mod.uuid5(DECISION_NAMESPACE, key)),
+                "decision_rev": next_rev(None, data),
+                "change": i,
+                "entity": d["entity"],
+                "uuid": d["uuid"],
+                "rev": d["rev"],
+                "state": d["state"],
+                "comment": d["comment"],
+                "actor": d["actor"][:64],
+                "at": at,
+            }
+        )
+    return out
+
+
 def check_decisions(bundle: fmt.OpenedBundle, files: dict[str, bytes]) -> list[dict[str, Any]]:
     """Every decision record of a hub bundle, checked (in the hub's order), or BundleRefused.
 
@@ -265,11 +322,7 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
     outcome.seq = opened.seq
     if manifest.get("direction") != DIRECTION:
         raise _refuse("not-a-hub-bundle", "a laptop imports bundles written by `hub export`")
-    if "decisions" in manifest:
-        raise _refuse(
-            "bad-manifest",
-            "decisions in the manifest: written by an older gridwalker hub; update the hub",
-        )
+    legacy = legacy_decisions(manifest)
     with engine.connect() as conn:
         device_id = conn.execute(select(Device.device_id).where(Device.id == 1)).scalar_one()
     if manifest.get("to_device") != device_id:
@@ -289,6 +342,10 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
     files = fmt.check_files(opened, extra_entities=HUB_ENTITIES)
     outcome.records = fmt.check_records(opened, files, keep=True)
     decisions = check_decisions(opened, files)
+    if legacy is not None:
+        if decisions:
+            raise _refuse("bad-manifest", f"decisions both in the manifest and in {DECISION_FILE}")
+        decisions = legacy
     with engine.connect() as conn:
         inbox = {r.seq: r for r in conn.execute(select(HubInbox))}
     if opened.seq in inbox:

@@ -109,9 +109,11 @@ def reseal(
     target: Path,
     records: dict[str, bytes] | None = None,
     manifest_edit: dict[str, Any] | None = None,
+    drop: tuple[str, ...] = (),
 ) -> Path:
-    """A hub bundle with some records files or manifest fields changed, re-signed by the hub's
-    key and encrypted to the laptop: only the checks of the content can find it out."""
+    """A hub bundle with some records files or manifest fields changed (or records files
+    dropped), re-signed by the hub's key and encrypted to the laptop: only the checks of the
+    content can find it out."""
     import pyrage
     from pyrage import x25519
 
@@ -126,6 +128,10 @@ def reseal(
         for item in manifest["files"]:
             if item["path"] == name:
                 item.update(sha256=fmt.sha256_hex(data), bytes=len(data))
+    for name in drop:
+        del entries[name]
+        manifest["files"] = [item for item in manifest["files"] if item["path"] != name]
+        manifest["counts"].pop(name.removeprefix("records/").removesuffix(".jsonl"), None)
     manifest.update(manifest_edit or {})
     text = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     entries[fmt.MANIFEST] = text

@@ -187,10 +187,22 @@ def test_malformed_decision_records_refused_with_file_and_line(
         for message in messages:
             assert message in outcome.message, (name, outcome.message)
         assert _laptop_state(field_a.engine) == before, name
-    # The manifest of an older hub (decisions in it) is refused too, not silently dropped.
-    old = reseal(desk, field_a, good, tmp_path / "old.zip.age", manifest_edit={"decisions": []})
-    outcome = field_a.apply(old)
+    # Decisions both in the manifest (as an older hub wrote them) and as records: refused.
+    both = reseal(desk, field_a, good, tmp_path / "both.zip.age", manifest_edit={"decisions": []})
+    outcome = field_a.apply(both)
     assert (outcome.status, outcome.reason) == ("refused", "bad-manifest"), outcome.message
+    assert _laptop_state(field_a.engine) == before
+    bad_legacy = reseal(
+        desk,
+        field_a,
+        good,
+        tmp_path / "bad-legacy.zip.age",
+        manifest_edit={"decisions": [{"entity": "visit"}]},
+        drop=(DECISIONS,),
+    )
+    outcome = field_a.apply(bad_legacy)
+    assert (outcome.status, outcome.reason) == ("refused", "bad-manifest"), outcome.message
+    assert "decisions[1]" in outcome.message
     assert _laptop_state(field_a.engine) == before
     # The good bundle still applies: rows and decisions together.
     outcome = field_a.apply(good)
@@ -263,3 +275,37 @@ def test_inspect_shows_and_checks_a_hub_bundle(desk: Desk, field_a: Field, tmp_p
     report = inspect_bundle(broken, [], unknown, home=field_a.home)
     assert report.reason == "schema"
     assert f"{DECISIONS} line 2: data.state" in report.message
+
+
+def test_a_hub_bundle_of_an_older_hub_with_decisions_in_its_manifest_applies(
+    desk: Desk, field_a: Field, tmp_path: Path
+) -> None:
+    """A hub bundle written before the hub was updated may still be on its way."""
+    _decide(desk, field_a, returned=1, approved=2)
+    good = desk.export_to("lap-a").paths[0]
+    legacy = [
+        {
+            "entity": line["data"]["record_entity"],
+            "uuid": line["data"]["record_uuid"],
+            "rev": line["data"]["record_rev"],
+            "state": line["data"]["state"],
+            "comment": line["data"]["comment"],
+            "actor": line["updated_by"],
+            "at": line["updated_at"],
+        }
+        for line in decision_lines(field_a, good)
+    ]
+    old = reseal(
+        desk,
+        field_a,
+        good,
+        tmp_path / "old.zip.age",
+        manifest_edit={"decisions": legacy},
+        drop=(DECISIONS,),
+    )
+    outcome = field_a.apply(old)
+    assert (outcome.status, outcome.decisions, outcome.returned) == ("applied", 3, 1), (
+        outcome.message
+    )
+    with field_a.engine.connect() as conn:
+        assert len(review.returned_items(conn)) == 1
