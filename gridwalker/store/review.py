@@ -1227,6 +1227,12 @@ def _missing_before(seq: int, booked: tuple[set[int], int], held: set[int]) -> t
     return tuple(s for s in range(floor + 1, seq) if s not in seqs and s not in held)
 
 
+def ledger_gaps(conn: Connection, device_id: str, before: int) -> list[int]:
+    """The seqs of a device before `before` not applied and not covered by a full bundle."""
+    booked = _booked(conn, {device_id})[device_id]
+    return list(_missing_before(before, booked, set()))
+
+
 def bundle_count(conn: Connection, device_id: str | None = None) -> int:
     """How many bundles the ledger holds (of one device, or all)."""
     stmt = select(func.count()).select_from(HubLedger)

@@ -2,9 +2,9 @@
 
 Hub side: the review state of every received revision (`hub_review`, one row per entity,
 uuid and rev; `current` marks the row's live revision), the append-only log of decisions
-(`hub_decision`), conflict resolutions with who and why (`hub_resolution`), held bundles a
-supervisor applied early (`hub_forced`), hub bundles written per device (`hub_outbox`) and
-small counters (`hub_mark`).
+(`hub_decision`), conflict resolutions with who and why (`hub_resolution`), hub bundles
+written per device (`hub_outbox`) and small counters (`hub_mark`). A bundle a supervisor
+forced is booked in the ledger (`hub_ledger.forced_by`, store.hubtables).
 
 Laptop side: hub bundles applied (`hub_inbox`) and the supervisor's latest decision per
 record (`review_decision`), so the Today screen lists returned items with their comment.

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, select
 
 from gridwalker.config import Paths
 from gridwalker.store import review
-from gridwalker.store.hubtables import HubBacklog, HubLedger, HubQuarantine
+from gridwalker.store.hubtables import HubBacklog, HubQuarantine
 from gridwalker.sync import hub
 from gridwalker.sync.keys import load_hub_identity
 
@@ -50,6 +50,9 @@ class ForceOutcome:
         applied = [o.seq for o in self.after if o.status == "applied"]
         if applied:
             text += f"; then applied held seq {', '.join(map(str, applied))}"
+        for o in self.after:
+            if o.status == "refused":
+                text += f"; held seq {o.seq} refused [{o.reason}] {o.message}"
         return text
 
 
@@ -72,19 +75,15 @@ def force_apply(engine: Engine, home: Paths, backlog_id: int, actor: str) -> For
         if outcome.status == "refused":
             where = f" → {outcome.quarantined}" if outcome.quarantined else ""
             raise BacklogProblem(f"[{outcome.reason}] {outcome.message}{where}")
-        after = (
-            hub.drain_backlog(engine, home, [identity], hub_id, row.device_id, None)
-            if outcome.status == "applied"
-            else []
-        )
+        if outcome.status != "applied":
+            raise BacklogProblem(
+                f"未应用 / not applied: device {row.device_id} seq {row.seq} "
+                f"({outcome.message or 'already imported'}); it left the backlog"
+            )
+        after = hub.drain_backlog(engine, home, [identity], hub_id, row.device_id, None)
     with engine.begin() as conn:
         review.record_arrivals(conn)
-        booked = set(
-            conn.execute(
-                select(HubLedger.seq).where(HubLedger.device_id == row.device_id)
-            ).scalars()
-        )
-    missing = [seq for seq in range(1, row.seq) if seq not in booked]
+        missing = review.ledger_gaps(conn, row.device_id, row.seq)
     return ForceOutcome(
         row.device_id,
         row.seq,

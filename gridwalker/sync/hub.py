@@ -1,8 +1,10 @@
 """The hub: enrolled device keys and the import of bundles (BUNDLE.md, Import).
 
 Every check is made before anything is written; then the bundle is applied in one transaction
-together with its ledger row. Bundles of one device apply in seq order: a bundle after a gap is
-held in the backlog (a copy in the hub's backlog folder) and applied as soon as the gap closes.
+together with its ledger row. A bundle whose predecessor has not arrived is held in the backlog
+(a copy in the hub's backlog folder) and applied as soon as it has, or when a supervisor
+forces it (sync.backlog); the missing one then still applies when it comes, checked against
+the hash chain on both sides.
 A refused bundle is moved to the quarantine folder beside a reason file. One importer runs at a
 time (a lock file in the data folder).
 """
@@ -81,6 +83,8 @@ class ImportOutcome:
             )
         elif self.status == "already":
             text = f"已导入过 / already imported ({who})"
+            if self.message:
+                text += f": {self.message}"
         elif self.status == "held":
             text = (
                 f"等待缺失的前序包 / held in the backlog until the bundles before it arrive ({who})"
@@ -249,7 +253,9 @@ def import_paths(
         for path in bundle_files(paths):
             outcome = import_file(engine, home, path, identities, hub_id, progress)
             outcomes.append(outcome)
-            if outcome.status == "applied":
+            # Also after "already" and "held": a run cut short between applying a bundle and
+            # draining the backlog leaves held bundles whose turn has come.
+            if outcome.device_id and outcome.status != "refused":
                 outcomes += drain_backlog(
                     engine, home, identities, hub_id, outcome.device_id, progress
                 )
@@ -334,6 +340,7 @@ def _import_file(
                 if backlog_row is not None:
                     with engine.begin() as conn:
                         conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_row))
+                    path.unlink(missing_ok=True)
                 return outcome
             raise opened.refuse(
                 "fork",

@@ -235,7 +235,7 @@ def export_hub_bundles(
     out_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> list[HubExportResult]:
-    """Write the next hub bundle(s) of each device (all enrolled devices when none is named)."""
+    """Write the next hub bundle of each device (all enrolled devices when none is named)."""
     key = load_hub_signing_key(home)
     out_dir = Path(out_dir or hub_outbox_dir(home))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,31 @@ def test_gap_is_held_then_applied(laptop: Laptop, hub: Hub) -> None:
     assert snapshot(hub.engine) == before
 
 
+def test_a_held_bundle_left_by_an_interrupted_run_applies_on_the_next_import(
+    laptop: Laptop, hub: Hub
+) -> None:
+    """A run cut short after applying seq 2 but before draining the backlog."""
+    from gridwalker.sync.hub import import_file
+    from gridwalker.sync.keys import load_hub_identity
+
+    uuid = _first_household(laptop)
+    one = laptop.export().path
+    _edit(laptop, uuid, phone="13900000001")
+    two = laptop.export().path
+    _edit(laptop, uuid, phone="13900000002")
+    three = laptop.export().path
+    assert hub.one(one).status == "applied"
+    assert hub.one(three).status == "held"
+    identity, recipient = load_hub_identity(hub.home)
+    assert import_file(hub.engine, hub.home, two, [identity], recipient).status == "applied"
+    outcomes = hub.import_(one, two, three)  # the operator runs the import again
+    assert (3, "applied") in [(o.seq, o.status) for o in outcomes]  # drained after seq 1
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(HubBacklog)).all() == []
+        phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+        assert phone == "13900000002"
+
+
 def test_several_local_edits_between_bundles_are_no_conflict(laptop: Laptop, hub: Hub) -> None:
     uuid = _first_household(laptop)
     assert hub.one(laptop.export().path).status == "applied"

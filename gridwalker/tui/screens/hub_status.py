@@ -308,12 +308,17 @@ class BundlesScreen(EngineWork, DbScreen):
                 conflicts=outcome.conflicts,
             )
             + "".join(
-                " "
-                + _("Held bundle {seq} applied after it.").format(seq=o.seq)
+                " " + _("Held bundle {seq} applied after it.").format(seq=o.seq)
                 for o in outcome.after
                 if o.status == "applied"
+            )
+            + "".join(
+                " " + _("Held bundle {seq} refused: {reason}").format(seq=o.seq, reason=o.reason)
+                for o in outcome.after
+                if o.status == "refused"
             ),
             title=_("Force-applied"),
+            timeout=8,
         )
         self.database_ready()
 
@@ -479,7 +484,6 @@ class MembersScreen(DbScreen):
             self.app.pop_screen()
 
 
-# Coverage columns: (title, figure, what Enter on it opens).
 # (title, width, what Enter opens: the place's queue, the figure's list (hub_lists), issues)
 COVERAGE_COLUMNS: tuple[tuple[str, int, str], ...] = (
     (N_("Community"), 8, "queue"),
