@@ -25,7 +25,7 @@ from gridwalker.store.engine import json_text
 
 Convert = Callable[[Any], Any] | None
 RowMaker = Callable[[dict[str, Any]], tuple[Any, ...]]
-_PLANS: dict[tuple[str, str, tuple[str, ...]], tuple[str, RowMaker]] = {}
+_PLANS: dict[tuple[str, Table, tuple[str, ...]], tuple[str, RowMaker]] = {}
 
 
 def _utc_text(value: datetime | None) -> str | None:
@@ -37,8 +37,14 @@ def _utc_text(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
 
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else json_text(value)
+_BOOLS = frozenset((None, True, False))
+
+
+def _strict_bool(value: Any) -> Any:
+    """Booleans as they are (the driver stores 1/0), anything else refused as Core does."""
+    if value not in _BOOLS:
+        raise TypeError(f"Not a boolean value: {value!r}")
+    return value
 
 
 def _converter(column: Any, dialect: Dialect) -> Convert:
@@ -47,21 +53,21 @@ def _converter(column: Any, dialect: Dialect) -> Convert:
         if isinstance(kind, UTCDateTime):
             return _utc_text
         if isinstance(kind, Boolean):
-            return None  # the driver stores True/False as 1/0, as SQLAlchemy's processor does
-        if isinstance(kind, JSON):
-            # SQLAlchemy's JSON stores SQL NULL for None only with none_as_null; ours store
-            # JSON null otherwise, which no synced column holds (they are lists or objects).
-            return _json_or_none if kind.none_as_null else json_text
+            return _strict_bool
+        if isinstance(kind, JSON) and not kind.none_as_null:
+            # Python None is stored as JSON null, as Core does without none_as_null.
+            return getattr(dialect, "_json_serializer", None) or json_text
     return kind._cached_bind_processor(dialect)  # noqa: SLF001 - SQLAlchemy's own processor
 
 
 def _plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, RowMaker]:
-    key = (dialect.name, table.name, names)
+    key = (dialect.name, table, names)
     if key not in _PLANS:
         compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
         order = tuple(compiled.positiontup or ())
         if sorted(order) != sorted(names):
-            raise ValueError(f"{table.name}: cannot bind {names} positionally")
+            missing = sorted(set(order) - set(names))
+            raise ValueError(f"{table.name}: every row needs a value for {', '.join(missing)}")
         _PLANS[key] = (str(compiled), _row_maker(table, order, dialect))
     return _PLANS[key]
 

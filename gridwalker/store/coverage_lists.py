@@ -258,13 +258,18 @@ def seen_this_cycle(day: date) -> ColumnElement[bool]:
     looked for, quoted, in the visit's JSON list.
     """
     start, end = clock.cycle_bounds(day)
-    quoted = literal('%"') + Resident.uuid + literal('"%')
+    # The uuid as a LIKE pattern: a uuid from a bundle is any short string, so its own
+    # "%" and "_" are escaped rather than read as wildcards.
+    escaped = func.replace(
+        func.replace(func.replace(Resident.uuid, "\\", "\\\\"), "%", "\\%"), "_", "\\_"
+    )
+    quoted = literal('%"') + escaped + literal('"%')
     return exists().where(
         Visit.household_uuid == Resident.household_uuid,
         Visit.visited_on >= start,
         Visit.visited_on < end,
         Visit.deleted == false(),
-        cast(Visit.residents_seen, Text).like(quoted),
+        cast(Visit.residents_seen, Text).like(quoted, escape="\\"),
     )
 
 

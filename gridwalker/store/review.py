@@ -1385,10 +1385,12 @@ def member_stats(conn: Connection, today: date | None = None) -> list[MemberStat
             .group_by(HubReview.member_uuid)
         ).all()
     )
+    care = coverage_lists.care_by_grid(conn, today)  # the coverage table's "seen"
     out = []
     for member, name, grid, code, community in rows:
         cover = rounds.coverage(conn, grid, today)
         at = last_bundle.get(name)
+        care_total, care_seen = care.get(grid, (0, 0))
         out.append(
             MemberStats(
                 member_uuid=member,
@@ -1401,7 +1403,7 @@ def member_stats(conn: Connection, today: date | None = None) -> list[MemberStat
                 last_bundle_age_days=(today - _local_day(at)).days if at else None,
                 households=cover.total,
                 households_covered=cover.visited,
-                care_not_seen=len(rounds.care_not_seen(conn, grid, today)),
+                care_not_seen=care_total - care_seen,
                 returned_open=int(returned.get(member, 0)),
             )
         )

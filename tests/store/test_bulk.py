@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import StatementError
 
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.hubtables import HubRev
@@ -88,5 +89,28 @@ def test_a_naive_date_time_is_refused(tmp_path: Path) -> None:
     }
     with pytest.raises(ValueError, match="UTC offset"), engine.begin() as conn:
         insert_rows(conn, HubRev.__table__, [row])
+    assert _raw(engine, "hub_rev") == []
+    engine.dispose()
+
+
+def test_a_value_that_is_not_a_boolean_is_refused_as_core_refuses_it(tmp_path: Path) -> None:
+    engine = open_database(tmp_path / "bulk.db")
+    row = {
+        "entity": "visit",
+        "uuid": "u",
+        "rev": "1-" + "0" * 24,
+        "base_rev": None,
+        "origin": None,
+        "deleted": "false",
+        "data": {},
+        "updated_at": datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        "updated_by": "x",
+        "device_id": None,
+        "head": False,
+    }
+    with pytest.raises(TypeError, match="Not a boolean"), engine.begin() as conn:
+        insert_rows(conn, HubRev.__table__, [row])
+    with pytest.raises(StatementError, match="Not a boolean"), engine.begin() as conn:
+        conn.execute(insert(HubRev.__table__), [row])
     assert _raw(engine, "hub_rev") == []
     engine.dispose()
