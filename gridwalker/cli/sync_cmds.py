@@ -371,6 +371,8 @@ def _hub_group() -> click.Group:
 
 
 HUB_EPILOG = "\b\nExample:\n  gridwalker hub --demo      # the review desk on the demo street"
+
+
 def _build_demo_hub(home: config.Paths, db: Path) -> None:
     """The demo hub: the whole demo street received from its 34 laptops (built once)."""
     from gridwalker.sync.hub_demo import build_demo_hub
