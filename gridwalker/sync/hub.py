@@ -7,6 +7,11 @@ forces it (sync.backlog); the missing one then still applies when it comes, chec
 the hash chain on both sides.
 A refused bundle is moved to the quarantine folder beside a reason file. One importer runs at a
 time (a lock file in the data folder).
+
+The hub keeps no search index of what it imports: the review desk finds records through its
+filters, not a search box, and each laptop indexes the rows it receives itself. (Indexing a
+street's bundle cost about a quarter of the import.) A hub that gains a search box builds
+the index once with `store.search.rebuild` and keeps it from then on.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 
 from gridwalker.config import Paths
 from gridwalker.domain import clock
-from gridwalker.store import search
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.engine import bulk_cache
 from gridwalker.store.hubtables import (
@@ -611,7 +615,6 @@ def apply_bundle(
     low, high = opened.manifest["from_change"], opened.manifest["to_change"]
     total = sum(opened.manifest["counts"].values())
     done = 0
-    touched: dict[str, list[str]] = {}
     for entity in SYNCED_TABLES:
         if entity not in files:
             continue
@@ -621,26 +624,34 @@ def apply_bundle(
                 (record, check_record(entity, record, low, high))
                 for _number, record in fmt.iter_records(entity, files[entity])
             ]
+        # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
+        # A bundle holds each uuid once (check_records), so this stays true through it.
+        fresh = _nothing_of(conn, entity)
         for start in range(0, len(records), BATCH):
             part = records[start : start + BATCH]
-            a, s, c, uuids = _apply_batch(conn, entity, part, opened.device_id)
+            a, s, c, _changed = _apply_batch(conn, entity, part, opened.device_id, fresh)
             applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
-            if entity in search.INDEXED:
-                touched.setdefault(entity, []).extend(uuids)
             done += len(part)
             if progress:
                 progress(entity, done, total)
-    for entity, uuids in touched.items():
-        if uuids:
-            search.index_rows(conn, entity, uuids)
     return applied, skipped, conflicts
 
 
-def _apply_batch(
-    conn: Connection, entity: str, part: list[tuple[dict[str, Any], dict[str, Any]]], device_id: str
-) -> tuple[int, int, int, list[str]]:
+def _nothing_of(conn: Connection, entity: str) -> bool:
+    """True when the hub has no row and no version of an entity."""
     table = SYNCED_TABLES[entity].__table__
-    uuids = [row["uuid"] for _record, row in part]
+    return (
+        conn.execute(select(table.c.uuid).limit(1)).first() is None
+        and conn.execute(select(HubRev.uuid).where(HubRev.entity == entity).limit(1)).first()
+        is None
+    )
+
+
+def _known(
+    conn: Connection, entity: str, uuids: list[str]
+) -> tuple[dict[str, Any], dict[str, dict[str, bool]], dict[tuple[str, str], Meta]]:
+    """The live rows of some uuids, their versions (rev → head) and each version's metadata."""
+    table = SYNCED_TABLES[entity].__table__
     live = {
         r["uuid"]: r for r in conn.execute(select(table).where(table.c.uuid.in_(uuids))).mappings()
     }
@@ -659,6 +670,19 @@ def _apply_batch(
     ):
         stored.setdefault(r.uuid, {})[r.rev] = bool(r.head)
         metas[r.uuid, r.rev] = (r.updated_at, r.updated_by, r.device_id or "", r.origin)
+    return live, stored, metas
+
+
+def _apply_batch(
+    conn: Connection,
+    entity: str,
+    part: list[tuple[dict[str, Any], dict[str, Any]]],
+    device_id: str,
+    fresh: bool = False,
+) -> tuple[int, int, int, list[str]]:
+    table = SYNCED_TABLES[entity].__table__
+    uuids = [row["uuid"] for _record, row in part]
+    live, stored, metas = ({}, {}, {}) if fresh else _known(conn, entity, uuids)
     batch = _Batch()
     restamp: list[dict[str, Any]] = []
     skipped = 0

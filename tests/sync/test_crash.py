@@ -63,15 +63,16 @@ def test_killed_export_leaves_no_bundle(laptop: Laptop, hub: Hub, patch: str) ->
 IMPORT = """
     import os, signal
     from gridwalker import config
-    from gridwalker.store import search
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync.hub import import_paths
+    from gridwalker.sync import hub
     home = config.paths({home!r})
     engine = open_database(home.hub_db)
-    def die(*args, **kwargs):
+    applied = hub.apply_bundle
+    def die_after(*args, **kwargs):
+        applied(*args, **kwargs)  # every record written, the transaction not yet committed
         os.kill(os.getpid(), signal.SIGKILL)
-    search.index_rows = die  # the last step inside the import transaction
-    import_paths(engine, home, [{path!r}])
+    hub.apply_bundle = die_after
+    hub.import_paths(engine, home, [{path!r}])
 """
 
 
