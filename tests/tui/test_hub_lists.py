@@ -106,6 +106,11 @@ async def test_every_figure_opens_a_list_as_long_as_itself(hub: Desk) -> None:
                 assert (type(screen), screen.flt) == (kind, flt), column
                 assert paged.count == getattr(table[index], attr) > 0, (column, index)
                 assert paged.current is not None
+                # Opening takes the figures the coverage table counted; F5 counts again from
+                # the database, with the list's own queries: the same numbers.
+                await press(pilot, "f5")
+                assert screen.counts == screen.figures_of(table[index]), (column, index)
+                assert paged.count == getattr(table[index], attr), (column, index)
                 await press(pilot, "escape")
                 assert isinstance(app.screen, CoverageScreen)
 

@@ -201,7 +201,9 @@ class AreaListScreen(DbScreen):
         self.row = row
         self.area: Area = area_of(row)
         self.flt = flt
-        self.counts: dict[str | None, int] | None = None
+        # The coverage table has just counted this list under each filter (the same rules):
+        # opening it costs one page query; Refresh (F5) counts again from the database.
+        self.counts: dict[str | None, int] | None = self.figures_of(row)
         self.columns = layout(self.COLUMNS, self.area.grid_uuid is not None, self.WIDE)
 
     # What each list reads: its count, a page and the figures per filter (in workers).
@@ -212,6 +214,10 @@ class AreaListScreen(DbScreen):
         raise NotImplementedError
 
     def figures(self, conn: Connection) -> dict[str | None, int]:
+        raise NotImplementedError
+
+    def figures_of(self, row: CoverageRow) -> dict[str | None, int]:
+        """The counts per filter as the coverage row has them."""
         raise NotImplementedError
 
     def values(self, row: Any) -> Values:
@@ -250,10 +256,14 @@ class AreaListScreen(DbScreen):
         if self.engine is None:
             return
         flt = self.flt
-        self.load("counts", self.figures)
+        known = self.counts
+        if known is None:
+            self.load("counts", self.figures)
         self.query_one(PagedList).set_source(
             self.engine,
-            lambda conn: self.count(conn, flt),
+            (lambda _conn: known[flt])
+            if known and flt in known
+            else (lambda conn: self.count(conn, flt)),
             lambda conn, offset, limit: self.page(conn, flt, offset, limit),
             cursor=cursor,
         )
@@ -295,6 +305,8 @@ class AreaListScreen(DbScreen):
 
     def action_refresh(self) -> None:
         """Read the list and its figures again (imports run beside the desk)."""
+        self.counts = None
+        self._summarise()
         self.database_ready(self.query_one(PagedList).cursor)
 
     @on(PagedList.Selected, "#area-list")
@@ -351,6 +363,13 @@ class HouseholdListScreen(AreaListScreen):
         from gridwalker.store import coverage_lists
 
         return coverage_lists.household_counts(conn, self.area)
+
+    def figures_of(self, row: CoverageRow) -> dict[str | None, int]:
+        return {
+            None: row.households,
+            "visited": row.visited,
+            "not_visited": row.households - row.visited,
+        }
 
     def values(self, row: Any) -> Values:
         return household_values(row)
@@ -410,6 +429,13 @@ class CareListScreen(AreaListScreen):
 
         return coverage_lists.care_counts(conn, self.area)
 
+    def figures_of(self, row: CoverageRow) -> dict[str | None, int]:
+        return {
+            None: row.care_residents,
+            "seen": row.care_seen,
+            "not_seen": row.care_residents - row.care_seen,
+        }
+
     def values(self, row: Any) -> Values:
         return care_values(row)
 
@@ -454,6 +480,14 @@ class EnterpriseListScreen(AreaListScreen):
         from gridwalker.store import coverage_lists
 
         return coverage_lists.enterprise_counts(conn, self.area)
+
+    def figures_of(self, row: CoverageRow) -> dict[str | None, int]:
+        return {
+            None: row.enterprises,
+            "censused": row.censused,
+            "not_censused": row.enterprises - row.censused,
+            "with_org": row.with_org,
+        }
 
     def values(self, row: Any) -> Values:
         return enterprise_values(row)
