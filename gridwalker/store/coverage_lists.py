@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from gridwalker.domain import clock
+from gridwalker.domain.addresses import address as address_text
 from gridwalker.store import census, rounds
 from gridwalker.store.models import (
     Building,
@@ -46,7 +47,6 @@ from gridwalker.store.models import (
     Resident,
     Visit,
 )
-from gridwalker.store.search import _address
 
 # The filters of each list; None shows the whole list.
 HOUSEHOLD_FILTERS: tuple[str | None, ...] = (None, "visited", "not_visited")
@@ -127,7 +127,7 @@ class HouseholdRow:
     @property
     def address(self) -> str:
         """Community, building, unit and room, as search and the field app write them."""
-        return _address(self.community, self.building, self.unit, self.room)
+        return address_text(self.community, self.building, self.unit, self.room)
 
 
 def _households(area: Area, flt: str | None, day: date, columns: Sequence[Any]) -> Select[Any]:
@@ -309,7 +309,7 @@ class CareResidentRow:
     @property
     def address(self) -> str:
         """Community, building, unit and room, as search and the field app write them."""
-        return _address(self.community, self.building, self.unit, self.room)
+        return address_text(self.community, self.building, self.unit, self.room)
 
 
 def _care(area: Area, flt: str | None, day: date, columns: Sequence[Any]) -> Select[Any]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 
 from gridwalker.domain import clock
+from gridwalker.domain.addresses import address as household_address
 from gridwalker.domain.choices import (
     IssueCategory,
     IssueStatus,
@@ -51,7 +52,6 @@ from gridwalker.store.models import (
     Member,
     Visit,
 )
-from gridwalker.store.search import _address as household_address
 from gridwalker.store.writes import Writer, stamp
 
 S = IssueStatus

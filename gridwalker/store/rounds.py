@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from gridwalker.domain import clock
+from gridwalker.domain.addresses import address, door
 from gridwalker.domain.choices import VisitOutcome
 from gridwalker.domain.forms import (
     ResidentInput,
@@ -339,10 +340,10 @@ def household_info(conn: Connection, household_uuid: str) -> HouseholdInfo | Non
     )
     if r is None:
         return None
-    address = f"{r['community']}·{r['building']} {r['unit']}单元 {r['room']}"
+    where = address(r["community"], r["building"], r["unit"], r["room"])
     return HouseholdInfo(
         r["uuid"],
-        address,
+        where,
         r["community"],
         r["grid_uuid"],
         r["building_uuid"],
@@ -491,7 +492,7 @@ def care_not_seen(conn: Connection, grid_uuid: str, day: date | None = None) -> 
         .order_by(*WALK_ORDER)
     )
     return [
-        CareRow(r[0], r[1], list(r[2]), r[3], f"{r[4]} {r[5]}单元 {r[6]}")
+        CareRow(r[0], r[1], list(r[2]), r[3], door(r[4], r[5], r[6]))
         for r in conn.execute(stmt)
         if r[0] not in seen
     ]
@@ -536,9 +537,7 @@ def follow_ups_due(conn: Connection, grid_uuid: str, day: date | None = None) ->
         )
         .order_by(Visit.follow_up, *WALK_ORDER)
     )
-    return [
-        FollowUpRow(r[0], f"{r[1]} {r[2]}单元 {r[3]}", r[4], r[5] or "") for r in conn.execute(stmt)
-    ]
+    return [FollowUpRow(r[0], door(r[1], r[2], r[3]), r[4], r[5] or "") for r in conn.execute(stmt)]
 
 
 @dataclass(frozen=True)

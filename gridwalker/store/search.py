@@ -32,6 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from gridwalker.domain import addresses
 from gridwalker.store.models import (
     Building,
     Community,
@@ -85,15 +86,6 @@ def cjk_pairs(value: str) -> str:
     for run in _CJK.findall(value):
         pairs += [run[i : i + 2] for i in range(len(run) - 1)]
     return " ".join(dict.fromkeys(pairs))
-
-
-def _address(community: str, building: str, unit: int | None, room: str | None) -> str:
-    parts = [f"{community}·{building}"]
-    if unit is not None:
-        parts.append(f"{unit}单元")
-    if room:
-        parts.append(str(room))
-    return " ".join(parts)
 
 
 def _place_query(entity: str):  # noqa: ANN202 - a SQLAlchemy Select
@@ -178,7 +170,7 @@ def _doc(entity: str, r) -> dict:  # noqa: ANN001 - a result row
     if entity in ("resident", "household"):
         name = r.name or ""
         spell, initials = pinyin_keys(name)
-        address = _address(r.community, r.building, r.unit, r.room)
+        address = addresses.address(r.community, r.building, r.unit, r.room)
         title = name if entity == "resident" else address
         subtitle = address if entity == "resident" else name
         words = [name, spell, initials, r.community, r.building, f"{r.unit}单元", str(r.room)]
