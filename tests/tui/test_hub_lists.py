@@ -239,3 +239,22 @@ def test_snapshot_firms_of_the_street(snap_compare: Callable[..., bool], hub: De
 def test_the_snapshots_hub_is_one_grid(hub: Desk) -> None:
     """The snapshots' row numbers: the community, its one grid, then the street."""
     assert [r.level for r in table_of(hub.engine)] == ["community", "grid", "street"]
+
+
+def test_english_titles_of_a_grid_list_fit_their_columns() -> None:
+    from rich.cells import cell_len
+
+    from gridwalker.domain.i18n import _, language, set_language
+    from gridwalker.tui.screens.hub_lists import ENTERPRISE_COLUMNS, ROOM, layout
+
+    before = language()
+    set_language("en")
+    try:
+        columns = layout(ENTERPRISE_COLUMNS, True, "Enterprise")
+        assert all(cell_len(_(title)) <= width for width, title in columns if title)
+        assert 1 + sum(width + 1 for width, _title in columns) <= ROOM
+        street = layout(ENTERPRISE_COLUMNS, False, "Enterprise")
+        assert 1 + sum(width + 1 for width, _title in street) <= ROOM
+        assert dict((t, w) for w, t in street)["Enterprise"] == 24  # names keep their room
+    finally:
+        set_language(before)

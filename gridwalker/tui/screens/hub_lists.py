@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -79,17 +80,34 @@ ENTERPRISE_COLUMNS: Columns = (
 )
 
 
+ROOM = 110  # cells a list line may take (a leading space, each column and its gap) at 120 columns
+
+
 def layout(columns: Columns, one_grid: bool, wide: str) -> Columns:
     """The columns of a list: a list of one grid needs no grid column, and its room goes to
-    the `wide` column (where text runs long: firms' names, care tags)."""
-    if not one_grid:
-        return columns
-    spare = sum(width + 1 for width, title in columns if title == GRID)
-    return tuple(
-        (width + spare if title == wide else width, title)
-        for width, title in columns
-        if title != GRID
-    )
+    the `wide` column (where text runs long: firms' names, care tags). Widths suit Chinese
+    titles; a title that runs longer in the language shown (English) widens its column,
+    taken from the room left on the line, then from what the `wide` column was given."""
+    given = 0
+    if one_grid:
+        given = sum(width + 1 for width, title in columns if title == GRID)
+        columns = tuple(
+            (width + given if title == wide else width, title)
+            for width, title in columns
+            if title != GRID
+        )
+    slack = ROOM - 1 - sum(width + 1 for width, _title in columns)
+    widths = {title: width for width, title in columns}
+    for _width, title in columns:
+        more = max(0, cell_len(_(title)) - widths[title]) if title else 0
+        if more and title != wide:
+            borrow = min(given, max(0, more - max(0, slack)))
+            take = min(more, max(0, slack) + borrow)
+            slack -= take - borrow
+            given -= borrow
+            widths[wide] = widths.get(wide, 0) - borrow
+            widths[title] += take
+    return tuple((widths[title], title) for _width, title in columns)
 
 
 def titles(columns: Columns) -> Text:
