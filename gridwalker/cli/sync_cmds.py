@@ -345,11 +345,21 @@ def _hub_group() -> click.Group:
         help="Open a hub holding the demo street as received from its laptops (built on first use).",
     )
     @click.option("--lang", type=click.Choice(["zh", "en"]), help="Interface language.")
+    @click.option(
+        "--as",
+        "actor",
+        metavar="NAME",
+        help="Who decides (recorded with every decision; default: the signed-in name, else the user).",
+    )
     @click.pass_context
-    def hub(ctx: click.Context, db: Path | None, demo: bool, lang: str | None) -> None:
+    def hub(
+        ctx: click.Context, db: Path | None, demo: bool, lang: str | None, actor: str | None
+    ) -> None:
         """The supervisor's hub: the review desk, identity, enrolled laptops, bundles."""
         if ctx.invoked_subcommand is not None:
             return
+        if actor is not None and not actor.strip():
+            _fail("--as needs a name: who decides at the desk", 2)
         home = _home()
         if demo:
             home = config.paths(home.data / "demo-hub")
@@ -365,7 +375,7 @@ def _hub_group() -> click.Group:
         from gridwalker.tui.hub_app import run_hub
 
         set_language(lang)
-        run_hub(db, lang, home)
+        run_hub(db, lang, home, actor.strip() if actor else None)
 
     return hub
 

@@ -196,6 +196,8 @@ class HubApp(App[None]):
         self.push_screen(HelpScreen(screen_keys(self.screen)))
 
 
-def run_hub(db: Path, lang: str | None, home: config.Paths | None) -> None:
+def run_hub(
+    db: Path, lang: str | None, home: config.Paths | None, actor: str | None = None
+) -> None:
     """Run the review desk on the hub database `db` until the supervisor quits."""
-    HubApp(db, lang=lang, home=home).run()
+    HubApp(db, lang=lang, home=home, actor=actor).run()

@@ -133,3 +133,23 @@ def test_hub_without_a_database_says_what_to_run(runner) -> None:
     result = runner.invoke(main, ["hub"])
     assert result.exit_code == 1
     assert "gridwalker hub init" in result.stderr and "--demo" in result.stderr
+
+
+def test_hub_as_an_empty_name_is_a_usage_error(runner) -> None:
+    result = runner.invoke(main, ["hub", "--as", "  "])
+    assert result.exit_code == 2
+    assert "--as needs a name" in result.stderr
+
+
+def test_hub_as_names_the_supervisor_at_the_desk(runner, monkeypatch, tmp_path) -> None:
+    from gridwalker.store.migrate import open_database
+
+    seen = {}
+    db = tmp_path / "hub.db"
+    open_database(db).dispose()
+    monkeypatch.setattr(
+        "gridwalker.tui.hub_app.run_hub", lambda db, lang, home, actor=None: seen.update(a=actor)
+    )
+    result = runner.invoke(main, ["hub", "--db", str(db), "--as", " 王建华 "])
+    assert result.exit_code == 0, result.output
+    assert seen == {"a": "王建华"}
