@@ -32,9 +32,11 @@ def _utc_text(value: datetime | None) -> str | None:
     """SQLite's DATETIME text of an aware date-time in UTC (as UTCDateTime + DATETIME store it)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("date-times must carry their UTC offset")
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+    if value.tzinfo is not UTC:  # records and the clock give UTC: no conversion then
+        if value.tzinfo is None:
+            raise ValueError("date-times must carry their UTC offset")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
 
 _BOOLS = frozenset((None, True, False))

@@ -50,7 +50,7 @@ from gridwalker.sync.records import check_record, db_values, json_encoder
 from gridwalker.sync.synclog import log_line
 
 LOCK_NAME = "hub-import.lock"
-BATCH = 2000
+BATCH = 5000
 Progress = Callable[[str, int, int], None]
 Meta = tuple[Any, str, str, str | None]  # updated_at, updated_by, device_id, origin
 
