@@ -341,10 +341,7 @@ def _import_file(
         if opened.seq in by_seq:
             if by_seq[opened.seq].manifest_sha256 == opened.manifest_sha256:
                 outcome.status = "already"
-                if backlog_row is not None:
-                    with engine.begin() as conn:
-                        conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_row))
-                    path.unlink(missing_ok=True)
+                _leave_backlog(engine, backlog_row, path)
                 return outcome
             raise opened.refuse(
                 "fork",
@@ -365,18 +362,15 @@ def _import_file(
         files = fmt.check_files(opened)
         outcome.records = fmt.check_records(opened, files, keep=True)
         full = opened.manifest["kind"] == "full"
-        covering = [seq for seq, row in by_seq.items() if seq > opened.seq and row.kind == "full"]
+        kinds = {row.seq: row.kind for row in ledger}
+        covering = _covered_by(opened.seq, kinds)
         if covering:
-            # A full bundle skips ahead: the bundles before it are covered by it.
             outcome.status = "already"
-            outcome.message = f"covered by a later full bundle (seq {min(covering)})"
-            if backlog_row is not None:
-                with engine.begin() as conn:
-                    conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_row))
-                path.unlink(missing_ok=True)
+            outcome.message = f"covered by a later full bundle (seq {covering})"
+            _leave_backlog(engine, backlog_row, path)
             return outcome
         prev = by_seq.get(opened.seq - 1)
-        if prev is None and opened.seq > 1 and not full and forced_by is None:
+        if not full and forced_by is None and not _turn_has_come(opened.seq, kinds):
             if backlog_row is None:
                 _hold(engine, home, opened)
             outcome.status = "held"
@@ -449,6 +443,25 @@ def _import_file(
         )
 
 
+def _covered_by(seq: int, kinds: dict[int, str]) -> int | None:
+    """The first full bundle after `seq` in a device's ledger (seq → kind): it covers `seq`."""
+    return min((s for s, kind in kinds.items() if s > seq and kind == "full"), default=None)
+
+
+def _turn_has_come(seq: int, kinds: dict[int, str]) -> bool:
+    """Whether a bundle may apply now: it is the first, follows one applied, or is covered."""
+    return seq == 1 or seq - 1 in kinds or _covered_by(seq, kinds) is not None
+
+
+def _leave_backlog(engine: Engine, backlog_row: int | None, path: Path) -> None:
+    """A held bundle found already applied or covered: its backlog row and copy go."""
+    if backlog_row is None:
+        return
+    with engine.begin() as conn:
+        conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_row))
+    path.unlink(missing_ok=True)
+
+
 def _hold(engine: Engine, home: Paths, opened: fmt.OpenedBundle) -> None:
     folder = backlog_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
@@ -480,7 +493,7 @@ def drain_backlog(
     tried: set[int] = set()
     while True:
         with engine.connect() as conn:
-            booked = dict(
+            kinds = dict(
                 conn.execute(
                     select(HubLedger.seq, HubLedger.kind).where(HubLedger.device_id == device_id)
                 ).all()
@@ -490,13 +503,7 @@ def drain_backlog(
                 .where(HubBacklog.device_id == device_id)
                 .order_by(HubBacklog.seq)
             ).all()
-        full_seqs = [seq for seq, kind in booked.items() if kind == "full"]
-        due = [
-            row
-            for row in held
-            if row.id not in tried
-            and (row.seq - 1 in booked or row.seq == 1 or any(f > row.seq for f in full_seqs))
-        ]
+        due = [row for row in held if row.id not in tried and _turn_has_come(row.seq, kinds)]
         if not due:
             return outcomes
         row = due[0]
@@ -629,7 +636,7 @@ def apply_bundle(
         fresh = _nothing_of(conn, entity)
         for start in range(0, len(records), BATCH):
             part = records[start : start + BATCH]
-            a, s, c, _changed = _apply_batch(conn, entity, part, opened.device_id, fresh)
+            a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh)
             applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
             done += len(part)
             if progress:
@@ -679,7 +686,7 @@ def _apply_batch(
     part: list[tuple[dict[str, Any], dict[str, Any]]],
     device_id: str,
     fresh: bool = False,
-) -> tuple[int, int, int, list[str]]:
+) -> tuple[int, int, int]:
     table = SYNCED_TABLES[entity].__table__
     uuids = [row["uuid"] for _record, row in part]
     live, stored, metas = ({}, {}, {}) if fresh else _known(conn, entity, uuids)
@@ -771,7 +778,6 @@ def _apply_batch(
             conn.execute(stmt.values(**values), restamp)
     applied = len(batch.inserts) + len(batch.updates)
     conflicts = 0
-    changed = [row["uuid"] for row in [*batch.inserts, *batch.updates]]
     for record, row in batch.slow:
         outcome = _resolve_row(
             conn, entity, _version_from_record(record, row, device_id), row["uuid"]
@@ -780,10 +786,9 @@ def _apply_batch(
             skipped += 1
         else:
             applied += 1
-            changed.append(row["uuid"])
             if outcome == "conflict":
                 conflicts += 1
-    return applied, skipped, conflicts, changed
+    return applied, skipped, conflicts
 
 
 def combine_meta(a: Meta, b: Meta) -> Meta:
