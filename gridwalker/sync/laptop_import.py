@@ -190,29 +190,23 @@ LEGACY_KEYS = frozenset(("entity", "uuid", "rev", "state", "comment", "actor", "
 
 
 def legacy_decisions(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """Decisions a hub before records/review_decision.jsonl put in the manifest, checked as then.
+    """Decisions a hub before records/review_decision.jsonl put in the manifest, as decisions.
 
     A hub bundle written before the hub was updated may still be on its way; refusing it
-    would leave a gap in the hub's seq that no later bundle can close. None: no such list.
+    would leave a gap in the hub's seq that no later bundle can close. Each one becomes the
+    record a current hub writes and passes `check_decision`. None: no such list.
     """
     if "decisions" not in manifest:
         return None
     decisions = manifest["decisions"]
     if type(decisions) is not list:
         raise _refuse("bad-manifest", "decisions: expected a list")
-    states = {s.value for s in ReviewState}
     out = []
     for i, d in enumerate(decisions, start=1):
         if type(d) is not dict or set(d) != LEGACY_KEYS:
             raise _refuse("bad-manifest", f"decisions[{i}]: expected {sorted(LEGACY_KEYS)}")
         if not all(type(d[k]) is str for k in LEGACY_KEYS):
             raise _refuse("bad-manifest", f"decisions[{i}]: every field is text")
-        if d["entity"] not in SYNCED_TABLES or d["state"] not in states:
-            raise _refuse("bad-manifest", f"decisions[{i}]: entity or state unknown")
-        try:
-            at = parse_instant(d["at"], f"decisions[{i}].at")
-        except RecordError as exc:
-            raise _refuse("bad-manifest", str(exc)) from None
         data = {
             "record_entity": d["entity"],
             "record_uuid": d["uuid"],
@@ -221,20 +215,22 @@ def legacy_decisions(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
             "comment": d["comment"],
         }
         key = f"legacy|{d['entity']}|{d['uuid']}|{d['rev']}|{d['state']}|{d['at']}"
-        out.append(
-            {
-                "decision_uuid": str(uuid_mod.uuid5(DECISION_NAMESPACE, key)),
-                "decision_rev": next_rev(None, data),
-                "change": i,
-                "entity": d["entity"],
-                "uuid": d["uuid"],
-                "rev": d["rev"],
-                "state": d["state"],
-                "comment": d["comment"],
-                "actor": d["actor"][:64],
-                "at": at,
-            }
-        )
+        record = {
+            "entity": DECISION_ENTITY,
+            "uuid": str(uuid_mod.uuid5(DECISION_NAMESPACE, key)),
+            "op": OPS[0],
+            "rev": next_rev(None, data),
+            "base_rev": None,
+            "origin": None,
+            "change": i,
+            "updated_at": d["at"],
+            "updated_by": d["actor"][:64],
+            "data": data,
+        }
+        try:
+            out.append(check_decision(record))
+        except RecordError as exc:
+            raise _refuse("bad-manifest", f"decisions[{i}]: {exc}") from None
     return out
 
 
