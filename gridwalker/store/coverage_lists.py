@@ -23,7 +23,6 @@ from sqlalchemy import (
     Select,
     Subquery,
     Text,
-    and_,
     case,
     cast,
     exists,
@@ -240,16 +239,6 @@ def _last_visits(conn: Connection, households: list[str]) -> dict[str, tuple[Any
 # --- care-tagged residents -----------------------------------------------------------------
 
 
-def care_tagged() -> ColumnElement[bool]:
-    """A present resident with at least one care tag, of a live household."""
-    return and_(
-        Resident.deleted == false(),
-        Resident.moved_out == false(),
-        Household.deleted == false(),
-        func.json_array_length(Resident.care_tags) > 0,
-    )
-
-
 def seen_this_cycle(day: date) -> ColumnElement[bool]:
     """Whether a live visit of this cycle to the resident's household lists them as seen.
 
@@ -284,7 +273,7 @@ def care_by_grid(conn: Connection, day: date) -> dict[str, tuple[int, int]]:
         .select_from(Resident)
         .join(Household, Household.uuid == Resident.household_uuid)
         .join(Building, Building.uuid == Household.building_uuid)
-        .where(care_tagged())
+        .where(rounds.care_tagged())
         .group_by(Building.grid_uuid)
     ).all()
     return {grid: (int(total), int(seen)) for grid, total, seen in rows}
@@ -321,7 +310,7 @@ def _care(area: Area, flt: str | None, day: date, columns: Sequence[Any]) -> Sel
         .select_from(Resident)
         .join(Household, Household.uuid == Resident.household_uuid)
         .join(Building, Building.uuid == Household.building_uuid)
-    ).where(care_tagged(), in_area(area))
+    ).where(rounds.care_tagged(), in_area(area))
     if flt == "seen":
         stmt = stmt.where(seen)
     elif flt == "not_seen":

@@ -458,6 +458,17 @@ class CareRow:
     address: str
 
 
+def care_tagged():  # noqa: ANN201 - a SQL condition
+    """A present resident with at least one care tag, of a live household (the field app's
+    care list and the hub's coverage count the same people)."""
+    return and_(
+        Resident.deleted == false(),
+        Resident.moved_out == false(),
+        Household.deleted == false(),
+        func.json_array_length(Resident.care_tags) > 0,
+    )
+
+
 def care_not_seen(conn: Connection, grid_uuid: str, day: date | None = None) -> list[CareRow]:
     """Residents with care tags in the grid whom no visit of this cycle has seen."""
     start, end = clock.cycle_bounds(day or clock.today())
@@ -484,10 +495,7 @@ def care_not_seen(conn: Connection, grid_uuid: str, day: date | None = None) -> 
         .join(Building, Building.uuid == Household.building_uuid)
         .where(
             Building.grid_uuid == grid_uuid,
-            Resident.deleted == false(),
-            Resident.moved_out == false(),
-            Household.deleted == false(),
-            func.json_array_length(Resident.care_tags) > 0,
+            care_tagged(),
         )
         .order_by(*WALK_ORDER)
     )
