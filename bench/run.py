@@ -27,7 +27,7 @@ def report(name: str, measured: str, budget: str, ok: bool) -> None:
 
 def street_db(cache: Path) -> Path:
     """The hub-size demo street, built once (its build rate is itself a figure)."""
-    from gridwalker.store.demo import build_demo
+    from gridwalker.demo.street import build_demo
     from gridwalker.store.migrate import open_database
 
     path = cache / f"street-{TODAY.isoformat()}.db"
@@ -71,7 +71,7 @@ def bench_search(db: Path) -> None:
 
     from gridwalker.store import search
     from gridwalker.store.migrate import open_database
-    from gridwalker.store.models import Resident
+    from gridwalker.store.tables import Resident
 
     engine = open_database(db)
     rng = random.Random(1)
@@ -139,7 +139,7 @@ MINIMAL = FRAME_SCRIPT.format(
 
 def app_script(db: Path) -> str:
     return FRAME_SCRIPT.format(
-        imports="from pathlib import Path\nfrom gridwalker.tui.app import GridwalkerApp",
+        imports="from pathlib import Path\nfrom gridwalker.tui.field.app import GridwalkerApp",
         base="GridwalkerApp",
         make=f"Timed(Path({str(db)!r}))",
     )
@@ -174,8 +174,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from textual.app import App
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Household, Resident
-from gridwalker.tui.widgets.paged import PagedList
+from gridwalker.store.tables import Household, Resident
+from gridwalker.tui.common.paged import PagedList
 from rich.text import Text
 
 engine = open_database(Path({db!r}))
@@ -236,7 +236,7 @@ MEMORY_SCRIPT = """
 import asyncio, resource, sys
 from pathlib import Path
 from gridwalker import config
-from gridwalker.tui.app import GridwalkerApp
+from gridwalker.tui.field.app import GridwalkerApp
 
 async def main():
     app = GridwalkerApp(Path({db!r}), lang="zh")
@@ -288,7 +288,7 @@ def bench_memory(db: Path, home: Path) -> None:
 def hub_street(cache: Path):  # noqa: ANN201 - (Paths, Path)
     """The demo hub holding the whole street as received from its 34 laptops (built once)."""
     from gridwalker import config
-    from gridwalker.sync.hub_demo import build_demo_hub
+    from gridwalker.demo.hub import build_demo_hub
 
     home = config.paths(cache / f"hub-{TODAY.isoformat()}")
     if not home.hub_db.exists():
@@ -310,10 +310,10 @@ def bench_review(cache: Path) -> None:
 
     from sqlalchemy import func, select
 
-    from gridwalker.store import review
+    from gridwalker.store.desk import review
     from gridwalker.store.migrate import open_database
-    from gridwalker.store.models import Visit
-    from gridwalker.sync.hub_export import export_hub_bundles
+    from gridwalker.store.tables import Visit
+    from gridwalker.sync.hub.export import export_hub_bundles
 
     home, db = hub_street(cache)
     with tempfile.TemporaryDirectory() as tmp:  # decisions and exports must not pile up

@@ -39,7 +39,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
     """Screen name → what to do in a running app before the screenshot."""
     from sqlalchemy import func, select
 
-    from gridwalker.store.models import Building, Enterprise, Household, Issue, Resident
+    from gridwalker.store.tables import Building, Enterprise, Household, Issue, Resident
 
     household = first(
         db,
@@ -64,7 +64,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def visit(pilot: Any) -> None:
-        from gridwalker.tui.screens.visit import VisitScreen
+        from gridwalker.tui.field.visit import VisitScreen
 
         pilot.app.open_screen(VisitScreen(household))
         await settle(pilot)
@@ -80,7 +80,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def care(pilot: Any) -> None:
-        from gridwalker.tui.screens.lists import AttentionList
+        from gridwalker.tui.field.lists import AttentionList
 
         pilot.app.open_screen(AttentionList("care"))
         await settle(pilot)
@@ -101,13 +101,13 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def issue_detail(pilot: Any) -> None:
-        from gridwalker.tui.screens.issues import IssueDetailScreen
+        from gridwalker.tui.common.issues import IssueDetailScreen
 
         pilot.app.open_screen(IssueDetailScreen(issue))
         await settle(pilot)
 
     async def issue_form(pilot: Any) -> None:
-        from gridwalker.tui.screens.issue_form import log_issue_from
+        from gridwalker.tui.field.issue_form import log_issue_from
 
         log_issue_from(pilot.app, household_uuid=household)
         await settle(pilot)
@@ -117,19 +117,19 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def tower_screen(pilot: Any) -> None:
-        from gridwalker.tui.screens.census import TowerScreen
+        from gridwalker.tui.field.census import TowerScreen
 
         pilot.app.open_screen(TowerScreen(tower))
         await settle(pilot)
 
     async def census_form(pilot: Any) -> None:
-        from gridwalker.tui.screens.census_form import CensusFormScreen
+        from gridwalker.tui.field.census_form import CensusFormScreen
 
         pilot.app.open_screen(CensusFormScreen(enterprise, tower))
         await settle(pilot)
 
     async def infobase(pilot: Any) -> None:
-        from gridwalker.tui.screens.census import InfoBaseScreen
+        from gridwalker.tui.field.census import InfoBaseScreen
 
         pilot.app.open_screen(InfoBaseScreen())
         await settle(pilot)
@@ -161,7 +161,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
 
 async def take(db: Path, out: Path, name: str, lang: str, action: Any) -> None:
     from gridwalker.domain import clock
-    from gridwalker.tui.app import GridwalkerApp
+    from gridwalker.tui.field.app import GridwalkerApp
 
     with clock.frozen(TODAY):
         app = GridwalkerApp(db, lang=lang)
@@ -174,7 +174,7 @@ async def take(db: Path, out: Path, name: str, lang: str, action: Any) -> None:
 
 async def take_hub(db: Path, home: Any, out: Path, name: str, keys: tuple[str, ...]) -> None:
     from gridwalker.domain import clock
-    from gridwalker.tui.hub_app import HubApp
+    from gridwalker.tui.desk.app import HubApp
 
     with clock.frozen(TODAY):
         app = HubApp(db, lang="zh", home=home)
@@ -209,9 +209,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDWALKER_HOME"] = tmp
         from gridwalker import config
+        from gridwalker.demo.street import build_demo
         from gridwalker.domain import clock
         from gridwalker.store import rounds
-        from gridwalker.store.demo import build_demo
         from gridwalker.store.migrate import open_database
         from gridwalker.sync.keys import init_device_key, init_hub_identity, trust_hub
 
@@ -238,7 +238,7 @@ def main() -> None:
         for name in ("today", "visit"):
             asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
             print(f"{out / name}-en.svg")
-        from gridwalker.sync.hub_demo import build_demo_hub
+        from gridwalker.demo.hub import build_demo_hub
 
         hub_home = config.paths(Path(tmp) / "hub")
         with clock.frozen(TODAY):

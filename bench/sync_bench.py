@@ -21,7 +21,7 @@ Report = Callable[[str, str, str, bool], None]
 
 def _baseline_export(db: Path, out: Path) -> int:
     """The plain loop: every synced row as a JSON line into a deflated zip entry per table."""
-    from gridwalker.store.models import SYNCED_TABLES
+    from gridwalker.store.tables import SYNCED_TABLES
 
     conn = sqlite3.connect(db)
     rows = 0
@@ -44,7 +44,7 @@ def _baseline_export(db: Path, out: Path) -> int:
 def _baseline_import(source: Path, target: Path) -> tuple[int, float]:
     """A plain executemany of the same rows (read beforehand, not timed) in one transaction."""
     from gridwalker.store.migrate import open_database
-    from gridwalker.store.models import SYNCED_TABLES
+    from gridwalker.store.tables import SYNCED_TABLES
 
     open_database(target).dispose()
     src = sqlite3.connect(source)
@@ -75,9 +75,9 @@ def bench_sync(db: Path, report: Report) -> None:
     from gridwalker import config
     from gridwalker.domain import clock
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync.export import export_bundle
-    from gridwalker.sync.hub import enroll, import_paths
+    from gridwalker.sync.hub.intake import enroll, import_paths
     from gridwalker.sync.keys import device_key_paths, init_device_key, init_hub_identity, trust_hub
+    from gridwalker.sync.laptop.export import export_bundle
 
     with tempfile.TemporaryDirectory(prefix="gridwalker-sync-bench-") as tmp:
         root = Path(tmp)

@@ -27,7 +27,7 @@ def gridwalker_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-grid demo laptop (400 households), built once per test process."""
-    from gridwalker.store.demo import build_demo
+    from gridwalker.demo.street import build_demo
     from gridwalker.store.migrate import open_database
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"

@@ -127,14 +127,14 @@ def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> N
 
     language = _language(lang, home)
     set_language(language)
-    from gridwalker.tui.app import GridwalkerApp
+    from gridwalker.tui.field.app import GridwalkerApp
 
     GridwalkerApp(db, lang=language, home=home).run()
 
 
 def _build_demo_laptop(home: config.Paths, db: Path) -> None:
     """The demo member's laptop: one grid of the demo street with a year of history."""
-    from gridwalker.store.demo import build_demo
+    from gridwalker.demo.street import build_demo
     from gridwalker.store.migrate import open_database
 
     click.echo(f"Building the demo laptop in {db} …", err=True)
@@ -227,7 +227,7 @@ def demo_build(
     """Build the demo street into a new database."""
     import time
 
-    from gridwalker.store.demo import build_demo
+    from gridwalker.demo.street import build_demo
     from gridwalker.store.migrate import open_database
 
     db = db or _home().field_db

@@ -1,7 +1,7 @@
 """Review-desk commands (issue #7): `hub export`, `import` on a laptop, `report coverage`.
 
-Thin wrappers over `gridwalker.sync.hub_export`, `gridwalker.sync.laptop_import` and
-`gridwalker.store.review`: messages to stderr, results to stdout, `--json` prints one object,
+Thin wrappers over `gridwalker.sync.hub.export`, `gridwalker.sync.laptop.import_` and
+`gridwalker.store.desk.review`: messages to stderr, results to stdout, `--json` prints one object,
 exit 0 done (also "nothing new", "already imported"), 1 refused or failed, 2 wrong usage.
 """
 
@@ -53,7 +53,7 @@ def hub_export(
 ) -> None:
     """Write hub bundles: decisions, resolutions and issues back to the laptops."""
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync.hub_export import export_hub_bundles
+    from gridwalker.sync.hub.export import export_hub_bundles
     from gridwalker.sync.keys import KeyProblem
 
     if bool(device) == all_devices:
@@ -105,7 +105,7 @@ def hub_export(
 def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     """Apply a hub bundle on this laptop: checked completely first, then applied at once."""
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync.laptop_import import import_hub_bundle
+    from gridwalker.sync.laptop.import_ import import_hub_bundle
 
     home = _home()
     db = db or home.field_db
@@ -144,8 +144,8 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
 def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | None) -> None:
     """Coverage per community and grid: visits, care, census, party organisations, issues."""
     from gridwalker.domain.i18n import language, set_language
+    from gridwalker.store.desk.review import write_coverage_report
     from gridwalker.store.migrate import open_database
-    from gridwalker.store.review import write_coverage_report
 
     home = _home()
     set_language(_language(lang, home))

@@ -222,7 +222,7 @@ def _check_supervisor(conn: Connection, member_uuid: str, language: str) -> None
     """Only a member recorded as a supervisor (网格长) may act as one from the command line."""
     from sqlalchemy import select
 
-    from gridwalker.store.models import Member
+    from gridwalker.store.tables import Member
 
     role = None
     if member_uuid:

@@ -96,7 +96,7 @@ def _tower_uuid(conn: Connection, name: str) -> str:
     """The uuid of the one live building named `name`; LookupError when none or several."""
     from sqlalchemy import false, select
 
-    from gridwalker.store.models import Building, Enterprise
+    from gridwalker.store.tables import Building, Enterprise
 
     stmt = select(Building.uuid).where(Building.name == name.strip(), Building.deleted == false())
     found = list(conn.execute(stmt).scalars())

@@ -219,8 +219,8 @@ def export_cmd(
     db: Path | None, out: Path | None, full: bool, plaintext: bool, as_json: bool
 ) -> None:
     """Write the next sync bundle: signed, encrypted to the hub, atomically."""
-    from gridwalker.sync.export import ExportRefused, export_bundle
     from gridwalker.sync.keys import KeyProblem
+    from gridwalker.sync.laptop.export import ExportRefused, export_bundle
 
     home = _home()
     db = db or home.field_db
@@ -298,7 +298,7 @@ def bundle_inspect(file: Path, identity: Path | None, db: Path | None, as_json: 
 
     def lookup(key_id: str) -> fmt.SigningKey:
         if engine is not None:
-            from gridwalker.sync.hub import key_lookup
+            from gridwalker.sync.hub.intake import key_lookup
 
             with engine.connect() as conn:
                 return key_lookup(conn)(key_id)
@@ -372,7 +372,7 @@ def _hub_group() -> click.Group:
                 f"{db} does not exist; run `gridwalker hub init` and import bundles, or try `gridwalker hub --demo`."
             )
         from gridwalker.domain.i18n import set_language
-        from gridwalker.tui.hub_app import run_hub
+        from gridwalker.tui.desk.app import run_hub
 
         set_language(lang)
         run_hub(db, lang, home, actor.strip() if actor else None)
@@ -385,7 +385,7 @@ HUB_EPILOG = "\b\nExample:\n  gridwalker hub --demo      # the review desk on th
 
 def _build_demo_hub(home: config.Paths, db: Path) -> None:
     """The demo hub: the whole demo street received from its 34 laptops (built once)."""
-    from gridwalker.sync.hub_demo import build_demo_hub
+    from gridwalker.demo.hub import build_demo_hub
 
     click.echo(
         f"Building the demo hub in {db}: the whole street from its 34 laptops, once "
@@ -470,7 +470,7 @@ def hub_init(as_json: bool) -> None:
 )
 def hub_enroll(pubkey_file: Path, member: str, recipient: str | None, db: Path | None) -> None:
     """Trust a laptop's device key (its device.pub) for a member."""
-    from gridwalker.sync.hub import enroll
+    from gridwalker.sync.hub.intake import enroll
     from gridwalker.sync.keys import KeyProblem, valid_recipient
 
     if recipient and not valid_recipient(recipient):
@@ -503,7 +503,7 @@ def hub_import(
     paths: tuple[Path, ...], db: Path | None, identity: Path | None, as_json: bool
 ) -> None:
     """Import bundles (files, or folders scanned for them): checked first, then applied."""
-    from gridwalker.sync.hub import HubLocked, import_paths
+    from gridwalker.sync.hub.intake import HubLocked, import_paths
     from gridwalker.sync.keys import KeyProblem
 
     home = _home()
@@ -511,7 +511,7 @@ def hub_import(
     try:
         with Progress("import") as progress:
             outcomes = import_paths(engine, home, list(paths), identity=identity, progress=progress)
-        from gridwalker.store.review import record_arrivals
+        from gridwalker.store.desk.review import record_arrivals
 
         with engine.begin() as conn:  # what arrived waits in the supervisors' review queue
             record_arrivals(conn)

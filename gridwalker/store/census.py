@@ -55,7 +55,7 @@ from gridwalker.domain.validators import (
     normalize_phone,
     normalize_uscc,
 )
-from gridwalker.store.models import Building, CensusRecord, Enterprise, Grid, Member
+from gridwalker.store.tables import Building, CensusRecord, Enterprise, Grid, Member
 from gridwalker.store.writes import Writer
 
 GONE_STATUSES = tuple(s.value for s in OperatingStatus if s.is_gone)

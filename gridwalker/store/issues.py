@@ -41,7 +41,7 @@ from gridwalker.domain.workflow import (
     is_overdue,
     requires_note,
 )
-from gridwalker.store.models import (
+from gridwalker.store.tables import (
     Building,
     Community,
     Enterprise,

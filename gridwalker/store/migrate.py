@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, insert, select
 
 from gridwalker.store.engine import make_engine
-from gridwalker.store.models import Device
+from gridwalker.store.tables import Device
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

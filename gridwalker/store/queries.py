@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Subquery, false, func, select
 
-from gridwalker.store.models import Building, Community, Enterprise, Grid, Household, Member, Street
+from gridwalker.store.tables import Building, Community, Enterprise, Grid, Household, Member, Street
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from gridwalker.domain.validators import (
     sex_from_id,
 )
 from gridwalker.store import search
-from gridwalker.store.models import Building, Community, Grid, Household, Resident, Street
+from gridwalker.store.tables import Building, Community, Grid, Household, Resident, Street
 from gridwalker.store.writes import Writer, new_uuid
 
 # canonical key -> (Chinese header, English header, further accepted spellings)

@@ -41,7 +41,7 @@ from gridwalker.domain.forms import (
     resident_fields,
 )
 from gridwalker.domain.validators import Invalid
-from gridwalker.store.models import (
+from gridwalker.store.tables import (
     Building,
     Community,
     Device,

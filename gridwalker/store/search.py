@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 
 from gridwalker.domain import addresses
-from gridwalker.store.models import (
+from gridwalker.store.tables import (
     Building,
     Community,
     Enterprise,

@@ -17,8 +17,8 @@ from sqlalchemy import Connection, insert, select, update
 from gridwalker.domain import clock
 from gridwalker.store import search
 from gridwalker.store.bulk import insert_rows
-from gridwalker.store.models import SYNCED_TABLES, Audit, Device, data_columns
 from gridwalker.store.revs import next_rev
+from gridwalker.store.tables import SYNCED_TABLES, Audit, Device, data_columns
 
 
 class WriteError(ValueError):

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from gridwalker.store.models import SYNCED_TABLES
+from gridwalker.store.tables import SYNCED_TABLES
 from gridwalker.sync.records import RecordError, check_record
 
 FORMAT = "gridwalker-bundle"

@@ -15,7 +15,7 @@ from typing import Any
 
 from gridwalker import config
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub_export import DIRECTION, HUB_ENTITIES
+from gridwalker.sync.hub.export import DIRECTION, HUB_ENTITIES
 from gridwalker.sync.keys import (
     KeyProblem,
     device_identity_path,
@@ -120,7 +120,7 @@ def inspect_bundle(
     home: config.Paths | None = None,
 ) -> Inspection:
     """Open and check a bundle as its reader would, reporting instead of refusing."""
-    from gridwalker.sync.laptop_import import check_decisions
+    from gridwalker.sync.laptop.import_ import check_decisions
 
     home = home or config.paths()
     report = Inspection(path)

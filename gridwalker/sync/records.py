@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String
 
-from gridwalker.store.models import SYNCED_TABLES, data_columns
+from gridwalker.store.tables import SYNCED_TABLES, data_columns
 
 RECORD_KEYS = frozenset(
     (

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from gridwalker.cli import main
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Household
+from gridwalker.store.tables import Household
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_hub_as_names_the_supervisor_at_the_desk(runner, monkeypatch, tmp_path) 
     db = tmp_path / "hub.db"
     open_database(db).dispose()
     monkeypatch.setattr(
-        "gridwalker.tui.hub_app.run_hub", lambda db, lang, home, actor=None: seen.update(a=actor)
+        "gridwalker.tui.desk.app.run_hub", lambda db, lang, home, actor=None: seen.update(a=actor)
     )
     result = runner.invoke(main, ["hub", "--db", str(db), "--as", " 王建华 "])
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from gridwalker import config
 from gridwalker.cli import main
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Device, Issue, IssueEvent, Member
+from gridwalker.store.tables import Device, Issue, IssueEvent, Member
 
 
 @pytest.fixture

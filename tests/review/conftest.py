@@ -14,7 +14,7 @@ from tests.review.helpers import Desk, Field, make_desk, make_field
 @pytest.fixture(scope="session")
 def small_street(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small street (60 households, a month of history), built once per test process."""
-    from gridwalker.store.demo import build_demo
+    from gridwalker.demo.street import build_demo
     from gridwalker.store.migrate import open_database
 
     path = tmp_path_factory.mktemp("small") / "small.db"

@@ -10,18 +10,18 @@ from typing import Any
 from sqlalchemy import select
 
 from gridwalker.domain import clock
-from gridwalker.store import review
-from gridwalker.store.models import Visit
+from gridwalker.store.desk import review
+from gridwalker.store.tables import Visit
 from gridwalker.store.writes import Writer
-from gridwalker.sync.hub import enroll
-from gridwalker.sync.hub_export import HubExportResult, export_hub_bundles
+from gridwalker.sync.hub.export import HubExportResult, export_hub_bundles
+from gridwalker.sync.hub.intake import enroll
 from gridwalker.sync.keys import (
     hub_signing_paths,
     init_device_identity,
     init_hub_signing_key,
     trust_hub,
 )
-from gridwalker.sync.laptop_import import LaptopImportOutcome, import_hub_bundle
+from gridwalker.sync.laptop.import_ import LaptopImportOutcome, import_hub_bundle
 from tests.sync.helpers import Hub, Laptop, make_hub, make_laptop
 
 MEMBER = "李晓梅"

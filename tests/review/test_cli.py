@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from gridwalker import config
 from gridwalker.cli import main
-from gridwalker.store import review
+from gridwalker.store.desk import review
 from gridwalker.store.migrate import open_database
 from gridwalker.sync.keys import init_device_key
 

@@ -14,10 +14,11 @@ from sqlalchemy import Connection, Engine, false, func, select
 from gridwalker import config
 from gridwalker.domain import clock
 from gridwalker.domain.choices import OperatingStatus, VisitOutcome
-from gridwalker.store import coverage_lists as cl
-from gridwalker.store import review, rounds
+from gridwalker.store import rounds
+from gridwalker.store.desk import coverage_lists as cl
+from gridwalker.store.desk import review
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import CensusRecord, Resident, Visit
+from gridwalker.store.tables import CensusRecord, Resident, Visit
 from gridwalker.store.writes import Writer
 from tests.conftest import DEMO_TODAY
 from tests.review.helpers import make_desk, make_field
@@ -79,7 +80,7 @@ def small_hub(tmp_path_factory: pytest.TempPathFactory, small_street: Path) -> I
 @pytest.fixture(scope="module")
 def street_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The demo hub at a small size: seven grids in two communities, a month of rounds."""
-    from gridwalker.sync.hub_demo import build_demo_hub
+    from gridwalker.demo.hub import build_demo_hub
 
     def build(root: Path) -> Path:
         home = config.paths(root / "hub")

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from gridwalker.domain import clock
-from gridwalker.store import review
-from gridwalker.store.models import SYNCED_TABLES, Audit, Household
-from gridwalker.store.reviewtables import HubDecision, HubInbox, HubOutbox, ReviewDecision
+from gridwalker.store.desk import review
 from gridwalker.store.revs import next_rev
+from gridwalker.store.tables import SYNCED_TABLES, Audit, Household
+from gridwalker.store.tables.review import HubDecision, HubInbox, HubOutbox, ReviewDecision
 from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.inspect import inspect_bundle

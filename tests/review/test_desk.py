@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import VisitOutcome
-from gridwalker.store import review
-from gridwalker.store.hubtables import HubConflict, HubRev
-from gridwalker.store.models import Building, Household, Issue, Resident, Visit
-from gridwalker.store.reviewtables import HubResolution
-from gridwalker.sync.backlog import BacklogProblem, force_apply
+from gridwalker.store.desk import review
+from gridwalker.store.tables import Building, Household, Issue, Resident, Visit
+from gridwalker.store.tables.hub import HubConflict, HubRev
+from gridwalker.store.tables.review import HubResolution
+from gridwalker.sync.hub.backlog import BacklogProblem, force_apply
 from tests.conftest import DEMO_TODAY
 from tests.review.helpers import MEMBER, Desk, Field, make_field
 from tests.sync.helpers import rebuild

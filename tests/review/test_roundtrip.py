@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from gridwalker.store import review
-from gridwalker.store.reviewtables import HubInbox, ReviewDecision
+from gridwalker.store.desk import review
+from gridwalker.store.tables.review import HubInbox, ReviewDecision
 from tests.review.helpers import Desk, Field, visit_uuids
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 
 from gridwalker.store.bulk import insert_rows
-from gridwalker.store.hubtables import HubRev
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import SYNCED_TABLES
+from gridwalker.store.tables import SYNCED_TABLES
+from gridwalker.store.tables.hub import HubRev
 
 
 def _raw(engine, table: str) -> list[tuple]:  # noqa: ANN001 - an Engine

@@ -15,7 +15,7 @@ from gridwalker.domain.validators import make_uscc
 from gridwalker.store import census
 from gridwalker.store.census import CensusForm, CensusInputError, InfoFilter
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import CensusRecord, Device, Enterprise
+from gridwalker.store.tables import CensusRecord, Device, Enterprise
 from gridwalker.store.writes import Writer
 
 THIS_YEAR = 2026  # the frozen clock's year (tests/conftest.py)

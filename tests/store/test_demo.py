@@ -6,11 +6,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from gridwalker.demo.street import build_demo
 from gridwalker.domain.choices import IssueStatus
 from gridwalker.domain.validators import check_phone, check_resident_id, check_uscc
-from gridwalker.store.demo import build_demo
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import (
+from gridwalker.store.tables import (
     Building,
     Community,
     Enterprise,

@@ -23,7 +23,7 @@ from gridwalker.domain.workflow import (
 )
 from gridwalker.store import issues as store
 from gridwalker.store.issues import IssueFilter, IssueInput, IssueInputError
-from gridwalker.store.models import (
+from gridwalker.store.tables import (
     Building,
     Community,
     Device,

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, select
 
 from gridwalker.store.engine import make_engine
 from gridwalker.store.migrate import current_revision, head_revision, open_database, upgrade
-from gridwalker.store.models import SYNCED_TABLES, Device
+from gridwalker.store.tables import SYNCED_TABLES, Device
 
 
 def test_migration_from_an_empty_file(tmp_path) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, event, false, func, select
 
+from gridwalker.demo.street import build_demo
 from gridwalker.store import queries
-from gridwalker.store.demo import build_demo
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Building, Community, Enterprise, Grid, Household, Street
+from gridwalker.store.tables import Building, Community, Enterprise, Grid, Household, Street
 from gridwalker.store.writes import Writer
 
 

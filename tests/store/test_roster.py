@@ -13,11 +13,12 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from gridwalker.demo.street import build_demo
 from gridwalker.domain import clock
 from gridwalker.domain.validators import make_resident_id, resident_id_check_char
-from gridwalker.store.demo import build_demo
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import (
+from gridwalker.store.roster import RosterError, RosterResult, import_roster, read_roster
+from gridwalker.store.tables import (
     Audit,
     Building,
     Community,
@@ -28,7 +29,6 @@ from gridwalker.store.models import (
     SearchDoc,
     Street,
 )
-from gridwalker.store.roster import RosterError, RosterResult, import_roster, read_roster
 
 TODAY = date(2026, 11, 20)
 GRID = "XH-01-01"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from gridwalker.domain.forms import ResidentInput, VisitInput
 from gridwalker.store import rounds
-from gridwalker.store.models import Building, Device, Grid, Household, Resident, Visit
+from gridwalker.store.tables import Building, Device, Grid, Household, Resident, Visit
 
 TODAY = date(2026, 11, 20)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gridwalker.store import search
-from gridwalker.store.models import Building, Community, Grid, Household, Resident
+from gridwalker.store.tables import Building, Community, Grid, Household, Resident
 from gridwalker.store.writes import Writer
 
 

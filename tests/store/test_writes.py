@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Audit, Device, Household, Resident, Street
 from gridwalker.store.revs import generation, next_rev
+from gridwalker.store.tables import Audit, Device, Household, Resident, Street
 from gridwalker.store.writes import WriteError, Writer
 
 

@@ -15,12 +15,11 @@ from sqlalchemy import Engine, select, update
 
 from gridwalker import config
 from gridwalker.domain import clock
-from gridwalker.store.hubtables import HubBacklog, HubConflict, HubLedger, HubRev
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import SYNCED_TABLES, Device
+from gridwalker.store.tables import SYNCED_TABLES, Device
+from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubLedger, HubRev
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.export import ExportResult, export_bundle
-from gridwalker.sync.hub import ImportOutcome, enroll, import_paths
+from gridwalker.sync.hub.intake import ImportOutcome, enroll, import_paths
 from gridwalker.sync.keys import (
     device_key_paths,
     init_device_key,
@@ -28,6 +27,7 @@ from gridwalker.sync.keys import (
     load_device_key,
     trust_hub,
 )
+from gridwalker.sync.laptop.export import ExportResult, export_bundle
 
 
 @dataclass

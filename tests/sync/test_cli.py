@@ -83,7 +83,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_template: Path) -> Non
 
 
 def test_import_lock(tmp_path: Path) -> None:
-    from gridwalker.sync.hub import HubLocked, hub_lock
+    from gridwalker.sync.hub.intake import HubLocked, hub_lock
 
     home = config.paths(tmp_path / "hub")
     with hub_lock(home):
@@ -96,7 +96,7 @@ def test_import_lock(tmp_path: Path) -> None:
 
 def test_demo_laptop_can_export_at_once(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from gridwalker import cli
-    from gridwalker.store import demo
+    from gridwalker.demo import street as demo
 
     real = demo.build_demo
     monkeypatch.setattr(

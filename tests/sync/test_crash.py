@@ -31,7 +31,7 @@ EXPORT = """
     import os, signal
     from gridwalker import config
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync import export
+    from gridwalker.sync.laptop import export
     home = config.paths({home!r})
     engine = open_database({db!r})
     def die(*args, **kwargs):
@@ -64,7 +64,7 @@ IMPORT = """
     import os, signal
     from gridwalker import config
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync import hub
+    from gridwalker.sync.hub import intake as hub
     home = config.paths({home!r})
     engine = open_database(home.hub_db)
     applied = hub.apply_bundle

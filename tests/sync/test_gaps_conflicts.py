@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gridwalker.store.hubtables import HubBacklog, HubConflict, HubRev
-from gridwalker.store.models import Household
+from gridwalker.store.tables import Household
+from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubRev
 from gridwalker.store.writes import Writer
 from tests.sync.helpers import Hub, Laptop, make_hub, make_laptop, snapshot
 
@@ -59,7 +59,7 @@ def test_a_held_bundle_left_by_an_interrupted_run_applies_on_the_next_import(
     laptop: Laptop, hub: Hub
 ) -> None:
     """A run cut short after applying seq 2 but before draining the backlog."""
-    from gridwalker.sync.hub import import_file
+    from gridwalker.sync.hub.intake import import_file
     from gridwalker.sync.keys import load_hub_identity
 
     uuid = _first_household(laptop)
@@ -158,7 +158,7 @@ def _live(h: Hub) -> dict:
 
 def import_with_identity(target: Hub, path: Path, source: Hub) -> str:
     """Import a bundle encrypted to `source` into `target` (a copy of the hub with its key)."""
-    from gridwalker.sync.hub import import_file
+    from gridwalker.sync.hub.intake import import_file
     from gridwalker.sync.keys import load_hub_identity
 
     identity, recipient = load_hub_identity(source.home)

@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from gridwalker.store.hubtables import HubConflict, HubRev
-from gridwalker.store.models import Household
+from gridwalker.store.tables import Household
+from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import Writer
-from gridwalker.sync.hub import import_file
+from gridwalker.sync.hub.intake import import_file
+from gridwalker.sync.hub.merge import Version, ancestors
 from gridwalker.sync.keys import load_hub_identity
-from gridwalker.sync.merge import Version, ancestors
 from tests.sync.helpers import Hub, make_hub, make_laptop, snapshot
 
 LAPTOPS = 3
@@ -40,7 +40,7 @@ def _import_all(hub: Hub, identity: object, recipient: str, paths: list[Path]) -
         outcome = import_file(hub.engine, hub.home, path, [identity], recipient)
         assert outcome.status in ("applied", "already", "held"), outcome.summary()
         if outcome.status == "applied":
-            from gridwalker.sync.hub import drain_backlog
+            from gridwalker.sync.hub.intake import drain_backlog
 
             drain_backlog(hub.engine, hub.home, [identity], recipient, outcome.device_id, None)
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from gridwalker.store import search
-from gridwalker.store.models import SYNCED_TABLES, SearchDoc
+from gridwalker.store.tables import SYNCED_TABLES, SearchDoc
 from gridwalker.sync.records import RecordError, check_record, columns, db_values
 from tests.sync.helpers import Hub, Laptop
 

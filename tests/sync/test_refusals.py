@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gridwalker.store.models import Household
+from gridwalker.store.tables import Household
 from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub import quarantine_dir, revoke
+from gridwalker.sync.hub.intake import quarantine_dir, revoke
 from gridwalker.sync.keys import load_device_key, trust_hub
 from tests.sync.helpers import (
     Hub,

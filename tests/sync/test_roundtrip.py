@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from gridwalker.store.models import SYNCED_TABLES, Household, SearchDoc
+from gridwalker.store.tables import SYNCED_TABLES, Household, SearchDoc
 from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
 from tests.sync.helpers import Hub, Laptop, make_laptop
@@ -77,7 +77,7 @@ def test_export_log_and_counter(laptop: Laptop) -> None:
     log = (laptop.home.log / "sync.log").read_text(encoding="utf-8")
     assert "seq=1" in log and result.path.name in log
     assert "李晓梅" not in log  # no personal data in logs
-    from gridwalker.store.models import Device
+    from gridwalker.store.tables import Device
 
     with laptop.engine.connect() as conn:
         device = conn.execute(select(Device)).one()

@@ -10,8 +10,8 @@ from textual.widget import Widget
 
 from gridwalker import config
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Member
-from gridwalker.tui.app import GridwalkerApp
+from gridwalker.store.tables import Member
+from gridwalker.tui.field.app import GridwalkerApp
 
 SIZE = (120, 40)
 

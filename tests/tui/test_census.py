@@ -17,9 +17,11 @@ from gridwalker.domain.choices import PartyOrgStatus
 from gridwalker.domain.validators import USCC_ALPHABET, make_uscc
 from gridwalker.store import census, rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Device, Draft
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.census import (
+from gridwalker.store.tables import Device, Draft
+from gridwalker.tui.common.dialogs import LeaveDialog
+from gridwalker.tui.common.paged import PagedList
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.census import (
     EnterpriseScreen,
     HistoryScreen,
     InfoBaseScreen,
@@ -27,9 +29,7 @@ from gridwalker.tui.screens.census import (
     TowersScreen,
     open_towers,
 )
-from gridwalker.tui.screens.census_form import CensusFormScreen
-from gridwalker.tui.screens.dialogs import LeaveDialog
-from gridwalker.tui.widgets.paged import PagedList
+from gridwalker.tui.field.census_form import CensusFormScreen
 
 from .helpers import SIZE, make_app, screen_text, settle, sign_in
 

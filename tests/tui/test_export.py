@@ -7,7 +7,7 @@ from pathlib import Path
 from gridwalker import config
 from gridwalker.domain import clock
 from gridwalker.sync.keys import init_device_key, init_hub_identity, trust_hub
-from gridwalker.tui.screens.export import ExportScreen
+from gridwalker.tui.field.export import ExportScreen
 
 from .helpers import SIZE, make_app, screen_text, settle, sign_in
 

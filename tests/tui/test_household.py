@@ -21,10 +21,11 @@ from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.domain.validators import make_resident_id
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Device, Member, Resident
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.household import HouseholdScreen
-from gridwalker.tui.screens.resident import Ask, ResidentForm
+from gridwalker.store.tables import Device, Member, Resident
+from gridwalker.tui.common.dialogs import Ask
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.household import HouseholdScreen
+from gridwalker.tui.field.resident import ResidentForm
 
 SIZE = (120, 40)
 TODAY = date(2026, 11, 20)
@@ -370,8 +371,8 @@ async def test_resident_form_is_drafted_and_offered_back(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Nothing typed is lost: a half-typed resident comes back on the next start."""
-    import gridwalker.tui.screens.resident as resident_module
-    from gridwalker.tui.screens.visit import DraftsOffer
+    import gridwalker.tui.field.resident as resident_module
+    from gridwalker.tui.field.visit import DraftsOffer
 
     monkeypatch.setattr(resident_module, "DRAFT_DELAY", 0.01)
     uuid = household(demo_db, "302")

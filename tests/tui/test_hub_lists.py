@@ -9,19 +9,19 @@ from sqlalchemy import Engine
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from gridwalker.store import coverage_lists as cl
-from gridwalker.store import review
-from gridwalker.tui.hub_app import HubApp
-from gridwalker.tui.screens.help import HelpScreen
-from gridwalker.tui.screens.hub_lists import (
+from gridwalker.store.desk import coverage_lists as cl
+from gridwalker.store.desk import review
+from gridwalker.tui.common.help import HelpScreen
+from gridwalker.tui.common.paged import PagedList
+from gridwalker.tui.desk.app import HubApp
+from gridwalker.tui.desk.coverage_lists import (
     AreaListScreen,
     CareListScreen,
     EnterpriseListScreen,
     HouseholdListScreen,
 )
-from gridwalker.tui.screens.hub_status import COVERAGE_COLUMNS, CoverageScreen
-from gridwalker.tui.screens.review import QueueScreen, RecordScreen
-from gridwalker.tui.widgets.paged import PagedList
+from gridwalker.tui.desk.review import QueueScreen, RecordScreen
+from gridwalker.tui.desk.status import COVERAGE_COLUMNS, CoverageScreen
 from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
 from tests.review.helpers import Desk, Field
 from tests.tui.helpers import text_of
@@ -245,7 +245,7 @@ def test_english_titles_of_a_grid_list_fit_their_columns() -> None:
     from rich.cells import cell_len
 
     from gridwalker.domain.i18n import _, language, set_language
-    from gridwalker.tui.screens.hub_lists import ENTERPRISE_COLUMNS, ROOM, layout
+    from gridwalker.tui.desk.coverage_lists import ENTERPRISE_COLUMNS, ROOM, layout
 
     before = language()
     set_language("en")

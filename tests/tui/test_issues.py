@@ -19,7 +19,7 @@ from gridwalker.domain.workflow import IssueAction, allowed_actions
 from gridwalker.store import issues
 from gridwalker.store.issues import IssueFilter, IssueInput
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import (
+from gridwalker.store.tables import (
     Building,
     Device,
     Draft,
@@ -31,17 +31,17 @@ from gridwalker.store.models import (
     Member,
     Visit,
 )
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.dialogs import LeaveDialog
-from gridwalker.tui.screens.issue_form import IssueFormScreen, log_issue_from
-from gridwalker.tui.screens.issues import (
+from gridwalker.tui.common.dialogs import LeaveDialog
+from gridwalker.tui.common.issues import (
     ACTION_KEYS,
     IssueDetailScreen,
     IssueListScreen,
     NoteModal,
     PickerModal,
 )
-from gridwalker.tui.widgets.paged import PagedList
+from gridwalker.tui.common.paged import PagedList
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.issue_form import IssueFormScreen, log_issue_from
 
 SIZE = (120, 40)
 

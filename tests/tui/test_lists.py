@@ -21,10 +21,10 @@ from gridwalker.domain.choices import CareTag
 from gridwalker.domain.i18n import label
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Grid, Household, Member
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.lists import AttentionList
-from gridwalker.tui.screens.places import PlacesScreen
+from gridwalker.store.tables import Grid, Household, Member
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.lists import AttentionList
+from gridwalker.tui.field.places import PlacesScreen
 
 SIZE = (120, 40)
 
@@ -185,9 +185,9 @@ async def test_drafts_show_title_and_local_time_and_reopen(
             super().__init__()
             made.append((household_uuid, draft_payload))
 
-    module = types.ModuleType("gridwalker.tui.screens.visit")
+    module = types.ModuleType("gridwalker.tui.field.visit")
     module.VisitScreen = VisitScreen  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gridwalker.tui.screens.visit", module)
+    monkeypatch.setitem(sys.modules, "gridwalker.tui.field.visit", module)
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await open_list(pilot, "drafts")

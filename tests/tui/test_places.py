@@ -21,13 +21,13 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 import gridwalker.store.migrate
-from gridwalker.store.demo import build_demo
+from gridwalker.demo.street import build_demo
 from gridwalker.store.migrate import open_database
 from gridwalker.store.writes import Writer
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.commands import ActionCommands
-from gridwalker.tui.screens.help import HelpScreen
-from gridwalker.tui.screens.places import PlacesScreen
+from gridwalker.tui.common.help import HelpScreen
+from gridwalker.tui.common.palette import ActionCommands
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.places import PlacesScreen
 
 SIZE = (120, 40)
 
@@ -252,9 +252,9 @@ async def test_first_frame_comes_before_the_database(
 
 def test_tui_start_does_not_import_the_database_layer() -> None:
     code = (
-        "import sys, gridwalker.tui.app; "
+        "import sys, gridwalker.tui.field.app; "
         "print(','.join(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', "
-        "'gridwalker.store.models') if m in sys.modules))"
+        "'gridwalker.store.tables') if m in sys.modules))"
     )
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(

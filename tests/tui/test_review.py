@@ -13,13 +13,20 @@ from textual.widgets import DataTable, Input, Static
 
 from gridwalker import config
 from gridwalker.domain.choices import ReviewState
-from gridwalker.store import review
-from gridwalker.store.models import Household, Member
-from gridwalker.store.reviewtables import HubDecision, HubResolution
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.hub_app import HubApp
-from gridwalker.tui.screens.hub_conflicts import ConflictListScreen, ConflictScreen
-from gridwalker.tui.screens.hub_status import (
+from gridwalker.store.desk import review
+from gridwalker.store.tables import Household, Member
+from gridwalker.store.tables.review import HubDecision, HubResolution
+from gridwalker.tui.common.dialogs import Ask
+from gridwalker.tui.common.paged import PagedList
+from gridwalker.tui.desk.app import HubApp
+from gridwalker.tui.desk.conflicts import ConflictListScreen, ConflictScreen
+from gridwalker.tui.desk.review import (
+    CommentModal,
+    QueueScreen,
+    RecordScreen,
+    ReturnedList,
+)
+from gridwalker.tui.desk.status import (
     BundlesScreen,
     CoverageScreen,
     HubIssueDetailScreen,
@@ -27,14 +34,7 @@ from gridwalker.tui.screens.hub_status import (
     MembersScreen,
     coverage_cells,
 )
-from gridwalker.tui.screens.resident import Ask
-from gridwalker.tui.screens.review import (
-    CommentModal,
-    QueueScreen,
-    RecordScreen,
-    ReturnedList,
-)
-from gridwalker.tui.widgets.paged import PagedList
+from gridwalker.tui.field.app import GridwalkerApp
 from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
 from tests.review.helpers import MEMBER, Desk, Field, make_field
 from tests.sync.helpers import make_laptop
@@ -150,7 +150,7 @@ async def test_first_frame_then_queue(hub: Hub) -> None:
 
 
 async def test_help_lists_the_desk_keys(hub: Hub) -> None:
-    from gridwalker.tui.screens.help import HelpScreen
+    from gridwalker.tui.common.help import HelpScreen
 
     app = make_app(hub)
     async with app.run_test(size=SIZE) as pilot:

@@ -19,11 +19,11 @@ from textual.widgets import Input, Static
 from gridwalker import config
 from gridwalker.store import search
 from gridwalker.store.migrate import open_database
-from gridwalker.store.models import Enterprise, Grid, Household, Member
+from gridwalker.store.tables import Enterprise, Grid, Household, Member
 from gridwalker.store.writes import Writer
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.places import PlacesScreen
-from gridwalker.tui.screens.search import LIMIT, Found, ResultList, SearchScreen, find
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.places import PlacesScreen
+from gridwalker.tui.field.search import LIMIT, Found, ResultList, SearchScreen, find
 
 SIZE = (120, 40)
 
@@ -173,7 +173,7 @@ async def test_name_initials_and_pinyin_find_zhang_san_and_enter_opens_his_house
 
 async def test_enter_shows_the_household_screen(demo_db: Path, zhang_san: str) -> None:
     """Through the app's own open_household, when the household screen exists."""
-    household = pytest.importorskip("gridwalker.tui.screens.household")
+    household = pytest.importorskip("gridwalker.tui.field.household")
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await open_search(pilot)
@@ -331,7 +331,7 @@ async def test_enterprise_opens_its_screen_or_says_where_it_is(
             select(Enterprise.uuid, Enterprise.name).order_by(Enterprise.name).limit(1)
         ).one()
     engine.dispose()
-    module = "gridwalker.tui.screens.census"
+    module = "gridwalker.tui.field.census"
     made = fake_module(module, "EnterpriseScreen", monkeypatch) if exists else []
     if not exists:
         no_module(module, monkeypatch)
@@ -354,7 +354,7 @@ async def test_enterprise_opens_its_screen_or_says_where_it_is(
 async def test_issue_opens_its_screen_or_shows_its_title(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, notes: list, exists: bool
 ) -> None:
-    module = "gridwalker.tui.screens.issues"
+    module = "gridwalker.tui.common.issues"
     made = fake_module(module, "IssueDetailScreen", monkeypatch) if exists else []
     if not exists:
         no_module(module, monkeypatch)

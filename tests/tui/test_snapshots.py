@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from gridwalker.demo.street import build_demo
 from gridwalker.domain import clock
-from gridwalker.store.demo import build_demo
 from gridwalker.store.migrate import open_database
-from gridwalker.tui.app import GridwalkerApp
+from gridwalker.tui.field.app import GridwalkerApp
 
 DEMO_DAY = date(2026, 11, 20)
 

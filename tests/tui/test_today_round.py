@@ -9,10 +9,10 @@ from textual.widgets import OptionList
 from gridwalker import config
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.tui.screens.round import RoundScreen
-from gridwalker.tui.screens.signin import SignInScreen
-from gridwalker.tui.screens.today import TodayScreen
-from gridwalker.tui.widgets.paged import PagedList
+from gridwalker.tui.common.paged import PagedList
+from gridwalker.tui.field.round import RoundScreen
+from gridwalker.tui.field.signin import SignInScreen
+from gridwalker.tui.field.today import TodayScreen
 
 from .helpers import SIZE, make_app, screen_text, settle, sign_in
 

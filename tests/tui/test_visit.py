@@ -17,11 +17,12 @@ from gridwalker.domain.forms import VisitInput
 from gridwalker.domain.masking import mask_id
 from gridwalker.domain.validators import make_resident_id
 from gridwalker.store import rounds
-from gridwalker.store.models import Visit
-from gridwalker.tui.app import GridwalkerApp
-from gridwalker.tui.screens.household import HouseholdScreen
-from gridwalker.tui.screens.resident import Ask, ResidentForm
-from gridwalker.tui.screens.visit import DraftsOffer, VisitScreen, offer_drafts
+from gridwalker.store.tables import Visit
+from gridwalker.tui.common.dialogs import Ask
+from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.household import HouseholdScreen
+from gridwalker.tui.field.resident import ResidentForm
+from gridwalker.tui.field.visit import DraftsOffer, VisitScreen, offer_drafts
 from tests.tui.test_household import (
     SIZE,
     TODAY,

@@ -3,10 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from gridwalker.store import (
-    hubtables,  # noqa: F401 - the sync tables (export log, hub books)
-    models,  # noqa: F401 - registers the tables on the metadata
-    reviewtables,  # noqa: F401 - the review desk and hub bundles back
+from gridwalker.store import tables  # noqa: F401 - registers the tables on the metadata
+from gridwalker.store.tables import (
+    hub,  # noqa: F401 - the sync tables (export log, hub books)
+    review,  # noqa: F401 - the review desk and hub bundles back
 )
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,23 @@
+"""The sync columns every synced row carries (BUNDLE.md, Records).
+
+They are maintained by `store.writes.Writer` in the same transaction as the write; nothing
+else writes synced rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class Synced(SQLModel):
+    """Columns every synced row carries (BUNDLE.md, Records)."""
+
+    uuid: str = Field(primary_key=True, max_length=36)
+    rev: str = Field(max_length=40)
+    base_rev: str | None = Field(default=None, max_length=40)
+    change: int = Field(index=True)
+    updated_at: datetime
+    updated_by: str = Field(max_length=64)
+    deleted: bool = Field(default=False)

@@ -1,0 +1,141 @@
+"""What the field app and the review desk share: language, settings, the database worker,
+error display, help and the command palette.
+
+Both apps paint first and open their database in a worker (`open_database` calls the app's
+`connect`, off the UI thread); every screen is told once the engine is there
+(`database_ready`). A failure is shown on the home screen, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.message import Message
+from textual.screen import Screen
+
+from gridwalker import config
+from gridwalker.domain.i18n import _, set_language
+from gridwalker.tui.common.workers import error_reason
+from gridwalker.tui.keys import screen_keys, translate_bindings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from textual.command import Provider
+
+    from gridwalker.store.rounds import MemberRef
+
+
+def _action_commands() -> type[Provider]:
+    from gridwalker.tui.common.palette import ActionCommands
+
+    return ActionCommands
+
+
+class DatabaseOpened(Message):
+    """The opening worker has an engine (and the signed-in member, when known)."""
+
+    def __init__(self, engine: Engine, member: MemberRef | None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.member = member
+
+
+class DatabaseFailed(Message):
+    """The opening worker could not open or read the database."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class GridwalkerBaseApp(App[None]):
+    """An app on one database at `db_path`; subclasses say how to open it (`connect`)."""
+
+    # The palette's provider is imported when first used, to keep the first frame fast.
+    COMMANDS: ClassVar = {lambda: _action_commands()}
+    FAILED_HINT: ClassVar[str] = ""
+
+    def __init__(
+        self, db_path: Path, *, lang: str | None = None, home: config.Paths | None = None
+    ) -> None:
+        """Set the UI language ("zh", "en", None: from the locale); nothing is opened yet."""
+        set_language(lang)
+        super().__init__()
+        translate_bindings(self)
+        self.db_path = Path(db_path)
+        self.home = home or config.paths()
+        self.engine: Engine | None = None
+        self.member: MemberRef | None = None
+        try:
+            self.settings = config.load_settings(self.home)
+        except ValueError as exc:  # a broken settings file: start afresh, say so
+            self.settings = config.Settings()
+            self.call_later(self.notify, str(exc), severity="warning")
+
+    def on_mount(self) -> None:
+        """Open the database once the first frame is painted (the worker's imports would
+        otherwise hold the interpreter while Textual paints)."""
+        self.call_after_refresh(self.open_database)
+
+    def on_unmount(self) -> None:
+        """Close the database's connections."""
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def connect(self) -> tuple[Engine, MemberRef | None]:
+        """Open (and migrate) the database; runs in a worker. Subclasses say how."""
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="database")
+    def open_database(self) -> None:
+        """Open the database off the UI thread and report by message."""
+        try:
+            engine, member = self.connect()
+        except Exception as exc:  # any failure is shown on screen, never a traceback
+            self.post_message(DatabaseFailed(error_reason(exc)))
+        else:
+            self.post_message(DatabaseOpened(engine, member))
+
+    @on(DatabaseOpened)
+    def _opened(self, message: DatabaseOpened) -> None:
+        """Keep the engine, tell the screens, then let the app go on (`database_opened`)."""
+        self.engine = message.engine
+        self.member = message.member
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                ready = getattr(screen, "database_ready", None)
+                if ready is not None:
+                    ready()
+        self.database_opened()
+
+    def database_opened(self) -> None:
+        """What the app does once the database is open (after the screens were told)."""
+
+    @on(DatabaseFailed)
+    def _failed(self, message: DatabaseFailed) -> None:
+        """Say on screen that the database could not be opened, and why."""
+        text = _("Could not open the database {path}:\n{reason}").format(
+            path=self.db_path, reason=message.reason
+        )
+        if self.FAILED_HINT:
+            text += "\n\n" + _(self.FAILED_HINT)
+        show = getattr(self.screen_stack[0], "show_status", None)
+        if show is not None:
+            show(text, error=True)
+        else:
+            self.notify(text, severity="error", timeout=15)
+
+    def open_screen(self, screen: Screen[Any]) -> None:
+        """Push a screen on the current mode's stack."""
+        self.push_screen(screen)
+
+    def action_help(self) -> None:
+        """Open the help listing the keys of the current screen."""
+        from gridwalker.tui.common.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(screen_keys(self.screen)))

@@ -1,0 +1,140 @@
+"""The supervisors' review desk: paints first, then opens the hub database in a worker.
+
+Home is the review queue; conflicts, bundles, members, coverage and the issue log are modes,
+one key each from everywhere (1–6) and in the command palette. Opening the desk picks up the
+records that arrived since it last ran (`review.record_arrivals`).
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from gridwalker import config
+from gridwalker.domain.choices import Role
+from gridwalker.domain.i18n import _
+from gridwalker.tui.app_base import GridwalkerBaseApp
+from gridwalker.tui.desk.review import QueueScreen
+from gridwalker.tui.keys import N_
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from gridwalker.store.rounds import MemberRef
+
+
+def _mode_screen(mode: str) -> Screen[Any]:
+    """The bottom screen of a mode, imported when first shown (the first frame stays light)."""
+    from gridwalker.tui.desk import conflicts as hub_conflicts
+    from gridwalker.tui.desk import status as hub_status
+
+    if mode == "conflicts":
+        return hub_conflicts.ConflictListScreen()
+    if mode == "bundles":
+        return hub_status.BundlesScreen()
+    if mode == "members":
+        return hub_status.MembersScreen()
+    if mode == "coverage":
+        return hub_status.CoverageScreen()
+    return hub_status.HubIssueListScreen()
+
+
+MODE_KEYS = {
+    "queue": "1",
+    "conflicts": "2",
+    "bundles": "3",
+    "members": "4",
+    "coverage": "5",
+    "issues": "6",
+}
+
+
+class HubApp(GridwalkerBaseApp):
+    """The review desk on the hub database at `db_path`, for a supervisor."""
+
+    MODES: ClassVar = {
+        "queue": QueueScreen,
+        "conflicts": lambda: _mode_screen("conflicts"),
+        "bundles": lambda: _mode_screen("bundles"),
+        "members": lambda: _mode_screen("members"),
+        "coverage": lambda: _mode_screen("coverage"),
+        "issues": lambda: _mode_screen("issues"),
+    }
+    DEFAULT_MODE: ClassVar[str] = "queue"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+        Binding("f1", "help", N_("Help")),
+        Binding("1", "mode('queue')", N_("Review queue"), show=False),
+        Binding("2", "mode('conflicts')", N_("Conflicts"), show=False),
+        Binding("3", "mode('bundles')", N_("Bundles"), show=False),
+        Binding("4", "mode('members')", N_("Members"), show=False),
+        Binding("5", "mode('coverage')", N_("Coverage"), show=False),
+        Binding("6", "mode('issues')", N_("Issues"), show=False),
+        Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        lang: str | None = None,
+        home: config.Paths | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """Set the UI language ("zh", "en", None: from the locale); nothing is opened yet."""
+        super().__init__(db_path, lang=lang, home=home)
+        self.role = Role.SUPERVISOR.value
+        self.title = _("Gridwalker review desk")
+        self.actor = actor or self.settings.member_name or getpass.getuser()
+        self.sub_title = self.actor
+
+    def connect(self) -> tuple[Engine, MemberRef | None]:
+        """Open (and migrate) the hub database and pick up new arrivals (the desk is nobody's
+        laptop: no member)."""
+        from gridwalker.store import migrate
+        from gridwalker.store.desk import review
+
+        if not self.db_path.exists():
+            raise FileNotFoundError(
+                _(
+                    "{path}: no hub database here (make one with `gridwalker hub --demo`, "
+                    "or import bundles with `gridwalker hub import`)"
+                ).format(path=self.db_path)
+            )
+        engine = migrate.open_database(self.db_path)
+        with engine.begin() as conn:
+            review.record_arrivals(conn)
+        return engine, None
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def action_mode(self, mode: str) -> None:
+        """Show one of the desk's screens (its stack as it was left)."""
+        if mode in MODE_KEYS and mode != self.current_mode:
+            self.switch_mode(mode)
+
+    def open_screen(self, screen: Screen[Any]) -> None:
+        """Push a screen; an issue opens with the supervisor's side of the workflow."""
+        from gridwalker.tui.common.issues import IssueDetailScreen
+        from gridwalker.tui.desk.status import HubIssueDetailScreen
+
+        if type(screen) is IssueDetailScreen:
+            screen = HubIssueDetailScreen(screen.uuid)
+        self.push_screen(screen)
+
+    def open_household(self, household_uuid: str) -> None:
+        """Show a household as the hub holds it: whole, with its revisions."""
+        from gridwalker.tui.desk.review import RecordScreen
+
+        self.push_screen(RecordScreen("household", household_uuid))
+
+
+def run_hub(
+    db: Path, lang: str | None, home: config.Paths | None, actor: str | None = None
+) -> None:
+    """Run the review desk on the hub database `db` until the supervisor quits."""
+    HubApp(db, lang=lang, home=home, actor=actor).run()

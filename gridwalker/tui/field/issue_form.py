@@ -1,0 +1,450 @@
+"""Log an issue: the place prefilled from where logging began, checked as you type, kept as a
+draft until it is logged (ctrl+s) or discarded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+
+from gridwalker.domain import clock
+from gridwalker.domain.choices import IssueCategory, IssueStatus, ReporterKind, Urgency
+from gridwalker.domain.i18n import _, label, language
+from gridwalker.domain.workflow import default_due
+from gridwalker.tui.common.dialogs import LeaveDialog
+from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.keys import N_
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from textual.app import App
+
+    from gridwalker.domain.validators import Invalid
+    from gridwalker.store.issues import IssueInput, Prefill
+    from gridwalker.store.rounds import DraftRow
+
+START_KEYS = ("household_uuid", "enterprise_uuid", "building_uuid", "visit_uuid")
+FIELDS = (
+    "place",
+    "category",
+    "description",
+    "people_affected",
+    "reporter_kind",
+    "reporter_name",
+    "urgency",
+    "due_date",
+)
+# Problems about the place's records are shown under the place.
+PLACE_PROBLEMS = {"place", *START_KEYS, "grid_uuid"}
+
+
+def draft_key(start: dict[str, str]) -> str:
+    """The draft key of a form started from `start`: issue:<place uuid> or issue:new."""
+    for key in START_KEYS:
+        if start.get(key):
+            return f"issue:{start[key]}"
+    return "issue:new"
+
+
+def log_issue_from(
+    app: App[Any],
+    *,
+    on_logged: Callable[[str | None], None] | None = None,
+    **start: str,
+) -> IssueFormScreen:
+    """Open the log form started from a household, enterprise, building, visit (or nowhere)."""
+    screen = IssueFormScreen({k: v for k, v in start.items() if v})
+    app.push_screen(screen, on_logged)
+    return screen
+
+
+def parse_form(state: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed values from the form's text, and the reason for each text that is not a value."""
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    people = state["people_affected"].strip()
+    values["people_affected"] = None
+    if people:
+        try:
+            values["people_affected"] = int(people)
+        except ValueError:
+            problems["people_affected"] = _("Write a whole number, e.g. 12.")
+    due = state["due_date"].strip()
+    values["due_date"] = None
+    if due:
+        try:
+            values["due_date"] = date.fromisoformat(due)
+        except ValueError:
+            problems["due_date"] = _("Write the date as YYYY-MM-DD, e.g. {example}.").format(
+                example=clock.today().isoformat()
+            )
+    if not state["category"]:
+        problems["category"] = _("Choose a category.")
+    return values, problems
+
+
+class IssueFormScreen(DbScreen):
+    """The form to log one issue; dismisses with the new issue's uuid (None when left)."""
+
+    CSS_PATH = "issue_form.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "log", N_("Log the issue"), priority=True),
+        Binding("escape", "leave", N_("Back")),
+    ]
+    PAUSE: ClassVar[float] = 0.4  # seconds of quiet typing before checking and keeping a draft
+
+    def __init__(
+        self, start: dict[str, str] | None = None, *, draft_payload: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__()
+        self.start = {k: v for k, v in (start or {}).items() if k in START_KEYS and v}
+        self.key = draft_key(self.start)
+        self.draft_payload = draft_payload
+        self.prefill: Prefill | None = None
+        self.due_typed = False
+        self.touched: set[str] = set()
+        self.ready = False
+        self.logging = False
+        self._last: dict[str, str] = {}
+        self._baseline: dict[str, str] = {}
+
+    # -- building the form ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="issue-form"):
+            yield Static("", id="form-origin")
+            yield Label(_("Place"), classes="field-label")
+            yield Input(placeholder=_("Where is the problem?"), id="place")
+            yield Static("", id="reason-place", classes="reason")
+            yield Label(_("Category"), classes="field-label")
+            yield Select(
+                [(label(c), c.value) for c in IssueCategory],
+                prompt=_("Choose a category"),
+                id="category",
+            )
+            yield Static("", id="reason-category", classes="reason")
+            yield Label(_("Description"), classes="field-label")
+            yield TextArea(
+                id="description", placeholder=_("What is the problem? Who is affected, since when?")
+            )
+            yield Static("", id="reason-description", classes="reason")
+            with Horizontal(classes="row"):
+                with Vertical(classes="cell"):
+                    yield Label(_("Urgency"), classes="field-label")
+                    yield Select(
+                        [(label(u), u.value) for u in Urgency],
+                        allow_blank=False,
+                        value=Urgency.NORMAL.value,
+                        id="urgency",
+                    )
+                    yield Static("", id="reason-urgency", classes="reason")
+                with Vertical(classes="cell"):
+                    yield Label(_("Due date"), classes="field-label")
+                    yield Input(placeholder="YYYY-MM-DD", id="due_date")
+                    yield Static("", id="reason-due_date", classes="reason")
+                with Vertical(classes="cell"):
+                    yield Label(_("People affected"), classes="field-label")
+                    yield Input(placeholder=_("optional"), type="integer", id="people_affected")
+                    yield Static("", id="reason-people_affected", classes="reason")
+            with Horizontal(classes="row"):
+                with Vertical(classes="cell"):
+                    yield Label(_("Reported by"), classes="field-label")
+                    yield Select(
+                        [(label(k), k.value) for k in ReporterKind],
+                        allow_blank=False,
+                        value=ReporterKind.RESIDENT.value,
+                        id="reporter_kind",
+                    )
+                    yield Static("", id="reason-reporter_kind", classes="reason")
+                with Vertical(classes="cell wide"):
+                    yield Label(_("Reporter's name"), classes="field-label")
+                    yield Input(placeholder=_("optional"), id="reporter_name")
+                    yield Static("", id="reason-reporter_name", classes="reason")
+            yield Static("", id="form-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Log an issue")
+        self.query_one("#due_date", Input).value = self._default_due(Urgency.NORMAL.value)
+        self._last = self._baseline = self.state()
+        self.query_one("#category", Select).focus()
+        if self.engine is not None:
+            self.database_ready()
+
+    def database_ready(self) -> None:
+        from gridwalker.store import issues, rounds
+
+        start, key, given = dict(self.start), self.key, self.draft_payload
+
+        def read(conn: Connection) -> tuple[Prefill | None, dict[str, Any] | None]:
+            prefill = issues.place_prefill(conn, **start) if start else None
+            if given is not None:
+                return prefill, given
+            draft: DraftRow | None = rounds.load_draft(conn, key)
+            return prefill, draft.payload if draft else None
+
+        self.load("prefill", read)
+
+    def loaded_prefill(self, result: tuple[Prefill | None, dict[str, Any] | None]) -> None:
+        prefill, payload = result
+        self.prefill = prefill
+        self._show_origin()
+        if payload:
+            self.fill(payload.get("form", {}))
+            self.due_typed = bool(payload.get("due_typed"))
+            self.touched = set(payload.get("touched", []))
+            if self.draft_payload is None:
+                self.notify(_("Your draft of this issue is back."), title=_("Draft restored"))
+            self.ready = True
+            self._check()
+        else:
+            if prefill is not None:
+                self.fill({"place": prefill.place})
+            self.ready = True
+            self._baseline = self.state()
+
+    def failed_prefill(self, exc: BaseException) -> bool:
+        from gridwalker.store.issues import IssueInputError
+
+        if isinstance(exc, IssueInputError):
+            self.ready = True
+            self.show_problems(dict(exc.problems), everything=True)
+            return True
+        return False
+
+    def _show_origin(self) -> None:
+        """Say where logging began (and that the place comes from there)."""
+        if self.prefill is None or not self.prefill.place:
+            text = _("Logged from anywhere: write where the problem is.")
+        else:
+            text = _("Logged from: {place}").format(place=self.prefill.place)
+        self.query_one("#form-origin", Static).update(text)
+
+    # -- reading and filling ----------------------------------------------------------------
+
+    def state(self) -> dict[str, str]:
+        """The form as text, field by field."""
+        out: dict[str, str] = {}
+        for name in FIELDS:
+            widget = self.query_one(f"#{name}")
+            if isinstance(widget, Select):
+                value = widget.value
+                out[name] = "" if value is Select.NULL or value is None else str(value)
+            elif isinstance(widget, TextArea):
+                out[name] = widget.text
+            elif isinstance(widget, Input):
+                out[name] = widget.value
+        return out
+
+    def fill(self, values: dict[str, str]) -> None:
+        """Put values into the form without counting them as typing."""
+        for name, value in values.items():
+            if name not in FIELDS:
+                continue
+            widget = self.query_one(f"#{name}")
+            if isinstance(widget, Select):
+                if value:
+                    widget.value = value
+                else:
+                    widget.clear()
+            elif isinstance(widget, TextArea):
+                widget.load_text(value)
+            elif isinstance(widget, Input):
+                widget.value = value
+        self._last = self.state()
+
+    def _default_due(self, urgency: str) -> str:
+        """The default due date for an urgency, as text."""
+        return default_due(Urgency(urgency or Urgency.NORMAL.value), clock.today()).isoformat()
+
+    def issue_input(self) -> tuple[IssueInput, dict[str, str]]:
+        """The form as an IssueInput, with the reasons for text that is not a value."""
+        from gridwalker.store.issues import IssueInput
+
+        state = self.state()
+        values, problems = parse_form(state)
+        data = IssueInput(
+            category=state["category"],
+            description=state["description"],
+            urgency=state["urgency"] or Urgency.NORMAL.value,
+            reporter_kind=state["reporter_kind"] or ReporterKind.RESIDENT.value,
+            reporter_name=state["reporter_name"].strip() or None,
+            people_affected=values["people_affected"],
+            due_date=values["due_date"],
+            place=state["place"],
+            **self.start,
+        )
+        return data, problems
+
+    # -- typing -----------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def _changed(self, _event: object) -> None:
+        if not self.ready or self.logging:
+            return
+        state = self.state()
+        changed = {name for name in FIELDS if state[name] != self._last.get(name)}
+        if not changed:
+            return
+        self.touched |= changed
+        if "due_date" in changed:
+            self.due_typed = bool(state["due_date"].strip())
+        if "urgency" in changed and not self.due_typed:
+            self.query_one("#due_date", Input).value = self._default_due(state["urgency"])
+            state = self.state()
+        self._last = state
+        self.run_worker(
+            self._after_pause, group="issue-form-pause", exclusive=True, exit_on_error=False
+        )
+
+    async def _after_pause(self) -> None:
+        """Once typing pauses: check the form and keep it as a draft."""
+        await asyncio.sleep(self.PAUSE)
+        self._check()
+        self._keep_draft()
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the form differs from how it was opened."""
+        return self.state() != self._baseline
+
+    def payload(self) -> dict[str, Any]:
+        """The form as a draft payload."""
+        return {
+            "start": self.start,
+            "form": self.state(),
+            "due_typed": self.due_typed,
+            "touched": sorted(self.touched),
+        }
+
+    def _title(self) -> str:
+        """A draft's title: category and place."""
+        state = self.state()
+        category = label(IssueCategory(state["category"])) if state["category"] else _("Issue")
+        place = state["place"].strip() or _("no place yet")
+        return f"{category} · {place}"
+
+    def _keep_draft(self) -> None:
+        """Save the form as a draft (a local row, never synced)."""
+        if self.logging:
+            return
+        from gridwalker.store import rounds
+
+        key, title, payload = self.key, self._title(), self.payload()
+        self.save("draft", lambda conn: rounds.save_draft(conn, key, "issue", title, payload))
+
+    def _check(self) -> None:
+        """Check the form against the store's rules in a worker."""
+        from gridwalker.store import issues
+
+        data, problems = self.issue_input()
+        self.load("check", lambda conn: (issues.check_issue(conn, data), problems))
+
+    def loaded_check(self, result: tuple[dict[str, Invalid], dict[str, str]]) -> None:
+        store_problems, form_problems = result
+        self.show_problems({**store_problems, **form_problems})
+
+    def show_problems(self, problems: dict[str, Any], *, everything: bool = False) -> None:
+        """Show each reason under its field (only touched fields unless `everything`)."""
+        lang = language()
+        by_field: dict[str, str] = {}
+        for key, why in problems.items():
+            field = "place" if key in PLACE_PROBLEMS else key
+            text = why if isinstance(why, str) else why.text(lang)
+            by_field[field] = f"{by_field[field]}；{text}" if field in by_field else text
+        for name in FIELDS:
+            reason = self.query_one(f"#reason-{name}", Static)
+            shown = by_field.get(name, "") if everything or name in self.touched else ""
+            reason.update(shown)
+            reason.set_class(bool(shown), "-shown")
+
+    # -- logging and leaving ----------------------------------------------------------------
+
+    def action_log(self) -> None:
+        """Log the issue (status reported); nothing is written when the form is invalid."""
+        if not self.ready or self.logging:
+            return
+        from gridwalker.store import issues, rounds
+
+        self.touched = set(FIELDS)
+        data, problems = self.issue_input()
+        if problems:
+            self.show_problems(problems, everything=True)
+            self._check()
+            self._say(_("Not logged: correct the fields marked in red."), error=True)
+            return
+        member = self.gw.member
+        member_uuid = member.uuid if member else None
+        actor = member.name if member else "tui"
+        key = self.key
+        self.logging = True
+        self.workers.cancel_group(self, "issue-form-pause")
+
+        def log(conn: Connection) -> str:
+            uuid = issues.log_issue(conn, data, actor=actor, member_uuid=member_uuid)
+            rounds.delete_draft(conn, key)
+            return uuid
+
+        self.save("log", log)
+
+    def saved_log(self, uuid: str) -> None:
+        self.notify(
+            _("Issue logged: {status}, due {due}.").format(
+                status=label(IssueStatus.REPORTED),
+                due=self.state()["due_date"] or self._default_due(self.state()["urgency"]),
+            ),
+            title=_("Logged"),
+        )
+        self.dismiss(uuid)
+
+    def failed_log(self, exc: BaseException) -> bool:
+        from gridwalker.store.issues import IssueInputError
+
+        self.logging = False
+        if isinstance(exc, IssueInputError):
+            self.show_problems(exc.problems, everything=True)
+            self._say(_("Not logged: correct the fields marked in red."), error=True)
+            return True
+        return False
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        """A line under the form."""
+        status = self.query_one("#form-status", Static)
+        status.update(text)
+        status.set_class(error, "-error")
+
+    def action_leave(self) -> None:
+        """Go back; with unsaved changes, ask whether to keep the draft."""
+        if self.logging:
+            return
+        if not self.dirty:
+            self.dismiss(None)
+            return
+        self.app.push_screen(LeaveDialog(_("This issue is not logged yet.")), self._left)
+
+    def _left(self, choice: str | None) -> None:
+        """Keep the draft, discard it, or stay."""
+        from gridwalker.store import rounds
+
+        if choice is None:
+            return
+        self.workers.cancel_group(self, "issue-form-pause")
+        key = self.key
+        if choice == "keep":
+            title, payload = self._title(), self.payload()
+            self.save("leave", lambda conn: rounds.save_draft(conn, key, "issue", title, payload))
+        else:
+            self.save("leave", lambda conn: rounds.delete_draft(conn, key))
+
+    def saved_leave(self, _result: None) -> None:
+        self.dismiss(None)

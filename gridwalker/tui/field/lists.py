@@ -1,0 +1,221 @@
+"""The lists behind Today's figures: follow-ups due, care-tagged residents not seen this
+cycle, drafts waiting. Each is one grid's worth of rows (small), so an OptionList holds them;
+Enter opens the household (a draft reopens its visit form when that screen exists)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gridwalker.domain import clock
+from gridwalker.domain.i18n import _
+from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.format import care_labels, local_time
+from gridwalker.tui.keys import N_
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+KINDS = ("follow_ups", "care", "drafts")
+TITLES = {
+    "follow_ups": N_("Follow-ups due, no visit since"),
+    "care": N_("Care-tagged residents not yet seen this cycle"),
+    "drafts": N_("Visit drafts not yet saved"),
+}
+EMPTY = {
+    "follow_ups": N_("No follow-up is due."),
+    "care": N_("Every care-tagged resident has been seen this cycle."),
+    "drafts": N_("No draft is waiting."),
+}
+VISIT_PREFIX = "visit:"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of an attention list: its columns, and what Enter opens."""
+
+    columns: tuple[str, ...]
+    household_uuid: str | None
+    payload: dict[str, Any] | None = None
+    kind: str = ""
+
+
+def overdue_words(due: date) -> str:
+    """How long ago a follow-up fell due ("today" when it is due today)."""
+    days = (clock.today() - due).days
+    if days <= 0:
+        return _("due today")
+    return (_("{n} day overdue") if days == 1 else _("{n} days overdue")).format(n=days)
+
+
+def headings(kind: str) -> tuple[str, ...]:
+    """The column headings of a list kind."""
+    if kind == "follow_ups":
+        return (_("Address"), _("Due"), "", _("Concerns"))
+    if kind == "care":
+        return (_("Name"), _("Care tags"), _("Address"))
+    return (_("Draft"), _("Saved at"))
+
+
+def read_entries(conn: Connection, kind: str, grid_uuid: str) -> list[Entry]:
+    """The rows of a list kind for a grid (runs in a worker)."""
+    from gridwalker.store import rounds
+
+    if kind == "follow_ups":
+        return [
+            Entry(
+                (r.address, r.follow_up.isoformat(), overdue_words(r.follow_up), r.concerns),
+                r.household_uuid,
+            )
+            for r in rounds.follow_ups_due(conn, grid_uuid)
+        ]
+    if kind == "care":
+        return [
+            Entry((r.name, care_labels(r.care_tags), r.address), r.household_uuid)
+            for r in rounds.care_not_seen(conn, grid_uuid)
+        ]
+    return [
+        Entry(
+            (d.title or d.key, local_time(d.updated_at)),
+            d.key.removeprefix(VISIT_PREFIX) if d.key.startswith(VISIT_PREFIX) else None,
+            d.payload,
+            d.kind,
+        )
+        for d in rounds.list_drafts(conn)
+    ]
+
+
+def widths(rows: list[tuple[str, ...]], cap: int = 40) -> list[int]:
+    """The cells each column needs (the last one is free), at most `cap`."""
+    count = len(rows[0])
+    return [min(max(cell_len(r[i]) for r in rows), cap) for i in range(count - 1)]
+
+
+def line(columns: tuple[str, ...], sizes: list[int], style: str = "") -> Text:
+    """Columns padded (or cut) in cells, two cells apart; the last column as it is."""
+    text = Text(style=style, no_wrap=True, overflow="ellipsis")
+    for value, size in zip(columns, sizes, strict=False):
+        if cell_len(value) > size:
+            value = set_cell_size(value, size - 1) + "…"
+        text.append(value + " " * (size - cell_len(value) + 2))
+    text.append(columns[-1])
+    return text
+
+
+def draft_screen(entry: Entry) -> Any | None:
+    """The form a draft belongs to, restored from its payload (None: not a form's draft)."""
+    payload = entry.payload or {}
+    if entry.kind == "visit" and entry.household_uuid:
+        from gridwalker.tui.field.visit import VisitScreen
+
+        return VisitScreen(entry.household_uuid, draft_payload=payload)
+    if entry.kind == "issue":
+        from gridwalker.tui.field.issue_form import IssueFormScreen
+
+        return IssueFormScreen(payload.get("start", {}), draft_payload=payload)
+    if entry.kind == "resident" and payload.get("household_uuid"):
+        from gridwalker.tui.field.resident import ResidentForm
+
+        return ResidentForm(payload["household_uuid"], draft_payload=payload)
+    if entry.kind == "census" and payload.get("tower_uuid"):
+        from gridwalker.tui.field.census_form import CensusFormScreen
+
+        return CensusFormScreen(
+            payload.get("enterprise_uuid"), payload["tower_uuid"], draft_payload=payload
+        )
+    return None
+
+
+class AttentionList(DbScreen):
+    """One of Today's lists of what needs doing; Enter opens the household."""
+
+    CSS_PATH = "lists.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", N_("Back")),
+        Binding("f5", "refresh", N_("Refresh")),
+    ]
+
+    def __init__(self, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"not an attention list: {kind}")
+        super().__init__()
+        self.kind = kind
+        self.entries: list[Entry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(_(TITLES[self.kind]), id="list-title")
+        yield Static("", id="list-headings")
+        yield OptionList(id="list-rows")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _(TITLES[self.kind])
+        self.query_one("#list-title", Static).update(Text(_("Loading…"), "dim"))
+        super().on_mount()
+
+    def database_ready(self) -> None:
+        member = self.gw.member
+        grid = (member.grid_uuid if member else None) or ""
+        kind = self.kind
+        self.load("entries", lambda conn: read_entries(conn, kind, grid))
+
+    def loaded_entries(self, entries: list[Entry]) -> None:
+        """Show the rows, keeping the highlight where it was."""
+        self.entries = entries
+        rows = self.query_one("#list-rows", OptionList)
+        highlighted = rows.highlighted
+        rows.clear_options()
+        title = Text(_(TITLES[self.kind]), "bold")
+        title.append(
+            "  " + (_("{n} row") if len(entries) == 1 else _("{n} rows")).format(n=len(entries))
+        )
+        self.query_one("#list-title", Static).update(title)
+        heads = headings(self.kind)
+        if entries:
+            sizes = widths([heads] + [e.columns for e in entries])
+            self.query_one("#list-headings", Static).update(line(heads, sizes, "bold"))
+            rows.add_options(
+                Option(line(e.columns, sizes), id=str(i)) for i, e in enumerate(entries)
+            )
+            rows.highlighted = min(highlighted or 0, len(entries) - 1)
+        else:
+            self.query_one("#list-headings", Static).update("")
+            rows.add_option(Option(Text(_(EMPTY[self.kind]), "dim"), disabled=True))
+        rows.focus()
+
+    def on_screen_resume(self) -> None:
+        """Back from a household or a visit: the list may have changed."""
+        if self.engine is not None:
+            self.database_ready()
+
+    @on(OptionList.OptionSelected, "#list-rows")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        """Open the household of a row; a draft reopens its form exactly as it was left."""
+        entry = self.entries[int(event.option.id or 0)]
+        if self.kind == "drafts" and entry.payload is not None:
+            screen = draft_screen(entry)
+            if screen is not None:
+                self.gw.open_screen(screen)
+                return
+        if entry.household_uuid is None:
+            self.notify(_("This draft does not belong to a household visit."), severity="warning")
+            return
+        self.gw.open_household(entry.household_uuid)
+
+    def action_refresh(self) -> None:
+        """Read the list again."""
+        self.database_ready()
+
+    def action_back(self) -> None:
+        """Back to Today."""
+        self.app.pop_screen()

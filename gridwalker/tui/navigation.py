@@ -1,0 +1,95 @@
+"""How a screen asks to open another, so that screens never import each other.
+
+A screen calls `navigator(self)` (or `field_navigator` / `desk_navigator` on a screen that
+lives in one app only) and asks for what the user wants to see: the app answers, importing
+the screen it opens at that moment. The field app and the review desk each implement their
+protocol; a screen both apps show (the issue list, help) uses only the common `Navigator`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual.dom import DOMNode
+    from textual.screen import Screen
+
+
+class Navigator(Protocol):
+    """What every app offers its screens."""
+
+    def open_screen(self, screen: Screen[Any]) -> None:
+        """Push a screen the caller made itself (a dialog of its own module)."""
+
+    def open_household(self, household_uuid: str) -> None:
+        """Show a household (the field app: its roster and visits; the desk: its record)."""
+
+    def open_issue(self, issue_uuid: str) -> None:
+        """Show one issue with the actions the user's role may take."""
+
+    def log_issue(
+        self, *, on_logged: Callable[[str | None], None] | None = None, **start: str
+    ) -> None:
+        """The issue form, started from a household, enterprise, building or visit uuid
+        (`start`), or from nowhere; `on_logged` gets the new issue's uuid or None."""
+
+
+class FieldNavigator(Navigator, Protocol):
+    """What the grid member's app offers its screens."""
+
+    def open_round(self, status: str | None = None) -> None:
+        """This cycle's walking list (optionally one status)."""
+
+    def open_visit(
+        self, household_uuid: str, *, draft: dict[str, Any] | None = None
+    ) -> None:
+        """The visit form of a household (with a draft's values when one is taken up)."""
+
+    def open_resident_form(
+        self,
+        household_uuid: str,
+        resident_uuid: str | None = None,
+        *,
+        draft: dict[str, Any] | None = None,
+        then: Callable[[str | None], None] | None = None,
+    ) -> None:
+        """Add a resident to a household, or edit one; `then` gets the saved uuid or None."""
+
+    def open_issues(self) -> None:
+        """The issue log of the member's grid."""
+
+    def open_towers(self) -> None:
+        """The commercial towers of the grid (the enterprise census)."""
+
+    def open_enterprise(self, enterprise_uuid: str) -> None:
+        """One enterprise and its census records."""
+
+    def open_census_form(self, enterprise_uuid: str | None, **context: Any) -> None:
+        """The census form of an enterprise (a new one when None)."""
+
+    def open_export(self) -> None:
+        """The export dialog (the nightly bundle, by hand)."""
+
+
+class DeskNavigator(Navigator, Protocol):
+    """What the supervisors' review desk offers its screens."""
+
+    def open_record(self, entity: str, uuid: str) -> None:
+        """One record as the hub holds it: its revisions, decisions and what to decide."""
+
+
+def navigator(node: DOMNode) -> Navigator:
+    """The app of `node`, as the navigator every app is."""
+    return cast("Navigator", node.app)
+
+
+def field_navigator(node: DOMNode) -> FieldNavigator:
+    """The field app of `node` (for screens that only the field app shows)."""
+    return cast("FieldNavigator", node.app)
+
+
+def desk_navigator(node: DOMNode) -> DeskNavigator:
+    """The review desk of `node` (for screens that only the desk shows)."""
+    return cast("DeskNavigator", node.app)
