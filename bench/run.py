@@ -310,7 +310,8 @@ def bench_review(cache: Path) -> None:
 
     from sqlalchemy import func, select
 
-    from gridwalker.store.desk import review
+    from gridwalker.store.desk.coverage import coverage_table
+    from gridwalker.store.desk.queue import QueueFilter, queue_count, queue_page
     from gridwalker.store.migrate import open_database
     from gridwalker.store.tables import Visit
     from gridwalker.sync.hub.export import export_hub_bundles
@@ -322,13 +323,13 @@ def bench_review(cache: Path) -> None:
         engine = open_database(work)
         with engine.connect() as conn:
             visits = conn.execute(select(func.count()).select_from(Visit)).scalar_one()
-            flt = review.QueueFilter()
+            flt = QueueFilter()
             first = [
-                timed(lambda: (review.queue_count(conn, flt), review.queue_page(conn, flt, 0, 50)))
+                timed(lambda: (queue_count(conn, flt), queue_page(conn, flt, 0, 50)))
                 for _ in range(5)
             ]
-            cover = [timed(lambda: review.coverage_table(conn, TODAY)) for _ in range(3)]
-            queued = review.queue_count(conn, flt)
+            cover = [timed(lambda: coverage_table(conn, TODAY)) for _ in range(3)]
+            queued = queue_count(conn, flt)
         q, c = statistics.median(first), statistics.median(cover)
         report(
             f"review queue first page ({queued:,} waiting, {visits:,} visits)",

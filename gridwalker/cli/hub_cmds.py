@@ -1,7 +1,7 @@
 """Review-desk commands (issue #7): `hub export`, `import` on a laptop, `report coverage`.
 
 Thin wrappers over `gridwalker.sync.hub.export`, `gridwalker.sync.laptop.import_` and
-`gridwalker.store.desk.review`: messages to stderr, results to stdout, `--json` prints one object,
+`gridwalker.store.desk.coverage`: messages to stderr, results to stdout, `--json` prints one object,
 exit 0 done (also "nothing new", "already imported"), 1 refused or failed, 2 wrong usage.
 """
 
@@ -144,7 +144,7 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
 def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | None) -> None:
     """Coverage per community and grid: visits, care, census, party organisations, issues."""
     from gridwalker.domain.i18n import language, set_language
-    from gridwalker.store.desk.review import write_coverage_report
+    from gridwalker.store.desk.coverage import write_coverage_report
     from gridwalker.store.migrate import open_database
 
     home = _home()

@@ -511,7 +511,7 @@ def hub_import(
     try:
         with Progress("import") as progress:
             outcomes = import_paths(engine, home, list(paths), identity=identity, progress=progress)
-        from gridwalker.store.desk.review import record_arrivals
+        from gridwalker.store.desk.arrivals import record_arrivals
 
         with engine.begin() as conn:  # what arrived waits in the supervisors' review queue
             record_arrivals(conn)

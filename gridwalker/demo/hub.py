@@ -30,7 +30,11 @@ from gridwalker.demo.street import FULL_HOUSEHOLDS, build_demo
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueStatus
 from gridwalker.domain.workflow import IssueAction
-from gridwalker.store.desk import review
+from gridwalker.store import ledger
+from gridwalker.store.desk.arrivals import record_arrivals
+from gridwalker.store.desk.conflicts import conflict_count
+from gridwalker.store.desk.decisions import approve, issue_action, return_item
+from gridwalker.store.desk.queue import QueueFilter, state_counts
 from gridwalker.store.migrate import open_database
 from gridwalker.store.revs import json_value, next_rev
 from gridwalker.store.tables import (
@@ -317,24 +321,24 @@ def _build(
     t = time.perf_counter()
     with hub.begin() as conn:
         tick("4/5 review: arrivals", 0, 1)
-        review.record_arrivals(conn)
+        record_arrivals(conn)
         returned = _decide(conn, rng, day, _stage(tick, 4, "review"))
     bundles = len(devices)
     tick("5/5 second round", 0, 1)
     bundles += _second_round(street, hub, home, work, hub_recipient, devices, returned)
     with hub.begin() as conn:
-        review.record_arrivals(conn)
+        record_arrivals(conn)
         for issue in conn.execute(
             select(Issue.uuid)
             .where(Issue.status == IssueStatus.REPORTED.value)
             .order_by(Issue.uuid)
             .limit(2)
         ).scalars():
-            review.issue_action(conn, issue, IssueAction.ACCEPT, SUPERVISOR, "已受理，转物业处理")
-        states = review.state_counts(conn, review.QueueFilter(states=frozenset()))
-        conflicts = review.conflict_count(conn)
-        held = len(review.held_bundles(conn))
-        quarantined = len(review.quarantined(conn))
+            issue_action(conn, issue, IssueAction.ACCEPT, SUPERVISOR, "已受理，转物业处理")
+        states = state_counts(conn, QueueFilter(states=frozenset()))
+        conflicts = conflict_count(conn)
+        held = len(ledger.held_bundles(conn))
+        quarantined = len(ledger.quarantined(conn))
     seconds["review"] = time.perf_counter() - t
     tick("5/5 second round", 1, 1)
     return DemoHubSummary(
@@ -359,16 +363,16 @@ def _decide(
         .order_by(HubReview.id)
     ).all()
     returned = []
-    approve = []
+    to_approve = []
     for entity, uuid, device, when in rows:
         if entity in ("visit", "issue", "census_record") and rng.random() < RETURN_SHARE:
-            review.return_item(conn, entity, uuid, rng.choice(RETURN_COMMENTS), SUPERVISOR)
+            return_item(conn, entity, uuid, rng.choice(RETURN_COMMENTS), SUPERVISOR)
             returned.append((entity, uuid, device))
         elif when is not None and when < cutoff:
-            approve.append((entity, uuid))
-    for start in range(0, len(approve), 900):
-        review.approve(conn, approve[start : start + 900], SUPERVISOR)
-        tick("approved", min(start + 900, len(approve)), len(approve))
+            to_approve.append((entity, uuid))
+    for start in range(0, len(to_approve), 900):
+        approve(conn, to_approve[start : start + 900], SUPERVISOR)
+        tick("approved", min(start + 900, len(to_approve)), len(to_approve))
     return returned
 
 

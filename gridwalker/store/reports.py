@@ -1,17 +1,13 @@
 """Report files for the sub-district: the census information base as CSV or XLSX.
 
 Rows are streamed page by page from the store (never a whole table in memory) into a
-temporary file next to the target, which replaces the target only when complete.
+temporary file next to the target (`sheets.write_sheet`), which replaces it when complete.
 """
 
 from __future__ import annotations
 
-import csv
-import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -27,25 +23,11 @@ from gridwalker.domain.choices import (
 )
 from gridwalker.domain.masking import mask_phone
 from gridwalker.store.census import InfoFilter, InfoRow, infobase_page
+from gridwalker.store.sheets import Column, write_sheet
 
 PAGE_SIZE = 500
-REPORT_SUFFIXES = (".csv", ".xlsx")
 FLAG_SEPARATOR = "；"
 CENSUS_SHEET = {"zh": "楼宇企业普查", "en": "Enterprise census"}
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of a report: headers, a spreadsheet width and how to read a row."""
-
-    zh: str
-    en: str
-    width: int
-    value: Callable[[InfoRow, str, bool], Any]
-
-    def header(self, lang: str) -> str:
-        """The column's header in `lang` ("en", else Chinese)."""
-        return self.en if lang == "en" else self.zh
 
 
 def _label(choice: type[Choice], code: str | None, lang: str) -> str:
@@ -123,11 +105,6 @@ CENSUS_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _cells(text: str) -> int:
-    """Display width of text: wide (CJK) characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _census_rows(conn: Connection, flt: InfoFilter) -> Iterator[InfoRow]:
     """Every row of the information base for a filter, fetched one page at a time."""
     offset = 0
@@ -139,87 +116,6 @@ def _census_rows(conn: Connection, flt: InfoFilter) -> Iterator[InfoRow]:
         offset += len(page)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_text(value: object) -> object:
-    """A cell value for CSV; typed text that Excel would run as a formula is quoted with '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _write_csv(
-    path: Path, rows: Iterator[InfoRow], columns: tuple[Column, ...], lang: str, full: bool
-) -> int:
-    """Write rows as CSV in UTF-8 with a BOM (so Excel in China reads it as UTF-8)."""
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([c.header(lang) for c in columns])
-        for row in rows:
-            writer.writerow(
-                [
-                    "" if v is None else _csv_text(v)
-                    for v in (c.value(row, lang, full) for c in columns)
-                ]
-            )
-            count += 1
-    return count
-
-
-def _write_xlsx(
-    path: Path,
-    rows: Iterator[InfoRow],
-    columns: tuple[Column, ...],
-    lang: str,
-    full: bool,
-    title: str,
-) -> int:
-    """Write rows as an XLSX sheet (write-only, streamed) with a bold header row."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    for i, column in enumerate(columns, start=1):
-        width = max(column.width, _cells(column.header(lang)) + 2)
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header(lang))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in rows:
-        cells = []
-        for column in columns:
-            cell = WriteOnlyCell(sheet, value=column.value(row, lang, full))
-            if isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"  # typed text, never a formula Excel would run
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    workbook.save(path)
-    return count
-
-
-def _check_suffix(out: Path) -> str:
-    """The report format from the file name; ValueError for one we cannot write."""
-    suffix = out.suffix.lower()
-    if suffix not in REPORT_SUFFIXES:
-        raise ValueError(
-            f"无法写入「{out.name}」：报表文件名须以 .csv 或 .xlsx 结尾 / "
-            f"cannot write {out.name!r}: a report file name must end in .csv or .xlsx"
-        )
-    return suffix
-
-
 def write_census_report(
     conn: Connection, out: Path, flt: InfoFilter, *, with_contacts: bool, lang: str = "zh"
 ) -> int:
@@ -228,19 +124,6 @@ def write_census_report(
     Headers and value labels are Chinese (English for lang "en"); contact phones are masked
     unless `with_contacts`. The file appears only when complete.
     """
-    out = Path(out)
-    suffix = _check_suffix(out)
     lang = "en" if lang == "en" else "zh"
-    tmp = out.with_name(f".{out.name}.part")
     rows = _census_rows(conn, flt)
-    try:
-        if suffix == ".csv":
-            count = _write_csv(tmp, rows, CENSUS_COLUMNS, lang, with_contacts)
-        else:
-            count = _write_xlsx(tmp, rows, CENSUS_COLUMNS, lang, with_contacts, CENSUS_SHEET[lang])
-        tmp.replace(out)
-    except BaseException:
-        if tmp.is_file():
-            tmp.unlink()
-        raise
-    return count
+    return write_sheet(out, rows, CENSUS_COLUMNS, lang, with_contacts, CENSUS_SHEET[lang])

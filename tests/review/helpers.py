@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gridwalker.domain import clock
-from gridwalker.store.desk import review
+from gridwalker.store.desk.arrivals import record_arrivals
 from gridwalker.store.tables import Visit
 from gridwalker.store.writes import Writer
 from gridwalker.sync.hub.export import HubExportResult, export_hub_bundles
@@ -34,7 +34,7 @@ class Desk(Hub):
     def arrivals(self) -> int:
         """Pick up what the imports brought."""
         with self.engine.begin() as conn:
-            return review.record_arrivals(conn)
+            return record_arrivals(conn)
 
     def export_to(self, device_id: str) -> HubExportResult:
         """The hub bundles of one device."""

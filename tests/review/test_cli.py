@@ -10,7 +10,9 @@ from click.testing import CliRunner
 
 from gridwalker import config
 from gridwalker.cli import main
-from gridwalker.store.desk import review
+from gridwalker.store.desk.arrivals import record_arrivals
+from gridwalker.store.desk.decisions import return_item
+from gridwalker.store.desk.queue import QueueFilter, queue_page
 from gridwalker.store.migrate import open_database
 from gridwalker.sync.keys import init_device_key
 
@@ -72,9 +74,9 @@ def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path)
     assert run("hub", "export", home=hub)[0] == 2  # --device or --all
     engine = open_database(hub_home.hub_db)
     with engine.begin() as conn:
-        review.record_arrivals(conn)
-        first = review.queue_page(conn, review.QueueFilter(entity="visit"), 0, 1)[0]
-        review.return_item(conn, "visit", first.uuid, "请补充走访情况", "王书记")
+        record_arrivals(conn)
+        first = queue_page(conn, QueueFilter(entity="visit"), 0, 1)[0]
+        return_item(conn, "visit", first.uuid, "请补充走访情况", "王书记")
     engine.dispose()
     out_dir = tmp_path / "usb"
     code, out, _err = run("hub", "export", "--all", "--out", str(out_dir), "--json", home=hub)

@@ -16,7 +16,7 @@ from gridwalker.domain import clock
 from gridwalker.domain.choices import OperatingStatus, VisitOutcome
 from gridwalker.store import rounds
 from gridwalker.store.desk import coverage_lists as cl
-from gridwalker.store.desk import review
+from gridwalker.store.desk.coverage import CoverageRow, coverage_table
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import CensusRecord, Resident, Visit
 from gridwalker.store.writes import Writer
@@ -121,7 +121,7 @@ def everything(page: ListPage, conn: Connection, area: cl.Area, flt: str | None)
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.column)
 def test_each_figure_is_as_long_as_its_list(engine: Engine, figure: Figure) -> None:
     with engine.connect() as conn:
-        table = review.coverage_table(conn)
+        table = coverage_table(conn)
         assert {r.level for r in table} == {"street", "community", "grid"}
         for row in table:
             area = cl.area_of(row)
@@ -138,7 +138,7 @@ def test_each_figure_on_a_street_of_several_communities(street_hub: Path, figure
     engine = open_database(street_hub)
     try:
         with engine.connect() as conn:
-            table = review.coverage_table(conn)
+            table = coverage_table(conn)
             assert sum(r.level == "community" for r in table) >= 2
             for row in table:
                 got = figure.count(conn, cl.area_of(row), figure.flt)
@@ -150,7 +150,7 @@ def test_each_figure_on_a_street_of_several_communities(street_hub: Path, figure
 
 def test_the_figures_per_filter_agree_with_the_counts(engine: Engine) -> None:
     with engine.connect() as conn:
-        street = review.coverage_table(conn)[-1]
+        street = coverage_table(conn)[-1]
         area = cl.area_of(street)
         lists = [
             (cl.household_counts, cl.household_count, cl.HOUSEHOLD_FILTERS),
@@ -230,7 +230,7 @@ def test_household_rows_match_the_field_app(engine: Engine) -> None:
 
 def test_care_rows_seen_as_the_field_app_sees_them(engine: Engine) -> None:
     with engine.connect() as conn:
-        table = review.coverage_table(conn)
+        table = coverage_table(conn)
         for row in (r for r in table if r.level == "grid"):
             assert row.grid_uuid is not None
             unseen = {c.resident_uuid for c in rounds.care_not_seen(conn, row.grid_uuid)}
@@ -274,7 +274,7 @@ def test_figures_and_lists_move_together(scratch: Engine) -> None:
     """A change that takes a record out of a figure takes it out of the list as well."""
     area = cl.Area()
     with scratch.connect() as conn:
-        before = review.coverage_table(conn)[-1]
+        before = coverage_table(conn)[-1]
         household = cl.household_page(conn, area, "visited", 0, 1)[0]
         resident = cl.care_page(conn, area, None, 0, 1)[0]
         firm = cl.enterprise_page(conn, area, "with_org", 0, 1)[0]
@@ -297,7 +297,7 @@ def test_figures_and_lists_move_together(scratch: Engine) -> None:
             "enterprise", firm.uuid, {"operating_status": OperatingStatus.MOVED_OUT.value}
         )
     with scratch.connect() as conn:
-        after = review.coverage_table(conn)[-1]
+        after = coverage_table(conn)[-1]
         assert (after.visited, after.care_residents, after.enterprises, after.with_org) == (
             before.visited - 1,
             before.care_residents - 1,
@@ -323,7 +323,7 @@ def test_an_unknown_filter_is_refused(engine: Engine) -> None:
 
 
 def test_area_of_each_level() -> None:
-    row = review.CoverageRow("grid", "c1", "邮三社区", "g1", "XH-01-01", "第1网格")
+    row = CoverageRow("grid", "c1", "邮三社区", "g1", "XH-01-01", "第1网格")
     assert cl.area_of(row) == cl.Area(grid_uuid="g1")
     row.level = "community"
     assert cl.area_of(row) == cl.Area(community_uuid="c1")

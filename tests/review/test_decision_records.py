@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from gridwalker.domain import clock
-from gridwalker.store.desk import review
+from gridwalker.store.desk.decisions import approve, return_item
+from gridwalker.store.returns import decision_of, returned_items
 from gridwalker.store.revs import next_rev
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Household
 from gridwalker.store.tables.review import HubDecision, HubInbox, HubOutbox, ReviewDecision
@@ -38,8 +39,8 @@ def _decide(desk: Desk, field: Field, returned: int = 1, approved: int = 2) -> l
     uuids = visit_uuids(field, returned + approved)
     with desk.engine.begin() as conn:
         for uuid in uuids[:returned]:
-            review.return_item(conn, "visit", uuid, "请补充走访情况", "王书记")
-        review.approve(conn, [("visit", u) for u in uuids[returned:]], "王书记")
+            return_item(conn, "visit", uuid, "请补充走访情况", "王书记")
+        approve(conn, [("visit", u) for u in uuids[returned:]], "王书记")
     return uuids
 
 
@@ -108,7 +109,7 @@ def test_one_bundle_per_device_however_many_decisions(desk: Desk, field_a: Field
     rounds = 2500 // len(uuids) + 1  # more than the 2000 a bundle's manifest once held
     with desk.engine.begin() as conn:
         for _ in range(rounds):
-            review.approve(conn, [("visit", u) for u in uuids], "王书记")
+            approve(conn, [("visit", u) for u in uuids], "王书记")
     result = desk.export_to("lap-a")
     assert (len(result.paths), result.decisions) == (1, rounds * len(uuids))
     outcome = field_a.apply(result.paths[0])
@@ -219,16 +220,16 @@ def test_a_decision_sent_again_changes_nothing(desk: Desk, field_a: Field) -> No
     one = desk.export_to("lap-a")
     assert field_a.apply(one.paths[0]).status == "applied"
     with desk.engine.begin() as conn:  # the member's returned visit: approved after all
-        review.approve(conn, [("visit", first)], "王书记", "电话核实")
+        approve(conn, [("visit", first)], "王书记", "电话核实")
     assert field_a.apply(desk.export_to("lap-a").paths[0]).status == "applied"
     with field_a.engine.connect() as conn:
         kept = conn.execute(select(ReviewDecision.__table__)).all()
-        assert review.decision_of(conn, "visit", first).state == "approved"
+        assert decision_of(conn, "visit", first).state == "approved"
     # The hub forgets what it sent (say, restored from a backup): its next bundle sends
     # every decision again, the return of `first` among them, and one new decision.
     with desk.engine.begin() as conn:
         conn.execute(update(HubOutbox).values(decision_mark=0))
-        review.return_item(conn, "visit", second, "门牌号有误", "张书记")
+        return_item(conn, "visit", second, "门牌号有误", "张书记")
     later = clock.now() + timedelta(hours=2)
     with clock.frozen(later):
         resent = desk.export_to("lap-a").paths[0]
@@ -243,8 +244,8 @@ def test_a_decision_sent_again_changes_nothing(desk: Desk, field_a: Field) -> No
         for row in kept:
             if row.uuid != second:
                 assert now[row.uuid] == row  # not even received_at moved
-        assert review.decision_of(conn, "visit", first).state == "approved"
-        assert review.decision_of(conn, "visit", second).comment == "门牌号有误"
+        assert decision_of(conn, "visit", first).state == "approved"
+        assert decision_of(conn, "visit", second).comment == "门牌号有误"
         assert now[second].received_at == later.replace(microsecond=0)
         audits = conn.execute(
             select(func.count()).select_from(Audit).where(Audit.entity == "review_decision")
@@ -308,4 +309,4 @@ def test_a_hub_bundle_of_an_older_hub_with_decisions_in_its_manifest_applies(
         outcome.message
     )
     with field_a.engine.connect() as conn:
-        assert len(review.returned_items(conn)) == 1
+        assert len(returned_items(conn)) == 1

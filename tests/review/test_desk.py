@@ -9,8 +9,20 @@ import pytest
 from sqlalchemy import func, select
 
 from gridwalker.domain import clock
-from gridwalker.domain.choices import VisitOutcome
-from gridwalker.store.desk import review
+from gridwalker.domain.choices import ReviewState, VisitOutcome
+from gridwalker.store.desk.conflicts import (
+    conflict_count,
+    conflict_detail,
+    conflict_page,
+    resolve_conflict,
+)
+from gridwalker.store.desk.coverage import coverage_table
+from gridwalker.store.desk.decisions import return_item
+from gridwalker.store.desk.errors import ReviewError
+from gridwalker.store.desk.members import SPARK_DAYS, member_stats
+from gridwalker.store.desk.queue import QueueFilter, queue_count, queue_page
+from gridwalker.store.desk.records import record_detail
+from gridwalker.store.ledger import bundle_count, bundle_page, held_bundles
 from gridwalker.store.tables import Building, Household, Issue, Resident, Visit
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.tables.review import HubResolution
@@ -38,24 +50,24 @@ def test_conflict_resolution_is_a_new_revision_with_who_and_why(
     assert desk.one(field_b.export().path).conflicts == 1
     desk.arrivals()
     with desk.engine.begin() as conn:
-        assert review.conflict_count(conn) == 1
-        [row] = review.conflict_page(conn, 0, 10)
+        assert conflict_count(conn) == 1
+        [row] = conflict_page(conn, 0, 10)
         assert (row.entity, row.uuid, row.fields) == ("household", uuid, ["phone"])
-        detail = review.conflict_detail(conn, row.id)
+        detail = conflict_detail(conn, row.id)
         [phone] = detail.fields
         assert {phone.mine, phone.theirs} == {"13900000001", "18600000002"}
         assert len(detail.versions) == 2
-        assert review.queue_count(conn, review.QueueFilter(flags=frozenset({"conflict"}))) == 1
-        with pytest.raises(review.ReviewError):
-            review.resolve_conflict(conn, row.id, {"phone": "theirs"}, "王书记", "")
-        with pytest.raises(review.ReviewError):
-            review.resolve_conflict(conn, row.id, {"room": "mine"}, "王书记", "核实")
-        merged_rev = review.record_detail(conn, "household", uuid).record["rev"]
-        rev = review.resolve_conflict(
+        assert queue_count(conn, QueueFilter(flags=frozenset({"conflict"}))) == 1
+        with pytest.raises(ReviewError):
+            resolve_conflict(conn, row.id, {"phone": "theirs"}, "王书记", "")
+        with pytest.raises(ReviewError):
+            resolve_conflict(conn, row.id, {"room": "mine"}, "王书记", "核实")
+        merged_rev = record_detail(conn, "household", uuid).record["rev"]
+        rev = resolve_conflict(
             conn, row.id, {"phone": "13911112222"}, "王书记", "电话核实为户主本人新号码"
         )
         assert rev != merged_rev
-        live = review.record_detail(conn, "household", uuid)
+        live = record_detail(conn, "household", uuid)
         assert live.record["phone"] == "13911112222" and live.record["head_name"] == "甲"
         assert live.record["updated_by"] == "王书记" and live.record["base_rev"] == merged_rev
         resolution = conn.execute(select(HubResolution)).one()
@@ -64,7 +76,7 @@ def test_conflict_resolution_is_a_new_revision_with_who_and_why(
             "电话核实为户主本人新号码",
             rev,
         )
-        assert review.conflict_count(conn) == 0
+        assert conflict_count(conn) == 0
         assert (
             conn.execute(
                 select(func.count()).select_from(HubConflict).where(HubConflict.status == "open")
@@ -72,15 +84,15 @@ def test_conflict_resolution_is_a_new_revision_with_who_and_why(
             == 0
         )
         assert not conn.execute(select(HubRev.rev).where(HubRev.head)).all()
-        assert live.state == review.R.APPROVED
+        assert live.state == ReviewState.APPROVED
     # The laptops' versions arriving again change nothing: the resolution descends from both.
     assert desk.one(field_b.home.outbox / "gridwalker-lap-b-000002.zip.age").status == "already"
     field_b.edit("household", uuid, unit=3)
     assert desk.one(field_b.export().path).status == "applied"
     with desk.engine.connect() as conn:
-        live = review.record_detail(conn, "household", uuid).record
+        live = record_detail(conn, "household", uuid).record
         assert (live["phone"], live["unit"]) == ("13911112222", 3)
-        assert review.conflict_count(conn) == 0
+        assert conflict_count(conn) == 0
     # The resolution goes back to laptop A, whose copy it descends from.
     result = desk.export_to("lap-a")
     assert result.counts.get("household") == 1
@@ -107,7 +119,7 @@ def test_force_apply_of_a_held_bundle(desk: Desk, field_a: Field) -> None:
     assert desk.one(three).status == "held"
     assert desk.one(four).status == "held"
     with desk.engine.connect() as conn:
-        held = review.held_bundles(conn)
+        held = held_bundles(conn)
         assert [(h.seq, h.missing) for h in held] == [(3, [2]), (4, [2])]
     outcome = force_apply(desk.engine, desk.home, held[0].id, "王书记")
     assert (outcome.applied, outcome.missing) == (1, [2])
@@ -115,8 +127,8 @@ def test_force_apply_of_a_held_bundle(desk: Desk, field_a: Field) -> None:
     with desk.engine.connect() as conn:
         phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
         assert phone == "13900000003"
-        assert review.held_bundles(conn) == []
-        books = {b.seq: b for b in review.bundle_page(conn, 0, 10)}
+        assert held_bundles(conn) == []
+        books = {b.seq: b for b in bundle_page(conn, 0, 10)}
         assert sorted(books) == [1, 3, 4]
         assert (books[3].forced_by, books[3].missing) == ("王书记", (2,))
         assert books[4].forced_by is None
@@ -125,10 +137,10 @@ def test_force_apply_of_a_held_bundle(desk: Desk, field_a: Field) -> None:
     with desk.engine.connect() as conn:
         phone = conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
         assert phone == "13900000003"  # the later edit stays: seq 2's edit is its ancestor
-        assert review.bundle_count(conn) == 4
-        books = {b.seq: b for b in review.bundle_page(conn, 0, 10)}
+        assert bundle_count(conn) == 4
+        books = {b.seq: b for b in bundle_page(conn, 0, 10)}
         assert (books[3].forced_by, books[3].missing) == ("王书记", ())
-        assert review.conflict_count(conn) == 0
+        assert conflict_count(conn) == 0
 
 
 def test_a_late_bundle_that_does_not_fit_the_forced_chain_is_a_fork(
@@ -147,14 +159,14 @@ def test_a_late_bundle_that_does_not_fit_the_forced_chain_is_a_fork(
     assert desk.one(one).status == "applied"
     assert desk.one(three).status == "held"
     with desk.engine.connect() as conn:
-        [held] = review.held_bundles(conn)
+        [held] = held_bundles(conn)
     force_apply(desk.engine, desk.home, held.id, "王书记")
     outcome = desk.one(other)
     assert (outcome.status, outcome.reason) == ("refused", "fork")
     assert "follows another seq 2" in outcome.message
     assert desk.one(two).status == "applied"  # the real one still fits
     with desk.engine.connect() as conn:
-        assert review.bundle_count(conn) == 3
+        assert bundle_count(conn) == 3
 
 
 def test_forcing_needs_a_name_and_a_held_bundle(desk: Desk) -> None:
@@ -168,7 +180,7 @@ def test_coverage_figures_against_hand_counts(desk: Desk, field_a: Field) -> Non
     desk.one(field_a.export().path)
     start, end = clock.cycle_bounds(DEMO_TODAY)
     with desk.engine.connect() as conn:
-        table = review.coverage_table(conn, DEMO_TODAY)
+        table = coverage_table(conn, DEMO_TODAY)
         grids = [r for r in table if r.level == "grid"]
         households = conn.execute(
             select(Household.uuid, Building.grid_uuid).join(
@@ -217,10 +229,10 @@ def test_member_stats(desk: Desk, field_a: Field) -> None:
     desk.one(field_a.export().path)
     desk.arrivals()
     with desk.engine.begin() as conn:
-        first = review.queue_page(conn, review.QueueFilter(entity="visit"), 0, 1)[0]
-        review.return_item(conn, "visit", first.uuid, "请补充", "王书记")
-        stats = {s.name: s for s in review.member_stats(conn, DEMO_TODAY)}
-        since = date.fromordinal(DEMO_TODAY.toordinal() - review.SPARK_DAYS + 1)
+        first = queue_page(conn, QueueFilter(entity="visit"), 0, 1)[0]
+        return_item(conn, "visit", first.uuid, "请补充", "王书记")
+        stats = {s.name: s for s in member_stats(conn, DEMO_TODAY)}
+        since = date.fromordinal(DEMO_TODAY.toordinal() - SPARK_DAYS + 1)
         per_member = dict(
             conn.execute(
                 select(Visit.member_uuid, func.count())
@@ -229,7 +241,7 @@ def test_member_stats(desk: Desk, field_a: Field) -> None:
             ).all()
         )
     me = stats[MEMBER]
-    assert len(me.visits_per_day) == review.SPARK_DAYS
+    assert len(me.visits_per_day) == SPARK_DAYS
     assert sum(me.visits_per_day) == per_member[me.member_uuid]
     assert me.last_bundle_age_days == 0 and me.last_bundle_at is not None
     assert me.returned_open == 1

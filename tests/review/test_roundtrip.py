@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from gridwalker.store.desk import review
+from gridwalker.domain.choices import ReviewState
+from gridwalker.store.desk.decisions import approve, return_item
+from gridwalker.store.desk.errors import ReviewError
+from gridwalker.store.desk.queue import QueueFilter, queue_count, queue_page
+from gridwalker.store.desk.records import record_detail
+from gridwalker.store.returns import decision_of, returned_items
 from gridwalker.store.tables.review import HubInbox, ReviewDecision
 from tests.review.helpers import Desk, Field, visit_uuids
 
@@ -16,14 +21,14 @@ def test_round_trip_across_two_homes(desk: Desk, field_a: Field) -> None:
     assert desk.arrivals() > 0
     first, second, third = visit_uuids(field_a, 3)
     with desk.engine.begin() as conn:
-        total = review.queue_count(conn, review.QueueFilter())
-        assert total == review.queue_count(conn, review.QueueFilter(states=frozenset()))
-        with pytest.raises(review.ReviewError, match="comment"):
-            review.return_item(conn, "visit", first, "  ", "王书记")
-        review.return_item(conn, "visit", first, "关爱对象未填写走访情况，请补充", "王书记")
-        assert review.approve(conn, [("visit", second), ("visit", third)], "王书记") == 2
-        assert review.queue_count(conn, review.QueueFilter()) == total - 3
-        old_rev = review.record_detail(conn, "visit", first).record["rev"]
+        total = queue_count(conn, QueueFilter())
+        assert total == queue_count(conn, QueueFilter(states=frozenset()))
+        with pytest.raises(ReviewError, match="comment"):
+            return_item(conn, "visit", first, "  ", "王书记")
+        return_item(conn, "visit", first, "关爱对象未填写走访情况，请补充", "王书记")
+        assert approve(conn, [("visit", second), ("visit", third)], "王书记") == 2
+        assert queue_count(conn, QueueFilter()) == total - 3
+        old_rev = record_detail(conn, "visit", first).record["rev"]
 
     result = desk.export_to("lap-a")
     assert len(result.paths) == 1 and result.decisions == 3
@@ -33,28 +38,25 @@ def test_round_trip_across_two_homes(desk: Desk, field_a: Field) -> None:
     assert (outcome.decisions, outcome.returned) == (3, 1)
     assert field_a.apply(result.paths[0]).status == "already"
     with field_a.engine.connect() as conn:
-        returned = review.returned_items(conn)
+        returned = returned_items(conn)
         assert [(r.uuid, r.comment) for r in returned] == [
             (first, "关爱对象未填写走访情况，请补充")
         ]
-        assert review.decision_of(conn, "visit", second).state == "approved"
+        assert decision_of(conn, "visit", second).state == "approved"
 
     new_rev = field_a.edit("visit", first, concerns="已补充：独居老人身体良好")
     with field_a.engine.connect() as conn:
-        assert review.returned_items(conn) == []
+        assert returned_items(conn) == []
     assert desk.one(field_a.export().path).status == "applied"
     desk.arrivals()
     with desk.engine.connect() as conn:
-        detail = review.record_detail(conn, "visit", first)
-        assert detail.state == review.R.CORRECTED
+        detail = record_detail(conn, "visit", first)
+        assert detail.state == ReviewState.CORRECTED
         revs = [r.rev for r in detail.revisions]
         assert old_rev in revs and new_rev in revs and revs[-1] == new_rev
         assert [c.field for c in detail.changes] == ["concerns"]
         assert [
-            r.uuid
-            for r in review.queue_page(
-                conn, review.QueueFilter(states=frozenset({"corrected"})), 0, 10
-            )
+            r.uuid for r in queue_page(conn, QueueFilter(states=frozenset({"corrected"})), 0, 10)
         ] == [first]
 
 
@@ -73,7 +75,7 @@ def test_hub_bundles_refused_by_the_wrong_laptop_or_from_another_hub(
     desk.arrivals()
     first = visit_uuids(field_a, 1)[0]
     with desk.engine.begin() as conn:
-        review.return_item(conn, "visit", first, "地址不对", "王书记")
+        return_item(conn, "visit", first, "地址不对", "王书记")
 
     other = make_field(tmp_path / "lap-b", small_street, "lap-b", None)
     mine = desk.export_to("lap-a").paths[0]
@@ -96,7 +98,7 @@ def test_hub_bundles_refused_by_the_wrong_laptop_or_from_another_hub(
     init_hub_signing_key(home2)
     desk2 = DeskType(home2, open_database(home2.hub_db), desk.recipient)
     with desk2.engine.begin() as conn:
-        review.return_item(conn, "visit", visit_uuids(field_a, 2)[1], "另一枢纽", "张书记")
+        return_item(conn, "visit", visit_uuids(field_a, 2)[1], "另一枢纽", "张书记")
     forged = desk2.export_to("lap-a").paths[0]
     desk2.engine.dispose()
     refused = field_a.apply(forged)

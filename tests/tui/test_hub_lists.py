@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from gridwalker.store.desk import coverage_lists as cl
-from gridwalker.store.desk import review
+from gridwalker.store.desk.coverage import CoverageRow, coverage_table
 from gridwalker.tui.common.help import HelpScreen
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.desk.app import HubApp
@@ -58,9 +58,9 @@ def make_app(hub: Desk) -> HubApp:
     return app
 
 
-def table_of(engine: Engine) -> list[review.CoverageRow]:
+def table_of(engine: Engine) -> list[CoverageRow]:
     with engine.connect() as conn:
-        return review.coverage_table(conn)
+        return coverage_table(conn)
 
 
 async def settle(pilot: Pilot[None]) -> None:

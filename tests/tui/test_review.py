@@ -13,7 +13,14 @@ from textual.widgets import DataTable, Input, Static
 
 from gridwalker import config
 from gridwalker.domain.choices import ReviewState
-from gridwalker.store.desk import review
+from gridwalker.store.desk.conflicts import conflict_detail, conflict_page
+from gridwalker.store.desk.coverage import coverage_table
+from gridwalker.store.desk.decisions import approve, return_item
+from gridwalker.store.desk.members import member_stats
+from gridwalker.store.desk.queue import QueueFilter, QueueRow, queue_count, queue_page
+from gridwalker.store.desk.records import record_detail
+from gridwalker.store.ledger import bundle_page, held_bundles
+from gridwalker.store.returns import returned_items
 from gridwalker.store.tables import Household, Member
 from gridwalker.store.tables.review import HubDecision, HubResolution
 from gridwalker.tui.common.dialogs import Ask
@@ -83,11 +90,9 @@ def hub(
     assert desk.one(stranger.export().path).status == "refused"
     desk.arrivals()
     with desk.engine.begin() as conn:
-        rows = review.queue_page(conn, review.QueueFilter(entity="visit"), 0, 6)
-        review.approve(conn, [(r.entity, r.uuid) for r in rows[:3]], SUPERVISOR)
-        review.return_item(
-            conn, "visit", rows[3].uuid, "关爱对象的走访情况没有填写，请补充。", SUPERVISOR
-        )
+        rows = queue_page(conn, QueueFilter(entity="visit"), 0, 6)
+        approve(conn, [(r.entity, r.uuid) for r in rows[:3]], SUPERVISOR)
+        return_item(conn, "visit", rows[3].uuid, "关爱对象的走访情况没有填写，请补充。", SUPERVISOR)
     yield Hub(desk, conflicted, held)
     field_b.engine.dispose()
     stranger.engine.dispose()
@@ -120,7 +125,7 @@ async def press(pilot: Pilot[None], *keys: str) -> None:
 def state_of(hub: Hub, entity: str, uuid: str) -> tuple[str, str]:
     """The current review state and comment of a record."""
     with hub.desk.engine.connect() as conn:
-        detail = review.record_detail(conn, entity, uuid)
+        detail = record_detail(conn, entity, uuid)
     assert detail.state is not None
     return detail.state.value, detail.comment
 
@@ -131,10 +136,10 @@ def decisions(hub: Hub) -> int:
         return conn.execute(select(func.count()).select_from(HubDecision)).scalar_one()
 
 
-def queue_rows(hub: Hub, n: int) -> list[review.QueueRow]:
+def queue_rows(hub: Hub, n: int) -> list[QueueRow]:
     """The first rows of the default queue."""
     with hub.desk.engine.connect() as conn:
-        return review.queue_page(conn, review.QueueFilter(), 0, n)
+        return queue_page(conn, QueueFilter(), 0, n)
 
 
 async def test_first_frame_then_queue(hub: Hub) -> None:
@@ -144,7 +149,7 @@ async def test_first_frame_then_queue(hub: Hub) -> None:
         await settle(pilot)
         paged = app.screen.query_one(PagedList)
         with hub.desk.engine.connect() as conn:
-            assert paged.count == review.queue_count(conn, review.QueueFilter())
+            assert paged.count == queue_count(conn, QueueFilter())
         counts = str(app.screen.query_one("#queue-counts", Static).render())
         assert "待审核" in counts and "已退回 1" in counts and "已通过 3" in counts
 
@@ -243,13 +248,13 @@ async def test_state_filter_and_clear(hub: Hub) -> None:
         assert paged.count == 1 and paged.current.state is ReviewState.RETURNED
         await press(pilot, "x")
         with hub.desk.engine.connect() as conn:
-            assert paged.count == review.queue_count(conn, review.QueueFilter())
+            assert paged.count == queue_count(conn, QueueFilter())
 
 
 async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> None:
     with hub.desk.engine.connect() as conn:
-        [row] = review.conflict_page(conn, 0, 10)
-        detail = review.conflict_detail(conn, row.id)
+        [row] = conflict_page(conn, 0, 10)
+        detail = conflict_detail(conn, row.id)
     first, second = detail.fields
     app = make_app(hub)
     async with app.run_test(size=SIZE) as pilot:
@@ -269,7 +274,7 @@ async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> Non
         assert app.screen.query_one(PagedList).count == 0
     with hub.desk.engine.connect() as conn:
         resolution = conn.execute(select(HubResolution)).one()
-        live = review.record_detail(conn, "household", hub.conflicted)
+        live = record_detail(conn, "household", hub.conflicted)
     assert (resolution.actor, resolution.reason) == (SUPERVISOR, "电话回访核实")
     assert resolution.choices == {first.field: "mine", second.field: "theirs"}
     assert live.record[first.field] == first.mine
@@ -279,8 +284,8 @@ async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> Non
 
 async def test_conflict_merged_value_typed(hub: Hub) -> None:
     with hub.desk.engine.connect() as conn:
-        [row] = review.conflict_page(conn, 0, 10)
-        detail = review.conflict_detail(conn, row.id)
+        [row] = conflict_page(conn, 0, 10)
+        detail = conflict_detail(conn, row.id)
     phone = next(i for i, f in enumerate(detail.fields) if f.field == "phone")
     app = make_app(hub)
     async with app.run_test(size=SIZE) as pilot:
@@ -294,7 +299,7 @@ async def test_conflict_merged_value_typed(hub: Hub) -> None:
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ConflictListScreen)
     with hub.desk.engine.connect() as conn:
-        live = review.record_detail(conn, "household", hub.conflicted).record
+        live = record_detail(conn, "household", hub.conflicted).record
     assert live["phone"] == "13911112222"
 
 
@@ -309,18 +314,18 @@ async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
         await press(pilot, "y")
         assert isinstance(app.screen, BundlesScreen)
     with hub.desk.engine.connect() as conn:
-        held = review.held_bundles(conn)
+        held = held_bundles(conn)
         phone = conn.execute(
             select(Household.phone).where(Household.uuid == hub.held_household)
         ).scalar_one()
-        forced = [b for b in review.bundle_page(conn, 0, 50) if b.forced_by]
+        forced = [b for b in bundle_page(conn, 0, 50) if b.forced_by]
     assert held == [] and phone == "13900000004"
     assert len(forced) == 1 and forced[0].missing
 
 
 async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
     with hub.desk.engine.connect() as conn:
-        table = review.coverage_table(conn)
+        table = coverage_table(conn)
     app = make_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -347,7 +352,7 @@ async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
 
 async def test_members_screen_drills_to_the_queue(hub: Hub) -> None:
     with hub.desk.engine.connect() as conn:
-        stats = review.member_stats(conn)
+        stats = member_stats(conn)
     app = make_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -380,7 +385,7 @@ async def test_returned_list_on_the_laptop(
     result = hub.desk.export_to("lap-a")
     assert field_a.apply(result.paths[0]).status == "applied"
     with field_a.engine.connect() as conn:
-        items = review.returned_items(conn)
+        items = returned_items(conn)
         member = conn.execute(select(Member.uuid).where(Member.name == MEMBER)).scalar()
     assert items
     config.save_settings(
@@ -415,7 +420,7 @@ def test_snapshot_record(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, QueueScreen)
-        screen.refilter(review.QueueFilter(flags=frozenset({"conflict"})))
+        screen.refilter(QueueFilter(flags=frozenset({"conflict"})))
         await settle(pilot)
         await press(pilot, "enter")
 
@@ -466,6 +471,6 @@ async def test_place_filters_narrow_the_queue_and_clear(hub: Hub, key: str, fiel
         assert chosen is not None
         paged = screen.query_one(PagedList)
         with hub.desk.engine.connect() as conn:
-            assert paged.count == review.queue_count(conn, screen.flt)
+            assert paged.count == queue_count(conn, screen.flt)
         await press(pilot, "x")
         assert getattr(screen.flt, field) is None

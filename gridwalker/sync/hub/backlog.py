@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, select
 
 from gridwalker.config import Paths
-from gridwalker.store.desk import review
+from gridwalker.store.desk.arrivals import record_arrivals
+from gridwalker.store.ledger import ledger_gaps
 from gridwalker.store.tables.hub import HubBacklog, HubQuarantine
 from gridwalker.sync.hub import intake as hub
 from gridwalker.sync.keys import load_hub_identity
@@ -82,8 +83,8 @@ def force_apply(engine: Engine, home: Paths, backlog_id: int, actor: str) -> For
             )
         after = hub.drain_backlog(engine, home, [identity], hub_id, row.device_id, None)
     with engine.begin() as conn:
-        review.record_arrivals(conn)
-        missing = review.ledger_gaps(conn, row.device_id, row.seq)
+        record_arrivals(conn)
+        missing = ledger_gaps(conn, row.device_id, row.seq)
     return ForceOutcome(
         row.device_id,
         row.seq,
@@ -113,7 +114,7 @@ def retry(engine: Engine, home: Paths, quarantine_id: int) -> list[hub.ImportOut
     reason_file = path.with_name(path.name + ".reason.txt")
     with engine.begin() as conn:
         conn.execute(delete(HubQuarantine).where(HubQuarantine.id == quarantine_id))
-        review.record_arrivals(conn)
+        record_arrivals(conn)
     if outcomes and outcomes[0].status != "refused":
         path.unlink(missing_ok=True)
     reason_file.unlink(missing_ok=True)

@@ -40,7 +40,8 @@ from sqlalchemy import Connection, Engine, func, select
 from gridwalker import __version__
 from gridwalker.config import Paths
 from gridwalker.domain import clock
-from gridwalker.store.desk import review
+from gridwalker.store import ledger, returns
+from gridwalker.store.desk.arrivals import record_arrivals
 from gridwalker.store.migrate import current_revision
 from gridwalker.store.revs import generation, json_value, next_rev
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Issue, IssueEvent, data_columns
@@ -51,7 +52,7 @@ from gridwalker.sync.keys import DeviceKey, load_hub_signing_key
 from gridwalker.sync.synclog import log_line
 
 DIRECTION = "hub-to-device"
-DECISION_ENTITY = review.DECISION_ENTITY  # "review_decision", the laptop table it fills
+DECISION_ENTITY = returns.DECISION_ENTITY  # "review_decision", the laptop table it fills
 HUB_ENTITIES = (DECISION_ENTITY,)  # records files only a hub bundle carries
 # Fixed for good: the uuid of every decision ever sent is derived in it.
 DECISION_NAMESPACE = uuid_mod.UUID("09b87499-47f7-4fe9-9ac5-a1313ecea69d")
@@ -205,7 +206,7 @@ def decision_uuid(decision: dict[str, Any]) -> str:
 
 
 def decision_record(decision: dict[str, Any]) -> dict[str, Any]:
-    """A decision of `review.iter_decisions` as a `review_decision` record."""
+    """A decision of `returns.iter_decisions` as a `review_decision` record."""
     data = {
         "record_entity": decision["entity"],
         "record_uuid": decision["uuid"],
@@ -240,9 +241,9 @@ def export_hub_bundles(
     out_dir = Path(out_dir or hub_outbox_dir(home))
     out_dir.mkdir(parents=True, exist_ok=True)
     with engine.begin() as conn:
-        review.record_arrivals(conn)
+        record_arrivals(conn)
     with engine.connect() as conn:
-        known = review.enrolled_devices(conn)
+        known = ledger.enrolled_devices(conn)
     by_id: dict[str, tuple[str, str | None]] = {}
     for device, member, recipient in known:
         if device not in by_id or recipient:
@@ -311,12 +312,12 @@ def _write_next(
         seq = (last.seq if last else 0) + 1
         audit_mark = last.audit_mark if last else 0
         decision_mark = last.decision_mark if last else 0
-        grids = review.device_grids(conn, device_id)
+        grids = ledger.device_grids(conn, device_id)
         decision_top = conn.execute(select(func.coalesce(func.max(HubDecision.id), 0))).scalar_one()
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         decisions = [
             dumps(decision_record(d))
-            for d in review.iter_decisions(conn, decision_mark, device_id, grids, decision_top)
+            for d in returns.iter_decisions(conn, decision_mark, device_id, grids, decision_top)
         ]
         rows, audit_top = _hub_rows(conn, audit_mark, grids)
         entities: list[tuple[str, list[str], list[int]]] = []

@@ -28,7 +28,7 @@ from gridwalker.config import Paths
 from gridwalker.domain import clock
 from gridwalker.domain.choices import ReviewState
 from gridwalker.store import search
-from gridwalker.store.desk import review
+from gridwalker.store.returns import store_decisions
 from gridwalker.store.revs import next_rev
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Device
 from gridwalker.store.tables.review import HubInbox
@@ -126,7 +126,7 @@ def _missing_unknown(keys: Any, expected: frozenset[str], where: str) -> RecordE
 
 
 def check_decision(record: Any) -> dict[str, Any]:
-    """A `review_decision` record as a decision for `review.store_decisions`, or RecordError."""
+    """A `review_decision` record as a decision for `store_decisions`, or RecordError."""
     if type(record) is not dict:
         raise RecordError("a record must be a JSON object")
     if record.keys() != RECORD_KEYS:
@@ -366,7 +366,7 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
                     outcome.applied += a
                     outcome.kept_local += k
                     outcome.skipped += s
-            taken = review.store_decisions(conn, decisions)
+            taken = store_decisions(conn, decisions)
             outcome.decisions = len(decisions)
             outcome.decisions_known = len(decisions) - len(taken)
             outcome.returned = sum(d["state"] == ReviewState.RETURNED.value for d in taken)

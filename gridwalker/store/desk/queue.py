@@ -1,0 +1,156 @@
+"""The review queue: which current review rows a filter holds, a page at a time, and counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Connection, case, exists, func, literal, select, true
+
+from gridwalker.domain.choices import ReviewState
+from gridwalker.store.tables import Community, Grid, Member
+from gridwalker.store.tables.hub import HubConflict
+from gridwalker.store.tables.review import HubReview
+
+R = ReviewState
+QUEUE_STATES = frozenset({R.RECEIVED.value, R.CORRECTED.value})
+FLAGS = ("conflict", "deleted", "new", "edited")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which records the queue shows; None / empty means "any"."""
+
+    community_uuid: str | None = None
+    grid_uuid: str | None = None
+    member_uuid: str | None = None
+    entity: str | None = None  # the kind: visit, household, resident, census_record, issue
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    states: frozenset[str] = QUEUE_STATES
+    flags: frozenset[str] = frozenset()  # conflict, deleted, new (first revision), edited
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the review queue."""
+
+    id: int
+    entity: str
+    uuid: str
+    rev: str
+    state: ReviewState
+    title: str
+    day: date | None
+    community: str
+    grid_code: str
+    member: str
+    device_id: str | None
+    updated_by: str
+    updated_at: datetime
+    received_at: datetime
+    deleted: bool
+    generation: int
+    conflict: bool
+    comment: str
+
+
+def _open_conflict() -> ColumnElement[bool]:
+    return exists().where(
+        HubConflict.entity == HubReview.entity,
+        HubConflict.uuid == HubReview.uuid,
+        HubConflict.status == "open",
+    )
+
+
+def _queue_where(flt: QueueFilter) -> list[ColumnElement[bool]]:
+    unknown = set(flt.flags) - set(FLAGS)
+    if unknown:
+        raise ValueError(f"unknown flag(s) {sorted(unknown)}; known: {', '.join(FLAGS)}")
+    conds: list[ColumnElement[bool]] = [HubReview.current == true()]
+    if flt.states:
+        conds.append(HubReview.state.in_(sorted(flt.states)))
+    if flt.community_uuid:
+        conds.append(HubReview.community_uuid == flt.community_uuid)
+    if flt.grid_uuid:
+        conds.append(HubReview.grid_uuid == flt.grid_uuid)
+    if flt.member_uuid:
+        conds.append(HubReview.member_uuid == flt.member_uuid)
+    if flt.entity:
+        conds.append(HubReview.entity == flt.entity)
+    if flt.date_from:
+        conds.append(HubReview.day >= flt.date_from)
+    if flt.date_to:
+        conds.append(HubReview.day <= flt.date_to)
+    if "conflict" in flt.flags:
+        conds.append(_open_conflict())
+    if "deleted" in flt.flags:
+        conds.append(HubReview.deleted == true())
+    if "new" in flt.flags:
+        conds.append(HubReview.generation == 1)
+    if "edited" in flt.flags:
+        conds.append(HubReview.generation > 1)
+    return conds
+
+
+def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
+    """One page of the queue, oldest arrival first."""
+    conflict = case((_open_conflict(), literal(1)), else_=literal(0))
+    stmt = (
+        select(
+            HubReview,
+            func.coalesce(Community.name, "").label("community"),
+            func.coalesce(Grid.code, "").label("grid_code"),
+            func.coalesce(Member.name, "").label("member"),
+            conflict.label("conflict"),
+        )
+        .outerjoin(Grid, Grid.uuid == HubReview.grid_uuid)
+        .outerjoin(Community, Community.uuid == HubReview.community_uuid)
+        .outerjoin(Member, Member.uuid == HubReview.member_uuid)
+        .where(*_queue_where(flt))
+        .order_by(HubReview.received_at, HubReview.id)
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+    )
+    out = []
+    for r in conn.execute(stmt):
+        out.append(
+            QueueRow(
+                id=r.id,
+                entity=r.entity,
+                uuid=r.uuid,
+                rev=r.rev,
+                state=R(r.state),
+                title=r.title,
+                day=r.day,
+                community=r.community,
+                grid_code=r.grid_code,
+                member=r.member,
+                device_id=r.device_id,
+                updated_by=r.updated_by,
+                updated_at=r.updated_at,
+                received_at=r.received_at,
+                deleted=r.deleted,
+                generation=r.generation,
+                conflict=bool(r.conflict),
+                comment=r.comment,
+            )
+        )
+    return out
+
+
+def queue_count(conn: Connection, flt: QueueFilter) -> int:
+    """How many records a queue filter holds."""
+    stmt = select(func.count()).select_from(HubReview).where(*_queue_where(flt))
+    return conn.execute(stmt).scalar_one()
+
+
+def state_counts(conn: Connection, flt: QueueFilter) -> dict[str, int]:
+    """Current records per review state under a filter's other conditions."""
+    conds = _queue_where(QueueFilter(**{**flt.__dict__, "states": frozenset()}))
+    counts = {s.value: 0 for s in ReviewState}
+    for state, n in conn.execute(
+        select(HubReview.state, func.count()).where(*conds).group_by(HubReview.state)
+    ):
+        counts[state] = n
+    return counts

@@ -1,0 +1,189 @@
+"""The hub's book of devices and bundles: the ledger, held and quarantined bundles, devices.
+
+Every query on these books lives here; the hub's import (sync.hub) and the desk call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, false, func, select
+
+from gridwalker.store.tables import Grid, Member
+from gridwalker.store.tables.hub import HubBacklog, HubDevice, HubLedger, HubQuarantine
+from gridwalker.store.tables.review import HubReview
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One bundle applied at the hub."""
+
+    device_id: str
+    member: str
+    seq: int
+    kind: str
+    records: int
+    applied: int
+    skipped: int
+    conflicts: int
+    imported_at: datetime
+    file: str
+    forced_by: str | None = None
+    missing: tuple[int, ...] = ()  # of a forced bundle: the seqs before it not yet arrived
+
+
+def _booked(conn: Connection, device_ids: set[str]) -> dict[str, tuple[set[int], int]]:
+    """Per device: the seqs in the ledger, and the highest full bundle's seq (0: none)."""
+    out: dict[str, tuple[set[int], int]] = {d: (set(), 0) for d in device_ids}
+    for device_id, seq, kind in conn.execute(
+        select(HubLedger.device_id, HubLedger.seq, HubLedger.kind).where(
+            HubLedger.device_id.in_(sorted(device_ids))
+        )
+    ):
+        seqs, floor = out[device_id]
+        seqs.add(seq)
+        if kind == "full":
+            out[device_id] = (seqs, max(floor, seq))
+    return out
+
+
+def _missing_before(seq: int, booked: tuple[set[int], int], held: set[int]) -> tuple[int, ...]:
+    """The seqs before `seq` neither applied, covered by a full bundle, nor held."""
+    seqs, floor = booked
+    return tuple(s for s in range(floor + 1, seq) if s not in seqs and s not in held)
+
+
+def ledger_gaps(conn: Connection, device_id: str, before: int) -> list[int]:
+    """The seqs of a device before `before` not applied and not covered by a full bundle."""
+    booked = _booked(conn, {device_id})[device_id]
+    return list(_missing_before(before, booked, set()))
+
+
+def bundle_count(conn: Connection, device_id: str | None = None) -> int:
+    """How many bundles the ledger holds (of one device, or all)."""
+    stmt = select(func.count()).select_from(HubLedger)
+    if device_id:
+        stmt = stmt.where(HubLedger.device_id == device_id)
+    return conn.execute(stmt).scalar_one()
+
+
+def bundle_page(
+    conn: Connection, offset: int, limit: int, device_id: str | None = None
+) -> list[LedgerRow]:
+    """One page of the ledger: what arrived from which device, newest first."""
+    stmt = select(HubLedger).order_by(HubLedger.imported_at.desc(), HubLedger.id.desc())
+    if device_id:
+        stmt = stmt.where(HubLedger.device_id == device_id)
+    rows = conn.execute(stmt.offset(max(0, offset)).limit(max(0, limit))).all()
+    forced = {r.device_id for r in rows if r.forced_by}
+    booked = _booked(conn, forced) if forced else {}
+    return [
+        LedgerRow(
+            r.device_id,
+            r.member,
+            r.seq,
+            r.kind,
+            r.records,
+            r.applied,
+            r.skipped,
+            r.conflicts,
+            r.imported_at,
+            r.file,
+            r.forced_by,
+            _missing_before(r.seq, booked[r.device_id], set()) if r.forced_by else (),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """A bundle held for a gap in its device's seq."""
+
+    id: int
+    device_id: str
+    seq: int
+    missing: list[int]
+    received_at: datetime
+    path: str
+
+
+def held_bundles(conn: Connection) -> list[HeldRow]:
+    """Held bundles with the seq numbers still missing before each."""
+    held = conn.execute(select(HubBacklog).order_by(HubBacklog.device_id, HubBacklog.seq)).all()
+    if not held:
+        return []
+    held_seqs: dict[str, set[int]] = {}
+    for h in held:
+        held_seqs.setdefault(h.device_id, set()).add(h.seq)
+    booked = _booked(conn, set(held_seqs))
+    return [
+        HeldRow(
+            id=h.id,
+            device_id=h.device_id,
+            seq=h.seq,
+            missing=list(_missing_before(h.seq, booked[h.device_id], held_seqs[h.device_id])),
+            received_at=h.received_at,
+            path=h.path,
+        )
+        for h in held
+    ]
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    """A refused bundle file and the reason (a code of the bundle format, and its message)."""
+
+    id: int
+    at: datetime
+    file: str
+    path: str
+    reason: str
+    message: str
+    device_id: str | None
+    seq: int | None
+
+
+def quarantined(conn: Connection) -> list[QuarantineRow]:
+    """Refused bundles, newest first."""
+    return [
+        QuarantineRow(r.id, r.at, r.file, r.path, r.reason, r.message, r.device_id, r.seq)
+        for r in conn.execute(
+            select(HubQuarantine).order_by(HubQuarantine.at.desc(), HubQuarantine.id.desc())
+        )
+    ]
+
+
+def device_grids(conn: Connection, device_id: str) -> set[str]:
+    """The grids a device reports on: of its records here, and of its member's name."""
+    grids = set(
+        conn.execute(
+            select(HubReview.grid_uuid)
+            .where(HubReview.device_id == device_id, HubReview.grid_uuid.is_not(None))
+            .distinct()
+        ).scalars()
+    )
+    names = select(HubLedger.member).where(HubLedger.device_id == device_id).distinct()
+    grids |= set(
+        conn.execute(
+            select(Grid.uuid)
+            .join(Member, Member.uuid == Grid.member_uuid)
+            .where(Member.name.in_(names), Grid.deleted == false())
+        ).scalars()
+    )
+    return grids
+
+
+def enrolled_devices(conn: Connection) -> list[tuple[str, str, str | None]]:
+    """(device id, member, recipient) of every device that sent a bundle with a live key."""
+    return [
+        (r.device_id, r.member, r.recipient)
+        for r in conn.execute(
+            select(HubLedger.device_id, HubLedger.member, HubDevice.recipient)
+            .join(HubDevice, HubDevice.key_id == HubLedger.key_id)
+            .where(HubDevice.revoked_at.is_(None))
+            .group_by(HubLedger.device_id, HubLedger.member, HubDevice.recipient)
+            .order_by(HubLedger.device_id)
+        )
+    ]
