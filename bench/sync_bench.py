@@ -75,7 +75,8 @@ def bench_sync(db: Path, report: Report) -> None:
     from gridwalker import config
     from gridwalker.domain import clock
     from gridwalker.store.migrate import open_database
-    from gridwalker.sync.hub.intake import enroll, import_paths
+    from gridwalker.sync.hub.enrol import enroll
+    from gridwalker.sync.hub.intake import import_paths
     from gridwalker.sync.keys import device_key_paths, init_device_key, init_hub_identity, trust_hub
     from gridwalker.sync.laptop.export import export_bundle
 

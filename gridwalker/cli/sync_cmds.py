@@ -298,7 +298,7 @@ def bundle_inspect(file: Path, identity: Path | None, db: Path | None, as_json: 
 
     def lookup(key_id: str) -> fmt.SigningKey:
         if engine is not None:
-            from gridwalker.sync.hub.intake import key_lookup
+            from gridwalker.sync.hub.enrol import key_lookup
 
             with engine.connect() as conn:
                 return key_lookup(conn)(key_id)
@@ -470,7 +470,7 @@ def hub_init(as_json: bool) -> None:
 )
 def hub_enroll(pubkey_file: Path, member: str, recipient: str | None, db: Path | None) -> None:
     """Trust a laptop's device key (its device.pub) for a member."""
-    from gridwalker.sync.hub.intake import enroll
+    from gridwalker.sync.hub.enrol import enroll
     from gridwalker.sync.keys import KeyProblem, valid_recipient
 
     if recipient and not valid_recipient(recipient):
@@ -503,7 +503,8 @@ def hub_import(
     paths: tuple[Path, ...], db: Path | None, identity: Path | None, as_json: bool
 ) -> None:
     """Import bundles (files, or folders scanned for them): checked first, then applied."""
-    from gridwalker.sync.hub.intake import HubLocked, import_paths
+    from gridwalker.sync.hub.intake import import_paths
+    from gridwalker.sync.hub.lock import HubLocked
     from gridwalker.sync.keys import KeyProblem
 
     home = _home()

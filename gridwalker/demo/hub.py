@@ -54,7 +54,8 @@ from gridwalker.store.tables import (
 )
 from gridwalker.store.tables.review import HubReview
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub.intake import enroll, import_paths
+from gridwalker.sync.hub.enrol import enroll
+from gridwalker.sync.hub.intake import import_paths
 from gridwalker.sync.keys import (
     hub_key_path,
     hub_signing_paths,

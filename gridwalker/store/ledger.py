@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, false, func, select
+from sqlalchemy import Connection, and_, delete, false, func, insert, select, update
 
 from gridwalker.store.tables import Grid, Member
-from gridwalker.store.tables.hub import HubBacklog, HubDevice, HubLedger, HubQuarantine
+from gridwalker.store.tables.hub import (
+    HubBacklog,
+    HubConflict,
+    HubDevice,
+    HubLedger,
+    HubQuarantine,
+    HubRev,
+)
 from gridwalker.store.tables.review import HubReview
 
 
@@ -187,3 +195,139 @@ def enrolled_devices(conn: Connection) -> list[tuple[str, str, str | None]]:
             .order_by(HubLedger.device_id)
         )
     ]
+
+
+# --- the import's entries ---------------------------------------------------------------------
+
+
+def device_ledger(conn: Connection, device_id: str) -> list[Any]:
+    """A device's ledger rows: seq, manifest_sha256, prev_manifest_sha256, key_id, kind."""
+    return list(
+        conn.execute(
+            select(
+                HubLedger.seq,
+                HubLedger.manifest_sha256,
+                HubLedger.prev_manifest_sha256,
+                HubLedger.key_id,
+                HubLedger.kind,
+            ).where(HubLedger.device_id == device_id)
+        ).all()
+    )
+
+
+def book_bundle(conn: Connection, **values: Any) -> None:
+    """The ledger row of a bundle applied (written in the same transaction as its records)."""
+    conn.execute(insert(HubLedger).values(**values))
+
+
+def held_copy(conn: Connection, device_id: str, seq: int) -> Any | None:
+    """The backlog row (id, manifest_sha256) holding a device's seq, if one does."""
+    return conn.execute(
+        select(HubBacklog.id, HubBacklog.manifest_sha256).where(
+            HubBacklog.device_id == device_id, HubBacklog.seq == seq
+        )
+    ).first()
+
+
+def held_of_device(conn: Connection, device_id: str) -> list[Any]:
+    """A device's held bundles (id, seq, path) in seq order."""
+    return list(
+        conn.execute(
+            select(HubBacklog.id, HubBacklog.seq, HubBacklog.path)
+            .where(HubBacklog.device_id == device_id)
+            .order_by(HubBacklog.seq)
+        ).all()
+    )
+
+
+def held_row(conn: Connection, backlog_id: int) -> Any | None:
+    """One backlog row whole, or None."""
+    return conn.execute(select(HubBacklog).where(HubBacklog.id == backlog_id)).first()
+
+
+def hold(
+    conn: Connection,
+    device_id: str,
+    seq: int,
+    manifest_sha256: str,
+    path: str,
+    received_at: datetime,
+) -> None:
+    """Book a bundle held for a gap (its copy is at `path`)."""
+    conn.execute(
+        insert(HubBacklog).values(
+            device_id=device_id,
+            seq=seq,
+            manifest_sha256=manifest_sha256,
+            path=path,
+            received_at=received_at,
+        )
+    )
+
+
+def unhold(conn: Connection, backlog_id: int) -> None:
+    """A held bundle leaves the backlog (applied, known already, or refused)."""
+    conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_id))
+
+
+def quarantine(conn: Connection, **values: Any) -> None:
+    """Book a refused file: at, file, path, reason, message, device_id, seq."""
+    conn.execute(insert(HubQuarantine).values(**values))
+
+
+def quarantine_row(conn: Connection, quarantine_id: int) -> Any | None:
+    """One quarantine row whole, or None."""
+    return conn.execute(select(HubQuarantine).where(HubQuarantine.id == quarantine_id)).first()
+
+
+def unquarantine(conn: Connection, quarantine_id: int) -> None:
+    """A quarantined file's entry goes (it was imported again)."""
+    conn.execute(delete(HubQuarantine).where(HubQuarantine.id == quarantine_id))
+
+
+# --- device keys ----------------------------------------------------------------------------
+
+
+def enrol_device(
+    conn: Connection,
+    key_id: str,
+    member: str,
+    public_key: str,
+    recipient: str | None,
+    at: datetime,
+) -> None:
+    """Trust a device key for a member (again: its member, key line and recipient are updated)."""
+    found = conn.execute(select(HubDevice.key_id).where(HubDevice.key_id == key_id)).first()
+    values = {"member": member, "public_key": public_key, "recipient": recipient}
+    if found:
+        conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(**values))
+    else:
+        conn.execute(insert(HubDevice).values(key_id=key_id, enrolled_at=at, **values))
+
+
+def revoke_device(conn: Connection, key_id: str, at: datetime) -> bool:
+    """Mark a device key revoked; False when it is not enrolled."""
+    done = conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(revoked_at=at))
+    return done.rowcount > 0
+
+
+def device_key(conn: Connection, key_id: str) -> Any | None:
+    """An enrolled key's row (member, public_key, revoked_at …), or None."""
+    return conn.execute(select(HubDevice).where(HubDevice.key_id == key_id)).first()
+
+
+def hub_state(conn: Connection) -> dict[str, Any]:
+    """Counts of the hub's books (for summaries and tests)."""
+    out: dict[str, Any] = {}
+    for name, model in (
+        ("ledger", HubLedger),
+        ("backlog", HubBacklog),
+        ("quarantined", HubQuarantine),
+        ("versions", HubRev),
+        ("devices", HubDevice),
+    ):
+        out[name] = conn.execute(select(func.count()).select_from(model)).scalar_one()
+    out["open_conflicts"] = conn.execute(
+        select(func.count()).select_from(HubConflict).where(and_(HubConflict.status == "open"))
+    ).scalar_one()
+    return out

@@ -13,8 +13,8 @@ from gridwalker.domain import clock
 from gridwalker.store.desk.arrivals import record_arrivals
 from gridwalker.store.tables import Visit
 from gridwalker.store.writes import Writer
+from gridwalker.sync.hub.enrol import enroll
 from gridwalker.sync.hub.export import HubExportResult, export_hub_bundles
-from gridwalker.sync.hub.intake import enroll
 from gridwalker.sync.keys import (
     hub_signing_paths,
     init_device_identity,

@@ -19,7 +19,8 @@ from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import SYNCED_TABLES, Device
 from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubLedger, HubRev
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub.intake import ImportOutcome, enroll, import_paths
+from gridwalker.sync.hub.enrol import enroll
+from gridwalker.sync.hub.intake import ImportOutcome, import_paths
 from gridwalker.sync.keys import (
     device_key_paths,
     init_device_key,

@@ -83,7 +83,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_template: Path) -> Non
 
 
 def test_import_lock(tmp_path: Path) -> None:
-    from gridwalker.sync.hub.intake import HubLocked, hub_lock
+    from gridwalker.sync.hub.lock import HubLocked, hub_lock
 
     home = config.paths(tmp_path / "hub")
     with hub_lock(home):

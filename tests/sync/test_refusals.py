@@ -11,7 +11,8 @@ from sqlalchemy import select
 from gridwalker.store.tables import Household
 from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub.intake import quarantine_dir, revoke
+from gridwalker.sync.hub.enrol import revoke
+from gridwalker.sync.hub.folders import quarantine_dir
 from gridwalker.sync.keys import load_device_key, trust_hub
 from tests.sync.helpers import (
     Hub,

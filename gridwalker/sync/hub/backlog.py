@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine
 
 from gridwalker.config import Paths
+from gridwalker.store import ledger
 from gridwalker.store.desk.arrivals import record_arrivals
-from gridwalker.store.ledger import ledger_gaps
-from gridwalker.store.tables.hub import HubBacklog, HubQuarantine
 from gridwalker.sync.hub import intake as hub
+from gridwalker.sync.hub.lock import hub_lock
 from gridwalker.sync.keys import load_hub_identity
 
 
@@ -62,14 +62,14 @@ def force_apply(engine: Engine, home: Paths, backlog_id: int, actor: str) -> For
     if not actor.strip():
         raise BacklogProblem("需要填写操作人 / say who forces the bundle")
     with engine.connect() as conn:
-        row = conn.execute(select(HubBacklog).where(HubBacklog.id == backlog_id)).first()
+        row = ledger.held_row(conn, backlog_id)
     if row is None:
         raise BacklogProblem(f"没有这个暂存的同步包 / no held bundle {backlog_id}")
     path = Path(row.path)
     if not path.is_file():
         raise BacklogProblem(f"{path}: the held file is gone")
     identity, hub_id = load_hub_identity(home)
-    with hub.hub_lock(home):
+    with hub_lock(home):
         outcome = hub.import_file(
             engine, home, path, [identity], hub_id, backlog_row=row.id, forced_by=actor.strip()
         )
@@ -84,7 +84,7 @@ def force_apply(engine: Engine, home: Paths, backlog_id: int, actor: str) -> For
         after = hub.drain_backlog(engine, home, [identity], hub_id, row.device_id, None)
     with engine.begin() as conn:
         record_arrivals(conn)
-        missing = ledger_gaps(conn, row.device_id, row.seq)
+        missing = ledger.ledger_gaps(conn, row.device_id, row.seq)
     return ForceOutcome(
         row.device_id,
         row.seq,
@@ -104,7 +104,7 @@ def retry(engine: Engine, home: Paths, quarantine_id: int) -> list[hub.ImportOut
     reason file are removed; refused again, the import quarantines it anew with the new reason.
     """
     with engine.connect() as conn:
-        row = conn.execute(select(HubQuarantine).where(HubQuarantine.id == quarantine_id)).first()
+        row = ledger.quarantine_row(conn, quarantine_id)
     if row is None:
         raise BacklogProblem(f"没有这个隔离的同步包 / no quarantined bundle {quarantine_id}")
     path = Path(row.path)
@@ -113,7 +113,7 @@ def retry(engine: Engine, home: Paths, quarantine_id: int) -> list[hub.ImportOut
     outcomes = hub.import_paths(engine, home, [path])
     reason_file = path.with_name(path.name + ".reason.txt")
     with engine.begin() as conn:
-        conn.execute(delete(HubQuarantine).where(HubQuarantine.id == quarantine_id))
+        ledger.unquarantine(conn, quarantine_id)
         record_arrivals(conn)
     if outcomes and outcomes[0].status != "refused":
         path.unlink(missing_ok=True)

@@ -1,0 +1,384 @@
+"""Applying a checked bundle's records at the hub: batches, the hub's versions, merges, conflicts.
+
+Rows the hub never saw are inserted and fast-forwards updated in batches; a row with
+versions in conflict takes the slow path: every version kept, heads recomputed, merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from gridwalker.domain import clock
+from gridwalker.store.bulk import insert_rows
+from gridwalker.store.tables import SYNCED_TABLES, data_columns
+from gridwalker.store.tables.hub import HubConflict, HubRev
+from gridwalker.store.writes import reserve_changes
+from gridwalker.sync import bundle as fmt
+from gridwalker.sync.hub.merge import Version, heads_of, merge, merge_base
+from gridwalker.sync.records import check_record, db_values, json_encoder
+
+BATCH = 5000
+Progress = Callable[[str, int, int], None]
+Meta = tuple[Any, str, str, str | None]  # updated_at, updated_by, device_id, origin
+
+
+@dataclass
+class _Batch:
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    saved: list[dict[str, Any]] = field(default_factory=list)
+    slow: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+
+def _version_from_record(record: dict[str, Any], row: dict[str, Any], device_id: str) -> Version:
+    return Version(
+        rev=record["rev"],
+        base_rev=record["base_rev"],
+        origin=record["origin"],
+        deleted=record["op"] == "delete",
+        data=record["data"],
+        updated_at=row["updated_at"],
+        updated_by=record["updated_by"],
+        device_id=device_id,
+    )
+
+
+def _version_from_live(entity: str, live: Any) -> Version:
+    encode = json_encoder(entity)
+    data = encode({name: live[name] for name in data_columns(entity)})
+    return Version(
+        rev=live["rev"],
+        base_rev=live["base_rev"],
+        origin=None,
+        deleted=bool(live["deleted"]),
+        data=data,
+        updated_at=live["updated_at"],
+        updated_by=live["updated_by"],
+    )
+
+
+def _rev_row(entity: str, uuid: str, v: Version, head: bool = False) -> dict[str, Any]:
+    return {
+        "entity": entity,
+        "uuid": uuid,
+        "rev": v.rev,
+        "base_rev": v.base_rev,
+        "origin": v.origin,
+        "deleted": v.deleted,
+        "data": v.data,
+        "updated_at": v.updated_at,
+        "updated_by": v.updated_by,
+        "device_id": v.device_id,
+        "head": head,
+    }
+
+
+def apply_bundle(
+    conn: Connection,
+    opened: fmt.OpenedBundle,
+    files: dict[str, bytes],
+    progress: Progress | None = None,
+) -> tuple[int, int, int]:
+    """Apply a checked bundle's records inside the caller's transaction: (applied, skipped, conflicts)."""
+    applied = skipped = conflicts = 0
+    low, high = opened.manifest["from_change"], opened.manifest["to_change"]
+    total = sum(opened.manifest["counts"].values())
+    done = 0
+    for entity in SYNCED_TABLES:
+        if entity not in files:
+            continue
+        records = opened.parsed.pop(entity, None)
+        if records is None:  # not kept by check_records: parse again
+            records = [
+                (record, check_record(entity, record, low, high))
+                for _number, record in fmt.iter_records(entity, files[entity])
+            ]
+        # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
+        # A bundle holds each uuid once (check_records), so this stays true through it.
+        fresh = _nothing_of(conn, entity)
+        for start in range(0, len(records), BATCH):
+            part = records[start : start + BATCH]
+            a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh)
+            applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
+            done += len(part)
+            if progress:
+                progress(entity, done, total)
+    return applied, skipped, conflicts
+
+
+def _nothing_of(conn: Connection, entity: str) -> bool:
+    """True when the hub has no row and no version of an entity."""
+    table = SYNCED_TABLES[entity].__table__
+    return (
+        conn.execute(select(table.c.uuid).limit(1)).first() is None
+        and conn.execute(select(HubRev.uuid).where(HubRev.entity == entity).limit(1)).first()
+        is None
+    )
+
+
+def _known(
+    conn: Connection, entity: str, uuids: list[str]
+) -> tuple[dict[str, Any], dict[str, dict[str, bool]], dict[tuple[str, str], Meta]]:
+    """The live rows of some uuids, their versions (rev → head) and each version's metadata."""
+    table = SYNCED_TABLES[entity].__table__
+    live = {
+        r["uuid"]: r for r in conn.execute(select(table).where(table.c.uuid.in_(uuids))).mappings()
+    }
+    stored: dict[str, dict[str, bool]] = {}
+    metas: dict[tuple[str, str], Meta] = {}
+    for r in conn.execute(
+        select(
+            HubRev.uuid,
+            HubRev.rev,
+            HubRev.head,
+            HubRev.updated_at,
+            HubRev.updated_by,
+            HubRev.device_id,
+            HubRev.origin,
+        ).where(HubRev.entity == entity, HubRev.uuid.in_(uuids))
+    ):
+        stored.setdefault(r.uuid, {})[r.rev] = bool(r.head)
+        metas[r.uuid, r.rev] = (r.updated_at, r.updated_by, r.device_id or "", r.origin)
+    return live, stored, metas
+
+
+def _apply_batch(
+    conn: Connection,
+    entity: str,
+    part: list[tuple[dict[str, Any], dict[str, Any]]],
+    device_id: str,
+    fresh: bool = False,
+) -> tuple[int, int, int]:
+    table = SYNCED_TABLES[entity].__table__
+    uuids = [row["uuid"] for _record, row in part]
+    live, stored, metas = ({}, {}, {}) if fresh else _known(conn, entity, uuids)
+    batch = _Batch()
+    restamp: list[dict[str, Any]] = []
+    skipped = 0
+    for record, row in part:
+        uuid = row["uuid"]
+        current = live.get(uuid)
+        revs = stored.get(uuid, {})
+        if current is None and not revs:  # a row the hub never saw: no merge to make
+            batch.inserts.append(row)
+            batch.saved.append(
+                {
+                    "entity": entity,
+                    "uuid": uuid,
+                    "rev": row["rev"],
+                    "base_rev": row["base_rev"],
+                    "origin": record["origin"],
+                    "deleted": row["deleted"],
+                    "data": record["data"],
+                    "updated_at": row["updated_at"],
+                    "updated_by": row["updated_by"],
+                    "device_id": device_id,
+                    "head": False,
+                }
+            )
+        elif current is not None and any(revs.values()):
+            batch.slow.append((record, row))  # a row in conflict: the merge is recomputed
+        elif current is not None and (row["rev"] == current["rev"] or row["rev"] in revs):
+            skipped += 1
+            meta = metas.get((uuid, row["rev"]))
+            if meta is not None:
+                want = combine_meta(
+                    meta, (row["updated_at"], row["updated_by"], device_id, record["origin"])
+                )
+                if want != meta:
+                    restamp.append(
+                        {
+                            "b_uuid": uuid,
+                            "b_rev": row["rev"],
+                            "b_at": want[0],
+                            "b_by": want[1],
+                            "b_device": want[2],
+                            "b_origin": want[3],
+                        }
+                    )
+        elif (
+            current is not None
+            and not any(revs.values())
+            and current["rev"] in (row["base_rev"], record["origin"])
+        ):
+            if current["rev"] not in revs:  # a row the hub had before any bundle
+                batch.saved.append(_rev_row(entity, uuid, _version_from_live(entity, current)))
+            batch.saved.append(_rev_row(entity, uuid, _version_from_record(record, row, device_id)))
+            batch.updates.append(row)
+        else:
+            batch.slow.append((record, row))
+    first = (
+        reserve_changes(conn, len(batch.inserts) + len(batch.updates))
+        if batch.inserts or batch.updates
+        else 0
+    )
+    for i, row in enumerate([*batch.inserts, *batch.updates]):
+        row["change"] = first + i
+    insert_rows(conn, HubRev.__table__, batch.saved)
+    insert_rows(conn, table, batch.inserts)
+    if batch.updates:
+        cols = [c.name for c in table.columns if c.name != "uuid"]
+        stmt = (
+            update(table)
+            .where(table.c.uuid == bindparam("b_uuid"))
+            .values({c: bindparam(c) for c in cols})
+        )
+        conn.execute(
+            stmt, [{**{c: row[c] for c in cols}, "b_uuid": row["uuid"]} for row in batch.updates]
+        )
+    if restamp:
+        for target, rev_col in ((HubRev.__table__, HubRev.__table__.c.rev), (table, table.c.rev)):
+            stmt = update(target).where(
+                target.c.uuid == bindparam("b_uuid"), rev_col == bindparam("b_rev")
+            )
+            if target is HubRev.__table__:
+                stmt = stmt.where(target.c.entity == entity)
+            values = {"updated_at": bindparam("b_at"), "updated_by": bindparam("b_by")}
+            if target is HubRev.__table__:
+                values["origin"] = bindparam("b_origin")
+                values["device_id"] = bindparam("b_device")
+            conn.execute(stmt.values(**values), restamp)
+    applied = len(batch.inserts) + len(batch.updates)
+    conflicts = 0
+    for record, row in batch.slow:
+        outcome = _resolve_row(
+            conn, entity, _version_from_record(record, row, device_id), row["uuid"]
+        )
+        if outcome == "skipped":
+            skipped += 1
+        else:
+            applied += 1
+            if outcome == "conflict":
+                conflicts += 1
+    return applied, skipped, conflicts
+
+
+def combine_meta(a: Meta, b: Meta) -> Meta:
+    """The same edit (one rev) from two laptops: the earliest stamp and the known origin win.
+
+    Metadata is (updated_at, updated_by, device_id, origin); the result does not depend on
+    which bundle came first.
+    """
+    at, by, device = min(a[:3], b[:3])
+    origins = [o for o in (a[3], b[3]) if o]
+    return at, by, device, min(origins) if origins else None
+
+
+def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) -> str:
+    """The slow path for one row: keep every version, recompute heads, merge; returns the outcome."""
+    table = SYNCED_TABLES[entity].__table__
+    live = conn.execute(select(table).where(table.c.uuid == uuid)).mappings().first()
+    rows = conn.execute(select(HubRev).where(HubRev.entity == entity, HubRev.uuid == uuid)).all()
+    known: dict[str, Version] = {
+        r.rev: Version(
+            r.rev, r.base_rev, r.origin, r.deleted, r.data, r.updated_at, r.updated_by, r.device_id
+        )
+        for r in rows
+    }
+    old_heads = [r.rev for r in rows if r.head]
+    live_version = _version_from_live(entity, live) if live is not None else None
+    if live_version is not None and not old_heads:
+        old_heads = [live_version.rev]
+        if live_version.rev not in known:  # the live row is a single head: keep it as a version
+            known[live_version.rev] = live_version
+            conn.execute(insert(HubRev.__table__), [_rev_row(entity, uuid, live_version)])
+    news = False
+    if incoming.rev not in known:
+        known[incoming.rev] = incoming
+        conn.execute(insert(HubRev.__table__), [_rev_row(entity, uuid, incoming)])
+        news = True
+    else:
+        seen = known[incoming.rev]
+        meta = (seen.updated_at, seen.updated_by, seen.device_id or "", seen.origin)
+        want = combine_meta(
+            meta,
+            (incoming.updated_at, incoming.updated_by, incoming.device_id or "", incoming.origin),
+        )
+        if want != meta:
+            known[incoming.rev] = replace(
+                seen, updated_at=want[0], updated_by=want[1], device_id=want[2], origin=want[3]
+            )
+            conn.execute(
+                update(HubRev)
+                .where(HubRev.entity == entity, HubRev.uuid == uuid, HubRev.rev == incoming.rev)
+                .values(updated_at=want[0], updated_by=want[1], device_id=want[2], origin=want[3])
+            )
+            incoming = known[incoming.rev]
+            news = True
+    heads = heads_of([*old_heads, incoming.rev], known)
+    if sorted(heads) == sorted(old_heads) and not (news and len(heads) > 1):
+        if news and live is not None and live["rev"] == incoming.rev:
+            conn.execute(
+                update(table)
+                .where(table.c.uuid == uuid)
+                .values(updated_at=incoming.updated_at, updated_by=incoming.updated_by)
+            )
+        return "skipped"
+    conn.execute(
+        update(HubRev).where(HubRev.entity == entity, HubRev.uuid == uuid).values(head=False)
+    )
+    conn.execute(
+        delete(HubConflict).where(
+            HubConflict.entity == entity, HubConflict.uuid == uuid, HubConflict.status == "open"
+        )
+    )
+    if len(heads) == 1:
+        v = known[heads[0]]
+        values = {
+            **db_values(entity, v.data),
+            "rev": v.rev,
+            "base_rev": v.base_rev,
+            "updated_at": v.updated_at,
+            "updated_by": v.updated_by,
+            "deleted": v.deleted,
+        }
+        outcome = "applied"
+    else:
+        conn.execute(
+            update(HubRev)
+            .where(HubRev.entity == entity, HubRev.uuid == uuid, HubRev.rev.in_(heads))
+            .values(head=True)
+        )
+        base_rev = merge_base(heads, known)
+        merged = merge(
+            [known[h] for h in heads],
+            known.get(base_rev) if base_rev else None,
+            data_columns(entity),
+        )
+        values = {
+            **db_values(entity, merged.data),
+            "rev": merged.rev,
+            "base_rev": merged.base_rev,
+            "updated_at": merged.updated_at,
+            "updated_by": merged.updated_by,
+            "deleted": merged.deleted,
+        }
+        now = clock.now()
+        if merged.conflicts:
+            conn.execute(
+                insert(HubConflict.__table__),
+                [
+                    {
+                        "entity": entity,
+                        "uuid": uuid,
+                        "field": c["field"],
+                        "base_rev": c["base_rev"],
+                        "chosen_rev": c["chosen_rev"],
+                        "candidates": c["candidates"],
+                        "status": "open",
+                        "created_at": now,
+                    }
+                    for c in merged.conflicts
+                ],
+            )
+        outcome = "conflict" if merged.conflicts else "applied"
+    values["change"] = reserve_changes(conn, 1)
+    if live is None:
+        conn.execute(insert(table).values(uuid=uuid, **values))
+    else:
+        conn.execute(update(table).where(table.c.uuid == uuid).values(**values))
+    return outcome

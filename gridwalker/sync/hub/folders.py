@@ -1,0 +1,78 @@
+"""The hub's folders of bundle files: copies held for a gap (backlog), refused files (quarantine).
+
+A file goes into its folder together with its row in the hub's book (store.ledger).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from gridwalker.config import Paths
+from gridwalker.domain import clock
+from gridwalker.store import ledger
+from gridwalker.sync import bundle as fmt
+
+
+def quarantine_dir(home: Paths) -> Path:
+    """Refused bundles and their reason files."""
+    return home.data / "quarantine"
+
+
+def backlog_dir(home: Paths) -> Path:
+    """Copies of bundles held for a gap."""
+    return home.data / "hub-backlog"
+
+
+def hold(engine: Engine, home: Paths, opened: fmt.OpenedBundle) -> None:
+    """Keep a copy of a bundle whose predecessors are missing, and book it in the backlog."""
+    folder = backlog_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / opened.path.name
+    if target.resolve() != opened.path.resolve():
+        shutil.copyfile(opened.path, target)
+    with engine.begin() as conn:
+        ledger.hold(
+            conn, opened.device_id, opened.seq, opened.manifest_sha256, str(target), clock.now()
+        )
+
+
+def quarantine(
+    engine: Engine, home: Paths, path: Path, refused: fmt.BundleRefused, device_id: str, seq: int
+) -> Path | None:
+    """Move a refused file to the quarantine folder with a reason file; log it in hub_quarantine."""
+    folder = quarantine_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = clock.now()
+    target = folder / path.name
+    n = 1
+    while target.exists() or target.with_name(target.name + ".reason.txt").exists():
+        n += 1
+        target = folder / f"{path.name}.{n}"
+    moved: Path | None = target
+    try:
+        shutil.move(str(path), target)
+    except OSError:
+        moved = None  # a read-only source: the reason file still says what was wrong
+    reason_file = target.with_name(target.name + ".reason.txt")
+    reason_file.write_text(
+        f"文件 / file: {path}\n"
+        f"时间 / when: {now.isoformat(timespec='seconds')}\n"
+        f"原因 / reason: {refused.reason}\n"
+        f"{refused.message}\n" + (f"设备 / device: {device_id} seq {seq}\n" if device_id else ""),
+        encoding="utf-8",
+    )
+    with engine.begin() as conn:
+        ledger.quarantine(
+            conn,
+            at=now,
+            file=path.name,
+            path=str(moved or path),
+            reason=refused.reason,
+            message=refused.message[:2000],
+            device_id=device_id or None,
+            seq=seq or None,
+        )
+    return moved
