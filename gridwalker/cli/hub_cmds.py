@@ -15,8 +15,17 @@ from typing import Any
 
 import click
 
-from gridwalker.cli import EXAMPLES, Progress, _epilog, _fail, _home, _language, _parse_day, main
+from gridwalker.cli.common import (
+    EXAMPLES,
+    Progress,
+    epilog,
+    fail,
+    home_paths,
+    parse_day,
+    pick_language,
+)
 from gridwalker.cli.report_cmds import _report_file, report
+from gridwalker.cli.root import main
 from gridwalker.cli.sync_cmds import hub_group
 
 EXAMPLES.update(
@@ -32,7 +41,7 @@ def _print_json(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-@hub_group.command("export", epilog=_epilog("hub_export"))
+@hub_group.command("export", epilog=epilog("hub_export"))
 @click.option("--device", "device", help="Only this device id.")
 @click.option("--all", "all_devices", is_flag=True, help="Every device that sent bundles here.")
 @click.option(
@@ -57,11 +66,11 @@ def hub_export(
     from gridwalker.sync.keys import KeyProblem
 
     if bool(device) == all_devices:
-        _fail("give either --device ID or --all", 2)
-    home = _home()
+        fail("give either --device ID or --all", 2)
+    home = home_paths()
     db = db or home.hub_db
     if not db.exists():
-        _fail(f"{db}: no hub database here; give --db PATH")
+        fail(f"{db}: no hub database here; give --db PATH")
     engine = open_database(db)
     try:
         with Progress("hub export") as progress:
@@ -73,9 +82,9 @@ def hub_export(
                 progress=progress,
             )
     except KeyProblem as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"导出失败 / hub export failed: {exc}")
+        fail(f"导出失败 / hub export failed: {exc}")
     finally:
         engine.dispose()
     refused = [r for r in results if r.refused]
@@ -96,7 +105,7 @@ def hub_export(
         sys.exit(1)
 
 
-@main.command("import", epilog=_epilog("import"))
+@main.command("import", epilog=epilog("import"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
@@ -107,10 +116,10 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     from gridwalker.store.migrate import open_database
     from gridwalker.sync.laptop.import_ import import_hub_bundle
 
-    home = _home()
+    home = home_paths()
     db = db or home.field_db
     if not db.exists():
-        _fail(f"{db}: no database here; give --db PATH")
+        fail(f"{db}: no database here; give --db PATH")
     engine = open_database(db)
     try:
         outcome = import_hub_bundle(engine, home, file)
@@ -124,7 +133,7 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
         sys.exit(1)
 
 
-@report.command("coverage", epilog=_epilog("report_coverage"))
+@report.command("coverage", epilog=epilog("report_coverage"))
 @click.option(
     "--out",
     "out",
@@ -139,7 +148,7 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The database (default: hub.db if there is one, else the field database).",
 )
-@click.option("--today", callback=_parse_day, help="As of this day (YYYY-MM-DD); default: today.")
+@click.option("--today", callback=parse_day, help="As of this day (YYYY-MM-DD); default: today.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the headers.")
 def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | None) -> None:
     """Coverage per community and grid: visits, care, census, party organisations, issues."""
@@ -147,19 +156,19 @@ def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | 
     from gridwalker.store.desk.coverage import write_coverage_report
     from gridwalker.store.migrate import open_database
 
-    home = _home()
-    set_language(_language(lang, home))
+    home = home_paths()
+    set_language(pick_language(lang, home))
     db = db or (home.hub_db if home.hub_db.exists() else home.field_db)
     if not db.exists():
-        _fail(f"{db}: no database here; give --db PATH")
+        fail(f"{db}: no database here; give --db PATH")
     if not out.parent.is_dir():
-        _fail(f"{out}: the folder {out.parent} does not exist.")
+        fail(f"{out}: the folder {out.parent} does not exist.")
     engine = open_database(db)
     try:
         with engine.connect() as conn:
             rows = write_coverage_report(conn, out, today, lang=language())
     except OSError as exc:
-        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+        fail(f"{out}: cannot write the report: {exc.strerror or exc}")
     finally:
         engine.dispose()
     click.echo(f"{out}: {rows} rows (street, communities, grids)")

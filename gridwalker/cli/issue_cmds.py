@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from gridwalker import config
-from gridwalker.cli import EXAMPLES, _epilog, _fail, _home, _language, main
+from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths, pick_language
+from gridwalker.cli.root import main
 from gridwalker.domain.choices import IssueStatus, Role
 from gridwalker.domain.workflow import IssueAction
 
@@ -50,7 +51,7 @@ def _open(db: Path | None, home: config.Paths):  # noqa: ANN202 - an Engine
 
     db = db or home.field_db
     if not db.exists():
-        _fail(f"{db}: no such database (build one with `gridwalker demo build`)")
+        fail(f"{db}: no such database (build one with `gridwalker demo build`)")
     return open_database(db)
 
 
@@ -59,15 +60,15 @@ def _settings(home: config.Paths) -> config.Settings:
     try:
         return config.load_settings(home)
     except ValueError as exc:
-        _fail(str(exc))
-        raise  # _fail has exited
+        fail(str(exc))
+        raise  # fail has exited
 
 
 def _lang(lang: str | None, home: config.Paths) -> str:
     """The language of this command's output: --lang, else the settings, else the locale."""
     from gridwalker.domain.i18n import language, set_language
 
-    set_language(_language(lang, home))
+    set_language(pick_language(lang, home))
     return language()
 
 
@@ -84,7 +85,7 @@ def issue() -> None:
     """Residents' issues (居民诉求): list, show, act on the workflow."""
 
 
-@issue.command("list", epilog=_epilog("issue_list"))
+@issue.command("list", epilog=epilog("issue_list"))
 @click.option(
     "--status",
     "statuses",
@@ -118,7 +119,7 @@ def issue_list(
     """List issues, overdue ones marked, with the total and the counts per status."""
     from gridwalker.store.issues import IssueFilter, issue_count, issue_page, status_counts
 
-    home = _home()
+    home = home_paths()
     language = _lang(lang, home)
     settings = _settings(home)
     if mine and not settings.member_uuid:
@@ -150,7 +151,7 @@ def issue_list(
     click.echo(f"{len(rows)} of {total} issues; {shown}", err=True)
 
 
-@issue.command("show", epilog=_epilog("issue_show"))
+@issue.command("show", epilog=epilog("issue_show"))
 @click.argument("issue_id", metavar="ISSUE")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help=_DB_HELP)
@@ -159,14 +160,14 @@ def issue_show(issue_id: str, as_json: bool, db: Path | None, lang: str | None) 
     """Show one issue (uuid or a unique prefix of 6+ characters) with its timeline."""
     from gridwalker.store.issues import IssueNotFound, issue_detail, resolve_issue
 
-    home = _home()
+    home = home_paths()
     language = _lang(lang, home)
     engine = _open(db, home)
     try:
         with engine.connect() as conn:
             detail = issue_detail(conn, resolve_issue(conn, issue_id))
     except IssueNotFound as exc:
-        _fail(exc.invalid.text(language))
+        fail(exc.invalid.text(language))
     finally:
         engine.dispose()
     if as_json:
@@ -228,14 +229,14 @@ def _check_supervisor(conn: Connection, member_uuid: str, language: str) -> None
     if member_uuid:
         role = conn.execute(select(Member.role).where(Member.uuid == member_uuid)).scalar()
     if role != Role.SUPERVISOR.value:
-        _fail(
+        fail(
             "只有登记为网格长的人员可以以网格长身份操作（--as supervisor）"
             if language != "en"
             else "only a member recorded as a supervisor may act with --as supervisor"
         )
 
 
-@issue.command("act", epilog=_epilog("issue_act"))
+@issue.command("act", epilog=epilog("issue_act"))
 @click.argument("issue_id", metavar="ISSUE")
 @click.argument("action", metavar="ACTION", callback=_parse_action)
 @click.option("--note", default="", help="Why (needed to decline or return).")
@@ -263,7 +264,7 @@ def issue_act(
     from gridwalker.domain.workflow import TransitionError
     from gridwalker.store.issues import IssueNotFound, resolve_issue, transition
 
-    home = _home()
+    home = home_paths()
     language = _lang(lang, home)
     settings = _settings(home)
     engine = _open(db, home)
@@ -282,7 +283,7 @@ def issue_act(
                 member_uuid=settings.member_uuid or None,
             )
     except (IssueNotFound, TransitionError) as exc:
-        _fail(exc.invalid.text(language))
+        fail(exc.invalid.text(language))
     finally:
         engine.dispose()
     if as_json:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gridwalker.cli import _fail, _home, _language, main
+from gridwalker.cli.common import fail, home_paths, pick_language
+from gridwalker.cli.root import main
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -62,20 +63,20 @@ def report_census(
     from gridwalker.store.migrate import open_database
     from gridwalker.store.reports import write_census_report
 
-    home = _home()
-    set_language(_language(lang, home))
+    home = home_paths()
+    set_language(pick_language(lang, home))
     db = db or home.field_db
     if not db.exists():
-        _fail(f"{db}: no database here; give --db or build one with `gridwalker demo build`.")
+        fail(f"{db}: no database here; give --db or build one with `gridwalker demo build`.")
     if not out.parent.is_dir():
-        _fail(f"{out}: the folder {out.parent} does not exist.")
+        fail(f"{out}: the folder {out.parent} does not exist.")
     engine = open_database(db)
     try:
         with engine.connect() as conn:
             try:
                 tower_uuid = _tower_uuid(conn, tower) if tower else None
             except LookupError as exc:
-                _fail(str(exc.args[0]))
+                fail(str(exc.args[0]))
             rows = write_census_report(
                 conn,
                 out,
@@ -84,7 +85,7 @@ def report_census(
                 lang=language(),
             )
     except OSError as exc:
-        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+        fail(f"{out}: cannot write the report: {exc.strerror or exc}")
     finally:
         engine.dispose()
     if with_contacts:

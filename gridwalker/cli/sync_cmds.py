@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from gridwalker import config
-from gridwalker.cli import EXAMPLES, Progress, _epilog, _fail, _home, main
+from gridwalker.cli.common import EXAMPLES, Progress, epilog, fail, home_paths
+from gridwalker.cli.root import main
 
 EXAMPLES.update(
     {
@@ -48,7 +49,7 @@ def keys() -> None:
     """This laptop's device key and the hub it trusts."""
 
 
-@keys.command("init", epilog=_epilog("keys_init"))
+@keys.command("init", epilog=epilog("keys_init"))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def keys_init(as_json: bool) -> None:
     """Make this laptop's Ed25519 device key (minisign format) and its age identity, once.
@@ -66,7 +67,7 @@ def keys_init(as_json: bool) -> None:
         read_public_key,
     )
 
-    home = _home()
+    home = home_paths()
     secret, public = device_key_paths(home)
     had_key = secret.exists() or public.exists()
     try:
@@ -78,7 +79,7 @@ def keys_init(as_json: bool) -> None:
         else:
             recipient, identity = init_device_identity(home, clock.now())
     except KeyProblem as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         _print_json(
             {
@@ -103,7 +104,7 @@ def keys_init(as_json: bool) -> None:
     )
 
 
-@keys.command("show", epilog=_epilog("keys_show"))
+@keys.command("show", epilog=epilog("keys_show"))
 @click.option(
     "--db",
     "db",
@@ -124,7 +125,7 @@ def keys_show(db: Path | None, as_json: bool) -> None:
         trusted_hub_key,
     )
 
-    home = _home()
+    home = home_paths()
     db = db or home.field_db
     device_id = None
     if db.exists():
@@ -139,7 +140,7 @@ def keys_show(db: Path | None, as_json: bool) -> None:
         try:
             key_id = read_public_key(public)[0]
         except KeyProblem as exc:
-            _fail(str(exc))
+            fail(str(exc))
     hub_sign = home.keys / HUB_SIGN_PUB
     recipient = None
     hub_key_id = None
@@ -149,7 +150,7 @@ def keys_show(db: Path | None, as_json: bool) -> None:
         found = trusted_hub_key(home)
         hub_key_id = found[0] if found else None
     except KeyProblem as exc:
-        _fail(str(exc))
+        fail(str(exc))
     info = {
         "device_id": device_id,
         "database": str(db),
@@ -175,7 +176,7 @@ def keys_show(db: Path | None, as_json: bool) -> None:
         click.echo(f"hub sign key: {hub_key_id} ({info['hub_signing_key']})")
 
 
-@keys.command("trust-hub", epilog=_epilog("keys_trust_hub"))
+@keys.command("trust-hub", epilog=epilog("keys_trust_hub"))
 @click.argument("recipient")
 @click.option(
     "--hub-key",
@@ -187,16 +188,16 @@ def keys_trust_hub(recipient: str, hub_key: Path | None) -> None:
     from gridwalker.sync.keys import KeyProblem, trust_hub
 
     try:
-        trust_hub(_home(), recipient, hub_key)
+        trust_hub(home_paths(), recipient, hub_key)
     except KeyProblem as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"trusted hub: {recipient.strip()}")
 
 
 # --- export ---------------------------------------------------------------------------------
 
 
-@main.command("export", epilog=_epilog("export"))
+@main.command("export", epilog=epilog("export"))
 @click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
 )
@@ -222,14 +223,14 @@ def export_cmd(
     from gridwalker.sync.keys import KeyProblem
     from gridwalker.sync.laptop.export import ExportRefused, export_bundle
 
-    home = _home()
+    home = home_paths()
     db = db or home.field_db
     if not db.exists():
-        _fail(f"{db}: no database here; give --db PATH")
+        fail(f"{db}: no database here; give --db PATH")
     try:
         member = config.load_settings(home).member_name
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     engine = _open(db)
     try:
         with Progress("export") as progress:
@@ -243,9 +244,9 @@ def export_cmd(
                 progress=progress,
             )
     except (ExportRefused, KeyProblem) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"导出失败 / export failed: {exc}; nothing was marked as exported")
+        fail(f"导出失败 / export failed: {exc}; nothing was marked as exported")
     finally:
         engine.dispose()
     if as_json:
@@ -264,7 +265,7 @@ def bundle() -> None:
     """Look inside sync bundles."""
 
 
-@bundle.command("inspect", epilog=_epilog("bundle_inspect"))
+@bundle.command("inspect", epilog=epilog("bundle_inspect"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--identity",
@@ -284,14 +285,14 @@ def bundle_inspect(file: Path, identity: Path | None, db: Path | None, as_json: 
     from gridwalker.sync.inspect import inspect_bundle
     from gridwalker.sync.keys import KeyProblem, hub_key_path, load_identity, read_public_key
 
-    home = _home()
+    home = home_paths()
     identities = []
     for path in [identity, hub_key_path(home)]:
         if path is not None and path.exists():
             try:
                 identities.append(load_identity(path)[0])
             except KeyProblem as exc:
-                _fail(str(exc))
+                fail(str(exc))
     hub_db = db or home.hub_db
     engine = _open(hub_db) if hub_db.exists() else None
     local_pub = home.keys / "device.pub"
@@ -359,8 +360,8 @@ def _hub_group() -> click.Group:
         if ctx.invoked_subcommand is not None:
             return
         if actor is not None and not actor.strip():
-            _fail("--as needs a name: who decides at the desk", 2)
-        home = _home()
+            fail("--as needs a name: who decides at the desk", 2)
+        home = home_paths()
         if demo:
             home = config.paths(home.data / "demo-hub")
             db = db or home.hub_db
@@ -368,7 +369,7 @@ def _hub_group() -> click.Group:
                 _build_demo_hub(home, db)
         db = db or home.hub_db
         if not db.exists():
-            _fail(
+            fail(
                 f"{db} does not exist; run `gridwalker hub init` and import bundles, or try `gridwalker hub --demo`."
             )
         from gridwalker.domain.i18n import set_language
@@ -405,7 +406,7 @@ def _build_demo_hub(home: config.Paths, db: Path) -> None:
 hub_group = _hub_group()
 
 
-@hub_group.command("init", epilog=_epilog("hub_init"))
+@hub_group.command("init", epilog=epilog("hub_init"))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def hub_init(as_json: bool) -> None:
     """Make the hub's age identity and signing key; prints its recipient and the key files.
@@ -423,7 +424,7 @@ def hub_init(as_json: bool) -> None:
         read_public_key,
     )
 
-    home = _home()
+    home = home_paths()
     sign_secret, sign_public = hub_signing_paths(home)
     had_identity = hub_key_path(home).exists()
     try:
@@ -438,7 +439,7 @@ def hub_init(as_json: bool) -> None:
         else:
             key_id = init_hub_signing_key(home)
     except KeyProblem as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         _print_json(
             {
@@ -458,7 +459,7 @@ def hub_init(as_json: bool) -> None:
     )
 
 
-@hub_group.command("enroll", epilog=_epilog("hub_enroll"))
+@hub_group.command("enroll", epilog=epilog("hub_enroll"))
 @click.argument("pubkey_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--member", required=True, help="The grid member whose laptop this is.")
 @click.option("--recipient", help="The laptop's age recipient (age1…), for bundles from the hub.")
@@ -474,18 +475,18 @@ def hub_enroll(pubkey_file: Path, member: str, recipient: str | None, db: Path |
     from gridwalker.sync.keys import KeyProblem, valid_recipient
 
     if recipient and not valid_recipient(recipient):
-        _fail(f"not an age recipient (age1…): {recipient!r}", 2)
-    engine = _open(db or _home().hub_db)
+        fail(f"not an age recipient (age1…): {recipient!r}", 2)
+    engine = _open(db or home_paths().hub_db)
     try:
         key_id = enroll(engine, pubkey_file, member, recipient)
     except KeyProblem as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         engine.dispose()
     click.echo(f"enrolled key {key_id} for {member}")
 
 
-@hub_group.command("import", epilog=_epilog("hub_import"))
+@hub_group.command("import", epilog=epilog("hub_import"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--db",
@@ -507,7 +508,7 @@ def hub_import(
     from gridwalker.sync.hub.lock import HubLocked
     from gridwalker.sync.keys import KeyProblem
 
-    home = _home()
+    home = home_paths()
     engine = _open(db or home.hub_db)
     try:
         with Progress("import") as progress:
@@ -517,7 +518,7 @@ def hub_import(
         with engine.begin() as conn:  # what arrived waits in the supervisors' review queue
             record_arrivals(conn)
     except (HubLocked, KeyProblem) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         engine.dispose()
     refused = [o for o in outcomes if o.status == "refused"]

@@ -95,7 +95,7 @@ def test_import_lock(tmp_path: Path) -> None:
 
 
 def test_demo_laptop_can_export_at_once(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from gridwalker import cli
+    from gridwalker.cli import root
     from gridwalker.demo import street as demo
 
     real = demo.build_demo
@@ -107,7 +107,7 @@ def test_demo_laptop_can_export_at_once(tmp_path: Path, monkeypatch) -> None:  #
     home = config.paths(tmp_path / "demo-home")
     db = home.field_db
     db.parent.mkdir(parents=True)
-    cli._build_demo_laptop(home, db)
+    root._build_demo_laptop(home, db)
     code, out, err = run("export", "--json", home=tmp_path / "demo-home")
     assert code == 0, err
     assert json.loads(out)["encrypted"]

@@ -1,0 +1,84 @@
+"""What the command modules share: usage examples, failing with an exit code, dates,
+progress on a terminal, the home folders and the language."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from gridwalker import config
+
+EXAMPLES = {
+    "main": "gridwalker --demo        # try it on the demo street\n"
+    "  gridwalker --lang en --db ~/grid.db",
+    "demo_build": "gridwalker demo build --db /tmp/street.db --households 400 --today 2026-11-20",
+    "roster_import": "gridwalker roster import 邮三社区花名册.xlsx --grid XH-01-01 --dry-run",
+}
+
+
+def epilog(key: str) -> str:
+    """The example of a command, for its help text."""
+    return f"\b\nExample:\n  {EXAMPLES[key]}"
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Say why on stderr and exit with `code` (1 refused or failed, 2 wrong usage)."""
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """A --today style option as a date (a click callback)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+class Progress:
+    """Progress of a long job: a rich bar on a terminal, one summary line otherwise."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> Progress:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(console=Console(stderr=True), transient=True)
+            self.bar.__enter__()
+            self.task = self.bar.add_task(self.title, total=None)
+        return self
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(
+                self.task, description=f"{self.title}: {label}", completed=done, total=total
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def home_paths() -> config.Paths:
+    """The folders of this home (GRIDWALKER_HOME or the platform's)."""
+    return config.paths()
+
+
+def pick_language(lang: str | None, home: config.Paths) -> str | None:
+    """The language asked for, else the one in the settings (None: the locale decides)."""
+    if lang:
+        return lang
+    try:
+        return config.load_settings(home).language or None
+    except ValueError as exc:
+        fail(str(exc))
+    return None
