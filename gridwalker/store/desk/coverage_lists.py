@@ -421,7 +421,7 @@ def _enterprises(
 ) -> Select[Any]:
     """The area's present enterprises (as `census.coverage` counts them) under a filter."""
     _check(flt, ENTERPRISE_FILTERS)
-    cur = census._year_record(year)
+    cur = census.year_record(year)
     stmt = _places(
         select(*columns, cur.c.uuid.is_not(None).label("censused"))
         .select_from(Enterprise)
@@ -433,7 +433,7 @@ def _enterprises(
         .where(
             Enterprise.deleted == false(),
             Building.deleted == false(),
-            census._present(),
+            census.still_present(),
             in_area(area),
         )
     )
@@ -451,7 +451,7 @@ def enterprise_count(
 ) -> int:
     """How many enterprises the list holds under a filter."""
     year = year or clock.today().year
-    latest = census._latest_record(year)
+    latest = census.latest_record(year)
     sub = _enterprises(area, flt, year, [Enterprise.uuid], latest).subquery()
     return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
 
@@ -461,7 +461,7 @@ def enterprise_counts(
 ) -> dict[str | None, int]:
     """Enterprises of the area: all, censused and not censused this year, with a party org."""
     year = year or clock.today().year
-    latest = census._latest_record(year)
+    latest = census.latest_record(year)
     org = latest.c.party_org_status.in_(census.COVERED_STATUSES)
     sub = _enterprises(
         area, None, year, [Enterprise.uuid, case((org, 1), else_=0).label("org")], latest
@@ -491,7 +491,7 @@ def enterprise_page(
 ) -> list[EnterpriseRow]:
     """One page of the area's enterprises: grid, tower, floor and room order."""
     year = year or clock.today().year
-    latest = census._latest_record(year)
+    latest = census.latest_record(year)
     columns = [
         Enterprise.uuid,
         Enterprise.name,
@@ -509,7 +509,7 @@ def enterprise_page(
         latest.c.party_members,
     ]
     stmt = _enterprises(area, flt, year, columns, latest).order_by(
-        Grid.code, Building.name, Building.uuid, *census._room_order()
+        Grid.code, Building.name, Building.uuid, *census.room_order()
     )
     rows = conn.execute(stmt.offset(offset).limit(limit)).all()
     return [EnterpriseRow(*r[:7], bool(r[14]), *r[7:14]) for r in rows]
