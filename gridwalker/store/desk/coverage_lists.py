@@ -5,7 +5,7 @@ definitions: the list of a grid, a community or the whole street (`Area`), with 
 figure (households visited this cycle, care-tagged residents seen this cycle, enterprises
 censused this year or with a party organisation). The expressions that decide what counts
 are the ones the coverage table is built from: the care filters below (which the table
-calls), the round's cycle marks (`rounds._cycle_visits`, as `rounds.coverage` counts them)
+calls), the round's cycle marks (`rounds.cycle_visits`, as `rounds.coverage` counts them)
 and the census's present, this-year and latest-record helpers (as `census.coverage` counts
 them). Lists page from SQL (`*_count` + `*_page`); queries are portable SQLAlchemy Core.
 """
@@ -132,7 +132,7 @@ class HouseholdRow:
 def _households(area: Area, flt: str | None, day: date, columns: Sequence[Any]) -> Select[Any]:
     """The area's households (as `rounds.coverage` counts them) under a filter.
 
-    Only a filter reads this cycle's visits (`rounds._cycle_visits`, the round's marks):
+    Only a filter reads this cycle's visits (`rounds.cycle_visits`, the round's marks):
     the whole list needs none of them, so its count and pages stay cheap at street size.
     """
     _check(flt, HOUSEHOLD_FILTERS)
@@ -142,7 +142,7 @@ def _households(area: Area, flt: str | None, day: date, columns: Sequence[Any]) 
         .join(Building, Building.uuid == Household.building_uuid)
     ).where(Household.deleted == false(), in_area(area))
     if flt is not None:
-        cyc = rounds._cycle_visits(day, area.grid_uuid)
+        cyc = rounds.cycle_visits(day, area.grid_uuid)
         stmt = stmt.outerjoin(cyc, cyc.c.hh == Household.uuid)
         if flt == "visited":
             stmt = stmt.where(cyc.c.covered == 1)
@@ -202,7 +202,7 @@ def _covered(conn: Connection, area: Area, households: list[str], day: date) -> 
     """Which of these households are covered this cycle (the round's mark)."""
     if not households:
         return set()
-    cyc = rounds._cycle_visits(day, area.grid_uuid)
+    cyc = rounds.cycle_visits(day, area.grid_uuid)
     stmt = select(cyc.c.hh).where(cyc.c.hh.in_(households), cyc.c.covered == 1)
     return set(conn.execute(stmt).scalars())
 

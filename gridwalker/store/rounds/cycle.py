@@ -1,0 +1,76 @@
+"""This cycle's coverage of a grid: which households were visited, revisit or still to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, Select, and_, case, false, func, literal, select
+
+from gridwalker.domain import clock
+from gridwalker.domain.choices import VisitOutcome
+from gridwalker.store.tables import Building, Household, Visit
+
+
+def cycle_visits(day: date, grid_uuid: str | None = None):  # noqa: ANN202 - a Subquery
+    """Per household (of one grid, or all): whether this cycle has a covering visit, and a
+    nobody-home visit."""
+    start, end = clock.cycle_bounds(day)
+    nobody = Visit.outcome == VisitOutcome.NOBODY_HOME.value
+    stmt = select(
+        Visit.household_uuid.label("hh"),
+        func.max(case((nobody, 0), else_=1)).label("covered"),
+        func.max(case((nobody, 1), else_=0)).label("missed"),
+    ).where(Visit.visited_on >= start, Visit.visited_on < end, Visit.deleted == false())
+    if grid_uuid is not None:  # only this grid's doors: an index look-up, not the street
+        stmt = stmt.where(Visit.household_uuid.in_(grid_households(grid_uuid)))
+    return stmt.group_by(Visit.household_uuid).subquery()
+
+
+def status_expr(cyc):  # noqa: ANN001, ANN202
+    return case(
+        (cyc.c.covered == 1, literal("visited")),
+        (cyc.c.missed == 1, literal("revisit")),
+        else_=literal("todo"),
+    )
+
+
+def grid_households(grid_uuid: str) -> Select:
+    return (
+        select(Household.uuid)
+        .join(Building, Building.uuid == Household.building_uuid)
+        .where(Building.grid_uuid == grid_uuid, Household.deleted == false())
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """This cycle's coverage of a grid."""
+
+    total: int
+    visited: int
+    revisit: int
+
+    @property
+    def ratio(self) -> float:
+        return self.visited / self.total if self.total else 0.0
+
+
+def coverage(conn: Connection, grid_uuid: str, day: date | None = None) -> Coverage:
+    """Households of the grid, how many are covered this cycle, how many need a revisit."""
+    cyc = cycle_visits(day or clock.today(), grid_uuid)
+    stmt = (
+        select(
+            func.count(),
+            func.coalesce(func.sum(cyc.c.covered), 0),
+            func.coalesce(
+                func.sum(case((and_(cyc.c.missed == 1, cyc.c.covered == 0), 1), else_=0)), 0
+            ),
+        )
+        .select_from(Household)
+        .join(Building, Building.uuid == Household.building_uuid)
+        .outerjoin(cyc, cyc.c.hh == Household.uuid)
+        .where(Building.grid_uuid == grid_uuid, Household.deleted == false())
+    )
+    total, visited, revisit = conn.execute(stmt).one()
+    return Coverage(int(total), int(visited), int(revisit))

@@ -1,0 +1,93 @@
+"""The member's edits: residents added, changed or moved out, and visits saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gridwalker.domain import clock
+from gridwalker.domain.forms import (
+    ResidentInput,
+    VisitInput,
+    check_resident,
+    check_visit,
+    parse_iso_day,
+    resident_fields,
+)
+from gridwalker.domain.validators import Invalid
+from gridwalker.store.rounds.drafts import delete_draft, visit_draft_key
+from gridwalker.store.rounds.households import residents_of
+from gridwalker.store.writes import Writer
+
+
+class FormError(ValueError):
+    """A form that cannot be saved: the reason for each bad field."""
+
+    def __init__(self, problems: dict[str, Invalid]) -> None:
+        super().__init__("; ".join(f"{k}: {v.en}" for k, v in problems.items()))
+        self.problems = problems
+
+
+def add_resident(conn: Connection, actor: str, household_uuid: str, data: ResidentInput) -> str:
+    """Add a resident to a household; FormError (nothing written) when the form is invalid."""
+    problems = check_resident(data, clock.today())
+    if problems:
+        raise FormError(problems)
+    return Writer(conn, actor).insert(
+        "resident", {"household_uuid": household_uuid, **resident_fields(data)}
+    )
+
+
+def update_resident(
+    conn: Connection, actor: str, resident_uuid: str, data: ResidentInput
+) -> str | None:
+    """Save changes to a resident; returns the new rev, or None when nothing changed."""
+    problems = check_resident(data, clock.today())
+    if problems:
+        raise FormError(problems)
+    return Writer(conn, actor).update("resident", resident_uuid, resident_fields(data))
+
+
+def move_out(
+    conn: Connection, actor: str, resident_uuid: str, moved_out: bool = True
+) -> str | None:
+    """Mark a resident as moved out (or back in); the record and its history stay."""
+    return Writer(conn, actor).update("resident", resident_uuid, {"moved_out": moved_out})
+
+
+def save_visit(
+    conn: Connection,
+    actor: str,
+    member_uuid: str | None,
+    household_uuid: str,
+    data: VisitInput,
+    roster_changes: list[dict[str, Any]] | None = None,
+) -> str:
+    """Record a visit (FormError when invalid, nothing written) and drop its draft."""
+    people = residents_of(conn, household_uuid)
+    present = {r.uuid for r in people if not r.moved_out}
+    tagged = {r.uuid for r in people if r.care_tags and not r.moved_out}
+    today = clock.today()
+    problems = check_visit(data, today, present, tagged)
+    if problems:
+        raise FormError(problems)
+    now = clock.now().replace(microsecond=0)
+    follow = parse_iso_day(data.follow_up) if data.follow_up.strip() else None
+    uuid = Writer(conn, actor).insert(
+        "visit",
+        {
+            "household_uuid": household_uuid,
+            "member_uuid": member_uuid,
+            "visited_on": today,
+            "visited_at": now,
+            "outcome": data.outcome,
+            "residents_seen": list(dict.fromkeys(data.residents_seen)),
+            "care_checks": {k: v for k, v in data.care_checks.items() if v.strip()},
+            "concerns": data.concerns.strip(),
+            "follow_up": follow,
+            "roster_changes": roster_changes or [],
+        },
+    )
+    delete_draft(conn, visit_draft_key(household_uuid))
+    return uuid

@@ -1,0 +1,154 @@
+"""One household: its place and head, its residents and its visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, case, false, select
+
+from gridwalker.domain.addresses import address
+from gridwalker.domain.forms import ResidentInput
+from gridwalker.store.tables import Building, Community, Grid, Household, Member, Resident, Visit
+
+
+@dataclass(frozen=True)
+class HouseholdInfo:
+    """Where a household is and who heads it."""
+
+    uuid: str
+    address: str
+    community: str
+    grid_uuid: str
+    building_uuid: str
+    building: str
+    unit: int
+    floor: int
+    room: str
+    occupancy: str
+    head_name: str | None
+    phone: str | None
+
+
+def household_info(conn: Connection, household_uuid: str) -> HouseholdInfo | None:
+    """A household with its place, or None."""
+    r = (
+        conn.execute(
+            select(
+                Household,
+                Building.name.label("building"),
+                Building.grid_uuid,
+                Community.name.label("community"),
+            )
+            .join(Building, Building.uuid == Household.building_uuid)
+            .join(Grid, Grid.uuid == Building.grid_uuid)
+            .join(Community, Community.uuid == Grid.community_uuid)
+            .where(Household.uuid == household_uuid, Household.deleted == false())
+        )
+        .mappings()
+        .first()
+    )
+    if r is None:
+        return None
+    where = address(r["community"], r["building"], r["unit"], r["room"])
+    return HouseholdInfo(
+        r["uuid"],
+        where,
+        r["community"],
+        r["grid_uuid"],
+        r["building_uuid"],
+        r["building"],
+        r["unit"],
+        r["floor"],
+        r["room"],
+        r["occupancy"],
+        r["head_name"],
+        r["phone"],
+    )
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    """A resident as the roster shows it (the screen masks ID and phone)."""
+
+    uuid: str
+    name: str
+    sex: str | None
+    birth_date: date | None
+    id_number: str | None
+    phone: str | None
+    relation: str
+    residence_type: str
+    care_tags: list[str]
+    moved_out: bool
+
+    def as_input(self) -> ResidentInput:
+        """The resident as a form to edit."""
+        return ResidentInput(
+            name=self.name,
+            sex=self.sex or "",
+            birth_date=self.birth_date.isoformat() if self.birth_date else "",
+            id_number=self.id_number or "",
+            phone=self.phone or "",
+            relation=self.relation,
+            residence_type=self.residence_type,
+            care_tags=list(self.care_tags),
+        )
+
+
+def residents_of(conn: Connection, household_uuid: str) -> list[ResidentRow]:
+    """The household's roster: present residents first (head first), then moved-out ones."""
+    stmt = (
+        select(
+            Resident.uuid,
+            Resident.name,
+            Resident.sex,
+            Resident.birth_date,
+            Resident.id_number,
+            Resident.phone,
+            Resident.relation,
+            Resident.residence_type,
+            Resident.care_tags,
+            Resident.moved_out,
+        )
+        .where(Resident.household_uuid == household_uuid, Resident.deleted == false())
+        .order_by(
+            Resident.moved_out, case((Resident.relation == "self", 0), else_=1), Resident.birth_date
+        )
+    )
+    return [ResidentRow(*r[:8], list(r[8] or []), bool(r[9])) for r in conn.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """A past visit, as the household's history lists it."""
+
+    uuid: str
+    visited_on: date
+    outcome: str
+    member: str | None
+    seen: int
+    concerns: str
+    follow_up: date | None
+
+
+def visits_of(conn: Connection, household_uuid: str, limit: int = 50) -> list[VisitRow]:
+    """The household's visits, newest first."""
+    stmt = (
+        select(
+            Visit.uuid,
+            Visit.visited_on,
+            Visit.outcome,
+            Member.name,
+            Visit.residents_seen,
+            Visit.concerns,
+            Visit.follow_up,
+        )
+        .outerjoin(Member, Member.uuid == Visit.member_uuid)
+        .where(Visit.household_uuid == household_uuid, Visit.deleted == false())
+        .order_by(Visit.visited_at.desc())
+        .limit(limit)
+    )
+    return [
+        VisitRow(r[0], r[1], r[2], r[3], len(r[4] or []), r[5], r[6]) for r in conn.execute(stmt)
+    ]
