@@ -26,7 +26,8 @@ from sqlalchemy import Connection, Engine, Select, select, true
 
 from gridwalker import __version__, config
 from gridwalker.config import Paths
-from gridwalker.demo.street import FULL_HOUSEHOLDS, build_demo
+from gridwalker.demo.street import build_demo
+from gridwalker.demo.street_data import FULL_HOUSEHOLDS
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueStatus
 from gridwalker.domain.workflow import IssueAction

@@ -20,119 +20,39 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from gridwalker.demo.street_data import (
+    BATCH,
+    COMMUNITIES,
+    COMMUNITY_THEMES,
+    CONCERNS,
+    DEMO_MEMBER,
+    FULL_HOUSEHOLDS,
+    FULL_TOWERS,
+    GIVEN,
+    GRIDS_PER_COMMUNITY,
+    ISSUE_PATH_WEIGHTS,
+    ISSUE_PATHS,
+    ISSUE_TEXT,
+    STREET,
+    SUPERVISOR_ACTIONS,
+    SURNAMES,
+)
+from gridwalker.demo.towers import build_towers
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
     CareTag,
     IssueCategory,
     IssueStatus,
-    PartyOrgKind,
     Role,
     Urgency,
     VisitOutcome,
 )
-from gridwalker.domain.validators import make_resident_id, make_uscc
+from gridwalker.domain.validators import make_resident_id
 from gridwalker.domain.workflow import IssueAction, apply_action, default_due
 from gridwalker.store import search
 from gridwalker.store.writes import Writer
 
 Progress = Callable[[str, int, int], None]
-
-STREET = ("新华街", "420103")
-COMMUNITIES = [
-    "邮三社区",
-    "江北社区",
-    "单洞社区",  # real (public account of Xinhua Street)
-    "青松社区",
-    "梧桐社区",
-    "枫林社区",
-    "桂园社区",
-    "紫荆社区",
-    "兰苑社区",  # invented
-]
-GRIDS_PER_COMMUNITY = [4, 4, 4, 4, 4, 4, 4, 3, 3]  # 34 grids
-REAL_TOWERS = ["良友大厦", "民生银行大厦", "福星商会大厦"]
-INVENTED_TOWERS = [
-    "汇通大厦",
-    "恒信广场",
-    "新华国际中心",
-    "江汉商务楼",
-    "鼎盛大厦",
-    "天元中心",
-    "金桥大厦",
-    "华盛广场",
-    "银泰商务楼",
-    "锦绣大厦",
-    "东方中心",
-    "长江商务中心",
-]
-TOWER_COMMUNITIES = (1, 0, 3)  # 江北, 邮三, 青松: the three communities with office towers
-FULL_HOUSEHOLDS = 14_000
-FULL_TOWERS = 15
-ENTERPRISES_PER_TOWER = 40
-DEMO_MEMBER = "李晓梅"
-
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任沈姚卢"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红文辉玲燕鹏志海波丹宇浩然欣怡子涵梓轩晨雨佳琪俊"
-CONCERNS = [
-    "老楼没有电梯，上下楼困难，希望加装电梯。",
-    "楼下车位紧张，晚上车辆乱停堵塞消防通道。",
-    "楼上有人往下扔垃圾，担心高空抛物伤人。",
-    "楼道灯坏了好几天，晚上出入不方便。",
-    "小区绿化带杂草多，蚊虫滋生。",
-    "邻居装修噪音大，影响老人休息。",
-    "希望社区多组织老年人活动。",
-    "身体还好，子女每周来看望。",
-    "",
-    "",
-    "",
-]
-ISSUE_TEXT = {
-    IssueCategory.ELEVATOR: "{b}居民联名申请加装电梯，需协调低层住户意见。",
-    IssueCategory.PARKING: "{b}附近夜间车辆乱停，堵塞消防通道。",
-    IssueCategory.FALLING_OBJECTS: "{b}有住户从高处抛扔杂物，需排查并加装监控。",
-    IssueCategory.ENVIRONMENT: "{b}楼下垃圾堆放，绿化带损毁。",
-    IssueCategory.SECURITY: "{b}单元门禁损坏，陌生人随意进出。",
-    IssueCategory.FIRE_HAZARD: "{b}楼道堆放杂物，电动车在楼道充电。",
-    IssueCategory.PROPERTY: "{b}物业长期不清理化粪池，异味严重。",
-    IssueCategory.NEIGHBOUR_DISPUTE: "{b}上下楼因漏水发生纠纷，需调解。",
-    IssueCategory.NOISE: "{b}附近夜间施工噪音扰民。",
-    IssueCategory.REPAIRS: "{b}楼道灯和扶手损坏，需维修。",
-    IssueCategory.WELFARE: "{b}独居老人生活困难，申请救助。",
-    IssueCategory.OTHER: "{b}居民反映其他问题，需进一步了解。",
-}
-# Which categories each real community is known for (weights favour them there).
-COMMUNITY_THEMES = {
-    0: IssueCategory.ELEVATOR,
-    1: IssueCategory.PARKING,
-    2: IssueCategory.FALLING_OBJECTS,
-}
-# Paths through the workflow that end in each status (the demo has issues in every status).
-ISSUE_PATHS: list[tuple[IssueAction, ...]] = [
-    (),  # reported
-    (IssueAction.ACCEPT,),
-    (IssueAction.DECLINE,),
-    (IssueAction.ACCEPT, IssueAction.START),
-    (IssueAction.ACCEPT, IssueAction.START, IssueAction.HOLD),
-    (IssueAction.ACCEPT, IssueAction.START, IssueAction.RESOLVE),
-    (IssueAction.RESOLVE_ON_SPOT,),
-    (IssueAction.ACCEPT, IssueAction.START, IssueAction.RESOLVE, IssueAction.VERIFY),
-    (
-        IssueAction.ACCEPT,
-        IssueAction.START,
-        IssueAction.RESOLVE,
-        IssueAction.VERIFY,
-        IssueAction.CLOSE,
-    ),
-    (IssueAction.RESOLVE_ON_SPOT, IssueAction.VERIFY, IssueAction.CLOSE),
-]
-ISSUE_PATH_WEIGHTS = [8, 6, 2, 10, 2, 6, 6, 6, 40, 14]
-BATCH = 5000
-SUPERVISOR_ACTIONS = {
-    IssueAction.ACCEPT,
-    IssueAction.DECLINE,
-    IssueAction.VERIFY,
-    IssueAction.CLOSE,
-}
 
 
 @dataclass
@@ -146,7 +66,9 @@ class DemoSummary:
     today: date | None = None
 
 
-class _Builder:
+class StreetBuilder:
+    """Builds the street into a database: places, residents, towers, visits and issues."""
+
     def __init__(
         self,
         engine: Engine,
@@ -257,7 +179,7 @@ class _Builder:
             self.flush(writer)
             done("residents")
 
-            towers = self.towers(grids, n_towers)
+            towers = build_towers(self, grids, n_towers)
             self.flush(writer)
             done("enterprises")
 
@@ -412,141 +334,6 @@ class _Builder:
         return (hh, gi, building, bname, residents)
 
     # -- towers and enterprises -------------------------------------------------------------
-
-    def towers(
-        self, grids: list[tuple[str, int, str]], n_towers: int
-    ) -> list[tuple[str, int, list[str]]]:
-        rng = self.rng
-        names = REAL_TOWERS + INVENTED_TOWERS
-        by_community: dict[int, list[int]] = {}
-        for gi, (_g, c, _code) in enumerate(grids):
-            by_community.setdefault(c, []).append(gi)
-        homes = [gi for c in TOWER_COMMUNITIES for gi in by_community.get(c, [])] or [0]
-        out = []
-        year = self.today.year
-        for t in range(n_towers):
-            gi = homes[t % len(homes)]
-            floors = rng.randint(18, 36)
-            tower = self.add(
-                "building",
-                {
-                    "grid_uuid": grids[gi][0],
-                    "name": names[t],
-                    "seq": 900 + t,
-                    "kind": "commercial",
-                    "floors": floors,
-                    "units": 1,
-                    "has_elevator": True,
-                    "property_company": rng.choice(["仲量联行物业", "江汉物业", "高力物业"]),
-                    "property_phone": f"027-8{rng.randrange(10**7):07d}",
-                    "head_name": self.name(),
-                    "head_phone": self.mobile(),
-                },
-            )
-            enterprises = []
-            for _ in range(ENTERPRISES_PER_TOWER):
-                floor = rng.randint(2, floors)
-                enterprises.append(self.enterprise(tower, floor, year))
-            out.append((tower, gi, enterprises))
-        return out
-
-    def enterprise(self, tower: str, floor: int, year: int) -> str:
-        rng = self.rng
-        industry = rng.choices("IJLMFKRPHO", weights=[20, 12, 20, 10, 12, 6, 5, 5, 5, 5])[0]
-        suffix = rng.choice(
-            ["科技", "咨询", "商贸", "网络", "投资", "文化传媒", "信息技术", "财务管理"]
-        )
-        name = f"武汉{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{suffix}有限公司"
-        social = rng.random() < 0.05
-        prefix = ("N2" if rng.random() < 0.5 else "Y1") if social else "91"
-        body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
-        uscc = make_uscc(f"{prefix}420103{body}")
-        ownership = (
-            "social_org"
-            if social
-            else rng.choices(["non_public", "state_owned", "foreign"], weights=[85, 8, 7])[0]
-        )
-        status = rng.choices(
-            ["normal", "difficulty", "suspended", "moved_out", "deregistered"],
-            weights=[82, 8, 3, 5, 2],
-        )[0]
-        ent = self.add(
-            "enterprise",
-            {
-                "building_uuid": tower,
-                "floor": floor,
-                "room": f"{floor}{rng.randint(1, 20):02d}",
-                "uscc": uscc,
-                "name": name,
-                "industry": industry,
-                "ownership": ownership,
-                "contact_name": self.name(),
-                "contact_phone": self.mobile(),
-                "operating_status": status,
-            },
-        )
-        employees = rng.choice(
-            [
-                rng.randint(3, 20),
-                rng.randint(20, 100),
-                rng.randint(100, 400),
-                rng.randint(400, 1200),
-            ]
-        )
-        scale = (
-            "micro"
-            if employees < 10
-            else "small"
-            if employees < 100
-            else "medium"
-            if employees < 300
-            else "large"
-        )
-        members = max(0, int(employees * rng.uniform(0.0, 0.12)))
-        org = (
-            "own"
-            if members >= 3 and rng.random() < 0.6
-            else "joint"
-            if rng.random() < 0.35
-            else "none"
-        )
-        kind = PartyOrgKind.BRANCH.value if org == "joint" else None  # a joint branch
-        if org == "own":
-            kind = (
-                PartyOrgKind.COMMITTEE
-                if members >= 100
-                else PartyOrgKind.GENERAL_BRANCH
-                if members >= 50
-                else PartyOrgKind.BRANCH
-            ).value
-            if rng.random() < 0.1:
-                kind = PartyOrgKind.BRANCH.value  # a few flagged cases for the census rules
-        years = [year - 1] + ([year] if rng.random() < 0.55 else [])
-        for y in years:
-            self.add(
-                "census_record",
-                {
-                    "enterprise_uuid": ent,
-                    "year": y,
-                    "census_date": self.day_between(
-                        date(y, 3, 1), min(date(y, 11, 30), self.today)
-                    ),
-                    "industry": industry,
-                    "ownership": ownership,
-                    "scale": scale,
-                    "employees": employees,
-                    "operating_status": status if y == year else "normal",
-                    "contact_name": None,
-                    "contact_phone": None,
-                    "party_org_status": org,
-                    "party_org_kind": kind,
-                    "party_members": members,
-                    "instructor_assigned": org != "none" or rng.random() < 0.3,
-                    "has_union": rng.random() < 0.4,
-                    "has_youth_league": rng.random() < 0.2,
-                },
-            )
-        return ent
 
     # -- visits -----------------------------------------------------------------------------
 
@@ -732,5 +519,5 @@ def build_demo(
         raise ValueError("months must be at least 1")
     day = today or clock.today()
     with clock.frozen(day):
-        builder = _Builder(engine, households, seed, months, day, progress)
+        builder = StreetBuilder(engine, households, seed, months, day, progress)
         return builder.build()
