@@ -1,6 +1,6 @@
 """The lists behind the hub's coverage figures: households, care-tagged residents, enterprises.
 
-Each figure of `review.coverage_table` is the length of one list here, drawn from the same
+Each figure of `coverage.coverage_table` is the length of one list here, drawn from the same
 definitions: the list of a grid, a community or the whole street (`Area`), with a filter per
 figure (households visited this cycle, care-tagged residents seen this cycle, enterprises
 censused this year or with a party organisation). The expressions that decide what counts
