@@ -860,3 +860,10 @@ def issue_timeline(conn: Connection, issue_uuid: str) -> list[TimelineEvent]:
             )
         )
     return out
+
+
+def building_name(conn: Connection, building_uuid: str) -> str | None:
+    """A building's name (for an issue list filtered by building), or None when unknown."""
+    return conn.execute(
+        select(Building.name).where(Building.uuid == building_uuid)
+    ).scalar_one_or_none()

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.screen import Screen
 
+    from gridwalker.store.desk.review import CoverageRow, QueueFilter
+    from gridwalker.store.issues import IssueFilter
+
 
 class Navigator(Protocol):
     """What every app offers its screens."""
@@ -76,8 +79,20 @@ class FieldNavigator(Navigator, Protocol):
 class DeskNavigator(Navigator, Protocol):
     """What the supervisors' review desk offers its screens."""
 
-    def open_record(self, entity: str, uuid: str) -> None:
-        """One record as the hub holds it: its revisions, decisions and what to decide."""
+    def open_record(
+        self, entity: str, uuid: str, *, then: Callable[[str | None], None] | None = None
+    ) -> None:
+        """One record as the hub holds it: its revisions, decisions and what to decide;
+        `then` gets the state it was decided to (None when left without a decision)."""
+
+    def open_queue(self, flt: QueueFilter) -> None:
+        """The review queue under a filter (a member's, a community's or a grid's records)."""
+
+    def open_issues(self, flt: IssueFilter) -> None:
+        """The street's issue log under a filter (a grid's open or overdue issues)."""
+
+    def open_coverage_list(self, row: CoverageRow, column: str) -> None:
+        """The list behind a coverage figure: `row`'s place, the figure's column title."""
 
 
 def navigator(node: DOMNode) -> Navigator:

@@ -14,14 +14,15 @@ from gridwalker.store.desk.coverage import CoverageRow, coverage_table
 from gridwalker.tui.common.help import HelpScreen
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.desk.app import HubApp
+from gridwalker.tui.desk.coverage import COVERAGE_COLUMNS, CoverageScreen
 from gridwalker.tui.desk.coverage_lists import (
     AreaListScreen,
     CareListScreen,
     EnterpriseListScreen,
     HouseholdListScreen,
 )
-from gridwalker.tui.desk.review import QueueScreen, RecordScreen
-from gridwalker.tui.desk.status import COVERAGE_COLUMNS, CoverageScreen
+from gridwalker.tui.desk.queue import QueueScreen
+from gridwalker.tui.desk.record import RecordScreen
 from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
 from tests.review.helpers import Desk, Field
 from tests.tui.helpers import text_of

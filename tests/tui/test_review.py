@@ -26,22 +26,16 @@ from gridwalker.store.tables.review import HubDecision, HubResolution
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.desk.app import HubApp
+from gridwalker.tui.desk.bundles import BundlesScreen
+from gridwalker.tui.desk.comment import CommentModal
 from gridwalker.tui.desk.conflicts import ConflictListScreen, ConflictScreen
-from gridwalker.tui.desk.review import (
-    CommentModal,
-    QueueScreen,
-    RecordScreen,
-    ReturnedList,
-)
-from gridwalker.tui.desk.status import (
-    BundlesScreen,
-    CoverageScreen,
-    HubIssueDetailScreen,
-    HubIssueListScreen,
-    MembersScreen,
-    coverage_cells,
-)
+from gridwalker.tui.desk.coverage import CoverageScreen, coverage_cells
+from gridwalker.tui.desk.issues import HubIssueDetailScreen, HubIssueListScreen
+from gridwalker.tui.desk.members import MembersScreen
+from gridwalker.tui.desk.queue import QueueScreen
+from gridwalker.tui.desk.record import RecordScreen
 from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.returned import ReturnedList
 from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
 from tests.review.helpers import MEMBER, Desk, Field, make_field
 from tests.sync.helpers import make_laptop

@@ -1,15 +1,18 @@
-"""Small dialogs both apps share: leave a form, a question with one key per answer."""
+"""Small dialogs both apps share: leave a form, a question with one key per answer, a pick
+from a short list."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
 from gridwalker.tui.keys import N_, translate_bindings
@@ -124,3 +127,44 @@ class Ask(ModalScreen[Any]):
 def ask_yes_no(question: str, yes: str, no: str, detail: str = "") -> Ask:
     """A yes/no question whose answers say what they do: y gives True, n or Escape False."""
     return Ask(question, [("y", yes, True), ("n", no, False)], detail)
+
+
+class PickerModal(ModalScreen[str | None]):
+    """Choose one entry of a short list (Enter), or leave it as it is (Esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+    DEFAULT_CSS = """
+    PickerModal { align: center middle; }
+    PickerModal > Vertical {
+        width: 50; height: auto; max-height: 30; border: round $primary; padding: 1 2;
+        background: $surface;
+    }
+    PickerModal .title { text-style: bold; margin-bottom: 1; }
+    PickerModal OptionList { height: auto; max-height: 22; }
+    """
+
+    def __init__(self, title: str, options: list[tuple[Text | str, str]], current: str) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.title_text = title
+        self.options = options
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title")
+            yield OptionList(*(Option(text, id=key) for text, key in self.options))
+
+    def on_mount(self) -> None:
+        listing = self.query_one(OptionList)
+        keys = [key for _text, key in self.options]
+        listing.highlighted = keys.index(self.current) if self.current in keys else 0
+        listing.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        """Close without choosing."""
+        self.dismiss(None)

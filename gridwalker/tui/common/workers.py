@@ -83,7 +83,11 @@ class Failed(Message):
 
 
 class DbMixin:
-    """Database work for screens: `load(name, fn)` and `save(name, fn)` in threads."""
+    """Database work for screens: `db_read` and `db_write` in threads, results by message.
+
+    `load`, `save` and their `loaded_`/`saved_`/`failed_` handlers are the old string API,
+    kept until the field app's screens post typed results too; new code does not use them.
+    """
 
     @property
     def gw(self) -> GridwalkerApp:

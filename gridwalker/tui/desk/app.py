@@ -18,29 +18,40 @@ from gridwalker import config
 from gridwalker.domain.choices import Role
 from gridwalker.domain.i18n import _
 from gridwalker.tui.app_base import GridwalkerBaseApp
-from gridwalker.tui.desk.review import QueueScreen
+from gridwalker.tui.desk.queue import QueueScreen
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
 
+    from gridwalker.store.desk.review import CoverageRow, QueueFilter
+    from gridwalker.store.issues import IssueFilter
     from gridwalker.store.rounds import MemberRef
 
 
 def _mode_screen(mode: str) -> Screen[Any]:
     """The bottom screen of a mode, imported when first shown (the first frame stays light)."""
-    from gridwalker.tui.desk import conflicts as hub_conflicts
-    from gridwalker.tui.desk import status as hub_status
-
     if mode == "conflicts":
-        return hub_conflicts.ConflictListScreen()
+        from gridwalker.tui.desk.conflicts import ConflictListScreen
+
+        return ConflictListScreen()
     if mode == "bundles":
-        return hub_status.BundlesScreen()
+        from gridwalker.tui.desk.bundles import BundlesScreen
+
+        return BundlesScreen()
     if mode == "members":
-        return hub_status.MembersScreen()
+        from gridwalker.tui.desk.members import MembersScreen
+
+        return MembersScreen()
     if mode == "coverage":
-        return hub_status.CoverageScreen()
-    return hub_status.HubIssueListScreen()
+        from gridwalker.tui.desk.coverage import CoverageScreen
+
+        return CoverageScreen()
+    from gridwalker.tui.desk.issues import HubIssueListScreen
+
+    return HubIssueListScreen()
 
 
 MODE_KEYS = {
@@ -117,20 +128,47 @@ class HubApp(GridwalkerBaseApp):
         if mode in MODE_KEYS and mode != self.current_mode:
             self.switch_mode(mode)
 
-    def open_screen(self, screen: Screen[Any]) -> None:
-        """Push a screen; an issue opens with the supervisor's side of the workflow."""
-        from gridwalker.tui.common.issues import IssueDetailScreen
-        from gridwalker.tui.desk.status import HubIssueDetailScreen
-
-        if type(screen) is IssueDetailScreen:
-            screen = HubIssueDetailScreen(screen.uuid)
-        self.push_screen(screen)
-
     def open_household(self, household_uuid: str) -> None:
         """Show a household as the hub holds it: whole, with its revisions."""
-        from gridwalker.tui.desk.review import RecordScreen
+        self.open_record("household", household_uuid)
 
-        self.push_screen(RecordScreen("household", household_uuid))
+    def open_issue(self, issue_uuid: str) -> None:
+        """Show an issue with the supervisor's side of the workflow."""
+        from gridwalker.tui.desk.issues import HubIssueDetailScreen
+
+        self.push_screen(HubIssueDetailScreen(issue_uuid))
+
+    def log_issue(
+        self, *, on_logged: Callable[[str | None], None] | None = None, **start: str
+    ) -> None:
+        """Nothing: the desk logs no issues (members do, on their laptops; the hub's issue
+        list leaves the action out)."""
+
+    def open_record(
+        self, entity: str, uuid: str, *, then: Callable[[str | None], None] | None = None
+    ) -> None:
+        """One record under review; `then` gets the state it was decided to, or None."""
+        from gridwalker.tui.desk.record import RecordScreen
+
+        self.push_screen(RecordScreen(entity, uuid), then)
+
+    def open_queue(self, flt: QueueFilter) -> None:
+        """The review queue under `flt`."""
+        self.push_screen(QueueScreen(flt))
+
+    def open_issues(self, flt: IssueFilter) -> None:
+        """The street's issue log under `flt`."""
+        from gridwalker.tui.desk.issues import HubIssueListScreen
+
+        self.push_screen(HubIssueListScreen(flt))
+
+    def open_coverage_list(self, row: CoverageRow, column: str) -> None:
+        """The list behind the coverage figure in `column` of `row`."""
+        from gridwalker.tui.desk.coverage_lists import drill_down
+
+        listing = drill_down(row, column)
+        if listing is not None:
+            self.push_screen(listing)
 
 
 def run_hub(

@@ -21,8 +21,10 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
 from gridwalker.domain.i18n import _, language
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.common.workers import DbScreen
-from gridwalker.tui.desk.review import field_label, kind_label, show_value
+from gridwalker.tui.common.record_kinds import kind_label
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.desk.decisions import decider
+from gridwalker.tui.desk.labels import field_label, show_value
 from gridwalker.tui.format import cell, local_time
 from gridwalker.tui.keys import N_, translate_bindings
 
@@ -33,6 +35,18 @@ MINE = "mine"
 THEIRS = "theirs"
 YES_WORDS = {"yes", "y", "true", "1", "是", "有"}
 NO_WORDS = {"no", "n", "false", "0", "否", "无"}
+
+
+class ConflictsCounted(DbResult):
+    """The records in conflict were counted."""
+
+
+class ConflictLoaded(DbResult):
+    """A conflict was read: both versions, field by field."""
+
+
+class ConflictResolved(DbResult):
+    """A conflict was decided (the new revision)."""
 
 
 def conflict_titles() -> Text:
@@ -116,7 +130,7 @@ class ConflictListScreen(DbScreen):
 
         if self.engine is None:
             return
-        self.load("count", review.conflict_count)
+        self.db_read(review.conflict_count, ConflictsCounted)
         self.query_one(PagedList).set_source(
             self.engine,
             review.conflict_count,
@@ -125,7 +139,9 @@ class ConflictListScreen(DbScreen):
         )
         self.query_one(PagedList).focus()
 
-    def loaded_count(self, n: int) -> None:
+    @on(ConflictsCounted)
+    def _show_count(self, message: ConflictsCounted) -> None:
+        n: int = message.result
         self.query_one("#conflicts-summary", Static).update(
             Text.assemble(
                 (_("{n} records in conflict").format(n=n), "bold red" if n else "bold"),
@@ -263,9 +279,14 @@ class ConflictScreen(DbScreen):
         from gridwalker.store.desk import review
 
         conflict_id = self.conflict_id
-        self.load("detail", lambda conn: review.conflict_detail(conn, conflict_id))
+        self.db_read(
+            lambda conn: review.conflict_detail(conn, conflict_id),
+            ConflictLoaded,
+            failed=self._not_found,
+        )
 
-    def failed_detail(self, exc: BaseException) -> bool:
+    def _not_found(self, exc: BaseException) -> bool:
+        """A conflict the review rules do not know: say so in place of its head."""
         from gridwalker.store.desk.review import ReviewError
 
         if isinstance(exc, ReviewError):
@@ -277,9 +298,11 @@ class ConflictScreen(DbScreen):
         d = self.detail
         return next((f for f in d.fields if f.field == name), None) if d else None
 
-    def loaded_detail(self, detail: ConflictDetail) -> None:
-        from gridwalker.store.tables import data_columns
+    @on(ConflictLoaded)
+    def _show_conflict(self, message: ConflictLoaded) -> None:
+        from gridwalker.store.desk import lookups
 
+        detail: ConflictDetail = message.result
         self.detail = detail
         mine_cand, theirs_cand = self._sides(detail)
         theirs_rev = theirs_cand.get("rev") if theirs_cand else None
@@ -287,7 +310,7 @@ class ConflictScreen(DbScreen):
         self.theirs_data = dict(theirs.data) if theirs else {}
         self.query_one("#conflict-head", Static).update(self._head(detail, mine_cand, theirs_cand))
         in_conflict = [f.field for f in detail.fields]
-        others = [n for n in data_columns(detail.entity) if n not in in_conflict]
+        others = [n for n in lookups.record_fields(detail.entity) if n not in in_conflict]
         self.rows = in_conflict + others
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -439,24 +462,28 @@ class ConflictScreen(DbScreen):
             for name, choice in self.choices.items()
         }
         conflict_id = self.conflict_id
-        actor = str(getattr(self.app, "actor", "") or _("Supervisor"))
-        self.save(
-            "resolve",
+        actor = decider(self)
+        self.db_write(
             lambda conn: review.resolve_conflict(conn, conflict_id, choices, actor, reason),
+            ConflictResolved,
+            failed=self._refused,
         )
 
     @on(Input.Submitted, "#conflict-reason")
     def _reason_done(self) -> None:
         self.action_save()
 
-    def saved_resolve(self, rev: str) -> None:
+    @on(ConflictResolved)
+    def _resolved(self, message: ConflictResolved) -> None:
+        rev: str = message.result
         self.notify(
             _("Decided: a new revision v{n} is recorded.").format(n=rev.split("-", 1)[0]),
             title=_("Done"),
         )
         self.dismiss(rev)
 
-    def failed_resolve(self, exc: BaseException) -> bool:
+    def _refused(self, exc: BaseException) -> bool:
+        """A decision the review rules refused: say why under the reason."""
         from gridwalker.store.desk.review import ReviewError
 
         if isinstance(exc, ReviewError):

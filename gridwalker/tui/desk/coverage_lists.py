@@ -23,9 +23,10 @@ from gridwalker.domain import clock
 from gridwalker.domain.choices import Occupancy, Scale, VisitOutcome
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import care_labels, cell, choice_label, percent
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import desk_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -196,6 +197,10 @@ def place_words(row: CoverageRow) -> str:
     return _("Whole street")
 
 
+class FiguresCounted(DbResult):
+    """The list's figure under each filter was counted."""
+
+
 class AreaListScreen(DbScreen):
     """A list of a grid, a community or the street, one of a few filters at a time (`f`)."""
 
@@ -276,7 +281,7 @@ class AreaListScreen(DbScreen):
         flt = self.flt
         known = self.counts
         if known is None:
-            self.load("counts", self.figures)
+            self.db_read(self.figures, FiguresCounted)
         self.query_one(PagedList).set_source(
             self.engine,
             (lambda _conn: known[flt])
@@ -287,8 +292,9 @@ class AreaListScreen(DbScreen):
         )
         self.query_one(PagedList).focus()
 
-    def loaded_counts(self, counts: dict[str | None, int]) -> None:
-        self.counts = counts
+    @on(FiguresCounted)
+    def _counted(self, message: FiguresCounted) -> None:
+        self.counts = message.result
         self._summarise()
 
     def _summarise(self) -> None:
@@ -335,9 +341,7 @@ class AreaListScreen(DbScreen):
 
     def open_record(self, entity: str, uuid: str) -> None:
         """The record on the review desk's record screen (approve or return it there too)."""
-        from gridwalker.tui.desk.review import RecordScreen
-
-        self.app.push_screen(RecordScreen(entity, uuid))
+        desk_navigator(self).open_record(entity, uuid)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Back only when there is a screen to go back to."""

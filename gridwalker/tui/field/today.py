@@ -208,7 +208,7 @@ class TodayScreen(DbScreen):
 
             self.gw.open_screen(AttentionList(key))
         elif key == "returned":
-            from gridwalker.tui.desk.review import ReturnedList
+            from gridwalker.tui.field.returned import ReturnedList
 
             self.gw.open_screen(ReturnedList())
         elif key in ("issues", "overdue", "due_week"):

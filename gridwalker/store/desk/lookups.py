@@ -1,0 +1,64 @@
+"""Small look-ups the desk's screens (and the laptop's returned list) need: the places the
+review queue can be filtered by, a record's own fields, and where a returned record is
+corrected. Screens call these in workers and get plain data back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from gridwalker.store import queries, rounds
+from gridwalker.store.tables import CensusRecord, Resident, Visit, data_columns
+
+
+@dataclass(frozen=True)
+class Place:
+    """A community, grid or member the queue can be filtered by."""
+
+    uuid: str
+    name: str
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class Places:
+    """What the pickers offer: communities, grids and members of the hub."""
+
+    communities: list[Place]
+    grids: list[Place]
+    members: list[Place]
+
+
+def queue_places(conn: Connection) -> Places:
+    """Communities, grids and members for the queue's pickers."""
+    communities: list[Place] = []
+    grids: list[Place] = []
+    for street in queries.street_overview(conn):
+        for community in queries.communities(conn, street.uuid):
+            communities.append(Place(community.uuid, community.name))
+            for grid in queries.grids(conn, community.uuid):
+                grids.append(Place(grid.uuid, f"{grid.code} {grid.name}", community.name))
+    members = [
+        Place(m.uuid, m.name, m.grid_code) for m in rounds.members(conn) if m.grid_uuid is not None
+    ]
+    return Places(communities, grids, members)
+
+
+def record_fields(entity: str) -> list[str]:
+    """The fields of a reviewed record, in the table's order (no sync columns)."""
+    return data_columns(entity)
+
+
+def place_of(conn: Connection, entity: str, uuid: str) -> tuple[str, str] | None:
+    """Where a returned record is corrected: ("household", uuid) or ("enterprise", uuid)."""
+    if entity == "household":
+        return "household", uuid
+    if entity == "census_record":
+        found = conn.execute(
+            select(CensusRecord.enterprise_uuid).where(CensusRecord.uuid == uuid)
+        ).scalar()
+        return ("enterprise", found) if found else None
+    model = Visit if entity == "visit" else Resident
+    found = conn.execute(select(model.household_uuid).where(model.uuid == uuid)).scalar()
+    return ("household", found) if found else None

@@ -1,0 +1,152 @@
+"""Per member at the hub: visits per day (a sparkline), the last bundle, coverage, care
+residents not seen and returned items; Enter shows the member's records in the queue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from gridwalker.domain import clock
+from gridwalker.domain.i18n import _
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.format import local_time
+from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import desk_navigator
+
+if TYPE_CHECKING:
+    from gridwalker.store.desk.review import MemberStats
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+class StatsLoaded(DbResult):
+    """Each member's figures were read."""
+
+
+def sparkline(values: list[int]) -> Text:
+    """Visits per day as bars (▁ to █, scaled to the busiest day); a day without any is a dot."""
+    top = max(values, default=0)
+    text = Text()
+    for n in values:
+        if n <= 0 or top <= 0:
+            text.append("·", style="dim")
+        else:
+            text.append(SPARK[min(len(SPARK) - 1, (n * len(SPARK) - 1) // top)], style="green")
+    return text
+
+
+def days_ago(days: int | None) -> str:
+    """How long ago, in days, in words."""
+    if days is None:
+        return _("never")
+    if days <= 0:
+        return _("today")
+    if days == 1:
+        return _("yesterday")
+    return _("{n} days ago").format(n=days)
+
+
+class MembersScreen(DbScreen):
+    """Per member: visits per day (a sparkline), last bundle, coverage, care, returned items."""
+
+    CSS_PATH = "members.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", N_("Back")),
+        Binding("f5", "refresh", N_("Refresh"), show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stats: list[MemberStats] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static("", id="members-summary")
+        yield DataTable(id="members-table", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from gridwalker.store.desk.review import SPARK_DAYS
+
+        self.sub_title = _("Members")
+        table = self.query_one(DataTable)
+        table.add_column(_("Member"), width=8)
+        table.add_column(_("Grid"), width=9)
+        table.add_column(_("Community"), width=8)
+        table.add_column(_("Visits per day, last {n} days").format(n=SPARK_DAYS), width=28)
+        table.add_column(_("Visits"), width=5)
+        table.add_column(_("Last bundle"), width=16)
+        table.add_column(_("Since"), width=8)
+        table.add_column(_("Covered"), width=9)
+        table.add_column(_("Care unseen"), width=6)
+        table.add_column(_("Returned"), width=6)
+        if self.engine is not None:
+            self.database_ready()
+
+    def database_ready(self) -> None:
+        from gridwalker.store.desk import review
+
+        self.db_read(review.member_stats, StatsLoaded)
+
+    @on(StatsLoaded)
+    def _show(self, message: StatsLoaded) -> None:
+        stats: list[MemberStats] = message.result
+        self.stats = stats
+        self.query_one("#members-summary", Static).update(
+            Text.assemble(
+                (_("{n} members").format(n=len(stats)), "bold"),
+                "   ",
+                (
+                    _("as of {day}").format(day=clock.today().isoformat())
+                    + "   Enter: "
+                    + _("their records in the queue"),
+                    "dim",
+                ),
+            )
+        )
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for s in stats:
+            stale = s.last_bundle_age_days is None or s.last_bundle_age_days > 3
+            table.add_row(
+                Text(s.name, style="bold"),
+                s.grid_code,
+                s.community,
+                sparkline(s.visits_per_day),
+                str(sum(s.visits_per_day)),
+                local_time(s.last_bundle_at) if s.last_bundle_at else "—",
+                Text(days_ago(s.last_bundle_age_days), style="yellow" if stale else "green"),
+                f"{s.households_covered}/{s.households}",
+                Text(str(s.care_not_seen), style="yellow" if s.care_not_seen else "dim"),
+                Text(str(s.returned_open), style="red" if s.returned_open else "dim"),
+                key=s.member_uuid,
+            )
+        if stats:
+            table.move_cursor(row=min(cursor or 0, len(stats) - 1))
+        table.focus()
+
+    @on(DataTable.RowSelected, "#members-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from gridwalker.store.desk.review import QueueFilter
+
+        member = str(event.row_key.value)
+        desk_navigator(self).open_queue(QueueFilter(member_uuid=member))
+
+    def action_refresh(self) -> None:
+        self.database_ready()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Back only when there is a screen to go back to."""
+        if action == "back":
+            return len(self.app.screen_stack) > 1
+        return True
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

@@ -1,0 +1,278 @@
+"""One record under review: whole, what changed against the previous revision, its
+revisions and decisions; `a` approves it, `r` returns it with a comment (required).
+
+The panes are drawn by the functions below; the screen reads the record and decides.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from gridwalker.domain.choices import ReviewState
+from gridwalker.domain.i18n import _, language
+from gridwalker.tui.common.record_kinds import kind_label
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.desk.comment import CommentModal
+from gridwalker.tui.desk.decisions import decider, show_refusal
+from gridwalker.tui.desk.labels import field_label, show_value, state_text
+from gridwalker.tui.format import local_time, pad
+from gridwalker.tui.keys import N_
+
+if TYPE_CHECKING:
+    from gridwalker.store.desk.review import RecordDetail
+
+
+class RecordLoaded(DbResult):
+    """The record, its revisions and its decisions were read."""
+
+
+class RecordApproved(DbResult):
+    """The record was approved as it is now."""
+
+
+class RecordReturned(DbResult):
+    """The record was returned to its member with a comment."""
+
+
+def head_text(d: RecordDetail) -> Text:
+    """Kind, title, state, who decided and the comment; the fields in conflict."""
+    text = Text.assemble((kind_label(d.entity), "bold"), "  ", (d.title, "bold"), "  ")
+    text.append_text(state_text(d.state))
+    if d.record.get("deleted"):
+        text.append("  " + _("deleted"), style="bold magenta")
+    text.append(f"   #{d.uuid[:8]}", style="dim")
+    record = d.record
+    text.append("\n")
+    text.append(
+        _("Revision {n} by {who} at {at}").format(
+            n=str(record.get("rev") or "0").split("-", 1)[0],
+            who=record.get("updated_by") or "—",
+            at=local_time(record["updated_at"]) if record.get("updated_at") else "—",
+        ),
+        style="dim",
+    )
+    if d.decided_by and d.decided_at:
+        text.append("\n")
+        text.append(
+            _("Decided by {who} at {at}").format(who=d.decided_by, at=local_time(d.decided_at))
+        )
+        if d.comment:
+            text.append("  “" + d.comment + "”", style="italic")
+    if d.conflict_fields:
+        text.append("\n")
+        text.append(
+            _("In conflict: {fields} (decide on the Conflicts screen, key 2)").format(
+                fields="、".join(field_label(f) for f in d.conflict_fields)
+            ),
+            style="bold red",
+        )
+    return text
+
+
+def fields_text(d: RecordDetail) -> Text:
+    """Every field of the record; the ones changed since the previous revision stand out."""
+    from gridwalker.store.desk import lookups
+
+    changed = {c.field for c in d.changes}
+    names = lookups.record_fields(d.entity)
+    width = max(cell_len(field_label(n)) for n in names) + 2
+    text = Text()
+    for i, name in enumerate(names):
+        if i:
+            text.append("\n")
+        mark = name in changed
+        text.append("▸ " if mark else "  ", style="bold yellow")
+        text.append(pad(field_label(name), width), style="bold" if mark else "dim")
+        text.append(show_value(name, d.record.get(name)), style="yellow" if mark else "")
+    return text
+
+
+def changes_text(d: RecordDetail) -> Text:
+    """Field by field: the previous value → the value now."""
+    if d.previous is None:
+        return Text(_("The first revision: nothing to compare with."), style="dim")
+    if not d.changes:
+        return Text(_("No field changed."), style="dim")
+    width = max(cell_len(field_label(c.field)) for c in d.changes) + 2
+    text = Text()
+    for i, change in enumerate(d.changes):
+        if i:
+            text.append("\n")
+        text.append(pad(field_label(change.field), width), style="bold")
+        text.append(show_value(change.field, change.before), style="red")
+        text.append(" → ")
+        text.append(show_value(change.field, change.after), style="green")
+    return text
+
+
+def revisions_text(d: RecordDetail) -> Text:
+    """Oldest first: generation, when, who, from which device, its review state."""
+    text = Text()
+    current = d.record.get("rev")
+    for i, rev in enumerate(d.revisions):
+        if i:
+            text.append("\n")
+        now = rev.rev == current
+        text.append("● " if now else "○ ", style="bold" if now else "dim")
+        text.append(f"v{rev.rev.split('-', 1)[0]} ", style="bold")
+        text.append(local_time(rev.updated_at) + "  ", style="dim")
+        text.append(pad(rev.updated_by or "—", 8, gap=1))
+        text.append(pad(rev.device_id or _("hub"), 10, gap=1), style="dim")
+        text.append_text(state_text(rev.state) if rev.state else Text(""))
+        if rev.deleted:
+            text.append(" " + _("deleted"), style="magenta")
+        if rev.comment:
+            text.append("\n    “" + rev.comment + "”", style="italic")
+    return text
+
+
+def decisions_text(d: RecordDetail) -> Text:
+    """Every decision logged on the record."""
+    if not d.decisions:
+        return Text(_("No decision yet."), style="dim")
+    text = Text()
+    for i, dec in enumerate(d.decisions):
+        if i:
+            text.append("\n")
+        text.append(local_time(dec.at) + "  ", style="dim")
+        text.append(pad(dec.actor, 8, gap=1))
+        text.append_text(state_text(dec.state))
+        text.append(f"  v{dec.rev.split('-', 1)[0]}", style="dim")
+        if dec.comment:
+            text.append("  “" + dec.comment + "”", style="italic")
+    return text
+
+
+class RecordScreen(DbScreen):
+    """One record under review: whole, its revisions, what changed; approve or return it.
+
+    Dismisses with the new state's code after a decision (None when left without one).
+    """
+
+    CSS_PATH = "record.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", N_("Back")),
+        Binding("a", "approve", N_("Approve")),
+        Binding("r", "return", N_("Return")),
+    ]
+
+    def __init__(self, entity: str, uuid: str) -> None:
+        super().__init__()
+        self.entity = entity
+        self.uuid = uuid
+        self.detail: RecordDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(_("Loading…"), id="record-head")
+        with Horizontal(id="record-body"):
+            with VerticalScroll(id="record-left"):
+                yield Static(_("Record"), classes="section")
+                yield Static("", id="record-fields")
+            with VerticalScroll(id="record-right"):
+                yield Static(_("Changes against the previous revision"), classes="section")
+                yield Static("", id="record-changes")
+                yield Static(_("Revisions"), classes="section")
+                yield Static("", id="record-revisions")
+                yield Static(_("Decisions"), classes="section")
+                yield Static("", id="record-decisions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Record under review")
+        if self.engine is not None:
+            self.database_ready()
+
+    def database_ready(self) -> None:
+        from gridwalker.store.desk import review
+
+        entity, uuid = self.entity, self.uuid
+        self.db_read(
+            lambda conn: review.record_detail(conn, entity, uuid),
+            RecordLoaded,
+            failed=self._not_found,
+        )
+
+    @on(RecordLoaded)
+    def _show(self, message: RecordLoaded) -> None:
+        detail: RecordDetail = message.result
+        self.detail = detail
+        self.query_one("#record-head", Static).update(head_text(detail))
+        self.query_one("#record-fields", Static).update(fields_text(detail))
+        self.query_one("#record-changes", Static).update(changes_text(detail))
+        self.query_one("#record-revisions", Static).update(revisions_text(detail))
+        self.query_one("#record-decisions", Static).update(decisions_text(detail))
+        self.refresh_bindings()
+        self.query_one("#record-left").focus()
+
+    def _not_found(self, exc: BaseException) -> bool:
+        """A record the review rules do not know: say so in place of its head."""
+        from gridwalker.store.desk.review import ReviewError
+
+        if isinstance(exc, ReviewError):
+            self.query_one("#record-head", Static).update(exc.invalid.text(language()))
+            return True
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Approve and return only a record with a review row, and not twice the same way."""
+        d = self.detail
+        if action == "approve":
+            return d is not None and d.state is not None and d.state is not ReviewState.APPROVED
+        if action == "return":
+            return d is not None and d.state is not None and d.state is not ReviewState.RETURNED
+        return True
+
+    def action_approve(self) -> None:
+        """Approve the record as it is now."""
+        from gridwalker.store.desk import review
+
+        if self.detail is None:
+            return
+        item, actor = (self.entity, self.uuid), decider(self)
+        self.db_write(
+            lambda conn: review.approve(conn, [item], actor), RecordApproved, failed=self._refused
+        )
+
+    @on(RecordApproved)
+    def _approved(self) -> None:
+        self.notify(_("Approved."), title=_("Done"))
+        self.dismiss(ReviewState.APPROVED.value)
+
+    def action_return(self) -> None:
+        """Return the record to its member with a comment."""
+        if self.detail is None:
+            return
+        subject = f"{kind_label(self.entity)} · {self.detail.title}"
+        self.app.push_screen(CommentModal(subject), self._return)
+
+    def _return(self, comment: str | None) -> None:
+        from gridwalker.store.desk import review
+
+        if comment is None:
+            return
+        entity, uuid, actor = self.entity, self.uuid, decider(self)
+        self.db_write(
+            lambda conn: review.return_item(conn, entity, uuid, comment, actor),
+            RecordReturned,
+            failed=self._refused,
+        )
+
+    @on(RecordReturned)
+    def _returned(self) -> None:
+        self.notify(_("Returned to the member for correction."), title=_("Done"))
+        self.dismiss(ReviewState.RETURNED.value)
+
+    def _refused(self, exc: BaseException) -> bool:
+        return show_refusal(self, exc)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
