@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from gridwalker.store.desk import review
 from gridwalker.store.tables.review import HubInbox, ReviewDecision
-from tests.review.helpers import Desk, Field, visit_uuids
+from tests.support.hubs import Desk
+from tests.support.laptops import Field, visit_uuids
 
 
 def test_round_trip_across_two_homes(desk: Desk, field_a: Field) -> None:
@@ -66,8 +67,8 @@ def test_hub_bundles_refused_by_the_wrong_laptop_or_from_another_hub(
     from gridwalker import config
     from gridwalker.store.migrate import open_database
     from gridwalker.sync.keys import init_hub_signing_key
-    from tests.review.helpers import Desk as DeskType
-    from tests.review.helpers import make_field
+    from tests.support.hubs import Desk as DeskType
+    from tests.support.laptops import make_field
 
     desk.one(field_a.export().path)
     desk.arrivals()

@@ -1,30 +1,49 @@
-"""Helpers of the review-desk tests: a hub home and laptop homes wired both ways."""
+"""Hub homes for the tests: a hub that imports bundles, a desk that also writes hub bundles."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
+from gridwalker import config
 from gridwalker.domain import clock
 from gridwalker.store.desk import review
-from gridwalker.store.tables import Visit
-from gridwalker.store.writes import Writer
+from gridwalker.store.migrate import open_database
+from gridwalker.store.tables import SYNCED_TABLES
+from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubLedger, HubRev
 from gridwalker.sync.hub.export import HubExportResult, export_hub_bundles
-from gridwalker.sync.hub.intake import enroll
-from gridwalker.sync.keys import (
-    hub_signing_paths,
-    init_device_identity,
-    init_hub_signing_key,
-    trust_hub,
-)
-from gridwalker.sync.laptop.import_ import LaptopImportOutcome, import_hub_bundle
-from tests.sync.helpers import Hub, Laptop, make_hub, make_laptop
+from gridwalker.sync.hub.intake import ImportOutcome, enroll, import_paths
+from gridwalker.sync.keys import init_hub_identity, init_hub_signing_key
+from tests.support.demo import MEMBER
 
-MEMBER = "李晓梅"
+if TYPE_CHECKING:
+    from tests.support.laptops import Laptop
+
+
+@dataclass
+class Hub:
+    """A hub home with its identity and database."""
+
+    home: config.Paths
+    engine: Engine
+    recipient: str
+
+    def enroll(self, laptop: Laptop, member: str = MEMBER) -> str:
+        """Trust a laptop's device key."""
+        return enroll(self.engine, laptop.pub, member)
+
+    def import_(self, *paths: Path) -> list[ImportOutcome]:
+        """Import bundle files or folders."""
+        return import_paths(self.engine, self.home, list(paths))
+
+    def one(self, path: Path) -> ImportOutcome:
+        """Import one file, returning its outcome."""
+        outcomes = self.import_(path)
+        assert len(outcomes) >= 1
+        return outcomes[0]
 
 
 @dataclass
@@ -41,20 +60,11 @@ class Desk(Hub):
         return export_hub_bundles(self.engine, self.home, device_ids=[device_id])[0]
 
 
-@dataclass
-class Field(Laptop):
-    """A laptop with an age identity, enrolled at a hub."""
-
-    recipient: str = ""
-
-    def apply(self, path: Path) -> LaptopImportOutcome:
-        """Import a hub bundle."""
-        return import_hub_bundle(self.engine, self.home, path)
-
-    def edit(self, entity: str, uuid: str, **changes: object) -> str | None:
-        """Edit a row as the member."""
-        with self.engine.begin() as conn:
-            return Writer(conn, MEMBER).update(entity, uuid, changes)
+def make_hub(root: Path) -> Hub:
+    """A hub home with an identity and a migrated hub.db."""
+    home = config.paths(root)
+    recipient, _path = init_hub_identity(home, clock.now())
+    return Hub(home, open_database(home.hub_db), recipient)
 
 
 def make_desk(root: Path) -> Desk:
@@ -64,78 +74,17 @@ def make_desk(root: Path) -> Desk:
     return Desk(hub.home, hub.engine, hub.recipient)
 
 
-def make_field(root: Path, template: Path, device_id: str, desk: Desk | None) -> Field:
-    """A laptop copied from a template, with its keys; enrolled at and trusting `desk`."""
-    lap = make_laptop(root, template, device_id, desk)
-    recipient, _path = init_device_identity(lap.home, clock.now())
-    field = Field(lap.home, lap.db, lap.engine, recipient)
-    if desk is not None:
-        trust_hub(lap.home, desk.recipient, hub_signing_paths(desk.home)[1])
-        enroll(desk.engine, lap.pub, MEMBER, recipient)
-    return field
-
-
-def visit_uuids(lap: Laptop, n: int) -> list[str]:
-    """The first n visits of a laptop (by uuid)."""
-    with lap.engine.connect() as conn:
-        return list(conn.execute(select(Visit.uuid).order_by(Visit.uuid).limit(n)).scalars())
-
-
-def hub_bundle_entries(field: Field, path: Path) -> dict[str, bytes]:
-    """The entries of a hub bundle, decrypted with the laptop's age identity."""
-    import io
-    import zipfile
-
-    import pyrage
-
-    from gridwalker.sync.keys import load_device_identity
-
-    identity, _recipient = load_device_identity(field.home)
-    plain = pyrage.decrypt(path.read_bytes(), [identity])
-    with zipfile.ZipFile(io.BytesIO(plain)) as zf:
-        return {i.orig_filename: zf.read(i) for i in zf.infolist()}
-
-
-def decision_lines(field: Field, path: Path) -> list[dict[str, Any]]:
-    """The decision records of a hub bundle."""
-    data = hub_bundle_entries(field, path).get("records/review_decision.jsonl", b"")
-    return [json.loads(line) for line in data.splitlines()]
-
-
-def reseal(
-    desk: Desk,
-    field: Field,
-    source: Path,
-    target: Path,
-    records: dict[str, bytes] | None = None,
-    manifest_edit: dict[str, Any] | None = None,
-    drop: tuple[str, ...] = (),
-) -> Path:
-    """A hub bundle with some records files or manifest fields changed (or records files
-    dropped), re-signed by the hub's key and encrypted to the laptop: only the checks of the
-    content can find it out."""
-    import pyrage
-    from pyrage import x25519
-
-    from gridwalker.sync import bundle as fmt
-    from gridwalker.sync.keys import load_hub_signing_key
-    from tests.sync.helpers import zip_bytes
-
-    entries = hub_bundle_entries(field, source)
-    manifest = json.loads(entries[fmt.MANIFEST])
-    for name, data in (records or {}).items():
-        entries[name] = data
-        for item in manifest["files"]:
-            if item["path"] == name:
-                item.update(sha256=fmt.sha256_hex(data), bytes=len(data))
-    for name in drop:
-        del entries[name]
-        manifest["files"] = [item for item in manifest["files"] if item["path"] != name]
-        manifest["counts"].pop(name.removeprefix("records/").removesuffix(".jsonl"), None)
-    manifest.update(manifest_edit or {})
-    text = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-    entries[fmt.MANIFEST] = text
-    entries[fmt.SIGNATURE] = load_hub_signing_key(desk.home).sign(text, "timestamp:0")
-    plain = zip_bytes(list(entries.items()))
-    target.write_bytes(pyrage.encrypt(plain, [x25519.Recipient.from_str(field.recipient)]))
-    return target
+def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Everything the hub knows (synced rows without the hub's change numbers, and its books)."""
+    out: dict[str, list[tuple]] = {}
+    with engine.connect() as conn:
+        for entity, model in SYNCED_TABLES.items():
+            table = model.__table__
+            cols = [c for c in table.columns if c.name != "change"]
+            out[entity] = sorted(tuple(map(repr, r)) for r in conn.execute(select(*cols)))
+        for model in (HubLedger, HubBacklog, HubRev, HubConflict):
+            table = model.__table__
+            skip = ("id", "imported_at", "created_at", "received_at", "path", "file")
+            cols = [c for c in table.columns if c.name not in skip]
+            out[table.name] = sorted(tuple(map(repr, r)) for r in conn.execute(select(*cols)))
+    return out

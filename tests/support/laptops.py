@@ -1,56 +1,33 @@
-"""Helpers of the sync tests: laptops, a hub, tampering with bundles, snapshots of the hub."""
+"""Laptop homes for the tests: a copy of a template street with its own device id and keys."""
 
 from __future__ import annotations
 
-import io
-import json
 import shutil
-import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select, update
 
 from gridwalker import config
 from gridwalker.domain import clock
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import SYNCED_TABLES, Device
-from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubLedger, HubRev
-from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub.intake import ImportOutcome, enroll, import_paths
+from gridwalker.store.tables import Device, Visit
+from gridwalker.store.writes import Writer
+from gridwalker.sync.hub.intake import enroll
 from gridwalker.sync.keys import (
     device_key_paths,
+    hub_signing_paths,
+    init_device_identity,
     init_device_key,
-    init_hub_identity,
-    load_device_key,
     trust_hub,
 )
 from gridwalker.sync.laptop.export import ExportResult, export_bundle
+from gridwalker.sync.laptop.import_ import LaptopImportOutcome, import_hub_bundle
+from tests.support.demo import MEMBER
 
-
-@dataclass
-class Hub:
-    """A hub home with its identity and database."""
-
-    home: config.Paths
-    engine: Engine
-    recipient: str
-
-    def enroll(self, laptop: Laptop, member: str = "李晓梅") -> str:
-        """Trust a laptop's device key."""
-        return enroll(self.engine, laptop.pub, member)
-
-    def import_(self, *paths: Path) -> list[ImportOutcome]:
-        """Import bundle files or folders."""
-        return import_paths(self.engine, self.home, list(paths))
-
-    def one(self, path: Path) -> ImportOutcome:
-        """Import one file, returning its outcome."""
-        outcomes = self.import_(path)
-        assert len(outcomes) >= 1
-        return outcomes[0]
+if TYPE_CHECKING:
+    from tests.support.hubs import Desk, Hub
 
 
 @dataclass
@@ -74,14 +51,23 @@ class Laptop:
 
     def export(self, **kwargs: Any) -> ExportResult:
         """Export the next bundle into this laptop's outbox."""
-        return export_bundle(self.engine, self.home, member="李晓梅", **kwargs)
+        return export_bundle(self.engine, self.home, member=MEMBER, **kwargs)
 
 
-def make_hub(root: Path) -> Hub:
-    """A hub home with an identity and a migrated hub.db."""
-    home = config.paths(root)
-    recipient, _path = init_hub_identity(home, clock.now())
-    return Hub(home, open_database(home.hub_db), recipient)
+@dataclass
+class Field(Laptop):
+    """A laptop with an age identity, enrolled at a hub."""
+
+    recipient: str = ""
+
+    def apply(self, path: Path) -> LaptopImportOutcome:
+        """Import a hub bundle."""
+        return import_hub_bundle(self.engine, self.home, path)
+
+    def edit(self, entity: str, uuid: str, **changes: object) -> str | None:
+        """Edit a row as the member."""
+        with self.engine.begin() as conn:
+            return Writer(conn, MEMBER).update(entity, uuid, changes)
 
 
 def make_laptop(root: Path, template: Path, device_id: str, hub: Hub | None = None) -> Laptop:
@@ -99,73 +85,18 @@ def make_laptop(root: Path, template: Path, device_id: str, hub: Hub | None = No
     return Laptop(home, db, engine)
 
 
-def snapshot(engine: Engine) -> dict[str, list[tuple]]:
-    """Everything the hub knows (synced rows without the hub's change numbers, and its books)."""
-    out: dict[str, list[tuple]] = {}
-    with engine.connect() as conn:
-        for entity, model in SYNCED_TABLES.items():
-            table = model.__table__
-            cols = [c for c in table.columns if c.name != "change"]
-            out[entity] = sorted(tuple(map(repr, r)) for r in conn.execute(select(*cols)))
-        for model in (HubLedger, HubBacklog, HubRev, HubConflict):
-            table = model.__table__
-            skip = ("id", "imported_at", "created_at", "received_at", "path", "file")
-            cols = [c for c in table.columns if c.name not in skip]
-            out[table.name] = sorted(tuple(map(repr, r)) for r in conn.execute(select(*cols)))
-    return out
+def make_field(root: Path, template: Path, device_id: str, desk: Desk | None) -> Field:
+    """A laptop copied from a template, with its keys; enrolled at and trusting `desk`."""
+    lap = make_laptop(root, template, device_id, desk)
+    recipient, _path = init_device_identity(lap.home, clock.now())
+    field = Field(lap.home, lap.db, lap.engine, recipient)
+    if desk is not None:
+        trust_hub(lap.home, desk.recipient, hub_signing_paths(desk.home)[1])
+        enroll(desk.engine, lap.pub, MEMBER, recipient)
+    return field
 
 
-def read_zip(path: Path) -> list[tuple[str, bytes]]:
-    """The entries of a plain bundle, in order."""
-    with zipfile.ZipFile(path) as zf:
-        return [(i.orig_filename, zf.read(i)) for i in zf.infolist()]
-
-
-def write_zip(path: Path, entries: list[tuple[str, bytes]]) -> Path:
-    """Write entries as a zip (manifest stored, the rest deflated), duplicates and all."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with zipfile.ZipFile(path, "w") as zf:
-            for name, data in entries:
-                info = zipfile.ZipInfo(name, date_time=(2026, 11, 20, 9, 0, 0))
-                info.compress_type = (
-                    zipfile.ZIP_STORED if name.startswith("manifest") else zipfile.ZIP_DEFLATED
-                )
-                zf.writestr(info, data)
-    return path
-
-
-def resign(laptop: Laptop, manifest: dict[str, Any]) -> tuple[bytes, bytes]:
-    """Manifest bytes and a valid signature by the laptop's key."""
-    data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-    return data, load_device_key(laptop.home).sign(data, "timestamp:0\tfile:manifest.json")
-
-
-def rebuild(
-    laptop: Laptop,
-    source: Path,
-    target: Path,
-    edit_records: dict[str, bytes] | None = None,
-    edit_manifest: dict[str, Any] | None = None,
-) -> Path:
-    """A re-signed copy of a plain bundle with some records files or manifest fields changed."""
-    entries = dict(read_zip(source))
-    manifest = json.loads(entries[fmt.MANIFEST])
-    for name, data in (edit_records or {}).items():
-        entries[name] = data
-        for item in manifest["files"]:
-            if item["path"] == name:
-                item["sha256"] = fmt.sha256_hex(data)
-                item["bytes"] = len(data)
-    manifest.update(edit_manifest or {})
-    entries[fmt.MANIFEST], entries[fmt.SIGNATURE] = resign(laptop, manifest)
-    return write_zip(target, list(entries.items()))
-
-
-def zip_bytes(entries: list[tuple[str, bytes]]) -> bytes:
-    """A zip in memory."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, data in entries:
-            zf.writestr(name, data)
-    return buffer.getvalue()
+def visit_uuids(lap: Laptop, n: int) -> list[str]:
+    """The first n visits of a laptop (by uuid)."""
+    with lap.engine.connect() as conn:
+        return list(conn.execute(select(Visit.uuid).order_by(Visit.uuid).limit(n)).scalars())

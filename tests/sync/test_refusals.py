@@ -13,16 +13,9 @@ from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub.intake import quarantine_dir, revoke
 from gridwalker.sync.keys import load_device_key, trust_hub
-from tests.sync.helpers import (
-    Hub,
-    Laptop,
-    make_hub,
-    make_laptop,
-    read_zip,
-    rebuild,
-    snapshot,
-    write_zip,
-)
+from tests.support.bundles import read_zip, rebuild, write_zip
+from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.laptops import Laptop, make_laptop
 
 
 @pytest.fixture
@@ -97,8 +90,8 @@ def test_missing_signature(second: Path, hub: Hub) -> None:
     refused(hub, second, "no-signature")
 
 
-def test_key_not_enrolled(tmp_path: Path, small_template: Path, hub: Hub) -> None:
-    stranger = make_laptop(tmp_path / "stranger", small_template, "stranger", hub)
+def test_key_not_enrolled(tmp_path: Path, small_street: Path, hub: Hub) -> None:
+    stranger = make_laptop(tmp_path / "stranger", small_street, "stranger", hub)
     assert "hub enroll" in refused(hub, stranger.export().path, "not-enrolled")
 
 

@@ -18,7 +18,6 @@ from gridwalker.store.tables import Household, Member
 from gridwalker.store.tables.review import HubDecision, HubResolution
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.desk.app import HubApp
 from gridwalker.tui.desk.conflicts import ConflictListScreen, ConflictScreen
 from gridwalker.tui.desk.review import (
     CommentModal,
@@ -35,12 +34,10 @@ from gridwalker.tui.desk.status import (
     coverage_cells,
 )
 from gridwalker.tui.field.app import GridwalkerApp
-from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
-from tests.review.helpers import MEMBER, Desk, Field, make_field
-from tests.sync.helpers import make_laptop
-
-SIZE = (120, 40)
-SUPERVISOR = "王书记"
+from tests.support.apps import SIZE, make_desk_app, press, settle
+from tests.support.demo import MEMBER, SUPERVISOR
+from tests.support.hubs import Desk
+from tests.support.laptops import Field, make_field, make_laptop
 
 
 @dataclass
@@ -61,10 +58,10 @@ def _households(lap: Field, n: int) -> list[str]:
 
 @pytest.fixture
 def hub(
-    desk: Desk,  # noqa: F811 - a fixture
-    field_a: Field,  # noqa: F811 - a fixture
+    desk: Desk,
+    field_a: Field,
     tmp_path: Path,
-    small_street: Path,  # noqa: F811 - a fixture
+    small_street: Path,
 ) -> Iterator[Hub]:
     """Two enrolled laptops of one grid and one nobody enrolled, sending to the hub."""
     field_b = make_field(tmp_path / "lap-b", small_street, "lap-b", desk)
@@ -93,30 +90,6 @@ def hub(
     stranger.engine.dispose()
 
 
-def make_app(hub: Hub, lang: str = "zh") -> HubApp:
-    """The desk on the hub, in Chinese, as the supervisor, animations off."""
-    app = HubApp(hub.desk.home.hub_db, lang=lang, home=hub.desk.home, actor=SUPERVISOR)
-    app.animation_level = "none"
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until no worker runs (workers may start others), then handle what they posted."""
-    for _round in range(50):
-        await pilot.pause()
-        running = [w for w in pilot.app.workers if not w.is_finished]
-        if not running:
-            break
-        await pilot.app.workers.wait_for_complete(running)
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[None], *keys: str) -> None:
-    """Press keys, then settle."""
-    await pilot.press(*keys)
-    await settle(pilot)
-
-
 def state_of(hub: Hub, entity: str, uuid: str) -> tuple[str, str]:
     """The current review state and comment of a record."""
     with hub.desk.engine.connect() as conn:
@@ -138,7 +111,7 @@ def queue_rows(hub: Hub, n: int) -> list[review.QueueRow]:
 
 
 async def test_first_frame_then_queue(hub: Hub) -> None:
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, QueueScreen)
         await settle(pilot)
@@ -152,7 +125,7 @@ async def test_first_frame_then_queue(hub: Hub) -> None:
 async def test_help_lists_the_desk_keys(hub: Hub) -> None:
     from gridwalker.tui.common.help import HelpScreen
 
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "f1")
@@ -164,7 +137,7 @@ async def test_help_lists_the_desk_keys(hub: Hub) -> None:
 
 async def test_approve_one_record_then_back_at_the_next_row(hub: Hub) -> None:
     first, second = queue_rows(hub, 2)
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "enter")
@@ -179,7 +152,7 @@ async def test_approve_one_record_then_back_at_the_next_row(hub: Hub) -> None:
 async def test_return_needs_a_comment(hub: Hub) -> None:
     first, second = queue_rows(hub, 2)
     before = decisions(hub)
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "enter", "r")
@@ -203,7 +176,7 @@ async def test_return_needs_a_comment(hub: Hub) -> None:
 async def test_return_from_the_queue_refused_without_comment_then_cancelled(hub: Hub) -> None:
     first = queue_rows(hub, 1)[0]
     before = decisions(hub)
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "r", "enter")
@@ -216,7 +189,7 @@ async def test_return_from_the_queue_refused_without_comment_then_cancelled(hub:
 
 async def test_bulk_approve_of_marked_rows(hub: Hub) -> None:
     rows = queue_rows(hub, 4)
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "space", "space", "space")
@@ -234,7 +207,7 @@ async def test_bulk_approve_of_marked_rows(hub: Hub) -> None:
 
 
 async def test_state_filter_and_clear(hub: Hub) -> None:
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "s")
@@ -251,7 +224,7 @@ async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> Non
         [row] = review.conflict_page(conn, 0, 10)
         detail = review.conflict_detail(conn, row.id)
     first, second = detail.fields
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "2")
@@ -282,7 +255,7 @@ async def test_conflict_merged_value_typed(hub: Hub) -> None:
         [row] = review.conflict_page(conn, 0, 10)
         detail = review.conflict_detail(conn, row.id)
     phone = next(i for i, f in enumerate(detail.fields) if f.field == "phone")
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "2", "enter")
@@ -299,7 +272,7 @@ async def test_conflict_merged_value_typed(hub: Hub) -> None:
 
 
 async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "3")
@@ -321,7 +294,7 @@ async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
 async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
     with hub.desk.engine.connect() as conn:
         table = review.coverage_table(conn)
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "5")
@@ -348,7 +321,7 @@ async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
 async def test_members_screen_drills_to_the_queue(hub: Hub) -> None:
     with hub.desk.engine.connect() as conn:
         stats = review.member_stats(conn)
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "4")
@@ -362,7 +335,7 @@ async def test_members_screen_drills_to_the_queue(hub: Hub) -> None:
 
 
 async def test_issues_at_the_hub_open_with_the_supervisor_side(hub: Hub) -> None:
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "6")
@@ -375,7 +348,7 @@ async def test_issues_at_the_hub_open_with_the_supervisor_side(hub: Hub) -> None
 
 async def test_returned_list_on_the_laptop(
     hub: Hub,
-    field_a: Field,  # noqa: F811 - a fixture
+    field_a: Field,
 ) -> None:
     result = hub.desk.export_to("lap-a")
     assert field_a.apply(result.paths[0]).status == "applied"
@@ -407,7 +380,7 @@ def test_snapshot_queue(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "space", "space")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub.desk), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_record(snap_compare: Callable[..., bool], hub: Hub) -> None:
@@ -419,7 +392,7 @@ def test_snapshot_record(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "enter")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub.desk), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_conflict(snap_compare: Callable[..., bool], hub: Hub) -> None:
@@ -427,7 +400,7 @@ def test_snapshot_conflict(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "2", "enter", "t")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub.desk), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_bundles(snap_compare: Callable[..., bool], hub: Hub) -> None:
@@ -435,7 +408,7 @@ def test_snapshot_bundles(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "3")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub.desk), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_members(snap_compare: Callable[..., bool], hub: Hub) -> None:
@@ -443,7 +416,7 @@ def test_snapshot_members(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "4")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub.desk), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_coverage(snap_compare: Callable[..., bool], hub: Hub) -> None:
@@ -451,12 +424,12 @@ def test_snapshot_coverage(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "5")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub.desk), terminal_size=SIZE, run_before=run_before)
 
 
 @pytest.mark.parametrize(("key", "field"), [("g", "grid_uuid"), ("c", "community_uuid")])
 async def test_place_filters_narrow_the_queue_and_clear(hub: Hub, key: str, field: str) -> None:
-    app = make_app(hub)
+    app = make_desk_app(hub.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, key)
