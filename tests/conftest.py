@@ -14,6 +14,7 @@ from gridwalker.domain import clock
 from tests.support.demo import DEMO_TODAY, build_street
 from tests.support.hubs import Desk, Hub, make_desk, make_hub
 from tests.support.laptops import Field, Laptop, make_field, make_laptop
+from tests.support.scenes import BusyDesk, fill_desk
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +94,12 @@ def field_a(tmp_path: Path, small_street: Path, desk: Desk) -> Iterator[Field]:
     lap = make_field(tmp_path / "lap-a", small_street, "lap-a", desk)
     yield lap
     lap.engine.dispose()
+
+
+@pytest.fixture
+def busy_desk(desk: Desk, field_a: Field, tmp_path: Path, small_street: Path) -> Iterator[BusyDesk]:
+    """A desk with records in every review state, a conflict, a held and a refused bundle."""
+    busy, laptops = fill_desk(desk, field_a, tmp_path, small_street)
+    yield busy
+    for lap in laptops:
+        lap.engine.dispose()

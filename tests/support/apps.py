@@ -47,11 +47,15 @@ def make_app(
     start: str = "today",
     role: str | None = None,
     signed_in: bool = False,
+    home: config.Paths | None = None,
 ) -> GridwalkerApp:
-    """The field app on `db` with animations off; signed in first if asked, a `role` if given."""
+    """The field app on `db` with animations off; signed in first if asked, a `role` if given.
+
+    `home` is the laptop's home when it is not the test's GRIDWALKER_HOME.
+    """
     if signed_in:
         sign_in(db)
-    app = GridwalkerApp(db, lang=lang, start=start)
+    app = GridwalkerApp(db, lang=lang, start=start, home=home)
     app.animation_level = "none"
     if role is not None:
         app.role = role  # type: ignore[attr-defined]
