@@ -11,7 +11,6 @@ from sqlalchemy import Engine, func, select
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from gridwalker import config
 from gridwalker.domain.choices import IssueCategory, IssueStatus, Role
 from gridwalker.domain.workflow import IssueAction, allowed_actions
 from gridwalker.store import issues
@@ -26,7 +25,6 @@ from gridwalker.store.tables import (
     Household,
     Issue,
     IssueEvent,
-    Member,
     Visit,
 )
 from gridwalker.tui.common.dialogs import LeaveDialog
@@ -39,7 +37,7 @@ from gridwalker.tui.common.issues import (
 )
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.field.issue_form import IssueFormScreen, log_issue_from
-from tests.support.apps import SIZE, footer_text, make_app, settle, text_of
+from tests.support.apps import SIZE, footer_text, make_app, settle, sign_in, text_of
 
 
 @dataclass(frozen=True)
@@ -55,14 +53,10 @@ class Demo:
 @pytest.fixture
 def demo(demo_db: Path) -> Demo:
     """Sign in as the demo member (the settings file) and keep an engine to check the data."""
+    member = sign_in(demo_db)
     engine = open_database(demo_db)
     with engine.connect() as conn:
-        member = conn.execute(select(Member.uuid)).scalar_one()
         grid = conn.execute(select(Grid.uuid).where(Grid.member_uuid == member)).scalar_one()
-    config.save_settings(
-        config.paths(),
-        config.Settings(member_uuid=member, member_name="李晓梅", grid_code="XH-01-01"),
-    )
     yield Demo(demo_db, engine, member, grid)
     engine.dispose()
 
