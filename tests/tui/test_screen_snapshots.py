@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from gridwalker import config
 from gridwalker.store.tables import Member
@@ -91,6 +92,10 @@ def test_resident_form(snap_compare: SnapCompare, demo_db: Path) -> None:
         await press(pilot, "r")
         await press(pilot, *["down"] * ROUND_ROW, "enter")
         await press(pilot, "e")  # edit its first resident
+        # A blinking cursor would make the picture depend on the moment it is taken.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
 
     sign_in(demo_db)
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=run_before)
