@@ -1,17 +1,20 @@
-"""Shared fixtures: every test gets its own GRIDWALKER_HOME and a frozen clock."""
+"""Shared fixtures: every test gets its own GRIDWALKER_HOME and a frozen clock; demo streets,
+hubs and laptops for whoever asks (their builders live in tests/support)."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from gridwalker.domain import clock
-
-DEMO_TODAY = date(2026, 11, 20)
+from tests.support.demo import DEMO_TODAY, build_street
+from tests.support.hubs import Desk, Hub, make_desk, make_hub
+from tests.support.laptops import Field, Laptop, make_field, make_laptop
+from tests.support.scenes import BusyDesk, fill_desk
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +27,13 @@ def gridwalker_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         yield home
 
 
+# -- demo streets (built once per test process, copied for each test that writes) ---------------
+
+
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A one-grid demo laptop (400 households), built once per test process."""
-    from gridwalker.demo.street import build_demo
-    from gridwalker.store.migrate import open_database
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    engine = open_database(path)
-    build_demo(engine, households=400, today=DEMO_TODAY)
-    with engine.connect() as conn:  # fold the WAL into the file so a plain copy is complete
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    """A one-grid demo laptop (400 households, a year of history)."""
+    return build_street(tmp_path_factory.mktemp("demo") / "demo.db", households=400)
 
 
 @pytest.fixture
@@ -48,10 +45,61 @@ def demo_db(demo_db_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo_engine(demo_db: Path):  # noqa: ANN201 - an Engine
+def demo_engine(demo_db: Path) -> Iterator[Engine]:
     """An open engine on a private copy of the demo laptop."""
     from gridwalker.store.migrate import open_database
 
     engine = open_database(demo_db)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def small_street(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small street (60 households, a month of history): the template of laptops."""
+    return build_street(tmp_path_factory.mktemp("small") / "small.db", households=60, months=1)
+
+
+# -- hubs and laptops -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    """An empty hub with its identity."""
+    h = make_hub(tmp_path / "hub")
+    yield h
+    h.engine.dispose()
+
+
+@pytest.fixture
+def laptop(tmp_path: Path, small_street: Path, hub: Hub) -> Iterator[Laptop]:
+    """A small laptop that trusts the hub and is enrolled there."""
+    lap = make_laptop(tmp_path / "laptop", small_street, "lap-a", hub)
+    hub.enroll(lap)
+    yield lap
+    lap.engine.dispose()
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    """An empty hub with its age identity and signing key."""
+    d = make_desk(tmp_path / "hub")
+    yield d
+    d.engine.dispose()
+
+
+@pytest.fixture
+def field_a(tmp_path: Path, small_street: Path, desk: Desk) -> Iterator[Field]:
+    """A laptop enrolled at the hub (with its recipient) that trusts the hub's signing key."""
+    lap = make_field(tmp_path / "lap-a", small_street, "lap-a", desk)
+    yield lap
+    lap.engine.dispose()
+
+
+@pytest.fixture
+def busy_desk(desk: Desk, field_a: Field, tmp_path: Path, small_street: Path) -> Iterator[BusyDesk]:
+    """A desk with records in every review state, a conflict, a held and a refused bundle."""
+    busy, laptops = fill_desk(desk, field_a, tmp_path, small_street)
+    yield busy
+    for lap in laptops:
+        lap.engine.dispose()

@@ -20,8 +20,9 @@ from gridwalker.store.desk.coverage import CoverageRow, coverage_table
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import CensusRecord, Resident, Visit
 from gridwalker.store.writes import Writer
-from tests.conftest import DEMO_TODAY
-from tests.review.helpers import make_desk, make_field
+from tests.support.demo import DEMO_TODAY
+from tests.support.hubs import make_desk
+from tests.support.laptops import make_field
 
 ListCount = Callable[[Connection, cl.Area, str | None], int]
 ListPage = Callable[[Connection, cl.Area, str | None, int, int], list[Any]]

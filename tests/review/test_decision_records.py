@@ -20,14 +20,9 @@ from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.inspect import inspect_bundle
 from gridwalker.sync.records import RECORD_KEYS
-from tests.review.helpers import (
-    Desk,
-    Field,
-    decision_lines,
-    hub_bundle_entries,
-    reseal,
-    visit_uuids,
-)
+from tests.support.bundles import decision_lines, hub_bundle_entries, reseal
+from tests.support.hubs import Desk
+from tests.support.laptops import Field, visit_uuids
 
 DECISIONS = "records/review_decision.jsonl"
 

@@ -27,9 +27,10 @@ from gridwalker.store.tables import Building, Household, Issue, Resident, Visit
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.tables.review import HubResolution
 from gridwalker.sync.hub.backlog import BacklogProblem, force_apply
-from tests.conftest import DEMO_TODAY
-from tests.review.helpers import MEMBER, Desk, Field, make_field
-from tests.sync.helpers import rebuild
+from tests.support.bundles import rebuild
+from tests.support.demo import DEMO_TODAY, MEMBER
+from tests.support.hubs import Desk
+from tests.support.laptops import Field, make_field
 
 
 def _household(lap: Field) -> str:

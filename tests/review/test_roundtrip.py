@@ -13,7 +13,8 @@ from gridwalker.store.desk.queue import QueueFilter, queue_count, queue_page
 from gridwalker.store.desk.records import record_detail
 from gridwalker.store.returns import decision_of, returned_items
 from gridwalker.store.tables.review import HubInbox, ReviewDecision
-from tests.review.helpers import Desk, Field, visit_uuids
+from tests.support.hubs import Desk
+from tests.support.laptops import Field, visit_uuids
 
 
 def test_round_trip_across_two_homes(desk: Desk, field_a: Field) -> None:
@@ -68,8 +69,8 @@ def test_hub_bundles_refused_by_the_wrong_laptop_or_from_another_hub(
     from gridwalker import config
     from gridwalker.store.migrate import open_database
     from gridwalker.sync.keys import init_hub_signing_key
-    from tests.review.helpers import Desk as DeskType
-    from tests.review.helpers import make_field
+    from tests.support.hubs import Desk as DeskType
+    from tests.support.laptops import make_field
 
     desk.one(field_a.export().path)
     desk.arrivals()

@@ -21,11 +21,11 @@ def run(*args: str, home: Path) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_keys_export_and_hub_import(tmp_path: Path, small_template: Path) -> None:
+def test_keys_export_and_hub_import(tmp_path: Path, small_street: Path) -> None:
     lap, hub = tmp_path / "lap", tmp_path / "hub"
     db = config.paths(lap).field_db
     db.parent.mkdir(parents=True)
-    shutil.copy(small_template, db)
+    shutil.copy(small_street, db)
 
     assert run("keys", "init", home=lap)[0] == 0
     code, _out, err = run("keys", "init", home=lap)

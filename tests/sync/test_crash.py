@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.helpers import Hub, Laptop, snapshot
+from tests.support.hubs import Hub, snapshot
+from tests.support.laptops import Laptop
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from gridwalker.store.tables import Household
 from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubRev
 from gridwalker.store.writes import Writer
-from tests.sync.helpers import Hub, Laptop, make_hub, make_laptop, snapshot
+from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.laptops import Laptop, make_laptop
 
 
 def _edit(lap: Laptop, uuid: str, **changes: object) -> str:
@@ -92,10 +93,10 @@ def test_several_local_edits_between_bundles_are_no_conflict(laptop: Laptop, hub
 
 
 @pytest.fixture
-def two_laptops(tmp_path: Path, small_template: Path, hub: Hub) -> tuple[Laptop, Laptop]:
+def two_laptops(tmp_path: Path, small_street: Path, hub: Hub) -> tuple[Laptop, Laptop]:
     """Two laptops of the same street (the same place uuids), each with its own device id."""
-    a = make_laptop(tmp_path / "a", small_template, "lap-a", hub)
-    b = make_laptop(tmp_path / "b", small_template, "lap-b", hub)
+    a = make_laptop(tmp_path / "a", small_street, "lap-a", hub)
+    b = make_laptop(tmp_path / "b", small_street, "lap-b", hub)
     hub.enroll(a, "李晓梅")
     hub.enroll(b, "王建国")
     yield a, b

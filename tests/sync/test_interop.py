@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gridwalker.sync.keys import hub_key_path
-from tests.sync.helpers import Hub, Laptop
+from tests.support.hubs import Hub
+from tests.support.laptops import Laptop
 
 
 def need(tool: str) -> str:

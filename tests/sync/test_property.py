@@ -17,7 +17,8 @@ from gridwalker.store.writes import Writer
 from gridwalker.sync.hub.intake import import_file
 from gridwalker.sync.hub.merge import Version, ancestors
 from gridwalker.sync.keys import load_hub_identity
-from tests.sync.helpers import Hub, make_hub, make_laptop, snapshot
+from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.laptops import make_laptop
 
 LAPTOPS = 3
 FIELDS = {
@@ -68,12 +69,12 @@ def _import_all(hub: Hub, identity: object, recipient: str, paths: list[Path]) -
     ],
     seed=864,
 )
-def test_any_order_same_state_nothing_lost(small_template: Path, edits: list, seed: int) -> None:
+def test_any_order_same_state_nothing_lost(small_street: Path, edits: list, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         first = make_hub(root / "hub1")
         laptops = [
-            make_laptop(root / f"lap{i}", small_template, f"lap-{i}", first) for i in range(LAPTOPS)
+            make_laptop(root / f"lap{i}", small_street, f"lap-{i}", first) for i in range(LAPTOPS)
         ]
         with laptops[0].engine.connect() as conn:
             homes = (

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from gridwalker.store import search
 from gridwalker.store.tables import SYNCED_TABLES, SearchDoc
 from gridwalker.sync.records import RecordError, check_record, columns, db_values
-from tests.sync.helpers import Hub, Laptop
+from tests.support.hubs import Hub
+from tests.support.laptops import Laptop
 
 GOOD = {
     "str": "abc",

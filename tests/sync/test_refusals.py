@@ -14,16 +14,9 @@ from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub.enrol import revoke
 from gridwalker.sync.hub.folders import quarantine_dir
 from gridwalker.sync.keys import load_device_key, trust_hub
-from tests.sync.helpers import (
-    Hub,
-    Laptop,
-    make_hub,
-    make_laptop,
-    read_zip,
-    rebuild,
-    snapshot,
-    write_zip,
-)
+from tests.support.bundles import read_zip, rebuild, write_zip
+from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.laptops import Laptop, make_laptop
 
 
 @pytest.fixture
@@ -98,8 +91,8 @@ def test_missing_signature(second: Path, hub: Hub) -> None:
     refused(hub, second, "no-signature")
 
 
-def test_key_not_enrolled(tmp_path: Path, small_template: Path, hub: Hub) -> None:
-    stranger = make_laptop(tmp_path / "stranger", small_template, "stranger", hub)
+def test_key_not_enrolled(tmp_path: Path, small_street: Path, hub: Hub) -> None:
+    stranger = make_laptop(tmp_path / "stranger", small_street, "stranger", hub)
     assert "hub enroll" in refused(hub, stranger.export().path, "not-enrolled")
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from gridwalker.store.tables import SYNCED_TABLES, Household, SearchDoc
 from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
-from tests.sync.helpers import Hub, Laptop, make_laptop
+from tests.support.hubs import Hub
+from tests.support.laptops import Laptop, make_laptop
 
 
 def _revs(engine, entity: str) -> dict[str, tuple]:  # noqa: ANN001 - an Engine
@@ -59,7 +60,7 @@ def test_demo_laptop_round_trip(tmp_path: Path, demo_db: Path, hub: Hub) -> None
 
 
 def test_repeats_are_no_ops(laptop: Laptop, hub: Hub) -> None:
-    from tests.sync.helpers import snapshot
+    from tests.support.hubs import snapshot
 
     path = laptop.export().path
     copy = laptop.home.data / "copy"
@@ -89,7 +90,7 @@ def test_full_bundle_after_deltas_starts_a_new_hub(
     tmp_path: Path, laptop: Laptop, hub: Hub
 ) -> None:
     from gridwalker.sync.keys import trust_hub
-    from tests.sync.helpers import make_hub
+    from tests.support.hubs import make_hub
 
     laptop.export()
     with laptop.engine.begin() as conn:

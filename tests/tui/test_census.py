@@ -30,8 +30,7 @@ from gridwalker.tui.field.census import (
     open_towers,
 )
 from gridwalker.tui.field.census_form import CensusFormScreen
-
-from .helpers import SIZE, make_app, screen_text, settle, sign_in
+from tests.support.apps import SIZE, make_app, screen_text, settle, sign_in
 
 T = TypeVar("T")
 YEAR = 2026
@@ -149,7 +148,7 @@ async def test_towers_list_the_tower_with_the_store_figures(demo_db: Path) -> No
         await settle(pilot)
         open_towers(app)
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "网格 XH-01-01 的楼宇" in shown
         assert TOWER in shown
         assert f"{row.censused} / {row.enterprises}" in shown
@@ -158,7 +157,7 @@ async def test_towers_list_the_tower_with_the_store_figures(demo_db: Path) -> No
         assert f"空白点 {cov.blank_spots} 家" in shown
         await pilot.press("g")
         await settle(pilot)
-        assert "全街道的楼宇" in screen_text(pilot)
+        assert "全街道的楼宇" in screen_text(pilot.app)
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, TowersScreen)
@@ -171,7 +170,7 @@ async def test_tower_shows_floors_with_marks(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         tower = await open_tower(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert f"{TOWER}  共{row.floors}层" in shown
         assert f"{marks[0].floor}层" in shown
         options = tower.query_one("#tower-rows", OptionList)
@@ -227,7 +226,7 @@ async def test_census_from_the_keyboard_with_last_years_answers(demo_db: Path) -
         await settle(pilot)
         form = app.screen
         assert isinstance(form, CensusFormScreen) and form.enterprise_uuid == todo[0]
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "答案沿用2025年的普查" in shown
         assert form.query_one("#employees", Input).value == str(prefill.employees)
         assert prefill.contact_phone in shown  # the form's own field
@@ -235,7 +234,7 @@ async def test_census_from_the_keyboard_with_last_years_answers(demo_db: Path) -
         await retype(pilot, "employees", str(employees))
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "2026年普查已保存" in screen_text(pilot)
+        assert "2026年普查已保存" in screen_text(pilot.app)
         with app.engine.connect() as conn:
             record = census.census_history(conn, todo[0])[0]
         assert record.year == YEAR and record.employees == employees
@@ -271,13 +270,13 @@ async def test_bad_credit_code_shows_its_reason_and_blocks_saving(demo_db: Path)
         await open_form_of(pilot, tower, target.uuid)
         before = counter(app.engine)
         await retype(pilot, "uscc", wrong_check_char(target.uscc))
-        assert "校验码不符" in screen_text(pilot)  # as you type, before any save
+        assert "校验码不符" in screen_text(pilot.app)  # as you type, before any save
         await retype(pilot, "uscc", target.uscc[:10])
-        assert "统一社会信用代码应为18位，实际为10位" in screen_text(pilot)
+        assert "统一社会信用代码应为18位，实际为10位" in screen_text(pilot.app)
         await retype(pilot, "uscc", wrong_check_char(target.uscc))
         await pilot.press("ctrl+s")
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "未保存：请修改标红的项目" in shown and "校验码不符" in shown
         assert counter(app.engine) == before
         with app.engine.connect() as conn:
@@ -295,14 +294,14 @@ async def test_duplicate_code_shows_the_other_enterprise_and_opens_it(demo_db: P
         tower = await open_tower(pilot)
         await open_form_of(pilot, tower, target.uuid)
         await retype(pilot, "uscc", other.uscc or "")
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert f"已登记为：{other.name}，{TOWER} {other.floor}层 {other.room}" in shown
         assert "打开已登记的企业" in shown  # ctrl+o in the footer
         await pilot.press("ctrl+o")
         await settle(pilot)
         form = app.screen
         assert isinstance(form, CensusFormScreen) and form.enterprise_uuid == other.uuid
-        assert other.name in screen_text(pilot)
+        assert other.name in screen_text(pilot.app)
         assert form.query_one("#uscc", Input).value == other.uscc
 
 
@@ -316,15 +315,15 @@ async def test_rule_flag_shows_on_the_form_and_saving_still_works(demo_db: Path)
     async with app.run_test(size=SIZE) as pilot:
         tower = await open_tower(pilot)
         form = await open_form_of(pilot, tower, target.uuid)
-        assert "应单独组建党组织" not in screen_text(pilot)
+        assert "应单独组建党组织" not in screen_text(pilot.app)
         if int(form.query_one("#employees", Input).value or 0) < 5:
             await retype(pilot, "employees", "12")
         await retype(pilot, "party_members", "5")
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "⚑ 应单独组建党组织" in shown and "不影响保存" in shown
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "2026年普查已保存" in screen_text(pilot)
+        assert "2026年普查已保存" in screen_text(pilot.app)
         with app.engine.connect() as conn:
             record = census.census_history(conn, target.uuid)[0]
         assert record.year == YEAR and record.party_members == 5
@@ -342,7 +341,7 @@ async def test_add_an_enterprise_to_the_tower(demo_db: Path) -> None:
         await settle(pilot)
         form = app.screen
         assert isinstance(form, CensusFormScreen) and form.enterprise_uuid is None
-        assert f"{TOWER}的新企业" in screen_text(pilot)
+        assert f"{TOWER}的新企业" in screen_text(pilot.app)
         await retype(pilot, "uscc", code)
         await retype(pilot, "name", "武汉示例测试有限公司")
         await retype(pilot, "employees", "8")
@@ -353,7 +352,7 @@ async def test_add_an_enterprise_to_the_tower(demo_db: Path) -> None:
         await retype(pilot, "room", "901")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "2026年普查已保存" in screen_text(pilot), screen_text(pilot)
+        assert "2026年普查已保存" in screen_text(pilot.app), screen_text(pilot.app)
         with app.engine.connect() as conn:
             found = census.find_by_uscc(conn, code)
             assert found is not None and found.tower_uuid == row.uuid
@@ -412,14 +411,14 @@ async def test_history_and_the_enterprise_screen(demo_db: Path) -> None:
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "历年普查记录" in shown and target.name in shown
         assert shown.index("2026") < shown.index("2025")  # newest first
         await pilot.press("escape")
         await settle(pilot)
         app.screen.app.push_screen(EnterpriseScreen(target.uuid))
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert target.name in shown and "2026年普查" in shown and "✓" in shown
         phone = read(demo_db, lambda conn: census.census_prefill(conn, target.uuid, YEAR))
         full = phone.contact_phone
@@ -427,7 +426,7 @@ async def test_history_and_the_enterprise_screen(demo_db: Path) -> None:
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, CensusFormScreen)
-        assert "正在修改2026年的普查记录" in screen_text(pilot)
+        assert "正在修改2026年的普查记录" in screen_text(pilot.app)
 
 
 # --- the information base -------------------------------------------------------------------
@@ -453,7 +452,7 @@ async def test_info_base_filters_by_party_status_and_exports_csv(demo_db: Path) 
         await settle(pilot)
         listing = info.query_one(PagedList)
         assert listing.count == expected
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "党组织：未建立" in shown and f"{expected} 家企业" in shown
         assert all(
             listing.row_at(i).party_org_status in (None, "none") for i in range(listing.count)
@@ -462,7 +461,7 @@ async def test_info_base_filters_by_party_status_and_exports_csv(demo_db: Path) 
         await settle(pilot)
         out = config.paths().data / "reports" / "census-2026-11-20.csv"
         assert out.is_file()
-        assert str(out) in screen_text(pilot)
+        assert str(out) in screen_text(pilot.app)
         with out.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
         header = rows[0]
@@ -510,17 +509,17 @@ async def test_a_whole_tower_is_censused_in_a_row_from_the_keyboard(demo_db: Pat
             assert isinstance(app.screen, CensusFormScreen)
             await pilot.press("ctrl+s")
             await settle(pilot)
-            if "未保存" in screen_text(pilot):  # a joint organisation recorded without its kind
-                assert "已建立党组织时请选择组织类型" in screen_text(pilot)
+            if "未保存" in screen_text(pilot.app):  # a joint organisation recorded without its kind
+                assert "已建立党组织时请选择组织类型" in screen_text(pilot.app)
                 await tab_to(pilot, "party_org_kind")
                 await pilot.press("enter", "down", "enter")  # blank, branch
                 await pilot.press("ctrl+s")
                 await settle(pilot)
-            if "下一家未普查企业" not in screen_text(pilot):
+            if "下一家未普查企业" not in screen_text(pilot.app):
                 break
             await pilot.press("n")
             await settle(pilot)
-        assert "本楼宇的企业本年均已普查" in screen_text(pilot)
+        assert "本楼宇的企业本年均已普查" in screen_text(pilot.app)
     after = read(demo_db, lambda conn: census.coverage(conn, grid_uuid=grid_of(demo_db)))
     assert after.censused == after.enterprises == row.enterprises
 
@@ -580,9 +579,9 @@ async def test_towers_and_tower_in_english(demo_db: Path) -> None:
         await settle(pilot)
         open_towers(app)
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "Towers of grid XH-01-01" in shown and "party-organisation coverage" in shown
         await pilot.press("enter")
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "censused this year" in shown and "Next not censused" in shown

@@ -8,8 +8,7 @@ from gridwalker import config
 from gridwalker.domain import clock
 from gridwalker.sync.keys import init_device_key, init_hub_identity, trust_hub
 from gridwalker.tui.field.export import ExportScreen
-
-from .helpers import SIZE, make_app, screen_text, settle, sign_in
+from tests.support.apps import SIZE, make_app, screen_text, settle, sign_in
 
 
 async def test_export_from_today_writes_a_bundle_and_today_shows_it(demo_db: Path) -> None:
@@ -21,21 +20,21 @@ async def test_export_from_today_writes_a_bundle_and_today_shows_it(demo_db: Pat
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "从未" in screen_text(pilot)
+        assert "从未" in screen_text(pilot.app)
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "已导出" in shown and ".zip.age" in shown and "已加密" in shown
         bundles = list(home.outbox.glob("gridwalker-*.zip.age"))
         result = str(app.screen.query_one("#export-result").render())
         assert len(bundles) == 1 and str(bundles[0]) in result
         await pilot.press("escape")
         await settle(pilot)
-        assert "2026-11-20 09:00" in screen_text(pilot)  # Today: the last export
+        assert "2026-11-20 09:00" in screen_text(pilot.app)  # Today: the last export
         await pilot.press("e")
         await settle(pilot)
-        assert "没有新的变更" in screen_text(pilot)
+        assert "没有新的变更" in screen_text(pilot.app)
     assert len(list(home.outbox.glob("gridwalker-*"))) == 1
 
 
@@ -47,6 +46,6 @@ async def test_export_without_a_trusted_hub_says_what_to_run(demo_db: Path) -> N
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "未导出" in shown and "gridwalker keys trust-hub" in shown
     assert not config.paths().outbox.exists() or not any(config.paths().outbox.iterdir())

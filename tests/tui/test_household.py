@@ -14,20 +14,19 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select
 
-from gridwalker import config
 from gridwalker.domain import clock
 from gridwalker.domain.forms import ResidentInput, check_resident
 from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.domain.validators import make_resident_id
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import Device, Member, Resident
+from gridwalker.store.tables import Device, Resident
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm
+from tests.support.apps import SIZE, make_app, screen_text, settle
 
-SIZE = (120, 40)
 TODAY = date(2026, 11, 20)
 
 
@@ -62,37 +61,6 @@ def household(db: Path, room: str, building: str = "1栋") -> str:
 def change_counter(db: Path) -> int:
     """The device's change counter: it moves on every write to a synced row."""
     return read(db, lambda conn: conn.execute(select(Device.change_counter)).scalar_one())
-
-
-def sign_in(db: Path) -> None:
-    """Write the settings of the demo member (李晓梅, XH-01-01), as after a first sign-in."""
-    uuid = read(db, lambda conn: conn.execute(select(Member.uuid)).scalars().first())
-    config.save_settings(
-        config.paths(),
-        config.Settings(member_uuid=uuid, member_name="李晓梅", grid_code="XH-01-01"),
-    )
-
-
-def make_app(db: Path, lang: str = "zh") -> GridwalkerApp:
-    """A signed-in app on `db` with animations off."""
-    sign_in(db)
-    app = GridwalkerApp(db, lang=lang)
-    app.animation_level = "none"
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let handlers start their workers, wait for the workers, then handle what they posted."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def screen_text(app: GridwalkerApp) -> str:
-    """Everything the terminal shows now, line by line."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def words_of(widget: Widget) -> str:
@@ -130,7 +98,7 @@ async def test_household_shows_roster_history_and_issues(demo_db: Path) -> None:
     uuid = household(demo_db, "401")
     people = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))
     visits = read(demo_db, lambda conn: rounds.visits_of(conn, uuid))
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_household(pilot, uuid)
         shown = screen_text(app)
@@ -151,7 +119,7 @@ async def test_household_shows_roster_history_and_issues(demo_db: Path) -> None:
 
 async def test_household_never_shows_a_full_id_or_phone(demo_db: Path) -> None:
     rows = walk(demo_db, 12)
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for row in rows:
@@ -176,7 +144,7 @@ async def test_n_replaces_the_household_with_the_next_unvisited(demo_db: Path) -
     uuid = household(demo_db, "302")
     grid = grid_of(demo_db)
     expected = read(demo_db, lambda conn: rounds.next_unvisited(conn, grid, uuid))
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_household(pilot, uuid)
         depth = len(app.screen_stack)
@@ -195,7 +163,7 @@ async def test_n_replaces_the_household_with_the_next_unvisited(demo_db: Path) -
 async def test_add_resident_fills_birth_and_sex_from_the_id(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     new_id = make_resident_id("420103", date(2012, 5, 17), 31, "female")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_household(pilot, uuid)
         await pilot.press("a")
@@ -251,7 +219,7 @@ async def test_invalid_resident_blocks_saving_with_its_message(demo_db: Path, ca
     message = check_resident(data, TODAY)[field].zh
     uuid = household(demo_db, "302")
     before = change_counter(demo_db)
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_household(pilot, uuid)
         await pilot.press("a")
@@ -279,7 +247,7 @@ async def test_invalid_resident_blocks_saving_with_its_message(demo_db: Path, ca
 async def test_edit_with_unsaved_changes_asks_before_leaving(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     before = change_counter(demo_db)
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_household(pilot, uuid)
         await pilot.press("e")
@@ -306,7 +274,7 @@ async def test_edit_with_unsaved_changes_asks_before_leaving(demo_db: Path) -> N
 async def test_edit_resident_saves_and_shows_masked(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     head = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))[0]
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_household(pilot, uuid)
         await pilot.press("enter")  # Enter on a resident edits them too
@@ -330,7 +298,7 @@ async def test_edit_resident_saves_and_shows_masked(demo_db: Path) -> None:
 async def test_move_out_asks_and_m_again_moves_back(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     first = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))[0]
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_household(pilot, uuid)
         await pilot.press("m")
@@ -358,7 +326,7 @@ async def test_move_out_asks_and_m_again_moves_back(demo_db: Path) -> None:
 
 def test_household_screen_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
     uuid = household(demo_db, "401")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
 
     async def run_before(pilot: Pilot[None]) -> None:
         await open_household(pilot, uuid)
@@ -376,7 +344,7 @@ async def test_resident_form_is_drafted_and_offered_back(
 
     monkeypatch.setattr(resident_module, "DRAFT_DELAY", 0.01)
     uuid = household(demo_db, "302")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_household(pilot, uuid)
         await pilot.press("a")
@@ -389,7 +357,7 @@ async def test_resident_form_is_drafted_and_offered_back(
     assert [d.kind for d in drafts] == ["resident"]
     assert drafts[0].payload["form"]["name"] == "欧阳小燕"
     before = change_counter(demo_db)
-    again = make_app(demo_db)
+    again = make_app(demo_db, signed_in=True)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(again.screen, DraftsOffer)

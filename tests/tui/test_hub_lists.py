@@ -13,7 +13,6 @@ from gridwalker.store.desk import coverage_lists as cl
 from gridwalker.store.desk.coverage import CoverageRow, coverage_table
 from gridwalker.tui.common.help import HelpScreen
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.desk.app import HubApp
 from gridwalker.tui.desk.coverage import COVERAGE_COLUMNS, CoverageScreen
 from gridwalker.tui.desk.coverage_lists import (
     AreaListScreen,
@@ -23,12 +22,10 @@ from gridwalker.tui.desk.coverage_lists import (
 )
 from gridwalker.tui.desk.queue import QueueScreen
 from gridwalker.tui.desk.record import RecordScreen
-from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
-from tests.review.helpers import Desk, Field
-from tests.tui.helpers import text_of
+from tests.support.apps import SIZE, make_desk_app, press, settle, text_of
+from tests.support.hubs import Desk
+from tests.support.laptops import Field
 
-SIZE = (120, 40)
-SUPERVISOR = "王书记"
 COLUMN = {title: i for i, (title, _width, _opens) in enumerate(COVERAGE_COLUMNS)}
 # Column → (the list it opens, its filter, the CoverageRow figure the list is as long as).
 DRILL_DOWNS = [
@@ -45,40 +42,16 @@ DRILL_DOWNS = [
 
 
 @pytest.fixture
-def hub(desk: Desk, field_a: Field) -> Iterator[Desk]:  # noqa: F811 - fixtures
+def hub(desk: Desk, field_a: Field) -> Iterator[Desk]:
     """A hub that imported one laptop of the small street (one grid, a month of rounds)."""
     assert desk.one(field_a.export().path).status == "applied"
     desk.arrivals()
     yield desk
 
 
-def make_app(hub: Desk) -> HubApp:
-    """The desk in Chinese, as the supervisor, animations off."""
-    app = HubApp(hub.home.hub_db, lang="zh", home=hub.home, actor=SUPERVISOR)
-    app.animation_level = "none"
-    return app
-
-
 def table_of(engine: Engine) -> list[CoverageRow]:
     with engine.connect() as conn:
         return coverage_table(conn)
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until no worker runs (workers may start others), then handle what they posted."""
-    for _round in range(50):
-        await pilot.pause()
-        running = [w for w in pilot.app.workers if not w.is_finished]
-        if not running:
-            break
-        await pilot.app.workers.wait_for_complete(running)
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[None], *keys: str) -> None:
-    """Press keys, then settle."""
-    await pilot.press(*keys)
-    await settle(pilot)
 
 
 async def open_figure(pilot: Pilot[None], row: int, column: str) -> None:
@@ -98,7 +71,7 @@ def shown(pilot: Pilot[None]) -> tuple[AreaListScreen, PagedList]:
 
 async def test_every_figure_opens_a_list_as_long_as_itself(hub: Desk) -> None:
     table = table_of(hub.engine)
-    app = make_app(hub)
+    app = make_desk_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         for column, kind, flt, attr in DRILL_DOWNS:
             for index in (1, len(table) - 1):  # the grid, and the whole street
@@ -120,7 +93,7 @@ async def test_households_list_filters_and_opens_records(hub: Desk) -> None:
     table = table_of(hub.engine)
     grid = table[1]
     assert grid.level == "grid"
-    app = make_app(hub)
+    app = make_desk_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await open_figure(pilot, 1, "Visited")
         screen, paged = shown(pilot)
@@ -156,7 +129,7 @@ async def test_households_list_filters_and_opens_records(hub: Desk) -> None:
 
 async def test_care_list_opens_the_resident(hub: Desk) -> None:
     grid = table_of(hub.engine)[1]
-    app = make_app(hub)
+    app = make_desk_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await open_figure(pilot, 1, "Seen")
         screen, paged = shown(pilot)
@@ -177,7 +150,7 @@ async def test_firms_list_opens_the_census_record(hub: Desk) -> None:
     street = table_of(hub.engine)[-1]
     with hub.engine.connect() as conn:
         firms = cl.enterprise_page(conn, cl.Area(), None, 0, 1000)
-    app = make_app(hub)
+    app = make_desk_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await open_figure(pilot, len(table_of(hub.engine)) - 1, "Firms")
         screen, paged = shown(pilot)
@@ -205,7 +178,7 @@ async def test_firms_list_opens_the_census_record(hub: Desk) -> None:
 
 async def test_the_place_columns_still_open_the_queue(hub: Desk) -> None:
     table = table_of(hub.engine)
-    app = make_app(hub)
+    app = make_desk_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await open_figure(pilot, 1, "Grid")
         assert isinstance(app.screen, QueueScreen)
@@ -213,7 +186,7 @@ async def test_the_place_columns_still_open_the_queue(hub: Desk) -> None:
 
 
 async def test_help_and_footer_show_the_list_keys(hub: Desk) -> None:
-    app = make_app(hub)
+    app = make_desk_app(hub)
     async with app.run_test(size=SIZE) as pilot:
         await open_figure(pilot, 1, "Households")
         await press(pilot, "f1")
@@ -227,14 +200,14 @@ def test_snapshot_care_list(snap_compare: Callable[..., bool], hub: Desk) -> Non
     async def run_before(pilot: Pilot[None]) -> None:
         await open_figure(pilot, 1, "Care")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_firms_of_the_street(snap_compare: Callable[..., bool], hub: Desk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await open_figure(pilot, 2, "Censused")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(hub), terminal_size=SIZE, run_before=run_before)
 
 
 def test_the_snapshots_hub_is_one_grid(hub: Desk) -> None:

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from gridwalker import config
 from gridwalker.domain.choices import IssueCategory, IssueStatus, Role
 from gridwalker.domain.workflow import IssueAction, allowed_actions
 from gridwalker.store import issues
@@ -28,7 +25,6 @@ from gridwalker.store.tables import (
     Household,
     Issue,
     IssueEvent,
-    Member,
     Visit,
 )
 from gridwalker.tui.common.dialogs import LeaveDialog
@@ -40,10 +36,8 @@ from gridwalker.tui.common.issues import (
     PickerModal,
 )
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.issue_form import IssueFormScreen, log_issue_from
-
-SIZE = (120, 40)
+from tests.support.apps import SIZE, footer_text, make_app, settle, sign_in, text_of
 
 
 @dataclass(frozen=True)
@@ -59,47 +53,12 @@ class Demo:
 @pytest.fixture
 def demo(demo_db: Path) -> Demo:
     """Sign in as the demo member (the settings file) and keep an engine to check the data."""
+    member = sign_in(demo_db)
     engine = open_database(demo_db)
     with engine.connect() as conn:
-        member = conn.execute(select(Member.uuid)).scalar_one()
         grid = conn.execute(select(Grid.uuid).where(Grid.member_uuid == member)).scalar_one()
-    config.save_settings(
-        config.paths(),
-        config.Settings(member_uuid=member, member_name="李晓梅", grid_code="XH-01-01"),
-    )
     yield Demo(demo_db, engine, member, grid)
     engine.dispose()
-
-
-def make_app(demo: Demo, role: str | None = None) -> GridwalkerApp:
-    """The app on the demo database, in Chinese, animations off (a supervisor if asked)."""
-    app = GridwalkerApp(demo.path, lang="zh")
-    app.animation_level = "none"
-    if role is not None:
-        app.role = role  # type: ignore[attr-defined]
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until no worker runs (workers may start others), then handle what they posted."""
-    for _round in range(50):
-        await pilot.pause()
-        running = [w for w in pilot.app.workers if not w.is_finished]
-        if not running:
-            break
-        await pilot.app.workers.wait_for_complete(running)
-    await pilot.pause()
-
-
-def text_of(widget: Widget) -> str:
-    """The text a widget shows, line by line."""
-    width, height = widget.outer_size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
-
-
-def footer_text(app: GridwalkerApp) -> str:
-    """The keys and descriptions the footer shows."""
-    return " ".join(text_of(key) for key in app.screen.query("FooterKey"))
 
 
 def first(engine: Engine, column, *where) -> str:  # noqa: ANN001 - a column
@@ -170,7 +129,7 @@ async def test_logging_from_each_place_prefills_it(demo: Demo, start_key: str, c
     with demo.engine.connect() as conn:
         expected = issues.place_prefill(conn, **{start_key: uuid}).place
     assert expected
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, **{start_key: uuid})
         assert form.query_one("#place", Input).value == expected
@@ -180,7 +139,7 @@ async def test_logging_from_each_place_prefills_it(demo: Demo, start_key: str, c
 
 async def test_household_prefill_is_its_address(demo: Demo) -> None:
     household = first(demo.engine, Household.uuid)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, household_uuid=household)
         place = form.query_one("#place", Input).value
@@ -191,7 +150,7 @@ async def test_log_an_issue_in_a_few_keystrokes(demo: Demo) -> None:
     household = first(demo.engine, Household.uuid)
     before = issue_total(demo.engine)
     results: list[str | None] = []
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         form = log_issue_from(app, on_logged=results.append, household_uuid=household)
@@ -218,7 +177,7 @@ async def test_log_an_issue_in_a_few_keystrokes(demo: Demo) -> None:
 
 
 async def test_urgency_moves_the_due_date_until_one_is_typed(demo: Demo) -> None:
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot)
         due = form.query_one("#due_date", Input)
@@ -238,7 +197,7 @@ async def test_urgency_moves_the_due_date_until_one_is_typed(demo: Demo) -> None
 async def test_invalid_input_shows_reasons_and_writes_nothing(demo: Demo) -> None:
     household = first(demo.engine, Household.uuid)
     changes, before = counter(demo.engine), issue_total(demo.engine)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, household_uuid=household)
         await choose_category(pilot, 5)
@@ -264,7 +223,7 @@ async def test_invalid_input_shows_reasons_and_writes_nothing(demo: Demo) -> Non
 
 
 async def test_category_is_required(demo: Demo) -> None:
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot)
         form.query_one("#place", Input).value = "江汉路口"
@@ -278,7 +237,7 @@ async def test_category_is_required(demo: Demo) -> None:
 
 async def test_logged_from_anywhere_needs_a_place(demo: Demo) -> None:
     before = issue_total(demo.engine)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot)
         assert form.query_one("#place", Input).value == ""
@@ -304,7 +263,7 @@ async def test_logged_from_anywhere_needs_a_place(demo: Demo) -> None:
 
 async def test_the_draft_comes_back_after_closing_the_app(demo: Demo) -> None:
     household = first(demo.engine, Household.uuid)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         await open_form(pilot, household_uuid=household)
         await choose_category(pilot, 5)  # 治安安全
@@ -316,7 +275,7 @@ async def test_the_draft_comes_back_after_closing_the_app(demo: Demo) -> None:
     assert draft.payload["form"]["description"] == "单元门禁坏了"
     assert "治安安全" in draft.title
 
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, household_uuid=household)
         assert form.query_one("#description", TextArea).text == "单元门禁坏了"
@@ -336,7 +295,7 @@ async def test_a_draft_payload_is_restored(demo: Demo) -> None:
         "due_typed": False,
         "touched": [],
     }
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         form = IssueFormScreen({}, draft_payload=payload)
@@ -349,7 +308,7 @@ async def test_a_draft_payload_is_restored(demo: Demo) -> None:
 @pytest.mark.parametrize("choice, drafts", [("k", 1), ("d", 0)])
 async def test_escape_with_changes_asks(demo: Demo, choice: str, drafts: int) -> None:
     household = first(demo.engine, Household.uuid)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, household_uuid=household)
         await choose_category(pilot, 3)
@@ -369,7 +328,7 @@ async def test_escape_with_changes_asks(demo: Demo, choice: str, drafts: int) ->
 
 
 async def test_escape_without_changes_just_leaves(demo: Demo) -> None:
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, building_uuid=first(demo.engine, Building.uuid))
         await pilot.press("escape")
@@ -408,7 +367,7 @@ async def test_an_issue_followed_to_closed(demo: Demo) -> None:
         ("v", "回访居民满意", IssueAction.VERIFY, IssueStatus.VERIFIED),
         ("c", "归档", IssueAction.CLOSE, IssueStatus.CLOSED),
     ]
-    app = make_app(demo, role="supervisor")
+    app = make_app(demo.path, role="supervisor")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(pilot, uuid)
         for key, note, action, status in steps:
@@ -440,7 +399,7 @@ async def test_an_issue_followed_to_closed(demo: Demo) -> None:
 async def test_decline_without_a_note_is_refused(demo: Demo) -> None:
     uuid = new_issue(demo)
     changes = counter(demo.engine)
-    app = make_app(demo, role="supervisor")
+    app = make_app(demo.path, role="supervisor")
     async with app.run_test(size=SIZE) as pilot:
         await open_detail(pilot, uuid)
         await pilot.press("x")
@@ -461,7 +420,7 @@ async def test_decline_without_a_note_is_refused(demo: Demo) -> None:
 async def test_cancelling_the_note_changes_nothing(demo: Demo) -> None:
     uuid = new_issue(demo)
     changes = counter(demo.engine)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(pilot, uuid)
         await pilot.press("a")
@@ -492,7 +451,7 @@ async def test_actions_offered_are_the_allowed_ones(demo: Demo, role: Role) -> N
             draft=True,
         )
     assert len(picks) == len(IssueStatus)
-    app = make_app(demo, role=role.value)
+    app = make_app(demo.path, role=role.value)
     async with app.run_test(size=SIZE) as pilot:
         for status, uuid in picks.items():
             screen = await open_detail(pilot, uuid)
@@ -517,7 +476,7 @@ async def test_actions_offered_are_the_allowed_ones(demo: Demo, role: Role) -> N
 
 async def test_a_refused_transition_shows_the_reason(demo: Demo) -> None:
     uuid = new_issue(demo)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(pilot, uuid)
         assert IssueAction.RESOLVE_ON_SPOT in screen.actions
@@ -538,7 +497,7 @@ async def test_the_detail_shows_everything(demo: Demo) -> None:
     with demo.engine.connect() as conn:
         detail = issues.issue_detail(conn, uuid)
     opened: list[str] = []
-    app = make_app(demo)
+    app = make_app(demo.path)
     app.open_household = opened.append  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(pilot, uuid)
@@ -573,7 +532,7 @@ async def open_list(pilot: Pilot[None], screen: IssueListScreen) -> PagedList:
 
 async def test_list_filters_show_the_store_counts(demo: Demo) -> None:
     grid = IssueFilter(grid_uuid=demo.grid_uuid)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         screen = IssueListScreen(grid)
         paged = await open_list(pilot, screen)
@@ -618,7 +577,7 @@ async def test_list_filters_show_the_store_counts(demo: Demo) -> None:
 
 async def test_mine_building_and_sort(demo: Demo) -> None:
     mine = new_issue(demo, "我登记的事件")
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         screen = IssueListScreen(IssueFilter(grid_uuid=demo.grid_uuid), sort="age")
         paged = await open_list(pilot, screen)
@@ -646,7 +605,7 @@ async def test_mine_building_and_sort(demo: Demo) -> None:
 
 
 async def test_without_a_filter_the_list_shows_open_issues_of_my_grid(demo: Demo) -> None:
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         screen = IssueListScreen()
         paged = await open_list(pilot, screen)
@@ -661,7 +620,7 @@ async def test_without_a_filter_the_list_shows_open_issues_of_my_grid(demo: Demo
 async def test_today_figures_open_their_lists(demo: Demo, key: str, figure: str) -> None:
     with demo.engine.connect() as conn:
         counts = issues.today_counts(conn, demo.grid_uuid)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         paged = await open_list(pilot, IssueListScreen.for_figure(key))
         assert paged.count == getattr(counts, figure)
@@ -670,7 +629,7 @@ async def test_today_figures_open_their_lists(demo: Demo, key: str, figure: str)
 
 async def test_enter_opens_the_detail_and_the_list_refreshes(demo: Demo) -> None:
     uuid = new_issue(demo, "列表里的新事件")
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         screen = IssueListScreen(IssueFilter(statuses=frozenset({"reported"})), sort="age")
         paged = await open_list(pilot, screen)
@@ -688,7 +647,7 @@ async def test_enter_opens_the_detail_and_the_list_refreshes(demo: Demo) -> None
 
 async def test_l_logs_a_new_issue_from_the_list(demo: Demo) -> None:
     household = first(demo.engine, Household.uuid)
-    app = make_app(demo)
+    app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         await open_list(pilot, IssueListScreen(IssueFilter(household_uuid=household)))
         await pilot.press("l")
@@ -710,7 +669,7 @@ def test_snapshot_list(snap_compare: Callable[..., bool], demo: Demo) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await open_list(pilot, IssueListScreen())
 
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(demo.path), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_detail(snap_compare: Callable[..., bool], demo: Demo) -> None:
@@ -719,7 +678,7 @@ def test_snapshot_detail(snap_compare: Callable[..., bool], demo: Demo) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await open_detail(pilot, uuid)
 
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(demo.path), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_form(snap_compare: Callable[..., bool], demo: Demo) -> None:
@@ -731,4 +690,4 @@ def test_snapshot_form(snap_compare: Callable[..., bool], demo: Demo) -> None:
         await pilot.press("tab", *"楼道堆放杂物电动车在楼道充电", "tab")  # off the blinking cursor
         await settle(pilot)
 
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(demo.path), terminal_size=SIZE, run_before=run_before)

@@ -10,56 +10,19 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
-from gridwalker import config
 from gridwalker.domain.choices import CareTag
 from gridwalker.domain.i18n import label
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import Grid, Household, Member
+from gridwalker.store.tables import Grid, Household
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.lists import AttentionList
 from gridwalker.tui.field.places import PlacesScreen
-
-SIZE = (120, 40)
-
-
-def sign_in(db: Path) -> None:
-    """Write the settings of the demo member (李晓梅, grid XH-01-01)."""
-    engine = open_database(db)
-    with engine.connect() as conn:
-        member = conn.execute(select(Member.uuid)).scalar_one()
-    engine.dispose()
-    config.save_settings(
-        config.paths(),
-        config.Settings(member_uuid=member, member_name="李晓梅", grid_code="XH-01-01"),
-    )
-
-
-def make_app(db: Path, start: str = "places") -> GridwalkerApp:
-    """A signed-in app on `db`, in Chinese, animations off."""
-    sign_in(db)
-    app = GridwalkerApp(db, lang="zh", start=start)
-    app.animation_level = "none"
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let handlers start their workers, wait for the workers, then handle what they posted."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text_of(widget: Widget) -> str:
-    """The text a widget shows on screen, line by line."""
-    width, height = widget.outer_size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+from tests.support.apps import SIZE, make_app, settle, text_of
 
 
 def rows_shown(app: GridwalkerApp) -> list[str]:
@@ -123,7 +86,7 @@ async def test_follow_ups_list_the_store_rows_and_enter_opens_the_household(
 ) -> None:
     expected = read(demo_db, rounds.follow_ups_due)
     assert expected
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_list(pilot, "follow_ups")
         shown = rows_shown(app)
@@ -146,7 +109,7 @@ async def test_care_list_shows_names_tag_labels_and_addresses(
 ) -> None:
     expected = read(demo_db, rounds.care_not_seen)
     assert expected
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_list(pilot, "care")
         shown = rows_shown(app)
@@ -162,7 +125,7 @@ async def test_care_list_shows_names_tag_labels_and_addresses(
 
 
 async def test_no_drafts_says_so_and_escape_goes_back(demo_db: Path, opened: list[str]) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_list(pilot, "drafts")
         assert rows_shown(app) == ["没有待处理的草稿。"]
@@ -188,7 +151,7 @@ async def test_drafts_show_title_and_local_time_and_reopen(
     module = types.ModuleType("gridwalker.tui.field.visit")
     module.VisitScreen = VisitScreen  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "gridwalker.tui.field.visit", module)
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_list(pilot, "drafts")
         [line] = rows_shown(app)
@@ -202,7 +165,7 @@ async def test_drafts_show_title_and_local_time_and_reopen(
 async def test_the_list_is_read_again_on_return(demo_db: Path) -> None:
     first, second = households(demo_db, 2)
     add_draft(demo_db, first, "第一份")
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_list(pilot, "drafts")
         assert len(rows_shown(app)) == 1
@@ -215,7 +178,7 @@ async def test_the_list_is_read_again_on_return(demo_db: Path) -> None:
 
 
 async def test_today_figure_opens_its_list(demo_db: Path) -> None:
-    app = make_app(demo_db, start="today")
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         figures = app.screen.query_one("#figures", OptionList)
@@ -242,5 +205,5 @@ async def run_to_care(pilot: Pilot[None]) -> None:
 
 
 def test_care_list_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_to_care)

@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from sqlalchemy import Engine
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -28,8 +26,7 @@ from gridwalker.tui.common.help import HelpScreen
 from gridwalker.tui.common.palette import ActionCommands
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.places import PlacesScreen
-
-SIZE = (120, 40)
+from tests.support.apps import SIZE, footer_text, make_app, settle, text_of
 
 
 @pytest.fixture(scope="module")
@@ -42,31 +39,6 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
-
-
-def make_app(path: Path, lang: str = "zh") -> GridwalkerApp:
-    """An app on `path` with animations off."""
-    app = GridwalkerApp(path, lang=lang, start="places")
-    app.animation_level = "none"
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let handlers start their workers, wait for the workers, then handle what they posted."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text_of(widget: Widget) -> str:
-    """The text a widget shows on screen, line by line."""
-    width, height = widget.outer_size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
-
-
-def footer_text(app: GridwalkerApp) -> str:
-    """The keys and descriptions the footer shows."""
-    return " ".join(text_of(key) for key in app.screen.query("FooterKey"))
 
 
 def tree_of(app: GridwalkerApp) -> Tree:
@@ -92,7 +64,7 @@ async def walk_to_first_building(pilot: Pilot[None]) -> None:
 
 
 async def test_tree_shows_street_and_communities(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         tree = tree_of(app)
@@ -106,7 +78,7 @@ async def test_tree_shows_street_and_communities(demo_file: Path) -> None:
 
 
 async def test_opening_a_grid_lists_its_buildings(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await walk_to_first_building(pilot)
@@ -120,7 +92,7 @@ async def test_opening_a_grid_lists_its_buildings(demo_file: Path) -> None:
 
 
 async def test_highlighted_building_shows_its_details(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await walk_to_first_building(pilot)
@@ -132,7 +104,7 @@ async def test_highlighted_building_shows_its_details(demo_file: Path) -> None:
 
 
 async def test_details_follow_the_cursor(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         details = app.screen.query_one("#details")
@@ -143,7 +115,7 @@ async def test_details_follow_the_cursor(demo_file: Path) -> None:
 
 
 async def test_counts_line_up_in_cells(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await walk_to_first_building(pilot)
@@ -156,7 +128,7 @@ async def test_counts_line_up_in_cells(demo_file: Path) -> None:
 
 
 async def test_f1_opens_help_listing_the_keys(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f1")
@@ -170,7 +142,7 @@ async def test_f1_opens_help_listing_the_keys(demo_file: Path) -> None:
 
 
 async def test_ctrl_q_quits(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+q")
@@ -179,7 +151,7 @@ async def test_ctrl_q_quits(demo_file: Path) -> None:
 
 
 async def test_command_palette_offers_every_action(demo_file: Path) -> None:
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         provider = ActionCommands(app.screen)
@@ -195,7 +167,7 @@ async def test_command_palette_offers_every_action(demo_file: Path) -> None:
 
 
 async def test_english_labels(demo_file: Path) -> None:
-    app = make_app(demo_file, lang="en")
+    app = make_app(demo_file, lang="en", start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         label = str(child(tree_of(app).root, "邮三社区").label)
@@ -212,7 +184,7 @@ async def test_english_labels(demo_file: Path) -> None:
 async def test_unopenable_database_shows_an_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
-    app = make_app(blocker / "gridwalker.db")
+    app = make_app(blocker / "gridwalker.db", start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         status = app.screen.query_one("#status")
@@ -237,7 +209,7 @@ async def test_first_frame_comes_before_the_database(
         return real_open(path)
 
     monkeypatch.setattr(gridwalker.store.migrate, "open_database", slow_open)
-    app = make_app(demo_file)
+    app = make_app(demo_file, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         status = app.screen.query_one("#status")
@@ -270,7 +242,7 @@ async def test_several_streets_load_lazily(demo_file: Path, tmp_path: Path) -> N
     with engine.begin() as conn:
         Writer(conn, "t").insert("street", {"name": "民权街", "area_code": "420104"})
     engine.dispose()
-    app = make_app(path)
+    app = make_app(path, start="places")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         root = tree_of(app).root

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +13,6 @@ from gridwalker import config
 from gridwalker.domain.choices import ReviewState
 from gridwalker.store.desk.conflicts import conflict_detail, conflict_page
 from gridwalker.store.desk.coverage import coverage_table
-from gridwalker.store.desk.decisions import approve, return_item
 from gridwalker.store.desk.members import member_stats
 from gridwalker.store.desk.queue import QueueFilter, QueueRow, queue_count, queue_page
 from gridwalker.store.desk.records import record_detail
@@ -25,7 +22,6 @@ from gridwalker.store.tables import Household, Member
 from gridwalker.store.tables.review import HubDecision, HubResolution
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.desk.app import HubApp
 from gridwalker.tui.desk.bundles import BundlesScreen
 from gridwalker.tui.desk.comment import CommentModal
 from gridwalker.tui.desk.conflicts import ConflictListScreen, ConflictScreen
@@ -34,124 +30,49 @@ from gridwalker.tui.desk.issues import HubIssueDetailScreen, HubIssueListScreen
 from gridwalker.tui.desk.members import MembersScreen
 from gridwalker.tui.desk.queue import QueueScreen
 from gridwalker.tui.desk.record import RecordScreen
-from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.returned import ReturnedList
-from tests.review.conftest import desk, field_a, small_street  # noqa: F401 - fixtures
-from tests.review.helpers import MEMBER, Desk, Field, make_field
-from tests.sync.helpers import make_laptop
-
-SIZE = (120, 40)
-SUPERVISOR = "王书记"
+from tests.support.apps import SIZE, make_app, make_desk_app, press, settle
+from tests.support.demo import MEMBER, SUPERVISOR
+from tests.support.laptops import Field
+from tests.support.scenes import BusyDesk
 
 
-@dataclass
-class Hub:
-    """A hub with records in every review state, a conflict, a held and a quarantined bundle."""
-
-    desk: Desk
-    conflicted: str  # the household both laptops edited
-    held_household: str  # the household the held bundle changes
-
-
-def _households(lap: Field, n: int) -> list[str]:
-    with lap.engine.connect() as conn:
-        return list(
-            conn.execute(select(Household.uuid).order_by(Household.uuid).limit(n)).scalars()
-        )
-
-
-@pytest.fixture
-def hub(
-    desk: Desk,  # noqa: F811 - a fixture
-    field_a: Field,  # noqa: F811 - a fixture
-    tmp_path: Path,
-    small_street: Path,  # noqa: F811 - a fixture
-) -> Iterator[Hub]:
-    """Two enrolled laptops of one grid and one nobody enrolled, sending to the hub."""
-    field_b = make_field(tmp_path / "lap-b", small_street, "lap-b", desk)
-    stranger = make_laptop(tmp_path / "lap-c", small_street, "lap-c", desk)
-    conflicted, held = _households(field_a, 2)
-    assert desk.one(field_a.export().path).status == "applied"
-    assert desk.one(field_b.export().path).status == "applied"
-    field_a.edit("household", conflicted, phone="13900000001", head_name="甲")
-    field_b.edit("household", conflicted, phone="18600000002", head_name="乙")
-    assert desk.one(field_a.export().path).status == "applied"
-    assert desk.one(field_b.export().path).conflicts == 1
-    field_a.edit("household", held, phone="13900000003")
-    field_a.export()  # seq 3 stays on the laptop: the gap
-    field_a.edit("household", held, phone="13900000004")
-    assert desk.one(field_a.export().path).status == "held"
-    assert desk.one(stranger.export().path).status == "refused"
-    desk.arrivals()
-    with desk.engine.begin() as conn:
-        rows = queue_page(conn, QueueFilter(entity="visit"), 0, 6)
-        approve(conn, [(r.entity, r.uuid) for r in rows[:3]], SUPERVISOR)
-        return_item(conn, "visit", rows[3].uuid, "关爱对象的走访情况没有填写，请补充。", SUPERVISOR)
-    yield Hub(desk, conflicted, held)
-    field_b.engine.dispose()
-    stranger.engine.dispose()
-
-
-def make_app(hub: Hub, lang: str = "zh") -> HubApp:
-    """The desk on the hub, in Chinese, as the supervisor, animations off."""
-    app = HubApp(hub.desk.home.hub_db, lang=lang, home=hub.desk.home, actor=SUPERVISOR)
-    app.animation_level = "none"
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until no worker runs (workers may start others), then handle what they posted."""
-    for _round in range(50):
-        await pilot.pause()
-        running = [w for w in pilot.app.workers if not w.is_finished]
-        if not running:
-            break
-        await pilot.app.workers.wait_for_complete(running)
-    await pilot.pause()
-
-
-async def press(pilot: Pilot[None], *keys: str) -> None:
-    """Press keys, then settle."""
-    await pilot.press(*keys)
-    await settle(pilot)
-
-
-def state_of(hub: Hub, entity: str, uuid: str) -> tuple[str, str]:
+def state_of(busy_desk: BusyDesk, entity: str, uuid: str) -> tuple[str, str]:
     """The current review state and comment of a record."""
-    with hub.desk.engine.connect() as conn:
+    with busy_desk.desk.engine.connect() as conn:
         detail = record_detail(conn, entity, uuid)
     assert detail.state is not None
     return detail.state.value, detail.comment
 
 
-def decisions(hub: Hub) -> int:
+def decisions(busy_desk: BusyDesk) -> int:
     """How many decisions the hub has logged."""
-    with hub.desk.engine.connect() as conn:
+    with busy_desk.desk.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(HubDecision)).scalar_one()
 
 
-def queue_rows(hub: Hub, n: int) -> list[QueueRow]:
+def queue_rows(busy_desk: BusyDesk, n: int) -> list[QueueRow]:
     """The first rows of the default queue."""
-    with hub.desk.engine.connect() as conn:
+    with busy_desk.desk.engine.connect() as conn:
         return queue_page(conn, QueueFilter(), 0, n)
 
 
-async def test_first_frame_then_queue(hub: Hub) -> None:
-    app = make_app(hub)
+async def test_first_frame_then_queue(busy_desk: BusyDesk) -> None:
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, QueueScreen)
         await settle(pilot)
         paged = app.screen.query_one(PagedList)
-        with hub.desk.engine.connect() as conn:
+        with busy_desk.desk.engine.connect() as conn:
             assert paged.count == queue_count(conn, QueueFilter())
         counts = str(app.screen.query_one("#queue-counts", Static).render())
         assert "待审核" in counts and "已退回 1" in counts and "已通过 3" in counts
 
 
-async def test_help_lists_the_desk_keys(hub: Hub) -> None:
+async def test_help_lists_the_desk_keys(busy_desk: BusyDesk) -> None:
     from gridwalker.tui.common.help import HelpScreen
 
-    app = make_app(hub)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "f1")
@@ -161,9 +82,9 @@ async def test_help_lists_the_desk_keys(hub: Hub) -> None:
             assert words in keys
 
 
-async def test_approve_one_record_then_back_at_the_next_row(hub: Hub) -> None:
-    first, second = queue_rows(hub, 2)
-    app = make_app(hub)
+async def test_approve_one_record_then_back_at_the_next_row(busy_desk: BusyDesk) -> None:
+    first, second = queue_rows(busy_desk, 2)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "enter")
@@ -172,13 +93,13 @@ async def test_approve_one_record_then_back_at_the_next_row(hub: Hub) -> None:
         await press(pilot, "a")
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.query_one(PagedList).current.uuid == second.uuid
-    assert state_of(hub, first.entity, first.uuid)[0] == ReviewState.APPROVED.value
+    assert state_of(busy_desk, first.entity, first.uuid)[0] == ReviewState.APPROVED.value
 
 
-async def test_return_needs_a_comment(hub: Hub) -> None:
-    first, second = queue_rows(hub, 2)
-    before = decisions(hub)
-    app = make_app(hub)
+async def test_return_needs_a_comment(busy_desk: BusyDesk) -> None:
+    first, second = queue_rows(busy_desk, 2)
+    before = decisions(busy_desk)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "enter", "r")
@@ -187,35 +108,37 @@ async def test_return_needs_a_comment(hub: Hub) -> None:
         assert isinstance(app.screen, CommentModal)
         reason = str(app.screen.query_one("#comment-reason", Static).render())
         assert "需要" in reason or "退回" in reason
-        assert decisions(hub) == before
+        assert decisions(busy_desk) == before
         app.screen.query_one("#comment", Input).value = "门牌号与花名册不一致，请核实。"
         await press(pilot, "enter")
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.query_one(PagedList).current.uuid == second.uuid
-    assert state_of(hub, first.entity, first.uuid) == (
+    assert state_of(busy_desk, first.entity, first.uuid) == (
         ReviewState.RETURNED.value,
         "门牌号与花名册不一致，请核实。",
     )
-    assert decisions(hub) == before + 1
+    assert decisions(busy_desk) == before + 1
 
 
-async def test_return_from_the_queue_refused_without_comment_then_cancelled(hub: Hub) -> None:
-    first = queue_rows(hub, 1)[0]
-    before = decisions(hub)
-    app = make_app(hub)
+async def test_return_from_the_queue_refused_without_comment_then_cancelled(
+    busy_desk: BusyDesk,
+) -> None:
+    first = queue_rows(busy_desk, 1)[0]
+    before = decisions(busy_desk)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "r", "enter")
         assert isinstance(app.screen, CommentModal)
         await press(pilot, "escape")
         assert isinstance(app.screen, QueueScreen)
-    assert decisions(hub) == before
-    assert state_of(hub, first.entity, first.uuid)[0] == ReviewState.RECEIVED.value
+    assert decisions(busy_desk) == before
+    assert state_of(busy_desk, first.entity, first.uuid)[0] == ReviewState.RECEIVED.value
 
 
-async def test_bulk_approve_of_marked_rows(hub: Hub) -> None:
-    rows = queue_rows(hub, 4)
-    app = make_app(hub)
+async def test_bulk_approve_of_marked_rows(busy_desk: BusyDesk) -> None:
+    rows = queue_rows(busy_desk, 4)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "space", "space", "space")
@@ -228,12 +151,12 @@ async def test_bulk_approve_of_marked_rows(hub: Hub) -> None:
         assert not app.screen.marked
         assert app.screen.query_one(PagedList).current.uuid == rows[3].uuid
     for row in rows[:3]:
-        assert state_of(hub, row.entity, row.uuid)[0] == ReviewState.APPROVED.value
-    assert state_of(hub, rows[3].entity, rows[3].uuid)[0] == ReviewState.RECEIVED.value
+        assert state_of(busy_desk, row.entity, row.uuid)[0] == ReviewState.APPROVED.value
+    assert state_of(busy_desk, rows[3].entity, rows[3].uuid)[0] == ReviewState.RECEIVED.value
 
 
-async def test_state_filter_and_clear(hub: Hub) -> None:
-    app = make_app(hub)
+async def test_state_filter_and_clear(busy_desk: BusyDesk) -> None:
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "s")
@@ -241,16 +164,16 @@ async def test_state_filter_and_clear(hub: Hub) -> None:
         paged = app.screen.query_one(PagedList)
         assert paged.count == 1 and paged.current.state is ReviewState.RETURNED
         await press(pilot, "x")
-        with hub.desk.engine.connect() as conn:
+        with busy_desk.desk.engine.connect() as conn:
             assert paged.count == queue_count(conn, QueueFilter())
 
 
-async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> None:
-    with hub.desk.engine.connect() as conn:
+async def test_conflict_resolution_takes_a_field_from_each_side(busy_desk: BusyDesk) -> None:
+    with busy_desk.desk.engine.connect() as conn:
         [row] = conflict_page(conn, 0, 10)
         detail = conflict_detail(conn, row.id)
     first, second = detail.fields
-    app = make_app(hub)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "2")
@@ -266,9 +189,9 @@ async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> Non
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ConflictListScreen)
         assert app.screen.query_one(PagedList).count == 0
-    with hub.desk.engine.connect() as conn:
+    with busy_desk.desk.engine.connect() as conn:
         resolution = conn.execute(select(HubResolution)).one()
-        live = record_detail(conn, "household", hub.conflicted)
+        live = record_detail(conn, "household", busy_desk.conflicted)
     assert (resolution.actor, resolution.reason) == (SUPERVISOR, "电话回访核实")
     assert resolution.choices == {first.field: "mine", second.field: "theirs"}
     assert live.record[first.field] == first.mine
@@ -276,12 +199,12 @@ async def test_conflict_resolution_takes_a_field_from_each_side(hub: Hub) -> Non
     assert live.record["rev"] == resolution.rev and live.record["updated_by"] == SUPERVISOR
 
 
-async def test_conflict_merged_value_typed(hub: Hub) -> None:
-    with hub.desk.engine.connect() as conn:
+async def test_conflict_merged_value_typed(busy_desk: BusyDesk) -> None:
+    with busy_desk.desk.engine.connect() as conn:
         [row] = conflict_page(conn, 0, 10)
         detail = conflict_detail(conn, row.id)
     phone = next(i for i, f in enumerate(detail.fields) if f.field == "phone")
-    app = make_app(hub)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "2", "enter")
@@ -292,13 +215,13 @@ async def test_conflict_merged_value_typed(hub: Hub) -> None:
         app.screen.query_one("#conflict-reason", Input).value = "户主本人新号码"
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ConflictListScreen)
-    with hub.desk.engine.connect() as conn:
-        live = record_detail(conn, "household", hub.conflicted).record
+    with busy_desk.desk.engine.connect() as conn:
+        live = record_detail(conn, "household", busy_desk.conflicted).record
     assert live["phone"] == "13911112222"
 
 
-async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
-    app = make_app(hub)
+async def test_force_apply_of_a_held_bundle(busy_desk: BusyDesk) -> None:
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "3")
@@ -307,20 +230,20 @@ async def test_force_apply_of_a_held_bundle(hub: Hub) -> None:
         assert isinstance(app.screen, Ask)
         await press(pilot, "y")
         assert isinstance(app.screen, BundlesScreen)
-    with hub.desk.engine.connect() as conn:
+    with busy_desk.desk.engine.connect() as conn:
         held = held_bundles(conn)
         phone = conn.execute(
-            select(Household.phone).where(Household.uuid == hub.held_household)
+            select(Household.phone).where(Household.uuid == busy_desk.held_household)
         ).scalar_one()
         forced = [b for b in bundle_page(conn, 0, 50) if b.forced_by]
     assert held == [] and phone == "13900000004"
     assert len(forced) == 1 and forced[0].missing
 
 
-async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
-    with hub.desk.engine.connect() as conn:
+async def test_coverage_figures_equal_the_coverage_table(busy_desk: BusyDesk) -> None:
+    with busy_desk.desk.engine.connect() as conn:
         table = coverage_table(conn)
-    app = make_app(hub)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "5")
@@ -339,15 +262,15 @@ async def test_coverage_figures_equal_the_coverage_table(hub: Hub) -> None:
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.flt is not None and app.screen.flt.grid_uuid == table[grid].grid_uuid
         await press(pilot, "escape", "e")
-        report = hub.desk.home.data / "reports" / "coverage-2026-11-20.xlsx"
+        report = busy_desk.desk.home.data / "reports" / "coverage-2026-11-20.xlsx"
         assert report.is_file()
         assert str(report) in str(app.screen.query_one("#coverage-report", Static).render())
 
 
-async def test_members_screen_drills_to_the_queue(hub: Hub) -> None:
-    with hub.desk.engine.connect() as conn:
+async def test_members_screen_drills_to_the_queue(busy_desk: BusyDesk) -> None:
+    with busy_desk.desk.engine.connect() as conn:
         stats = member_stats(conn)
-    app = make_app(hub)
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "4")
@@ -360,8 +283,8 @@ async def test_members_screen_drills_to_the_queue(hub: Hub) -> None:
         assert app.screen.flt.member_uuid == stats[0].member_uuid
 
 
-async def test_issues_at_the_hub_open_with_the_supervisor_side(hub: Hub) -> None:
-    app = make_app(hub)
+async def test_issues_at_the_hub_open_with_the_supervisor_side(busy_desk: BusyDesk) -> None:
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "6")
@@ -373,10 +296,10 @@ async def test_issues_at_the_hub_open_with_the_supervisor_side(hub: Hub) -> None
 
 
 async def test_returned_list_on_the_laptop(
-    hub: Hub,
-    field_a: Field,  # noqa: F811 - a fixture
+    busy_desk: BusyDesk,
+    field_a: Field,
 ) -> None:
-    result = hub.desk.export_to("lap-a")
+    result = busy_desk.desk.export_to("lap-a")
     assert field_a.apply(result.paths[0]).status == "applied"
     with field_a.engine.connect() as conn:
         items = returned_items(conn)
@@ -385,8 +308,7 @@ async def test_returned_list_on_the_laptop(
     config.save_settings(
         field_a.home, config.Settings(member_uuid=member or "", member_name=MEMBER)
     )
-    app = GridwalkerApp(field_a.db, lang="zh", home=field_a.home)
-    app.animation_level = "none"
+    app = make_app(field_a.db, home=field_a.home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.push_screen(ReturnedList())
@@ -401,15 +323,15 @@ async def test_returned_list_on_the_laptop(
 # -- snapshots ---------------------------------------------------------------------------------
 
 
-def test_snapshot_queue(snap_compare: Callable[..., bool], hub: Hub) -> None:
+def test_snapshot_queue(snap_compare: Callable[..., bool], busy_desk: BusyDesk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await press(pilot, "space", "space")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_record(snap_compare: Callable[..., bool], hub: Hub) -> None:
+def test_snapshot_record(snap_compare: Callable[..., bool], busy_desk: BusyDesk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         screen = pilot.app.screen
@@ -418,44 +340,46 @@ def test_snapshot_record(snap_compare: Callable[..., bool], hub: Hub) -> None:
         await settle(pilot)
         await press(pilot, "enter")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_conflict(snap_compare: Callable[..., bool], hub: Hub) -> None:
+def test_snapshot_conflict(snap_compare: Callable[..., bool], busy_desk: BusyDesk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await press(pilot, "2", "enter", "t")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_bundles(snap_compare: Callable[..., bool], hub: Hub) -> None:
+def test_snapshot_bundles(snap_compare: Callable[..., bool], busy_desk: BusyDesk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await press(pilot, "3")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_members(snap_compare: Callable[..., bool], hub: Hub) -> None:
+def test_snapshot_members(snap_compare: Callable[..., bool], busy_desk: BusyDesk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await press(pilot, "4")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=run_before)
 
 
-def test_snapshot_coverage(snap_compare: Callable[..., bool], hub: Hub) -> None:
+def test_snapshot_coverage(snap_compare: Callable[..., bool], busy_desk: BusyDesk) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await press(pilot, "5")
 
-    assert snap_compare(make_app(hub), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=run_before)
 
 
 @pytest.mark.parametrize(("key", "field"), [("g", "grid_uuid"), ("c", "community_uuid")])
-async def test_place_filters_narrow_the_queue_and_clear(hub: Hub, key: str, field: str) -> None:
-    app = make_app(hub)
+async def test_place_filters_narrow_the_queue_and_clear(
+    busy_desk: BusyDesk, key: str, field: str
+) -> None:
+    app = make_desk_app(busy_desk.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, key)
@@ -464,7 +388,7 @@ async def test_place_filters_narrow_the_queue_and_clear(hub: Hub, key: str, fiel
         chosen = getattr(screen.flt, field)
         assert chosen is not None
         paged = screen.query_one(PagedList)
-        with hub.desk.engine.connect() as conn:
+        with busy_desk.desk.engine.connect() as conn:
             assert paged.count == queue_count(conn, screen.flt)
         await press(pilot, "x")
         assert getattr(screen.flt, field) is None

@@ -10,55 +10,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from gridwalker import config
 from gridwalker.store import search
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import Enterprise, Grid, Household, Member
+from gridwalker.store.tables import Enterprise, Grid, Household
 from gridwalker.store.writes import Writer
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.places import PlacesScreen
 from gridwalker.tui.field.search import LIMIT, Found, ResultList, SearchScreen, find
-
-SIZE = (120, 40)
-
-
-def sign_in(db: Path) -> None:
-    """Write the settings of the demo member (李晓梅, grid XH-01-01)."""
-    engine = open_database(db)
-    with engine.connect() as conn:
-        member = conn.execute(select(Member.uuid)).scalar_one()
-    engine.dispose()
-    config.save_settings(
-        config.paths(),
-        config.Settings(member_uuid=member, member_name="李晓梅", grid_code="XH-01-01"),
-    )
-
-
-def make_app(db: Path, start: str = "places") -> GridwalkerApp:
-    """A signed-in app on `db`, in Chinese, animations off."""
-    sign_in(db)
-    app = GridwalkerApp(db, lang="zh", start=start)
-    app.animation_level = "none"
-    return app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let handlers start their workers, wait for the workers, then handle what they posted."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text_of(widget: Widget) -> str:
-    """The text a widget shows on screen, line by line."""
-    width, height = widget.outer_size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+from tests.support.apps import SIZE, make_app, settle, text_of
 
 
 def shown_hits(app: GridwalkerApp) -> list[str]:
@@ -155,7 +118,7 @@ def no_module(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_name_initials_and_pinyin_find_zhang_san_and_enter_opens_his_household(
     demo_db: Path, zhang_san: str, opened: list[str], query: str
 ) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await type_query(pilot, query)
@@ -174,7 +137,7 @@ async def test_name_initials_and_pinyin_find_zhang_san_and_enter_opens_his_house
 async def test_enter_shows_the_household_screen(demo_db: Path, zhang_san: str) -> None:
     """Through the app's own open_household, when the household screen exists."""
     household = pytest.importorskip("gridwalker.tui.field.household")
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_search(pilot)
         await type_query(pilot, "zs")
@@ -187,7 +150,7 @@ async def test_enter_shows_the_household_screen(demo_db: Path, zhang_san: str) -
 async def test_room_number_lists_households_and_arrows_choose_one(
     demo_db: Path, opened: list[str]
 ) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await type_query(pilot, "302")
@@ -212,7 +175,7 @@ async def test_room_number_lists_households_and_arrows_choose_one(
 
 
 async def test_up_from_the_first_hit_and_typing_go_back_to_the_box(demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         box = screen.query_one("#search-input", Input)
@@ -232,7 +195,7 @@ async def test_up_from_the_first_hit_and_typing_go_back_to_the_box(demo_db: Path
 
 
 async def test_typing_fast_ends_with_the_last_querys_hits(demo_db: Path, zhang_san: str) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await pilot.press("z", "h", "a", "n", "g", "s")  # no waiting between keys
@@ -248,7 +211,7 @@ async def test_typing_fast_ends_with_the_last_querys_hits(demo_db: Path, zhang_s
 
 
 async def test_a_stale_answer_is_dropped(demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await type_query(pilot, "302")
@@ -260,7 +223,7 @@ async def test_a_stale_answer_is_dropped(demo_db: Path) -> None:
 
 
 async def test_unknown_name_says_nothing_found(demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await type_query(pilot, "不存在的名字")
@@ -273,7 +236,7 @@ async def test_unknown_name_says_nothing_found(demo_db: Path) -> None:
 
 
 async def test_clearing_the_box_shows_the_hint(demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await type_query(pilot, "zs")
@@ -284,7 +247,7 @@ async def test_clearing_the_box_shows_the_hint(demo_db: Path) -> None:
 
 
 async def test_escape_closes(demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_search(pilot)
         await pilot.press("escape")
@@ -335,7 +298,7 @@ async def test_enterprise_opens_its_screen_or_says_where_it_is(
     made = fake_module(module, "EnterpriseScreen", monkeypatch) if exists else []
     if not exists:
         no_module(module, monkeypatch)
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         screen.query_one("#search-input", Input).value = name
@@ -358,7 +321,7 @@ async def test_issue_opens_its_screen_or_shows_its_title(
     made = fake_module(module, "IssueDetailScreen", monkeypatch) if exists else []
     if not exists:
         no_module(module, monkeypatch)
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         screen.query_one("#search-input", Input).value = "加装电梯"
@@ -377,7 +340,7 @@ async def test_issue_opens_its_screen_or_shows_its_title(
 async def test_a_resident_gone_meanwhile_is_reported(
     demo_db: Path, zhang_san: str, opened: list[str], notes: list
 ) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await type_query(pilot, "张三")
@@ -403,5 +366,5 @@ async def run_to_results(pilot: Pilot[None]) -> None:
 
 
 def test_search_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
-    app = make_app(demo_db)
+    app = make_app(demo_db, start="places", signed_in=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_to_results)

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from gridwalker.demo.street import build_demo
 from gridwalker.domain import clock
 from gridwalker.store.migrate import open_database
-from gridwalker.tui.field.app import GridwalkerApp
+from tests.support.apps import make_app
 
 DEMO_DAY = date(2026, 11, 20)
 
@@ -41,6 +41,5 @@ async def open_first_building(pilot: Pilot[None]) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_places_screen(snap_compare: Callable[..., bool], demo_file: Path, lang: str) -> None:
     with clock.frozen(DEMO_DAY):
-        app = GridwalkerApp(demo_file, lang=lang, start="places")
-        app.animation_level = "none"
+        app = make_app(demo_file, lang, start="places")
         assert snap_compare(app, terminal_size=(120, 40), run_before=open_first_building)

@@ -13,8 +13,7 @@ from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.field.round import RoundScreen
 from gridwalker.tui.field.signin import SignInScreen
 from gridwalker.tui.field.today import TodayScreen
-
-from .helpers import SIZE, make_app, screen_text, settle, sign_in
+from tests.support.apps import SIZE, make_app, screen_text, settle, sign_in
 
 
 def grid_of(db: Path) -> str:
@@ -30,11 +29,11 @@ async def test_first_start_asks_who_you_are_and_remembers(demo_db: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen)
-        assert "李晓梅" in screen_text(pilot)
+        assert "李晓梅" in screen_text(pilot.app)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)
-        assert "李晓梅" in screen_text(pilot)
+        assert "李晓梅" in screen_text(pilot.app)
     saved = config.load_settings(config.paths())
     assert saved.member_name == "李晓梅" and saved.grid_code == "XH-01-01"
     again = make_app(demo_db)
@@ -54,7 +53,7 @@ async def test_today_shows_the_figures_of_the_store(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert f"已走访 {cov.visited} / {cov.total} 户" in shown
         assert "本月未见的关爱对象" in shown and str(care) in shown
         assert "上次导出" in shown and "从未" in shown
@@ -68,7 +67,7 @@ async def test_coverage_on_today_changes_after_a_visit(demo_db: Path) -> None:
         await settle(pilot)
         with app.engine.connect() as conn:
             before = rounds.coverage(conn, grid).visited
-        assert f"已走访 {before} /" in screen_text(pilot)
+        assert f"已走访 {before} /" in screen_text(pilot.app)
         from gridwalker.domain.forms import VisitInput
 
         with app.engine.begin() as conn:
@@ -76,7 +75,7 @@ async def test_coverage_on_today_changes_after_a_visit(demo_db: Path) -> None:
             rounds.save_visit(conn, "t", None, hh, VisitInput(outcome="visited"))
         await pilot.press("f5")
         await settle(pilot)
-        assert f"已走访 {before + 1} /" in screen_text(pilot)
+        assert f"已走访 {before + 1} /" in screen_text(pilot.app)
 
 
 async def test_figures_open_their_lists(demo_db: Path) -> None:
@@ -110,7 +109,7 @@ async def test_round_lists_every_household_and_filters(demo_db: Path) -> None:
         assert listing.count == 400
         first = rounds.round_page(app.engine.connect(), grid, None, 0, 1)[0]
         assert listing.current.uuid == first.uuid
-        assert f"{first.building} {first.unit}-{first.room}" in screen_text(pilot)
+        assert f"{first.building} {first.unit}-{first.room}" in screen_text(pilot.app)
         await pilot.press("v")
         await settle(pilot)
         with app.engine.connect() as conn:
@@ -148,6 +147,6 @@ async def test_english_today(demo_db: Path) -> None:
     app = make_app(demo_db, lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        shown = screen_text(pilot)
+        shown = screen_text(pilot.app)
         assert "Coverage this cycle" in shown and "households visited" in shown
         assert "To revisit (nobody home)" in shown

@@ -23,17 +23,14 @@ from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm
 from gridwalker.tui.field.visit import DraftsOffer, VisitScreen, offer_drafts
+from tests.support.apps import SIZE, make_app, screen_text, settle
 from tests.tui.test_household import (
-    SIZE,
     TODAY,
     change_counter,
     grid_of,
     household,
-    make_app,
     open_household,
     read,
-    screen_text,
-    settle,
     type_into,
     words_of,
 )
@@ -96,7 +93,7 @@ async def test_complete_visit_with_a_roster_change(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     people = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))
     child_id = make_resident_id("420103", date(2016, 3, 8), 45, "male")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         visit = await open_visit(pilot, uuid)
         await choose_outcome(pilot, "roster_updated")
@@ -142,7 +139,7 @@ async def test_complete_visit_with_a_roster_change(demo_db: Path) -> None:
 async def test_a_draft_survives_closing_and_comes_back_exactly(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     first = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))[0]
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         visit = await open_visit(pilot, uuid)
         await choose_outcome(pilot, "request")
@@ -165,7 +162,7 @@ async def test_a_draft_survives_closing_and_comes_back_exactly(demo_db: Path) ->
     assert rounds.visit_from_payload(draft.payload) == (expected, [])
     assert draft.title == "邮三社区·1栋 1单元 302"
 
-    again = make_app(demo_db)
+    again = make_app(demo_db, signed_in=True)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)  # the next start offers the draft back by itself
         assert isinstance(again.screen, DraftsOffer)
@@ -187,7 +184,7 @@ async def test_every_change_is_drafted_while_the_form_is_open(
 ) -> None:
     monkeypatch.setattr(VisitScreen, "draft_delay", 0)
     uuid = household(demo_db, "302")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         visit = await open_visit(pilot, uuid)
         assert draft_of(demo_db, uuid) is None  # opening alone writes nothing
@@ -204,12 +201,12 @@ async def test_every_change_is_drafted_while_the_form_is_open(
 
 async def test_drafts_offer_discards_after_asking(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_visit(pilot, uuid)
         await write_concerns(pilot, CONCERNS)
     assert draft_of(demo_db, uuid) is not None
-    again = make_app(demo_db)
+    again = make_app(demo_db, signed_in=True)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)  # the app offers waiting drafts by itself at start
         assert isinstance(again.screen, DraftsOffer)
@@ -249,7 +246,7 @@ async def test_an_invalid_visit_is_refused_with_its_reason(demo_db: Path, case: 
     outcome, seen, follow_up, field, message = INVALID_VISITS[case]
     uuid = household(demo_db, "302")
     before = change_counter(demo_db)
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         visit = await open_visit(pilot, uuid)
         await choose_outcome(pilot, outcome)
@@ -270,7 +267,7 @@ async def test_an_invalid_visit_is_refused_with_its_reason(demo_db: Path, case: 
 
 async def test_escape_with_unsaved_changes_asks_first(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         visit = await open_visit(pilot, uuid)
         await pilot.press("escape")  # nothing typed: leaves at once
@@ -313,7 +310,7 @@ async def test_escape_with_unsaved_changes_asks_first(demo_db: Path) -> None:
 async def test_n_after_saving_walks_on_to_the_next_unvisited(demo_db: Path) -> None:
     uuid = household(demo_db, "302")
     grid = grid_of(demo_db)
-    app = make_app(demo_db)
+    app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_visit(pilot, uuid)
         depth = len(app.screen_stack)
@@ -340,7 +337,7 @@ async def test_n_after_saving_walks_on_to_the_next_unvisited(demo_db: Path) -> N
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_visit_form_snapshot(snap_compare: Callable[..., bool], demo_db: Path, lang: str) -> None:
     uuid = household(demo_db, "402")  # two residents, one with care tags
-    app: GridwalkerApp = make_app(demo_db, lang)
+    app: GridwalkerApp = make_app(demo_db, lang, signed_in=True)
 
     async def run_before(pilot: Pilot[None]) -> None:
         await open_visit(pilot, uuid)
