@@ -42,9 +42,7 @@ class FieldNavigator(Navigator, Protocol):
     def open_round(self, status: str | None = None) -> None:
         """This cycle's walking list (optionally one status)."""
 
-    def open_visit(
-        self, household_uuid: str, *, draft: dict[str, Any] | None = None
-    ) -> None:
+    def open_visit(self, household_uuid: str, *, draft: dict[str, Any] | None = None) -> None:
         """The visit form of a household (with a draft's values when one is taken up)."""
 
     def open_resident_form(

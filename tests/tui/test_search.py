@@ -23,7 +23,7 @@ from gridwalker.store.tables import Enterprise, Grid, Household, Member
 from gridwalker.store.writes import Writer
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.places import PlacesScreen
-from gridwalker.tui.field.search import LIMIT, Found, ResultList, SearchScreen, find
+from gridwalker.tui.field.search import LIMIT, Found, HitsFound, ResultList, SearchScreen, find
 
 SIZE = (120, 40)
 
@@ -253,7 +253,7 @@ async def test_a_stale_answer_is_dropped(demo_db: Path) -> None:
         screen = await open_search(pilot)
         await type_query(pilot, "302")
         current = list(screen.hits)
-        screen.loaded_search(Found(screen.seq - 1, "30", [], {}))  # an older query's answer
+        screen.post_message(HitsFound(Found(screen.seq - 1, "30", [], {})))  # an older answer
         await pilot.pause()
         assert screen.hits == current
         assert shown_hits(app)

@@ -33,7 +33,7 @@ from gridwalker.domain.choices import (
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.masking import mask_phone
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.common.workers import DbModal, DbScreen
+from gridwalker.tui.common.workers import DbModal, DbResult, DbScreen
 from gridwalker.tui.field.lists import line, widths
 from gridwalker.tui.format import choice_label, fit, join_words, percent, yes_no
 from gridwalker.tui.keys import N_, translate_bindings
@@ -128,6 +128,37 @@ def open_census_form(
     app.push_screen(CensusFormScreen(enterprise_uuid, tower_uuid, **kwargs))
 
 
+# --- results of the workers -----------------------------------------------------------------
+
+
+class TowersRead(DbResult):
+    """The towers of the scope and its coverage were read."""
+
+
+class FloorsRead(DbResult):
+    """A tower's figures and its floors were read."""
+
+
+class HistoryRead(DbResult):
+    """An enterprise and its census records were read."""
+
+
+class TowerNamesRead(DbResult):
+    """The name of every tower, by uuid."""
+
+
+class InfoCounted(DbResult):
+    """How many enterprises the information base's filter holds."""
+
+
+class InfoExported(DbResult):
+    """The information base was written to a file (its path and how many rows)."""
+
+
+class EnterpriseRead(DbResult):
+    """An enterprise, this year's answers and its census records were read."""
+
+
 # --- towers ---------------------------------------------------------------------------------
 
 
@@ -176,11 +207,14 @@ class TowersScreen(DbScreen):
                 conn, grid_uuid=grid
             )
 
-        self.load("towers", read)
+        self.db_read(read, TowersRead)
 
-    def loaded_towers(self, result: tuple[list[TowerRow], Coverage]) -> None:
+    @on(TowersRead)
+    def _show_towers(self, message: TowersRead) -> None:
         """Show the towers, keeping the highlight on the same tower."""
-        towers, cov = result
+        towers: list[TowerRow]
+        cov: Coverage
+        towers, cov = message.result
         rows = self.query_one("#towers-rows", OptionList)
         keep = self.highlighted_uuid()
         self.towers = towers
@@ -384,11 +418,14 @@ class TowerScreen(DbScreen):
         def read(conn: Connection) -> tuple[TowerRow | None, list[FloorRow]]:
             return tower_row(conn, tower), census.tower_floors(conn, tower)
 
-        self.load("floors", read)
+        self.db_read(read, FloorsRead)
 
-    def loaded_floors(self, result: tuple[TowerRow | None, list[FloorRow]]) -> None:
+    @on(FloorsRead)
+    def _show_floors(self, message: FloorsRead) -> None:
         """Show the floors, keeping (or moving) the highlight."""
-        tower, floors = result
+        tower: TowerRow | None
+        floors: list[FloorRow]
+        tower, floors = message.result
         keep = self.want or self.highlighted_uuid()
         self.want = None
         self.tower, self.floors = tower, floors
@@ -567,11 +604,14 @@ class HistoryScreen(DbModal):
         def read(conn: Connection) -> tuple[EnterpriseRef | None, list[CensusRecordRow]]:
             return census.enterprise_ref(conn, uuid), census.census_history(conn, uuid)
 
-        self.load("history", read)
+        self.db_read(read, HistoryRead)
 
-    def loaded_history(self, result: tuple[EnterpriseRef | None, list[CensusRecordRow]]) -> None:
+    @on(HistoryRead)
+    def _show_history(self, message: HistoryRead) -> None:
         """Show the records."""
-        ref, records = result
+        ref: EnterpriseRef | None
+        records: list[CensusRecordRow]
+        ref, records = message.result
         title = Text(_("Census history"), "bold")
         if ref is not None:
             title.append(f"  {ref.name}", "bold")
@@ -748,11 +788,11 @@ class InfoBaseScreen(DbScreen):
             return
         flt = self.info_filter()
         if not self.tower_names:
-            self.load(
-                "towers",
+            self.db_read(
                 lambda conn: {t.uuid: t.name for t in census.towers_overview(conn)},
+                TowerNamesRead,
             )
-        self.load("count", lambda conn: census.infobase_count(conn, flt))
+        self.db_read(lambda conn: census.infobase_count(conn, flt), InfoCounted)
         self.query_one(PagedList).set_source(
             self.engine,
             lambda conn: census.infobase_count(conn, flt),
@@ -760,14 +800,16 @@ class InfoBaseScreen(DbScreen):
         )
         self.query_one(PagedList).focus()
 
-    def loaded_towers(self, names: dict[str, str]) -> None:
+    @on(TowerNamesRead)
+    def _keep_tower_names(self, message: TowerNamesRead) -> None:
         """Keep the tower names (for the filter line and the tower picker)."""
-        self.tower_names = names
+        self.tower_names = message.result
         self.show_filter()
 
-    def loaded_count(self, count: int) -> None:
+    @on(InfoCounted)
+    def _show_count(self, message: InfoCounted) -> None:
         """Say how many enterprises the filter holds."""
-        self.count = count
+        self.count = message.result
         self.show_filter()
 
     def show_filter(self) -> None:
@@ -861,18 +903,21 @@ class InfoBaseScreen(DbScreen):
             return out, write_census_report(conn, out, flt, with_contacts=False, lang=lang)
 
         self.query_one("#info-export", Static).update(Text(_("Exporting…"), "dim"))
-        self.load("export", export)
+        self.db_read(export, InfoExported, failed=self._export_failed)
 
-    def loaded_export(self, result: tuple[Path, int]) -> None:
+    @on(InfoExported)
+    def _exported(self, message: InfoExported) -> None:
         """Say where the file is."""
-        out, count = result
+        out: Path
+        count: int
+        out, count = message.result
         words = _("{n} enterprises written to {path} (contact phones masked)").format(
             n=count, path=out
         )
         self.query_one("#info-export", Static).update(Text(words, "green"))
         self.notify(words, title=_("Exported"))
 
-    def failed_export(self, exc: BaseException) -> bool:
+    def _export_failed(self, exc: BaseException) -> bool:
         """Say why the file could not be written."""
         self.query_one("#info-export", Static).update(
             Text(_("Export failed: {reason}").format(reason=exc), "bold red")
@@ -937,13 +982,15 @@ class EnterpriseScreen(DbScreen):
                 return None, None, []
             return ref, census.census_prefill(conn, uuid, year), census.census_history(conn, uuid)
 
-        self.load("enterprise", read)
+        self.db_read(read, EnterpriseRead)
 
-    def loaded_enterprise(
-        self, result: tuple[EnterpriseRef | None, CensusForm | None, list[CensusRecordRow]]
-    ) -> None:
+    @on(EnterpriseRead)
+    def _show_enterprise(self, message: EnterpriseRead) -> None:
         """Show the enterprise."""
-        ref, form, records = result
+        ref: EnterpriseRef | None
+        form: CensusForm | None
+        records: list[CensusRecordRow]
+        ref, form, records = message.result
         self.ref = ref
         if ref is None or form is None:
             self.query_one("#enterprise-title", Static).update(

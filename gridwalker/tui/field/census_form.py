@@ -28,7 +28,7 @@ from gridwalker.domain.choices import (
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.validators import check_uscc, normalize_uscc
 from gridwalker.tui.common.dialogs import LeaveDialog
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.census import flags_text, next_to_census, tower_row
 from gridwalker.tui.keys import N_
 
@@ -60,6 +60,34 @@ CHECK_FIELDS = ("instructor_assigned", "has_union", "has_youth_league")
 FIELDS = (*TEXT_FIELDS, *SELECT_FIELDS, *CHECK_FIELDS)
 
 FieldState = dict[str, str | bool]
+
+
+class CensusPrefilled(DbResult):
+    """Last year's answers, the enterprise, its tower's name and a waiting draft were read."""
+
+
+class DuplicateLookedUp(DbResult):
+    """The credit code looked up, and the enterprise already recorded with it (or None)."""
+
+
+class CensusChecked(DbResult):
+    """The store's reasons against the whole form."""
+
+
+class CensusDraftWritten(DbResult):
+    """The census form's draft was written (or dropped, the form being as it opened)."""
+
+
+class CensusSaved(DbResult):
+    """This year's census was saved (enterprise, record, next enterprise to census)."""
+
+
+class DuplicateDraftDropped(DbResult):
+    """The would-be duplicate's draft is gone."""
+
+
+class CensusFormLeft(DbResult):
+    """The draft was kept or discarded on leaving: the form can close."""
 
 
 def draft_key(enterprise_uuid: str | None, tower_uuid: str) -> str:
@@ -234,15 +262,16 @@ class CensusFormScreen(DbScreen):
             draft = rounds.load_draft(conn, key)
             return form, ref, tower_name, draft.payload if draft else None
 
-        self.load("prefill", read)
+        self.db_read(read, CensusPrefilled)
 
-    def loaded_prefill(
-        self, result: tuple[CensusForm, EnterpriseRef | None, str, dict[str, Any] | None]
-    ) -> None:
+    @on(CensusPrefilled)
+    def _prefilled(self, message: CensusPrefilled) -> None:
         """Fill the form from last year's answers, then from a draft when there is one."""
         from gridwalker.store.census import CensusForm
 
-        form, self.ref, self.tower_name, payload = result
+        form: CensusForm
+        payload: dict[str, Any] | None
+        form, self.ref, self.tower_name, payload = message.result
         self.record_uuid, self.source_year = form.record_uuid, form.source_year
         self.fill(form_state(form))
         self._baseline = self.state()
@@ -373,14 +402,17 @@ class CensusFormScreen(DbScreen):
         self.show_duplicate(None)
         if code and bad is None:
             exclude = self.enterprise_uuid
-            self.load(
-                "duplicate",
+            self.db_read(
                 lambda conn: (code, census.find_by_uscc(conn, code, exclude_uuid=exclude)),
+                DuplicateLookedUp,
             )
 
-    def loaded_duplicate(self, result: tuple[str, EnterpriseRef | None]) -> None:
+    @on(DuplicateLookedUp)
+    def _duplicate_looked_up(self, message: DuplicateLookedUp) -> None:
         """Show the enterprise already recorded with the code (when it is still the code typed)."""
-        code, other = result
+        code: str
+        other: EnterpriseRef | None
+        code, other = message.result
         if normalize_uscc(str(self.state()["uscc"])) == code:
             self.show_duplicate(other)
 
@@ -425,11 +457,14 @@ class CensusFormScreen(DbScreen):
         from gridwalker.store import census
 
         form, ent = self.census_form(), self.enterprise_uuid
-        self.load("check", lambda conn: census.validate_census(conn, form, enterprise_uuid=ent))
+        self.db_read(
+            lambda conn: census.validate_census(conn, form, enterprise_uuid=ent), CensusChecked
+        )
 
-    def loaded_check(self, problems: dict[str, Invalid]) -> None:
+    @on(CensusChecked)
+    def _checked(self, message: CensusChecked) -> None:
         """Show the reasons the form cannot be saved yet."""
-        self.problems = dict(problems)
+        self.problems = dict(message.result)
         self.show_problems()
 
     def show_problems(self) -> None:
@@ -471,10 +506,12 @@ class CensusFormScreen(DbScreen):
 
         key = self.key
         if not self.dirty:
-            self.save("draft", lambda conn: rounds.delete_draft(conn, key))
+            self.db_write(lambda conn: rounds.delete_draft(conn, key), CensusDraftWritten)
             return
         title, payload = self.draft_title(), self.payload()
-        self.save("draft", lambda conn: rounds.save_draft(conn, key, "census", title, payload))
+        self.db_write(
+            lambda conn: rounds.save_draft(conn, key, "census", title, payload), CensusDraftWritten
+        )
 
     # -- saving -----------------------------------------------------------------------------
 
@@ -511,11 +548,14 @@ class CensusFormScreen(DbScreen):
             return saved, record, next_to_census(census.tower_floors(conn, tower), saved)
 
         self.say(_("Saving…"))
-        self.save("census", write)
+        self.db_write(write, CensusSaved, failed=self._census_refused)
 
-    def saved_census(self, result: tuple[str, str, str | None]) -> None:
+    @on(CensusSaved)
+    def _saved(self, message: CensusSaved) -> None:
         """Saved: offer the next enterprise not yet censused in the tower."""
-        enterprise, record, self.next_uuid = result
+        enterprise: str
+        record: str
+        enterprise, record, self.next_uuid = message.result
         self.saving = False
         self.saved = True
         self.checking = False
@@ -538,7 +578,7 @@ class CensusFormScreen(DbScreen):
         self.set_focus(None)  # plain keys (n, Esc) now go to the screen
         self.refresh_bindings()
 
-    def failed_census(self, exc: BaseException) -> bool:
+    def _census_refused(self, exc: BaseException) -> bool:
         """A refused form: every reason under its field, nothing written."""
         from gridwalker.store.census import CensusInputError
 
@@ -587,9 +627,10 @@ class CensusFormScreen(DbScreen):
         self.workers.cancel_group(self, "census-form-pause")
         self.saving = True  # no draft of the would-be duplicate is kept from here on
         key = self.key
-        self.save("drop_draft", lambda conn: rounds.delete_draft(conn, key))
+        self.db_write(lambda conn: rounds.delete_draft(conn, key), DuplicateDraftDropped)
 
-    def saved_drop_draft(self, _result: None) -> None:
+    @on(DuplicateDraftDropped)
+    def _open_recorded(self) -> None:
         """The would-be duplicate's draft is gone: show the recorded enterprise's form."""
         other = self.duplicate
         if other is not None:
@@ -618,10 +659,14 @@ class CensusFormScreen(DbScreen):
         key = self.key
         if choice == "keep":
             title, payload = self.draft_title(), self.payload()
-            self.save("leave", lambda conn: rounds.save_draft(conn, key, "census", title, payload))
+            self.db_write(
+                lambda conn: rounds.save_draft(conn, key, "census", title, payload),
+                CensusFormLeft,
+            )
         else:
-            self.save("leave", lambda conn: rounds.delete_draft(conn, key))
+            self.db_write(lambda conn: rounds.delete_draft(conn, key), CensusFormLeft)
 
-    def saved_leave(self, _result: None) -> None:
+    @on(CensusFormLeft)
+    def _left_form(self) -> None:
         """The draft is kept (or gone): leave the form."""
         self.dismiss(self.enterprise_uuid)

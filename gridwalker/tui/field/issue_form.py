@@ -19,7 +19,7 @@ from gridwalker.domain.choices import IssueCategory, IssueStatus, ReporterKind, 
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import default_due
 from gridwalker.tui.common.dialogs import LeaveDialog
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -43,6 +43,26 @@ FIELDS = (
 )
 # Problems about the place's records are shown under the place.
 PLACE_PROBLEMS = {"place", *START_KEYS, "grid_uuid"}
+
+
+class IssuePrefilled(DbResult):
+    """The place the form starts from and a waiting draft's payload were read."""
+
+
+class IssueDraftWritten(DbResult):
+    """The issue form's draft was written."""
+
+
+class IssueChecked(DbResult):
+    """The store's and the form's reasons against the form as it stands."""
+
+
+class IssueLogged(DbResult):
+    """The issue was logged (its uuid)."""
+
+
+class IssueFormLeft(DbResult):
+    """The draft was kept or discarded on leaving: the form can close."""
 
 
 def draft_key(start: dict[str, str]) -> str:
@@ -191,10 +211,13 @@ class IssueFormScreen(DbScreen):
             draft: DraftRow | None = rounds.load_draft(conn, key)
             return prefill, draft.payload if draft else None
 
-        self.load("prefill", read)
+        self.db_read(read, IssuePrefilled, failed=self._prefill_refused)
 
-    def loaded_prefill(self, result: tuple[Prefill | None, dict[str, Any] | None]) -> None:
-        prefill, payload = result
+    @on(IssuePrefilled)
+    def _prefilled(self, message: IssuePrefilled) -> None:
+        prefill: Prefill | None
+        payload: dict[str, Any] | None
+        prefill, payload = message.result
         self.prefill = prefill
         self._show_origin()
         if payload:
@@ -211,7 +234,7 @@ class IssueFormScreen(DbScreen):
             self.ready = True
             self._baseline = self.state()
 
-    def failed_prefill(self, exc: BaseException) -> bool:
+    def _prefill_refused(self, exc: BaseException) -> bool:
         from gridwalker.store.issues import IssueInputError
 
         if isinstance(exc, IssueInputError):
@@ -341,17 +364,22 @@ class IssueFormScreen(DbScreen):
         from gridwalker.store import rounds
 
         key, title, payload = self.key, self._title(), self.payload()
-        self.save("draft", lambda conn: rounds.save_draft(conn, key, "issue", title, payload))
+        self.db_write(
+            lambda conn: rounds.save_draft(conn, key, "issue", title, payload), IssueDraftWritten
+        )
 
     def _check(self) -> None:
         """Check the form against the store's rules in a worker."""
         from gridwalker.store import issues
 
         data, problems = self.issue_input()
-        self.load("check", lambda conn: (issues.check_issue(conn, data), problems))
+        self.db_read(lambda conn: (issues.check_issue(conn, data), problems), IssueChecked)
 
-    def loaded_check(self, result: tuple[dict[str, Invalid], dict[str, str]]) -> None:
-        store_problems, form_problems = result
+    @on(IssueChecked)
+    def _checked(self, message: IssueChecked) -> None:
+        store_problems: dict[str, Invalid]
+        form_problems: dict[str, str]
+        store_problems, form_problems = message.result
         self.show_problems({**store_problems, **form_problems})
 
     def show_problems(self, problems: dict[str, Any], *, everything: bool = False) -> None:
@@ -395,9 +423,10 @@ class IssueFormScreen(DbScreen):
             rounds.delete_draft(conn, key)
             return uuid
 
-        self.save("log", log)
+        self.db_write(log, IssueLogged, failed=self._log_refused)
 
-    def saved_log(self, uuid: str) -> None:
+    @on(IssueLogged)
+    def _logged(self, message: IssueLogged) -> None:
         self.notify(
             _("Issue logged: {status}, due {due}.").format(
                 status=label(IssueStatus.REPORTED),
@@ -405,9 +434,9 @@ class IssueFormScreen(DbScreen):
             ),
             title=_("Logged"),
         )
-        self.dismiss(uuid)
+        self.dismiss(message.result)
 
-    def failed_log(self, exc: BaseException) -> bool:
+    def _log_refused(self, exc: BaseException) -> bool:
         from gridwalker.store.issues import IssueInputError
 
         self.logging = False
@@ -442,9 +471,12 @@ class IssueFormScreen(DbScreen):
         key = self.key
         if choice == "keep":
             title, payload = self._title(), self.payload()
-            self.save("leave", lambda conn: rounds.save_draft(conn, key, "issue", title, payload))
+            self.db_write(
+                lambda conn: rounds.save_draft(conn, key, "issue", title, payload), IssueFormLeft
+            )
         else:
-            self.save("leave", lambda conn: rounds.delete_draft(conn, key))
+            self.db_write(lambda conn: rounds.delete_draft(conn, key), IssueFormLeft)
 
-    def saved_leave(self, _result: None) -> None:
+    @on(IssueFormLeft)
+    def _left_form(self) -> None:
         self.dismiss(None)

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import care_labels, local_time
 from gridwalker.tui.keys import N_
 
@@ -135,6 +135,10 @@ def draft_screen(entry: Entry) -> Any | None:
     return None
 
 
+class EntriesRead(DbResult):
+    """The rows of an attention list were read."""
+
+
 class AttentionList(DbScreen):
     """One of Today's lists of what needs doing; Enter opens the household."""
 
@@ -167,10 +171,12 @@ class AttentionList(DbScreen):
         member = self.gw.member
         grid = (member.grid_uuid if member else None) or ""
         kind = self.kind
-        self.load("entries", lambda conn: read_entries(conn, kind, grid))
+        self.db_read(lambda conn: read_entries(conn, kind, grid), EntriesRead)
 
-    def loaded_entries(self, entries: list[Entry]) -> None:
+    @on(EntriesRead)
+    def _show_entries(self, message: EntriesRead) -> None:
         """Show the rows, keeping the highlight where it was."""
+        entries: list[Entry] = message.result
         self.entries = entries
         rows = self.query_one("#list-rows", OptionList)
         highlighted = rows.highlighted

@@ -30,7 +30,7 @@ from gridwalker.domain.validators import (
     sex_from_id,
 )
 from gridwalker.tui.common.dialogs import ask_yes_no
-from gridwalker.tui.common.workers import DbModal
+from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -53,6 +53,18 @@ RESIDENT_FIELDS = (
 
 
 DRAFT_DELAY = 0.4  # seconds of quiet before the form is kept as a draft
+
+
+class ResidentDraftWritten(DbResult):
+    """The resident form's draft was written (or dropped, the form being as it opened)."""
+
+
+class ResidentSaved(DbResult):
+    """The resident was added or updated (the new resident's uuid when added)."""
+
+
+class ResidentDraftDiscarded(DbResult):
+    """The form's changes were thrown away, its draft with them."""
 
 
 def actor_of(app: GridwalkerApp) -> str:
@@ -261,11 +273,12 @@ class ResidentForm(DbModal):
         }
         title = f"{self.title_text} · {self.form_data().name}".rstrip(" ·")
         if dirty:
-            self.save(
-                "draft", lambda conn: rounds.save_draft(conn, key, "resident", title, payload)
+            self.db_write(
+                lambda conn: rounds.save_draft(conn, key, "resident", title, payload),
+                ResidentDraftWritten,
             )
         else:
-            self.save("draft", lambda conn: rounds.delete_draft(conn, key))
+            self.db_write(lambda conn: rounds.delete_draft(conn, key), ResidentDraftWritten)
 
     def _fill_from_id(self) -> None:
         """A valid ID gives the birth date and sex when those are still empty."""
@@ -333,13 +346,14 @@ class ResidentForm(DbModal):
             rounds.delete_draft(conn, key)  # saved: the draft has done its job
             return result
 
-        self.save("resident", write)
+        self.db_write(write, ResidentSaved, failed=self._resident_refused)
 
-    def saved_resident(self, result: str | None) -> None:
+    @on(ResidentSaved)
+    def _saved(self, message: ResidentSaved) -> None:
         self.saving = False
-        self.dismiss(self.resident_uuid or result)
+        self.dismiss(self.resident_uuid or message.result)
 
-    def failed_resident(self, exc: BaseException) -> bool:
+    def _resident_refused(self, exc: BaseException) -> bool:
         """Refused by the store: show its reasons like the form's own."""
         from gridwalker.store.rounds import FormError
 
@@ -354,7 +368,8 @@ class ResidentForm(DbModal):
         self._say(_("Not saved: correct the marked fields first."))
         return True
 
-    def saved_discard(self, _result: None) -> None:
+    @on(ResidentDraftDiscarded)
+    def _discarded(self) -> None:
         self.dismiss(None)
 
     def _say(self, message: str, *, error: bool = True) -> None:
@@ -376,7 +391,7 @@ class ResidentForm(DbModal):
                     self._draft_timer.stop()
                 key = self.draft_key
                 self.saving = True  # no more drafts from this form
-                self.save("discard", lambda conn: rounds.delete_draft(conn, key))
+                self.db_write(lambda conn: rounds.delete_draft(conn, key), ResidentDraftDiscarded)
 
         self.app.push_screen(
             ask_yes_no(

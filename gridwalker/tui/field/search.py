@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbModal
+from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.format import fit
 from gridwalker.tui.keys import N_
 
@@ -51,6 +51,14 @@ class Found:
     query: str
     hits: list[Hit]
     grid_codes: dict[str, str]
+
+
+class HitsFound(DbResult):
+    """The answer to one query (a Found)."""
+
+
+class ResidentHomeFound(DbResult):
+    """The household a resident lives in (None when the resident is gone)."""
 
 
 def find(
@@ -210,10 +218,12 @@ class SearchScreen(DbModal):
             hits, codes = find(conn, query, grid)
             return Found(seq, query, hits, codes)
 
-        self.load("search", run)
+        self.db_read(run, HitsFound)
 
-    def loaded_search(self, found: Found) -> None:
+    @on(HitsFound)
+    def _answered(self, message: HitsFound) -> None:
         """Show the answer if it is to the query still in the box."""
+        found: Found = message.result
         if found.seq == self.seq:
             self.show(found)
 
@@ -287,7 +297,7 @@ class SearchScreen(DbModal):
             self.leave_for_household(hit.uuid)
         elif hit.entity == "resident":
             uuid = hit.uuid
-            self.load("resident_home", lambda conn: household_of(conn, uuid))
+            self.db_read(lambda conn: household_of(conn, uuid), ResidentHomeFound)
         elif hit.entity == "enterprise":
             screen = screen_class("gridwalker.tui.field.census", "EnterpriseScreen")
             if screen is not None:
@@ -301,8 +311,10 @@ class SearchScreen(DbModal):
             else:
                 self.notify(f"{hit.title}\n{hit.subtitle}", title=kind_label(hit.entity))
 
-    def loaded_resident_home(self, household: str | None) -> None:
+    @on(ResidentHomeFound)
+    def _open_home(self, message: ResidentHomeFound) -> None:
         """A resident opens the household they live in."""
+        household: str | None = message.result
         if household is None:
             self.notify(_("This resident is no longer in the database."), severity="warning")
         else:

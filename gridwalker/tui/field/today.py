@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import local_time
 from gridwalker.tui.keys import N_
 
@@ -65,6 +65,14 @@ def next_unvisited(conn: Connection, grid_uuid: str) -> str | None:
     return rounds.next_unvisited(conn, grid_uuid)
 
 
+class TodayRead(DbResult):
+    """Today's figures were read (a TodayData)."""
+
+
+class NextUnvisitedFound(DbResult):
+    """The next household not yet visited (its uuid, None when every one is)."""
+
+
 def figure_line(label: str, value: str, width: int = 30, style: str = "") -> Text:
     """A label padded in cells (Chinese is two cells wide) and its figure."""
     text = Text(label + " " * max(width - cell_len(label), 1))
@@ -106,7 +114,7 @@ class TodayScreen(DbScreen):
         if member is None:
             self.query_one("#status", Static).update(_("Choose who you are to begin."))
             return
-        self.load("today", lambda conn: read_today(conn, member))
+        self.db_read(lambda conn: read_today(conn, member), TodayRead)
 
     def show_status(self, message: str, *, error: bool) -> None:
         """Show a message instead of the figures (an error is framed)."""
@@ -116,7 +124,9 @@ class TodayScreen(DbScreen):
         self.remove_class("-ready")
         self.add_class("-loading")
 
-    def loaded_today(self, data: TodayData) -> None:
+    @on(TodayRead)
+    def _show_today(self, message: TodayRead) -> None:
+        data: TodayData = message.result
         self.remove_class("-loading")
         self.add_class("-ready")
         m = data.member
@@ -231,9 +241,11 @@ class TodayScreen(DbScreen):
         if member is None or member.grid_uuid is None:
             return
         grid = member.grid_uuid
-        self.load("next", lambda conn: next_unvisited(conn, grid))
+        self.db_read(lambda conn: next_unvisited(conn, grid), NextUnvisitedFound)
 
-    def loaded_next(self, household: str | None) -> None:
+    @on(NextUnvisitedFound)
+    def _open_next(self, message: NextUnvisitedFound) -> None:
+        household: str | None = message.result
         if household is None:
             self.notify(_("Every household of the grid is visited this cycle."))
         else:

@@ -39,7 +39,7 @@ from gridwalker.domain.forms import VisitInput, check_visit
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.validators import Invalid
 from gridwalker.tui.common.dialogs import Ask, ask_yes_no
-from gridwalker.tui.common.workers import DbModal, DbScreen, error_reason
+from gridwalker.tui.common.workers import DbModal, DbResult, DbScreen, error_reason
 from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm, actor_of
 from gridwalker.tui.format import care_labels, choice_label
@@ -63,6 +63,34 @@ def read_visit_household(
     from gridwalker.store import rounds
 
     return rounds.household_info(conn, household_uuid), rounds.residents_of(conn, household_uuid)
+
+
+class VisitHouseholdRead(DbResult):
+    """The household and its roster were read for the visit form."""
+
+
+class RosterReread(DbResult):
+    """The roster was read again after a resident was added or edited during the visit."""
+
+
+class VisitDraftWritten(DbResult):
+    """The visit form's draft was written (the payload it holds)."""
+
+
+class VisitSaved(DbResult):
+    """The visit was recorded (its uuid)."""
+
+
+class VisitDraftDiscarded(DbResult):
+    """The visit's draft was thrown away on leaving."""
+
+
+class NextUnvisitedFound(DbResult):
+    """The next household not yet visited (None when every one is)."""
+
+
+class OfferedDraftDiscarded(DbResult):
+    """A draft offered at start was thrown away."""
 
 
 def draft_time(at: datetime) -> str:
@@ -181,10 +209,13 @@ class VisitScreen(DbScreen):
 
     def database_ready(self) -> None:
         household = self.household_uuid
-        self.load("household", lambda conn: read_visit_household(conn, household))
+        self.db_read(lambda conn: read_visit_household(conn, household), VisitHouseholdRead)
 
-    def loaded_household(self, found: tuple[HouseholdInfo | None, list[ResidentRow]]) -> None:
-        info, residents = found
+    @on(VisitHouseholdRead)
+    def _show_household(self, message: VisitHouseholdRead) -> None:
+        info: HouseholdInfo | None
+        residents: list[ResidentRow]
+        info, residents = message.result
         self.info = info
         head = self.query_one("#visit-head", Static)
         if info is None:
@@ -351,11 +382,12 @@ class VisitScreen(DbScreen):
             rounds.save_draft(conn, key, "visit", title, payload)
             return payload
 
-        self.save("draft", write)
+        self.db_write(write, VisitDraftWritten, failed=self._draft_failed)
 
-    def saved_draft(self, payload: dict[str, Any]) -> None:
+    @on(VisitDraftWritten)
+    def _draft_written(self, message: VisitDraftWritten) -> None:
         self._draft_busy = False
-        self.stored = payload
+        self.stored = message.result
         self.has_draft = True
         if self._draft_again:  # changed while it was being written: write the rest
             self._draft_again = False
@@ -363,7 +395,7 @@ class VisitScreen(DbScreen):
             return
         self._draft_done()
 
-    def failed_draft(self, exc: BaseException) -> bool:
+    def _draft_failed(self, exc: BaseException) -> bool:
         self._draft_busy = False
         self._draft_done()
         return False
@@ -454,10 +486,11 @@ class VisitScreen(DbScreen):
         self._roster_edit = (op, resident_uuid)
         self.notify(_("Resident saved."))
         household = self.household_uuid
-        self.load("roster", lambda conn: read_visit_household(conn, household))
+        self.db_read(lambda conn: read_visit_household(conn, household), RosterReread)
 
-    def loaded_roster(self, found: tuple[HouseholdInfo | None, list[ResidentRow]]) -> None:
-        _info, residents = found
+    @on(RosterReread)
+    def _show_roster(self, message: RosterReread) -> None:
+        residents: list[ResidentRow] = message.result[1]
         data = self.form_data()
         self._fill_residents(residents, data.residents_seen, data.care_checks)
         if self._roster_edit is not None:
@@ -503,12 +536,15 @@ class VisitScreen(DbScreen):
         actor = actor_of(self.gw)
         member = self.gw.member.uuid if self.gw.member else None
         household = self.household_uuid
-        self.save(
-            "visit",
+        self.db_write(
             lambda conn: rounds.save_visit(conn, actor, member, household, data, changes),
+            VisitSaved,
+            failed=self._visit_refused,
         )
 
-    def saved_visit(self, visit_uuid: str) -> None:
+    @on(VisitSaved)
+    def _visit_saved(self, message: VisitSaved) -> None:
+        visit_uuid: str = message.result
         self.saved = True
         self.visit_uuid = visit_uuid
         self.query_one("#visit-status", Static).update("")
@@ -529,7 +565,7 @@ class VisitScreen(DbScreen):
         self.notify(_("Visit saved."))
         self.gw.refresh_home()
 
-    def failed_visit(self, exc: BaseException) -> bool:
+    def _visit_refused(self, exc: BaseException) -> bool:
         """Refused by the store: show its reasons next to the fields."""
         from gridwalker.store.rounds import FormError
 
@@ -560,9 +596,11 @@ class VisitScreen(DbScreen):
         if not self.saved or self.info is None:
             return
         grid, here = self.info.grid_uuid, self.household_uuid
-        self.load("next", lambda conn: rounds.next_unvisited(conn, grid, here))
+        self.db_read(lambda conn: rounds.next_unvisited(conn, grid, here), NextUnvisitedFound)
 
-    def loaded_next(self, household_uuid: str | None) -> None:
+    @on(NextUnvisitedFound)
+    def _walk_on(self, message: NextUnvisitedFound) -> None:
+        household_uuid: str | None = message.result
         if household_uuid is None or household_uuid == self.household_uuid:
             self.notify(_("Every household of the grid is visited this cycle."))
             return
@@ -607,9 +645,10 @@ class VisitScreen(DbScreen):
 
         key = rounds.visit_draft_key(self.household_uuid)
         self.saved = True  # nothing more to write: the unmount flush must not bring it back
-        self.save("discard", lambda conn: rounds.delete_draft(conn, key))
+        self.db_write(lambda conn: rounds.delete_draft(conn, key), VisitDraftDiscarded)
 
-    def saved_discard(self, _result: None) -> None:
+    @on(VisitDraftDiscarded)
+    def _discarded(self) -> None:
         self.notify(_("Draft discarded."))
         self.app.pop_screen()
 
@@ -692,7 +731,9 @@ class DraftsOffer(DbModal):
                 from gridwalker.store import rounds
 
                 self.discarding = draft
-                self.save("discard", lambda conn: rounds.delete_draft(conn, draft.key))
+                self.db_write(
+                    lambda conn: rounds.delete_draft(conn, draft.key), OfferedDraftDiscarded
+                )
 
         self.app.push_screen(
             ask_yes_no(
@@ -704,7 +745,8 @@ class DraftsOffer(DbModal):
             answered,
         )
 
-    def saved_discard(self, _result: None) -> None:
+    @on(OfferedDraftDiscarded)
+    def _discarded(self) -> None:
         self.notify(_("Draft discarded."))
         self.drafts = [d for d in self.drafts if d is not self.discarding]
         if not self.drafts:
