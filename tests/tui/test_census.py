@@ -27,7 +27,6 @@ from gridwalker.tui.field.census import (
     InfoBaseScreen,
     TowerScreen,
     TowersScreen,
-    open_towers,
 )
 from gridwalker.tui.field.census_form import CensusFormScreen
 
@@ -80,7 +79,7 @@ def marks_of(db: Path, tower: str) -> list[census.EnterpriseMark]:
 async def open_tower(pilot: Pilot[None]) -> TowerScreen:
     """From Today: the towers, then Enter on the first (the only) tower."""
     await settle(pilot)
-    open_towers(pilot.app)
+    pilot.app.open_towers()
     await settle(pilot)
     assert isinstance(pilot.app.screen, TowersScreen)
     await pilot.press("enter")
@@ -147,7 +146,7 @@ async def test_towers_list_the_tower_with_the_store_figures(demo_db: Path) -> No
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         shown = screen_text(pilot)
         assert "网格 XH-01-01 的楼宇" in shown
@@ -441,7 +440,7 @@ async def test_info_base_filters_by_party_status_and_exports_csv(demo_db: Path) 
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -484,7 +483,7 @@ async def test_info_base_exports_xlsx(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -537,7 +536,7 @@ def snap_app(db: Path) -> GridwalkerApp:
 def test_towers_screen_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        open_towers(pilot.app)
+        pilot.app.open_towers()
         await settle(pilot)
 
     assert snap_compare(snap_app(demo_db), terminal_size=SIZE, run_before=run_before)
@@ -565,7 +564,7 @@ def test_census_form_snapshot(snap_compare: Callable[..., bool], demo_db: Path) 
 def test_info_base_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        open_towers(pilot.app)
+        pilot.app.open_towers()
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -578,7 +577,7 @@ async def test_towers_and_tower_in_english(demo_db: Path) -> None:
     app = make_app(demo_db, lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         shown = screen_text(pilot)
         assert "Towers of grid XH-01-01" in shown and "party-organisation coverage" in shown

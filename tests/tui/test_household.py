@@ -372,7 +372,7 @@ async def test_resident_form_is_drafted_and_offered_back(
 ) -> None:
     """Nothing typed is lost: a half-typed resident comes back on the next start."""
     import gridwalker.tui.field.resident as resident_module
-    from gridwalker.tui.field.visit import DraftsOffer
+    from gridwalker.tui.field.drafts_offer import DraftsOffer
 
     monkeypatch.setattr(resident_module, "DRAFT_DELAY", 0.01)
     uuid = household(demo_db, "302")

@@ -20,9 +20,10 @@ from gridwalker.store import rounds
 from gridwalker.store.tables import Visit
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.drafts_offer import DraftsOffer, offer_drafts
 from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm
-from gridwalker.tui.field.visit import DraftsOffer, VisitScreen, offer_drafts
+from gridwalker.tui.field.visit import VisitScreen
 from tests.tui.test_household import (
     SIZE,
     TODAY,

@@ -23,9 +23,9 @@ from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import IssueAction, requires_note
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbScreen
-from gridwalker.tui.field.issue_form import log_issue_from
 from gridwalker.tui.format import cell, local_time, pad
 from gridwalker.tui.keys import N_, translate_bindings
+from gridwalker.tui.navigation import navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -497,7 +497,7 @@ class IssueListScreen(DbScreen):
                 start["enterprise_uuid"] = flt.enterprise_uuid
             elif flt.building_uuid:
                 start["building_uuid"] = flt.building_uuid
-        log_issue_from(self.app, **start)
+        navigator(self).log_issue(**start)
 
     def action_back(self) -> None:
         self.app.pop_screen()

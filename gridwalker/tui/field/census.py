@@ -8,7 +8,7 @@ itself lives in `census_form.py`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -34,13 +34,15 @@ from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.masking import mask_phone
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbModal, DbResult, DbScreen
-from gridwalker.tui.field.lists import line, widths
+from gridwalker.tui.field.census_progress import next_to_census, tower_row
+from gridwalker.tui.field.census_words import flags_text, floor_words, party_text, tower_figures
+from gridwalker.tui.field.columns import line, widths
 from gridwalker.tui.format import choice_label, fit, join_words, percent, yes_no
 from gridwalker.tui.keys import N_, translate_bindings
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
-    from textual.app import App
 
     from gridwalker.store.census import (
         CensusForm,
@@ -53,79 +55,6 @@ if TYPE_CHECKING:
         InfoRow,
         TowerRow,
     )
-
-
-# --- words ----------------------------------------------------------------------------------
-
-
-def flags_text(flags: list[CensusFlag]) -> str:
-    """Rule flags as "⚑ label、label" ("" when none)."""
-    return "⚑ " + join_words([label(f) for f in flags]) if flags else ""
-
-
-def floor_words(floor: int | None) -> str:
-    """A floor number as words ("floor 12" / "12层")."""
-    if floor is None:
-        return _("Floor unknown")
-    return _("Floor {n}").format(n=floor)
-
-
-def party_text(status: str | None, kind: str | None, members: int | None) -> str:
-    """Party organisation as words: status, kind and members ("never censused" when unknown)."""
-    if status is None:
-        return _("never censused")
-    words = choice_label(PartyOrgStatus, status)
-    if kind:
-        words += "·" + choice_label(PartyOrgKind, kind)
-    if members is not None:
-        words += " " + _("{n} party members").format(n=members)
-    return words
-
-
-def tower_figures(row: TowerRow | Coverage, year: int) -> str:
-    """Census progress and coverage of a tower or a scope, as one line."""
-    return _(
-        "{present} present · censused in {year}: {censused} / {present} · "
-        "party-organisation coverage {ratio} ({with_org} / {present}) · blank spots {blank}"
-    ).format(
-        present=row.enterprises,
-        year=year,
-        censused=row.censused,
-        ratio=percent(row.ratio),
-        with_org=row.with_org,
-        blank=row.blank_spots,
-    )
-
-
-def next_to_census(floors: list[FloorRow], after: str | None) -> str | None:
-    """The first present enterprise not censused this year after `after` (wrapping round)."""
-    marks = [m for f in floors for m in f.enterprises]
-    start = next((i + 1 for i, m in enumerate(marks) if m.uuid == after), 0)
-    for mark in marks[start:] + marks[:start]:
-        if not mark.gone and not mark.censused_this_year and mark.uuid != after:
-            return mark.uuid
-    return None
-
-
-def tower_row(conn: Connection, tower_uuid: str) -> TowerRow | None:
-    """One tower's census figures (runs in a worker)."""
-    from gridwalker.store import census
-
-    return next((t for t in census.towers_overview(conn) if t.uuid == tower_uuid), None)
-
-
-def open_towers(app: App[Any]) -> None:
-    """Show the towers of the signed-in member's grid (the census's starting point)."""
-    app.push_screen(TowersScreen())
-
-
-def open_census_form(
-    app: App[Any], enterprise_uuid: str | None, tower_uuid: str, **kwargs: Any
-) -> None:
-    """Open the census form of an enterprise (None: a new one in `tower_uuid`)."""
-    from gridwalker.tui.field.census_form import CensusFormScreen
-
-    app.push_screen(CensusFormScreen(enterprise_uuid, tower_uuid, **kwargs))
 
 
 # --- results of the workers -----------------------------------------------------------------
@@ -287,17 +216,17 @@ class TowersScreen(DbScreen):
     @on(OptionList.OptionSelected, "#towers-rows")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.gw.open_screen(TowerScreen(event.option.id))
+            field_navigator(self).open_tower(event.option.id)
 
     def action_open(self) -> None:
         """Open the highlighted tower."""
         uuid = self.highlighted_uuid()
         if uuid:
-            self.gw.open_screen(TowerScreen(uuid))
+            field_navigator(self).open_tower(uuid)
 
     def action_infobase(self) -> None:
         """Open the information base of the scope shown."""
-        self.gw.open_screen(InfoBaseScreen(street=self.grid is None))
+        field_navigator(self).open_infobase(street=self.grid is None)
 
     def action_scope(self) -> None:
         """Switch between the member's grid and the whole street."""
@@ -501,7 +430,9 @@ class TowerScreen(DbScreen):
 
     def open_form(self, enterprise_uuid: str | None) -> None:
         """Open the census form of an enterprise of this tower (None: a new enterprise)."""
-        open_census_form(self.app, enterprise_uuid, self.tower_uuid, on_saved=self.remember)
+        field_navigator(self).open_census_form(
+            enterprise_uuid, self.tower_uuid, on_saved=self.remember
+        )
 
     def action_census(self) -> None:
         """Census the highlighted enterprise."""
@@ -517,7 +448,7 @@ class TowerScreen(DbScreen):
         """Show the census history of the highlighted enterprise."""
         uuid = self.highlighted_uuid()
         if uuid:
-            self.app.push_screen(HistoryScreen(uuid))
+            field_navigator(self).open_census_history(uuid)
 
     def action_next_to_census(self) -> None:
         """Move to the next enterprise not yet censused this year."""
@@ -529,7 +460,7 @@ class TowerScreen(DbScreen):
 
     def action_infobase(self) -> None:
         """Open the information base of this tower."""
-        self.gw.open_screen(InfoBaseScreen(street=True, tower_uuid=self.tower_uuid))
+        field_navigator(self).open_infobase(street=True, tower_uuid=self.tower_uuid)
 
     def action_refresh(self) -> None:
         """Read the floors again."""
@@ -931,7 +862,7 @@ class InfoBaseScreen(DbScreen):
 
     @on(PagedList.Selected, "#info-list")
     def _open(self, event: PagedList.Selected) -> None:
-        self.gw.open_screen(EnterpriseScreen(event.row.uuid))
+        field_navigator(self).open_enterprise(event.row.uuid)
 
     def action_back(self) -> None:
         """Back to where the information base was opened from."""
@@ -1062,11 +993,11 @@ class EnterpriseScreen(DbScreen):
     def action_census(self) -> None:
         """Open the enterprise's census form."""
         if self.ref is not None:
-            open_census_form(self.app, self.enterprise_uuid, self.ref.tower_uuid)
+            field_navigator(self).open_census_form(self.enterprise_uuid, self.ref.tower_uuid)
 
     def action_history(self) -> None:
         """Show the enterprise's census history."""
-        self.app.push_screen(HistoryScreen(self.enterprise_uuid))
+        field_navigator(self).open_census_history(self.enterprise_uuid)
 
     def action_back(self) -> None:
         """Back to where the enterprise was opened from."""

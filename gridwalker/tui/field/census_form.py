@@ -29,7 +29,8 @@ from gridwalker.domain.i18n import _, language
 from gridwalker.domain.validators import check_uscc, normalize_uscc
 from gridwalker.tui.common.dialogs import LeaveDialog
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.field.census import flags_text, next_to_census, tower_row
+from gridwalker.tui.field.census_progress import next_to_census, tower_row
+from gridwalker.tui.field.census_words import flags_text
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:

@@ -31,9 +31,10 @@ from gridwalker.domain.i18n import _
 from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.field.resident import ResidentForm, actor_of
+from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.format import care_labels, choice_label
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -325,20 +326,16 @@ class HouseholdScreen(DbScreen):
         elif event.data_table.id == "issues" and self.data is not None:
             index = event.cursor_row
             if 0 <= index < len(self.data.issues):
-                from gridwalker.tui.common.issues import IssueDetailScreen
-
-                self.gw.open_screen(IssueDetailScreen(self.data.issues[index].uuid))
+                field_navigator(self).open_issue(self.data.issues[index].uuid)
 
     def action_log_issue(self) -> None:
         """Log an issue for this household (its address is filled in)."""
-        from gridwalker.tui.field.issue_form import log_issue_from
-
-        log_issue_from(self.gw, household_uuid=self.household_uuid)
+        field_navigator(self).log_issue(household_uuid=self.household_uuid)
 
     def action_add_resident(self) -> None:
         """Add a resident to this household."""
         if self.data is not None and self.data.info is not None:
-            self.app.push_screen(ResidentForm(self.household_uuid), self._resident_saved)
+            field_navigator(self).open_resident_form(self.household_uuid, then=self._resident_saved)
 
     def action_edit_resident(self) -> None:
         """Edit the selected resident."""
@@ -346,7 +343,9 @@ class HouseholdScreen(DbScreen):
         if resident is None:
             self.notify(_("Choose a resident in the roster first."))
             return
-        self.app.push_screen(ResidentForm(self.household_uuid, resident), self._resident_saved)
+        field_navigator(self).open_resident_form(
+            self.household_uuid, resident, then=self._resident_saved
+        )
 
     def _resident_saved(self, resident_uuid: str | None) -> None:
         if resident_uuid:
@@ -398,10 +397,8 @@ class HouseholdScreen(DbScreen):
     @on(VisitDraftFound)
     def _start_visit(self, message: VisitDraftFound) -> None:
         draft: DraftRow | None = message.result
-        from gridwalker.tui.field.visit import VisitScreen
-
         payload = draft.payload if draft is not None else None
-        self.app.push_screen(VisitScreen(self.household_uuid, payload))
+        field_navigator(self).open_visit(self.household_uuid, draft=payload)
 
     def action_next_household(self) -> None:
         """Go on to the next household not yet visited, in walking order."""
@@ -418,7 +415,7 @@ class HouseholdScreen(DbScreen):
         if household_uuid is None or household_uuid == self.household_uuid:
             self.notify(_("Every household of the grid is visited this cycle."))
             return
-        self.app.switch_screen(HouseholdScreen(household_uuid))
+        field_navigator(self).open_household(household_uuid, replacing=self.household_uuid)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -4,7 +4,6 @@ draft until it is logged (ctrl+s) or discarded."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,7 +23,6 @@ from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
-    from textual.app import App
 
     from gridwalker.domain.validators import Invalid
     from gridwalker.store.issues import IssueInput, Prefill
@@ -71,18 +69,6 @@ def draft_key(start: dict[str, str]) -> str:
         if start.get(key):
             return f"issue:{start[key]}"
     return "issue:new"
-
-
-def log_issue_from(
-    app: App[Any],
-    *,
-    on_logged: Callable[[str | None], None] | None = None,
-    **start: str,
-) -> IssueFormScreen:
-    """Open the log form started from a household, enterprise, building, visit (or nowhere)."""
-    screen = IssueFormScreen({k: v for k, v in start.items() if v})
-    app.push_screen(screen, on_logged)
-    return screen
 
 
 def parse_form(state: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

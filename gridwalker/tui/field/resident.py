@@ -31,13 +31,13 @@ from gridwalker.domain.validators import (
 )
 from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.workers import DbModal, DbResult
+from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from gridwalker.store.rounds import ResidentRow
-    from gridwalker.tui.field.app import GridwalkerApp
 
 # Form order: the first bad field in this order gets the focus when saving fails.
 RESIDENT_FIELDS = (
@@ -65,13 +65,6 @@ class ResidentSaved(DbResult):
 
 class ResidentDraftDiscarded(DbResult):
     """The form's changes were thrown away, its draft with them."""
-
-
-def actor_of(app: GridwalkerApp) -> str:
-    """Who the change log names for edits made on this laptop."""
-    if app.member is not None:
-        return app.member.name
-    return app.settings.member_name or "gridwalker"
 
 
 def select_value(select: Select[str]) -> str:

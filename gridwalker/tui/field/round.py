@@ -20,6 +20,7 @@ from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import choice_label, pad
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -151,7 +152,7 @@ class RoundScreen(DbScreen):
 
     @on(PagedList.Selected, "#round-list")
     def _open(self, event: PagedList.Selected) -> None:
-        self.gw.open_household(event.row.uuid)
+        field_navigator(self).open_household(event.row.uuid)
 
     def action_filter(self, status: str) -> None:
         self.status = status or None

@@ -7,9 +7,8 @@ searched, with the hits of the member's own grid first. Enter opens the record.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -25,6 +24,7 @@ from gridwalker.domain.i18n import _
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.format import fit
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -117,15 +117,6 @@ def render_hit(hit: Hit, grid_codes: dict[str, str], own_grid: str | None) -> Te
     code = grid_codes.get(hit.grid_uuid or "", "")
     text.append(code, style="dim" if own_grid and hit.grid_uuid == own_grid else "yellow")
     return text
-
-
-def screen_class(module: str, name: str) -> type[Any] | None:
-    """A screen class from a module that may not exist (yet)."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(found, name, None)
 
 
 class ResultList(OptionList):
@@ -299,17 +290,13 @@ class SearchScreen(DbModal):
             uuid = hit.uuid
             self.db_read(lambda conn: household_of(conn, uuid), ResidentHomeFound)
         elif hit.entity == "enterprise":
-            screen = screen_class("gridwalker.tui.field.census", "EnterpriseScreen")
-            if screen is not None:
-                self.leave_for(screen(hit.uuid))
-            else:
-                self.notify(f"{hit.title}\n{hit.subtitle}", title=kind_label(hit.entity))
+            navigate = field_navigator(self)
+            self.dismiss(None)
+            navigate.open_enterprise(hit.uuid)
         elif hit.entity == "issue":
-            screen = screen_class("gridwalker.tui.common.issues", "IssueDetailScreen")
-            if screen is not None:
-                self.leave_for(screen(hit.uuid))
-            else:
-                self.notify(f"{hit.title}\n{hit.subtitle}", title=kind_label(hit.entity))
+            navigate = field_navigator(self)
+            self.dismiss(None)
+            navigate.open_issue(hit.uuid)
 
     @on(ResidentHomeFound)
     def _open_home(self, message: ResidentHomeFound) -> None:
@@ -322,15 +309,9 @@ class SearchScreen(DbModal):
 
     def leave_for_household(self, household_uuid: str) -> None:
         """Close the search and show a household."""
-        gw = self.gw
+        navigate = field_navigator(self)
         self.dismiss(None)
-        gw.open_household(household_uuid)
-
-    def leave_for(self, screen: Any) -> None:
-        """Close the search and show another screen."""
-        gw = self.gw
-        self.dismiss(None)
-        gw.open_screen(screen)
+        navigate.open_household(household_uuid)
 
     def action_close(self) -> None:
         """Close the search."""

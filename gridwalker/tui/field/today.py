@@ -19,6 +19,7 @@ from gridwalker.domain.i18n import _
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import local_time
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -209,22 +210,19 @@ class TodayScreen(DbScreen):
     def _open_figure(self, event: OptionList.OptionSelected) -> None:
         """Open the list behind a figure."""
         key = event.option.id
+        navigate = field_navigator(self)
         if key == "round":
-            self.gw.open_round("todo")
+            navigate.open_round("todo")
         elif key == "revisit":
-            self.gw.open_round("revisit")
+            navigate.open_round("revisit")
         elif key in ("follow_ups", "care", "drafts"):
-            from gridwalker.tui.field.lists import AttentionList
-
-            self.gw.open_screen(AttentionList(key))
+            navigate.open_attention_list(key)
         elif key == "returned":
             from gridwalker.tui.desk.review import ReturnedList
 
             self.gw.open_screen(ReturnedList())
         elif key in ("issues", "overdue", "due_week"):
-            from gridwalker.tui.common.issues import IssueListScreen
-
-            self.gw.open_screen(IssueListScreen.for_figure(key))
+            navigate.open_issues(key)
         elif key == "export":
             self.action_export()
 
@@ -234,7 +232,7 @@ class TodayScreen(DbScreen):
             self.database_ready()
 
     def action_round(self) -> None:
-        self.gw.open_round(None)
+        field_navigator(self).open_round(None)
 
     def action_next_household(self) -> None:
         member = self.gw.member
@@ -249,22 +247,16 @@ class TodayScreen(DbScreen):
         if household is None:
             self.notify(_("Every household of the grid is visited this cycle."))
         else:
-            self.gw.open_household(household)
+            field_navigator(self).open_household(household)
 
     def action_issues(self) -> None:
-        from gridwalker.tui.common.issues import IssueListScreen
-
-        self.gw.open_screen(IssueListScreen.for_figure("issues"))
+        field_navigator(self).open_issues("issues")
 
     def action_census(self) -> None:
-        from gridwalker.tui.field.census import open_towers
-
-        open_towers(self.gw)
+        field_navigator(self).open_towers()
 
     def action_export(self) -> None:
-        from gridwalker.tui.field.export import ExportScreen
-
-        self.gw.open_screen(ExportScreen())
+        field_navigator(self).open_export()
 
     def action_places(self) -> None:
         self.app.switch_mode("places")

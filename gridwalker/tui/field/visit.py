@@ -9,7 +9,6 @@ in a worker; closing the app flushes a change not yet written. Ctrl+S checks the
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
@@ -24,36 +23,32 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    OptionList,
     RadioButton,
     RadioSet,
     SelectionList,
     Static,
     TextArea,
 )
-from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import Relation, VisitOutcome
 from gridwalker.domain.forms import VisitInput, check_visit
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.validators import Invalid
-from gridwalker.tui.common.dialogs import Ask, ask_yes_no
-from gridwalker.tui.common.workers import DbModal, DbResult, DbScreen, error_reason
-from gridwalker.tui.field.household import HouseholdScreen
-from gridwalker.tui.field.resident import ResidentForm, actor_of
+from gridwalker.tui.common.dialogs import Ask
+from gridwalker.tui.common.workers import DbResult, DbScreen, error_reason
+from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.format import care_labels, choice_label
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from gridwalker.store.rounds import DraftRow, HouseholdInfo, ResidentRow
-    from gridwalker.tui.field.app import GridwalkerApp
+    from gridwalker.store.rounds import HouseholdInfo, ResidentRow
 
 # Form order: the first bad field in this order gets the focus when saving fails.
 VISIT_FIELDS = ("outcome", "residents_seen", "care_checks", "concerns", "follow_up")
-DRAFT_PREFIX = "visit:"
 
 
 def read_visit_household(
@@ -87,17 +82,6 @@ class VisitDraftDiscarded(DbResult):
 
 class NextUnvisitedFound(DbResult):
     """The next household not yet visited (None when every one is)."""
-
-
-class OfferedDraftDiscarded(DbResult):
-    """A draft offered at start was thrown away."""
-
-
-def draft_time(at: datetime) -> str:
-    """When a draft was last written, to the minute, in local time."""
-    if at.tzinfo is not None:
-        at = at.astimezone(clock.now().tzinfo)
-    return at.strftime("%Y-%m-%d %H:%M")
 
 
 class VisitScreen(DbScreen):
@@ -140,11 +124,6 @@ class VisitScreen(DbScreen):
         self._draft_again = False
         self._after_draft: Callable[[], None] | None = None
         self._roster_edit: tuple[str, str] | None = None
-
-    @classmethod
-    def from_draft(cls, draft: DraftRow) -> VisitScreen:
-        """The visit form a stored draft holds."""
-        return cls(draft.key.removeprefix(DRAFT_PREFIX), draft.payload)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -468,7 +447,7 @@ class VisitScreen(DbScreen):
         if self.info is None:
             return
         self._roster_edit = ("add", "")
-        self.app.push_screen(ResidentForm(self.household_uuid), self._resident_saved)
+        field_navigator(self).open_resident_form(self.household_uuid, then=self._resident_saved)
 
     def action_edit_resident(self) -> None:
         """Edit the resident highlighted in the residents-seen list (written at once)."""
@@ -477,7 +456,9 @@ class VisitScreen(DbScreen):
             self.notify(_("Highlight a resident in the list of residents seen first."))
             return
         self._roster_edit = ("edit", resident.uuid)
-        self.app.push_screen(ResidentForm(self.household_uuid, resident), self._resident_saved)
+        field_navigator(self).open_resident_form(
+            self.household_uuid, resident, then=self._resident_saved
+        )
 
     def _resident_saved(self, resident_uuid: str | None) -> None:
         if not resident_uuid or self._roster_edit is None:
@@ -584,10 +565,8 @@ class VisitScreen(DbScreen):
 
     def action_log_issue(self) -> None:
         """After saving: log the resident's request as an issue, linked to this visit."""
-        from gridwalker.tui.field.issue_form import log_issue_from
-
         if self.visit_uuid is not None:
-            log_issue_from(self.gw, visit_uuid=self.visit_uuid)
+            field_navigator(self).log_issue(visit_uuid=self.visit_uuid)
 
     def action_next_household(self) -> None:
         """After saving: open the next household not yet visited, in walking order."""
@@ -604,14 +583,10 @@ class VisitScreen(DbScreen):
         if household_uuid is None or household_uuid == self.household_uuid:
             self.notify(_("Every household of the grid is visited this cycle."))
             return
-        stack = self.app.screen_stack
-        below = stack[-2] if len(stack) > 1 else None
+        navigate = field_navigator(self)
         self.app.pop_screen()
         # Walking on replaces this household's screen too, so the stack does not grow.
-        if isinstance(below, HouseholdScreen) and below.household_uuid == self.household_uuid:
-            self.app.switch_screen(HouseholdScreen(household_uuid))
-        else:
-            self.app.push_screen(HouseholdScreen(household_uuid))
+        navigate.open_household(household_uuid, replacing=self.household_uuid)
 
     def action_back(self) -> None:
         """Leave; with an unsaved visit, ask whether to keep its draft."""
@@ -651,135 +626,3 @@ class VisitScreen(DbScreen):
     def _discarded(self) -> None:
         self.notify(_("Draft discarded."))
         self.app.pop_screen()
-
-
-class DraftsOffer(DbModal):
-    """Forms left unsaved last time: open one as it was, discard one, or decide later."""
-
-    CSS_PATH = "visit.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", N_("Open")),
-        Binding("d", "discard", N_("Discard draft")),
-        Binding("escape", "later", N_("Later")),
-    ]
-
-    def __init__(self, drafts: list[DraftRow]) -> None:
-        super().__init__()
-        self.drafts = list(drafts)
-        self.discarding: DraftRow | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="drafts-panel"):
-            yield Static(_("Unsaved forms are waiting"), id="drafts-title")
-            yield Static(
-                _("Enter opens the highlighted one as you left it · d discards it · Esc later"),
-                id="drafts-hint",
-            )
-            yield OptionList(id="drafts")
-
-    def on_mount(self) -> None:
-        self._fill()
-
-    def _fill(self) -> None:
-        listing = self.query_one("#drafts", OptionList)
-        listing.clear_options()
-        width = max((cell_len(d.title) for d in self.drafts), default=0) + 3
-        for d in self.drafts:
-            words = Text(d.title + " " * (width - cell_len(d.title)), style="bold")
-            words.append(_("last change {when}").format(when=draft_time(d.updated_at)), "dim")
-            listing.add_option(Option(words, id=d.key))
-        listing.highlighted = 0 if self.drafts else None
-        listing.focus()
-
-    def current(self) -> DraftRow | None:
-        """The highlighted draft."""
-        listing = self.query_one("#drafts", OptionList)
-        if listing.highlighted is None or not self.drafts:
-            return None
-        return self.drafts[listing.highlighted]
-
-    @on(OptionList.OptionSelected, "#drafts")
-    def _selected(self) -> None:
-        self.action_open()
-
-    def action_open(self) -> None:
-        """Open the highlighted draft's visit form, restored exactly."""
-        draft = self.current()
-        if draft is None:
-            return
-        app = self.app
-        self.dismiss(None)
-        if draft.key.startswith(DRAFT_PREFIX):
-            visit = VisitScreen.from_draft(draft)
-            app.push_screen(HouseholdScreen(visit.household_uuid))
-            app.push_screen(visit)
-            return
-        from gridwalker.tui.field.lists import Entry, draft_screen
-
-        screen = draft_screen(Entry((), None, draft.payload, draft.kind))
-        if screen is not None:
-            app.push_screen(screen)
-
-    def action_discard(self) -> None:
-        """Discard the highlighted draft, after asking."""
-        draft = self.current()
-        if draft is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                from gridwalker.store import rounds
-
-                self.discarding = draft
-                self.db_write(
-                    lambda conn: rounds.delete_draft(conn, draft.key), OfferedDraftDiscarded
-                )
-
-        self.app.push_screen(
-            ask_yes_no(
-                _("Discard the draft of {title}?").format(title=draft.title),
-                _("Discard"),
-                _("Keep"),
-                _("What was typed in it will be lost."),
-            ),
-            answered,
-        )
-
-    @on(OfferedDraftDiscarded)
-    def _discarded(self) -> None:
-        self.notify(_("Draft discarded."))
-        self.drafts = [d for d in self.drafts if d is not self.discarding]
-        if not self.drafts:
-            self.dismiss(None)
-            return
-        self._fill()
-
-    def action_later(self) -> None:
-        """Keep the drafts for later."""
-        self.dismiss(None)
-
-
-def offer_drafts(app: GridwalkerApp) -> None:
-    """Look for waiting drafts (visits, issues, census forms) in a worker; offer any."""
-    engine = app.engine
-    if engine is None:
-        return
-
-    def show(drafts: list[DraftRow]) -> None:
-        app.push_screen(DraftsOffer(drafts))
-
-    def work() -> None:
-        from gridwalker.store import rounds
-
-        try:
-            with engine.connect() as conn:
-                drafts = rounds.list_drafts(conn)
-        except Exception as exc:  # reported on screen, never a traceback
-            from gridwalker.tui.common.workers import error_reason
-
-            app.call_from_thread(app.notify, error_reason(exc), severity="error")
-            return
-        if drafts:
-            app.call_from_thread(show, drafts)
-
-    app.run_worker(work, thread=True, group="drafts-offer", exclusive=True, exit_on_error=False)
