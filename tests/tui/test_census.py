@@ -21,14 +21,12 @@ from gridwalker.store.tables import Device, Draft
 from gridwalker.tui.common.dialogs import LeaveDialog
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.field.app import GridwalkerApp
-from gridwalker.tui.field.census import (
-    EnterpriseScreen,
-    HistoryScreen,
-    InfoBaseScreen,
-    TowerScreen,
-    TowersScreen,
-)
 from gridwalker.tui.field.census_form import CensusFormScreen
+from gridwalker.tui.field.census_history import HistoryScreen
+from gridwalker.tui.field.enterprise import EnterpriseScreen
+from gridwalker.tui.field.infobase import InfoBaseScreen
+from gridwalker.tui.field.tower import TowerScreen
+from gridwalker.tui.field.towers import TowersScreen
 
 from .helpers import SIZE, make_app, screen_text, settle, sign_in
 

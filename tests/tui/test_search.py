@@ -323,7 +323,7 @@ async def test_enterprise_opens_its_screen(demo_db: Path, monkeypatch: pytest.Mo
             select(Enterprise.uuid, Enterprise.name).order_by(Enterprise.name).limit(1)
         ).one()
     engine.dispose()
-    made = fake_module("gridwalker.tui.field.census", "EnterpriseScreen", monkeypatch)
+    made = fake_module("gridwalker.tui.field.enterprise", "EnterpriseScreen", monkeypatch)
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)

@@ -1136,7 +1136,7 @@ class ReturnedList(DbScreen):
             if open_household is not None:
                 open_household(uuid)
         else:
-            from gridwalker.tui.field.census import EnterpriseScreen
+            from gridwalker.tui.field.enterprise import EnterpriseScreen
 
             self.app.push_screen(EnterpriseScreen(uuid))
 

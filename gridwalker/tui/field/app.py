@@ -210,31 +210,31 @@ class GridwalkerApp(GridwalkerBaseApp):
 
     def open_towers(self) -> None:
         """The towers of the signed-in member's grid (the census's starting point)."""
-        from gridwalker.tui.field.census import TowersScreen
+        from gridwalker.tui.field.towers import TowersScreen
 
         self.push_screen(TowersScreen())
 
     def open_tower(self, tower_uuid: str) -> None:
         """A tower's floors and their enterprises."""
-        from gridwalker.tui.field.census import TowerScreen
+        from gridwalker.tui.field.tower import TowerScreen
 
         self.push_screen(TowerScreen(tower_uuid))
 
     def open_infobase(self, *, street: bool, tower_uuid: str | None = None) -> None:
         """The information base of the grid or the street (optionally one tower)."""
-        from gridwalker.tui.field.census import InfoBaseScreen
+        from gridwalker.tui.field.infobase import InfoBaseScreen
 
         self.push_screen(InfoBaseScreen(street=street, tower_uuid=tower_uuid))
 
     def open_enterprise(self, enterprise_uuid: str) -> None:
         """One enterprise: details, this year's census, flags."""
-        from gridwalker.tui.field.census import EnterpriseScreen
+        from gridwalker.tui.field.enterprise import EnterpriseScreen
 
         self.push_screen(EnterpriseScreen(enterprise_uuid))
 
     def open_census_history(self, enterprise_uuid: str) -> None:
         """An enterprise's census records year by year."""
-        from gridwalker.tui.field.census import HistoryScreen
+        from gridwalker.tui.field.census_history import HistoryScreen
 
         self.push_screen(HistoryScreen(enterprise_uuid))
 
