@@ -65,10 +65,7 @@ def find(
     conn: Connection, query: str, grid_uuid: str | None, limit: int = LIMIT
 ) -> tuple[list[Hit], dict[str, str]]:
     """Hits in the whole database, the member's grid first, and their grid codes (in a worker)."""
-    from sqlalchemy import select
-
     from gridwalker.store import search
-    from gridwalker.store.tables import Grid
 
     hits = search.search(conn, query, limit)
     if grid_uuid:
@@ -79,24 +76,7 @@ def find(
             hits = (own + [h for h in hits if (h.entity, h.uuid) not in keys])[:limit]
         else:
             hits = sorted(hits, key=lambda h: h.grid_uuid != grid_uuid)
-    grids = {h.grid_uuid for h in hits if h.grid_uuid}
-    codes: dict[str, str] = {}
-    if grids:
-        codes = dict(conn.execute(select(Grid.uuid, Grid.code).where(Grid.uuid.in_(grids))).all())
-    return hits, codes
-
-
-def household_of(conn: Connection, resident_uuid: str) -> str | None:
-    """The household a resident lives in (in a worker)."""
-    from sqlalchemy import select
-
-    from gridwalker.store.tables import Resident
-
-    return conn.execute(
-        select(Resident.household_uuid).where(
-            Resident.uuid == resident_uuid, Resident.deleted.is_(False)
-        )
-    ).scalar_one_or_none()
+    return hits, search.grid_codes(conn, (h.grid_uuid for h in hits if h.grid_uuid))
 
 
 def kind_label(entity: str) -> str:
@@ -287,8 +267,10 @@ class SearchScreen(DbModal):
         if hit.entity == "household":
             self.leave_for_household(hit.uuid)
         elif hit.entity == "resident":
+            from gridwalker.store import search
+
             uuid = hit.uuid
-            self.db_read(lambda conn: household_of(conn, uuid), ResidentHomeFound)
+            self.db_read(lambda conn: search.household_of_resident(conn, uuid), ResidentHomeFound)
         elif hit.entity == "enterprise":
             navigate = field_navigator(self)
             self.dismiss(None)
