@@ -38,7 +38,7 @@ TOWER = "良友大厦"
 @pytest.fixture(autouse=True)
 def short_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the draft after a shorter pause in typing (the tests wait on the worker)."""
-    monkeypatch.setattr(CensusFormScreen, "PAUSE", 0.05)
+    monkeypatch.setattr(CensusFormScreen, "draft_pause", 0.05)
 
 
 def read(db: Path, fn: Callable[[Connection], T]) -> T:
