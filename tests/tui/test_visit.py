@@ -186,7 +186,7 @@ async def test_a_draft_survives_closing_and_comes_back_exactly(demo_db: Path) ->
 async def test_every_change_is_drafted_while_the_form_is_open(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(VisitScreen, "draft_delay", 0)
+    monkeypatch.setattr(VisitScreen, "draft_pause", 0)
     uuid = household(demo_db, "302")
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
