@@ -117,7 +117,7 @@ class DraftingForm(DbMixin, metaclass=type(Screen)):  # Textual's metaclass regi
         self._draft_next = self._draft_record()
         if self.draft_pause > 0:
             self.run_worker(  # type: ignore[attr-defined]
-                self._pause(), group="draft-pause", exclusive=True, exit_on_error=False
+                self._pause, group="draft-pause", exclusive=True, exit_on_error=False
             )
         else:
             self.call_later(self.after_pause)  # type: ignore[attr-defined]
