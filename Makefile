@@ -18,6 +18,7 @@ run: setup
 	$(VENV)/bin/gridwalker --demo
 
 test: setup
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup

@@ -64,9 +64,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def visit(pilot: Any) -> None:
-        from gridwalker.tui.field.visit import VisitScreen
-
-        pilot.app.open_screen(VisitScreen(household))
+        pilot.app.open_visit(household)
         await settle(pilot)
 
     async def resident(pilot: Any) -> None:
@@ -80,9 +78,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def care(pilot: Any) -> None:
-        from gridwalker.tui.field.lists import AttentionList
-
-        pilot.app.open_screen(AttentionList("care"))
+        pilot.app.open_attention_list("care")
         await settle(pilot)
 
     async def places(pilot: Any) -> None:
@@ -101,15 +97,13 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def issue_detail(pilot: Any) -> None:
-        from gridwalker.tui.common.issues import IssueDetailScreen
+        from gridwalker.tui.common.issue_detail import IssueDetailScreen
 
         pilot.app.open_screen(IssueDetailScreen(issue))
         await settle(pilot)
 
     async def issue_form(pilot: Any) -> None:
-        from gridwalker.tui.field.issue_form import log_issue_from
-
-        log_issue_from(pilot.app, household_uuid=household)
+        pilot.app.log_issue(household_uuid=household)
         await settle(pilot)
 
     async def towers(pilot: Any) -> None:
@@ -117,21 +111,15 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await settle(pilot)
 
     async def tower_screen(pilot: Any) -> None:
-        from gridwalker.tui.field.census import TowerScreen
-
-        pilot.app.open_screen(TowerScreen(tower))
+        pilot.app.open_tower(tower)
         await settle(pilot)
 
     async def census_form(pilot: Any) -> None:
-        from gridwalker.tui.field.census_form import CensusFormScreen
-
-        pilot.app.open_screen(CensusFormScreen(enterprise, tower))
+        pilot.app.open_census_form(enterprise, tower)
         await settle(pilot)
 
     async def infobase(pilot: Any) -> None:
-        from gridwalker.tui.field.census import InfoBaseScreen
-
-        pilot.app.open_screen(InfoBaseScreen())
+        pilot.app.open_infobase(street=False)
         await settle(pilot)
 
     async def export(pilot: Any) -> None:

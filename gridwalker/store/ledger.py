@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, false, func, insert, select, update
+from sqlalchemy import Connection, delete, false, func, insert, select, update
 
 from gridwalker.store.tables import Grid, Member
 from gridwalker.store.tables.hub import (
     HubBacklog,
-    HubConflict,
     HubDevice,
     HubLedger,
     HubQuarantine,
-    HubRev,
 )
 from gridwalker.store.tables.review import HubReview
 
@@ -314,20 +312,3 @@ def revoke_device(conn: Connection, key_id: str, at: datetime) -> bool:
 def device_key(conn: Connection, key_id: str) -> Any | None:
     """An enrolled key's row (member, public_key, revoked_at …), or None."""
     return conn.execute(select(HubDevice).where(HubDevice.key_id == key_id)).first()
-
-
-def hub_state(conn: Connection) -> dict[str, Any]:
-    """Counts of the hub's books (for summaries and tests)."""
-    out: dict[str, Any] = {}
-    for name, model in (
-        ("ledger", HubLedger),
-        ("backlog", HubBacklog),
-        ("quarantined", HubQuarantine),
-        ("versions", HubRev),
-        ("devices", HubDevice),
-    ):
-        out[name] = conn.execute(select(func.count()).select_from(model)).scalar_one()
-    out["open_conflicts"] = conn.execute(
-        select(func.count()).select_from(HubConflict).where(and_(HubConflict.status == "open"))
-    ).scalar_one()
-    return out

@@ -342,3 +342,20 @@ def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:
 def doc_count(conn: Connection) -> int:
     """How many records are searchable."""
     return conn.execute(select(func.count()).select_from(SearchDoc)).scalar_one()
+
+
+def grid_codes(conn: Connection, grid_uuids: Iterable[str]) -> dict[str, str]:
+    """The code of each grid, by uuid (to say where a hit is)."""
+    wanted = set(grid_uuids)
+    if not wanted:
+        return {}
+    return dict(conn.execute(select(Grid.uuid, Grid.code).where(Grid.uuid.in_(wanted))).all())
+
+
+def household_of_resident(conn: Connection, resident_uuid: str) -> str | None:
+    """The household a resident lives in (None when the resident is gone)."""
+    return conn.execute(
+        select(Resident.household_uuid).where(
+            Resident.uuid == resident_uuid, Resident.deleted.is_(False)
+        )
+    ).scalar_one_or_none()

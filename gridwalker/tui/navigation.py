@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.screen import Screen
 
-    from gridwalker.store.desk.review import CoverageRow, QueueFilter
+    from gridwalker.store.desk.coverage import CoverageRow
+    from gridwalker.store.desk.queue import QueueFilter
     from gridwalker.store.issues import IssueFilter
+    from gridwalker.store.rounds import ResidentRow
 
 
 class Navigator(Protocol):
@@ -42,35 +44,63 @@ class Navigator(Protocol):
 class FieldNavigator(Navigator, Protocol):
     """What the grid member's app offers its screens."""
 
+    def open_household(self, household_uuid: str, *, replacing: str | None = None) -> None:
+        """Show a household; in place of the screen of household `replacing` when that
+        screen is on top (walking on does not grow the stack)."""
+
     def open_round(self, status: str | None = None) -> None:
         """This cycle's walking list (optionally one status)."""
 
-    def open_visit(
-        self, household_uuid: str, *, draft: dict[str, Any] | None = None
-    ) -> None:
+    def open_attention_list(self, kind: str) -> None:
+        """One of Today's lists: follow-ups due, care-tagged not seen, drafts waiting."""
+
+    def open_visit(self, household_uuid: str, *, draft: dict[str, Any] | None = None) -> None:
         """The visit form of a household (with a draft's values when one is taken up)."""
 
     def open_resident_form(
         self,
         household_uuid: str,
-        resident_uuid: str | None = None,
+        resident: ResidentRow | None = None,
         *,
         draft: dict[str, Any] | None = None,
         then: Callable[[str | None], None] | None = None,
     ) -> None:
         """Add a resident to a household, or edit one; `then` gets the saved uuid or None."""
 
-    def open_issues(self) -> None:
-        """The issue log of the member's grid."""
+    def resume_draft(
+        self, kind: str, payload: dict[str, Any], household_uuid: str | None = None
+    ) -> bool:
+        """Open the form a draft of `kind` belongs to, as it was left; False when no form
+        takes it (a visit draft needs its household)."""
+
+    def open_issues(self, figure: str = "issues") -> None:
+        """The issue log of the member's grid, as one of Today's figures shows it."""
 
     def open_towers(self) -> None:
         """The commercial towers of the grid (the enterprise census)."""
 
+    def open_tower(self, tower_uuid: str) -> None:
+        """A tower's floors and their enterprises."""
+
+    def open_infobase(self, *, street: bool, tower_uuid: str | None = None) -> None:
+        """The information base of the grid or the street (optionally one tower)."""
+
     def open_enterprise(self, enterprise_uuid: str) -> None:
         """One enterprise and its census records."""
 
-    def open_census_form(self, enterprise_uuid: str | None, **context: Any) -> None:
-        """The census form of an enterprise (a new one when None)."""
+    def open_census_history(self, enterprise_uuid: str) -> None:
+        """An enterprise's census records year by year."""
+
+    def open_census_form(
+        self,
+        enterprise_uuid: str | None,
+        tower_uuid: str,
+        *,
+        draft: dict[str, Any] | None = None,
+        on_saved: Callable[[str], None] | None = None,
+    ) -> None:
+        """The census form of an enterprise (None: a new one in `tower_uuid`); `on_saved`
+        gets the enterprise's uuid after each save."""
 
     def open_export(self) -> None:
         """The export dialog (the nightly bundle, by hand)."""

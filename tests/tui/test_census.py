@@ -21,15 +21,12 @@ from gridwalker.store.tables import Device, Draft
 from gridwalker.tui.common.dialogs import LeaveDialog
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.field.app import GridwalkerApp
-from gridwalker.tui.field.census import (
-    EnterpriseScreen,
-    HistoryScreen,
-    InfoBaseScreen,
-    TowerScreen,
-    TowersScreen,
-    open_towers,
-)
 from gridwalker.tui.field.census_form import CensusFormScreen
+from gridwalker.tui.field.census_history import HistoryScreen
+from gridwalker.tui.field.enterprise import EnterpriseScreen
+from gridwalker.tui.field.infobase import InfoBaseScreen
+from gridwalker.tui.field.tower import TowerScreen
+from gridwalker.tui.field.towers import TowersScreen
 from tests.support.apps import SIZE, make_app, screen_text, settle, sign_in
 
 T = TypeVar("T")
@@ -40,7 +37,7 @@ TOWER = "良友大厦"
 @pytest.fixture(autouse=True)
 def short_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the draft after a shorter pause in typing (the tests wait on the worker)."""
-    monkeypatch.setattr(CensusFormScreen, "PAUSE", 0.05)
+    monkeypatch.setattr(CensusFormScreen, "draft_pause", 0.05)
 
 
 def read(db: Path, fn: Callable[[Connection], T]) -> T:
@@ -79,7 +76,7 @@ def marks_of(db: Path, tower: str) -> list[census.EnterpriseMark]:
 async def open_tower(pilot: Pilot[None]) -> TowerScreen:
     """From Today: the towers, then Enter on the first (the only) tower."""
     await settle(pilot)
-    open_towers(pilot.app)
+    pilot.app.open_towers()
     await settle(pilot)
     assert isinstance(pilot.app.screen, TowersScreen)
     await pilot.press("enter")
@@ -146,7 +143,7 @@ async def test_towers_list_the_tower_with_the_store_figures(demo_db: Path) -> No
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         shown = screen_text(pilot.app)
         assert "网格 XH-01-01 的楼宇" in shown
@@ -440,7 +437,7 @@ async def test_info_base_filters_by_party_status_and_exports_csv(demo_db: Path) 
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -483,7 +480,7 @@ async def test_info_base_exports_xlsx(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -536,7 +533,7 @@ def snap_app(db: Path) -> GridwalkerApp:
 def test_towers_screen_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        open_towers(pilot.app)
+        pilot.app.open_towers()
         await settle(pilot)
 
     assert snap_compare(snap_app(demo_db), terminal_size=SIZE, run_before=run_before)
@@ -564,7 +561,7 @@ def test_census_form_snapshot(snap_compare: Callable[..., bool], demo_db: Path) 
 def test_info_base_snapshot(snap_compare: Callable[..., bool], demo_db: Path) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        open_towers(pilot.app)
+        pilot.app.open_towers()
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -577,7 +574,7 @@ async def test_towers_and_tower_in_english(demo_db: Path) -> None:
     app = make_app(demo_db, lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        open_towers(app)
+        app.open_towers()
         await settle(pilot)
         shown = screen_text(pilot.app)
         assert "Towers of grid XH-01-01" in shown and "party-organisation coverage" in shown

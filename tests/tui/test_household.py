@@ -339,10 +339,9 @@ async def test_resident_form_is_drafted_and_offered_back(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Nothing typed is lost: a half-typed resident comes back on the next start."""
-    import gridwalker.tui.field.resident as resident_module
-    from gridwalker.tui.field.visit import DraftsOffer
+    from gridwalker.tui.field.drafts_offer import DraftsOffer
 
-    monkeypatch.setattr(resident_module, "DRAFT_DELAY", 0.01)
+    monkeypatch.setattr(ResidentForm, "draft_pause", 0.01)
     uuid = household(demo_db, "302")
     app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -27,16 +27,11 @@ from gridwalker.store.tables import (
     IssueEvent,
     Visit,
 )
-from gridwalker.tui.common.dialogs import LeaveDialog
-from gridwalker.tui.common.issues import (
-    ACTION_KEYS,
-    IssueDetailScreen,
-    IssueListScreen,
-    NoteModal,
-    PickerModal,
-)
+from gridwalker.tui.common.dialogs import LeaveDialog, PickerModal
+from gridwalker.tui.common.issue_detail import ACTION_KEYS, IssueDetailScreen, NoteModal
+from gridwalker.tui.common.issues import IssueListScreen
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.field.issue_form import IssueFormScreen, log_issue_from
+from gridwalker.tui.field.issue_form import IssueFormScreen
 from tests.support.apps import SIZE, footer_text, make_app, settle, sign_in, text_of
 
 
@@ -100,7 +95,9 @@ def status_of(demo: Demo, uuid: str) -> str:
 async def open_form(pilot: Pilot[None], **start: str) -> IssueFormScreen:
     """Start the log form (as the household, visit or enterprise screens do) and let it load."""
     await settle(pilot)
-    screen = log_issue_from(pilot.app, **start)
+    pilot.app.log_issue(**start)
+    screen = pilot.app.screen
+    assert isinstance(screen, IssueFormScreen)
     await settle(pilot)
     assert pilot.app.screen is screen
     return screen
@@ -153,7 +150,8 @@ async def test_log_an_issue_in_a_few_keystrokes(demo: Demo) -> None:
     app = make_app(demo.path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        form = log_issue_from(app, on_logged=results.append, household_uuid=household)
+        app.log_issue(on_logged=results.append, household_uuid=household)
+        form = app.screen
         await settle(pilot)
         await choose_category(pilot, 1)  # 加装电梯
         await pilot.press("tab", *"楼道灯坏了三天", "ctrl+s")

@@ -20,7 +20,7 @@ from gridwalker.store.tables import Enterprise, Grid, Household
 from gridwalker.store.writes import Writer
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.places import PlacesScreen
-from gridwalker.tui.field.search import LIMIT, Found, ResultList, SearchScreen, find
+from gridwalker.tui.field.search import LIMIT, Found, HitsFound, ResultList, SearchScreen, find
 from tests.support.apps import SIZE, make_app, settle, text_of
 
 
@@ -107,11 +107,6 @@ def fake_module(name: str, cls: str, monkeypatch: pytest.MonkeyPatch) -> list[st
     setattr(module, cls, Fake)
     monkeypatch.setitem(sys.modules, name, module)
     return made
-
-
-def no_module(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make importing `name` fail, as when nobody has written it yet."""
-    monkeypatch.setitem(sys.modules, name, None)
 
 
 @pytest.mark.parametrize("query", ["张三", "zs", "zhangsan"])
@@ -216,7 +211,7 @@ async def test_a_stale_answer_is_dropped(demo_db: Path) -> None:
         screen = await open_search(pilot)
         await type_query(pilot, "302")
         current = list(screen.hits)
-        screen.loaded_search(Found(screen.seq - 1, "30", [], {}))  # an older query's answer
+        screen.post_message(HitsFound(Found(screen.seq - 1, "30", [], {})))  # an older answer
         await pilot.pause()
         assert screen.hits == current
         assert shown_hits(app)
@@ -284,20 +279,14 @@ def test_own_grid_first(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [h.uuid for h in hits] == ["m1", "o0", "o1"]  # a short answer is only reordered
 
 
-@pytest.mark.parametrize("exists", [True, False])
-async def test_enterprise_opens_its_screen_or_says_where_it_is(
-    demo_db: Path, monkeypatch: pytest.MonkeyPatch, notes: list, exists: bool
-) -> None:
+async def test_enterprise_opens_its_screen(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = open_database(demo_db)
     with engine.connect() as conn:
         uuid, name = conn.execute(
             select(Enterprise.uuid, Enterprise.name).order_by(Enterprise.name).limit(1)
         ).one()
     engine.dispose()
-    module = "gridwalker.tui.field.census"
-    made = fake_module(module, "EnterpriseScreen", monkeypatch) if exists else []
-    if not exists:
-        no_module(module, monkeypatch)
+    made = fake_module("gridwalker.tui.field.enterprise", "EnterpriseScreen", monkeypatch)
     app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
@@ -306,21 +295,11 @@ async def test_enterprise_opens_its_screen_or_says_where_it_is(
         assert shown_hits(app)[0].startswith("企业") and name in shown_hits(app)[0]
         await pilot.press("enter")
         await settle(pilot)
-        if exists:
-            assert made == [uuid] and getattr(app.screen, "uuid", None) == uuid
-        else:
-            assert app.screen is screen
-            assert notes[-1][0] == "企业" and name in notes[-1][1] and "邮三社区·" in notes[-1][1]
+        assert made == [uuid] and getattr(app.screen, "uuid", None) == uuid
 
 
-@pytest.mark.parametrize("exists", [True, False])
-async def test_issue_opens_its_screen_or_shows_its_title(
-    demo_db: Path, monkeypatch: pytest.MonkeyPatch, notes: list, exists: bool
-) -> None:
-    module = "gridwalker.tui.common.issues"
-    made = fake_module(module, "IssueDetailScreen", monkeypatch) if exists else []
-    if not exists:
-        no_module(module, monkeypatch)
+async def test_issue_opens_its_screen(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = fake_module("gridwalker.tui.common.issue_detail", "IssueDetailScreen", monkeypatch)
     app = make_app(demo_db, start="places", signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
@@ -330,11 +309,7 @@ async def test_issue_opens_its_screen_or_shows_its_title(
         assert first.entity == "issue" and shown_hits(app)[0].startswith("诉求")
         await pilot.press("enter")
         await settle(pilot)
-        if exists:
-            assert made == [first.uuid] and getattr(app.screen, "uuid", None) == first.uuid
-        else:
-            assert app.screen is screen
-            assert notes[-1][0] == "诉求" and "加装电梯" in notes[-1][1]
+        assert made == [first.uuid] and getattr(app.screen, "uuid", None) == first.uuid
 
 
 async def test_a_resident_gone_meanwhile_is_reported(

@@ -20,9 +20,10 @@ from gridwalker.store import rounds
 from gridwalker.store.tables import Visit
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.field.app import GridwalkerApp
+from gridwalker.tui.field.drafts_offer import DraftsOffer, offer_drafts
 from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm
-from gridwalker.tui.field.visit import DraftsOffer, VisitScreen, offer_drafts
+from gridwalker.tui.field.visit import VisitScreen
 from tests.support.apps import SIZE, make_app, screen_text, settle
 from tests.tui.test_household import (
     TODAY,
@@ -182,7 +183,7 @@ async def test_a_draft_survives_closing_and_comes_back_exactly(demo_db: Path) ->
 async def test_every_change_is_drafted_while_the_form_is_open(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(VisitScreen, "draft_delay", 0)
+    monkeypatch.setattr(VisitScreen, "draft_pause", 0)
     uuid = household(demo_db, "302")
     app = make_app(demo_db, signed_in=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -191,11 +192,11 @@ async def test_every_change_is_drafted_while_the_form_is_open(
         await choose_outcome(pilot, "refused")
         await settle(pilot)
         draft = draft_of(demo_db, uuid)
-        assert draft is not None and draft.payload == visit.payload()
+        assert draft is not None and draft.payload == visit.draft_payload()
         await write_concerns(pilot, "不愿开门")
         await settle(pilot)
         draft = draft_of(demo_db, uuid)
-        assert draft is not None and draft.payload == visit.payload()
+        assert draft is not None and draft.payload == visit.draft_payload()
         assert draft.payload["visit"]["concerns"] == "不愿开门"
 
 

@@ -24,6 +24,7 @@ from gridwalker.store.rounds.cycle import Coverage, coverage, cycle_visits
 from gridwalker.store.rounds.drafts import (
     DraftRow,
     delete_draft,
+    household_of_visit_draft,
     list_drafts,
     load_draft,
     save_draft,
@@ -93,6 +94,7 @@ __all__ = [
     "save_draft",
     "save_visit",
     "update_resident",
+    "household_of_visit_draft",
     "visit_draft_key",
     "visit_from_payload",
     "visit_payload",

@@ -69,3 +69,9 @@ def visit_payload(
 def visit_from_payload(payload: dict[str, Any]) -> tuple[VisitInput, list[dict[str, Any]]]:
     """A draft payload back as a visit form."""
     return VisitInput(**payload.get("visit", {})), list(payload.get("roster_changes", []))
+
+
+def household_of_visit_draft(key: str) -> str | None:
+    """The household whose visit a draft key holds (None: not a visit's draft)."""
+    prefix = visit_draft_key("")
+    return key.removeprefix(prefix) if key.startswith(prefix) else None

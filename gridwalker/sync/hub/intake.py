@@ -34,12 +34,9 @@ from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub.apply import Progress, apply_bundle
 from gridwalker.sync.hub.enrol import key_lookup
 from gridwalker.sync.hub.folders import hold, quarantine
-from gridwalker.sync.hub.lock import HubLocked, hub_lock
+from gridwalker.sync.hub.lock import hub_lock
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
 from gridwalker.sync.synclog import log_line
-
-# HubLocked: what import_paths raises when the hub is busy; tui imports it from here for now.
-__all__ = ["HubLocked", "ImportOutcome", "drain_backlog", "import_file", "import_paths"]
 
 
 @dataclass

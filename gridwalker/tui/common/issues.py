@@ -1,8 +1,6 @@
 """The issue log: a list paged from SQL with filters and counts per status; Enter opens one.
 
-The detail of one issue lives in `issue_detail`, the line of one issue in `issue_rows`; the
-names other modules have always imported from here (the detail screen, its note dialog and
-action keys, the picker) stay importable from here.
+The detail of one issue lives in `issue_detail`, the line of one issue in `issue_rows`.
 """
 
 from __future__ import annotations
@@ -21,10 +19,7 @@ from gridwalker.domain.choices import IssueCategory, IssueStatus
 from gridwalker.domain.i18n import _, label
 from gridwalker.tui.common.dialogs import PickerModal
 from gridwalker.tui.common.issue_detail import (
-    ACTION_KEYS,
     CSS_FILE,
-    IssueDetailScreen,
-    NoteModal,
 )
 from gridwalker.tui.common.issue_rows import column_titles, render_issue_row
 from gridwalker.tui.common.paged import PagedList
@@ -38,13 +33,6 @@ if TYPE_CHECKING:
 
     from gridwalker.store.issues import IssueDetail, IssueFilter
 
-__all__ = [
-    "ACTION_KEYS",
-    "IssueDetailScreen",
-    "IssueListScreen",
-    "NoteModal",
-    "PickerModal",
-]
 
 FIGURES = {"issues": "open", "overdue": "overdue", "due_week": "due_this_week"}
 OPEN_PICK = "open"  # the status picker's "open issues" entry

@@ -62,32 +62,8 @@ class DbFailed(Message, bubble=False):
         self.failed = failed
 
 
-class Done(Message):
-    """A worker finished `name` with `result`."""
-
-    def __init__(self, name: str, result: Any, write: bool) -> None:
-        super().__init__()
-        self.name = name
-        self.result = result
-        self.write = write
-
-
-class Failed(Message):
-    """A worker's `name` raised `error`."""
-
-    def __init__(self, name: str, error: BaseException, write: bool) -> None:
-        super().__init__()
-        self.name = name
-        self.error = error
-        self.write = write
-
-
 class DbMixin:
-    """Database work for screens: `db_read` and `db_write` in threads, results by message.
-
-    `load`, `save` and their `loaded_`/`saved_`/`failed_` handlers are the old string API,
-    kept until the field app's screens post typed results too; new code does not use them.
-    """
+    """Database work for screens: `db_read` and `db_write` in threads, results by message."""
 
     @property
     def gw(self) -> GridwalkerApp:
@@ -96,30 +72,6 @@ class DbMixin:
     @property
     def engine(self) -> Engine | None:
         return self.gw.engine
-
-    def _run(
-        self, name: str, fn: Callable[[Connection], Any], write: bool, exclusive: bool
-    ) -> None:
-        engine = self.engine
-        if engine is None:
-            return
-
-        def work() -> None:
-            try:
-                if write:
-                    with engine.begin() as conn:
-                        result = fn(conn)
-                else:
-                    with engine.connect() as conn:
-                        result = fn(conn)
-            except Exception as exc:  # reported by message, handled on the UI thread
-                self.post_message(Failed(name, exc, write))  # type: ignore[attr-defined]
-            else:
-                self.post_message(Done(name, result, write))  # type: ignore[attr-defined]
-
-        self.run_worker(  # type: ignore[attr-defined]
-            work, thread=True, group=f"db-{name}", exclusive=exclusive, exit_on_error=False
-        )
 
     def run_db(
         self,
@@ -181,36 +133,6 @@ class DbMixin:
         """A worker's error: the caller's `failed` handler, else a notification."""
         message.stop()
         if message.failed is not None and message.failed(message.error):
-            return
-        self.notify(  # type: ignore[attr-defined]
-            error_reason(message.error),
-            title=_("Something went wrong"),
-            severity="error",
-            timeout=8,
-        )
-
-    def load(self, name: str, fn: Callable[[Connection], Any], *, exclusive: bool = True) -> None:
-        """Read in a worker; `loaded_<name>(result)` receives the result."""
-        self._run(name, fn, write=False, exclusive=exclusive)
-
-    def save(self, name: str, fn: Callable[[Connection], Any]) -> None:
-        """Write in one transaction in a worker; `saved_<name>(result)` receives the result."""
-        self._run(name, fn, write=True, exclusive=False)
-
-    # Named handlers, not @on: Textual finds on_<message> methods through the whole MRO,
-    # mixins included, while @on only registers on classes built by its metaclass.
-    def on_done(self, message: Done) -> None:
-        """Hand a worker's result to `loaded_<name>` / `saved_<name>`."""
-        message.stop()
-        handler = getattr(self, f"{'saved' if message.write else 'loaded'}_{message.name}", None)
-        if handler is not None:
-            handler(message.result)
-
-    def on_failed(self, message: Failed) -> None:
-        """Hand a worker's error to `failed_<name>`, or show it."""
-        message.stop()
-        handler = getattr(self, f"failed_{message.name}", None)
-        if handler is not None and handler(message.error):
             return
         self.notify(  # type: ignore[attr-defined]
             error_reason(message.error),

@@ -2,7 +2,7 @@
 
 Home is the review queue; conflicts, bundles, members, coverage and the issue log are modes,
 one key each from everywhere (1–6) and in the command palette. Opening the desk picks up the
-records that arrived since it last ran (`review.record_arrivals`).
+records that arrived since it last ran (`record_arrivals`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from gridwalker.store.desk.review import CoverageRow, QueueFilter
+    from gridwalker.store.desk.coverage import CoverageRow
+    from gridwalker.store.desk.queue import QueueFilter
     from gridwalker.store.issues import IssueFilter
     from gridwalker.store.rounds import MemberRef
 
@@ -107,7 +108,7 @@ class HubApp(GridwalkerBaseApp):
         """Open (and migrate) the hub database and pick up new arrivals (the desk is nobody's
         laptop: no member)."""
         from gridwalker.store import migrate
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.arrivals import record_arrivals
 
         if not self.db_path.exists():
             raise FileNotFoundError(
@@ -118,7 +119,7 @@ class HubApp(GridwalkerBaseApp):
             )
         engine = migrate.open_database(self.db_path)
         with engine.begin() as conn:
-            review.record_arrivals(conn)
+            record_arrivals(conn)
         return engine, None
 
     # -- navigation -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from gridwalker.tui.keys import N_
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from gridwalker.store.desk.review import HeldRow, LedgerRow, QuarantineRow
+    from gridwalker.store.ledger import HeldRow, LedgerRow, QuarantineRow
 
 LEDGER_COLUMNS = (
     (16, N_("Device")),
@@ -175,20 +175,18 @@ class BundlesScreen(EngineWork, DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.ledger import bundle_count, bundle_page, held_bundles, quarantined
 
         if self.engine is None:
             return
         self.db_read(
-            lambda conn: BundleBooks(
-                review.bundle_count(conn), review.held_bundles(conn), review.quarantined(conn)
-            ),
+            lambda conn: BundleBooks(bundle_count(conn), held_bundles(conn), quarantined(conn)),
             BooksLoaded,
         )
         self.query_one(PagedList).set_source(
             self.engine,
-            review.bundle_count,
-            lambda conn, offset, limit: review.bundle_page(conn, offset, limit),
+            bundle_count,
+            lambda conn, offset, limit: bundle_page(conn, offset, limit),
         )
         if self.focused is None:
             self.query_one(PagedList).focus()
@@ -353,7 +351,7 @@ class BundlesScreen(EngineWork, DbScreen):
 
     def _problem(self, exc: BaseException, title: str) -> bool:
         from gridwalker.sync.hub.backlog import BacklogProblem
-        from gridwalker.sync.hub.intake import HubLocked
+        from gridwalker.sync.hub.lock import HubLocked
 
         if isinstance(exc, BacklogProblem | HubLocked):
             self.notify(str(exc), title=title, severity="error", timeout=8)

@@ -29,7 +29,7 @@ from gridwalker.tui.format import cell, local_time
 from gridwalker.tui.keys import N_, translate_bindings
 
 if TYPE_CHECKING:
-    from gridwalker.store.desk.review import ConflictDetail, ConflictField, ConflictRow
+    from gridwalker.store.desk.conflicts import ConflictDetail, ConflictField, ConflictRow
 
 MINE = "mine"
 THEIRS = "theirs"
@@ -126,15 +126,18 @@ class ConflictListScreen(DbScreen):
             self.database_ready()
 
     def database_ready(self, cursor: int = 0) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.conflicts import (
+            conflict_count,
+            conflict_page,
+        )
 
         if self.engine is None:
             return
-        self.db_read(review.conflict_count, ConflictsCounted)
+        self.db_read(conflict_count, ConflictsCounted)
         self.query_one(PagedList).set_source(
             self.engine,
-            review.conflict_count,
-            lambda conn, offset, limit: review.conflict_page(conn, offset, limit),
+            conflict_count,
+            lambda conn, offset, limit: conflict_page(conn, offset, limit),
             cursor=cursor,
         )
         self.query_one(PagedList).focus()
@@ -276,18 +279,20 @@ class ConflictScreen(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.conflicts import (
+            conflict_detail,
+        )
 
         conflict_id = self.conflict_id
         self.db_read(
-            lambda conn: review.conflict_detail(conn, conflict_id),
+            lambda conn: conflict_detail(conn, conflict_id),
             ConflictLoaded,
             failed=self._not_found,
         )
 
     def _not_found(self, exc: BaseException) -> bool:
         """A conflict the review rules do not know: say so in place of its head."""
-        from gridwalker.store.desk.review import ReviewError
+        from gridwalker.store.desk.errors import ReviewError
 
         if isinstance(exc, ReviewError):
             self.query_one("#conflict-head", Static).update(exc.invalid.text(language()))
@@ -446,7 +451,9 @@ class ConflictScreen(DbScreen):
 
     def action_save(self) -> None:
         """Resolve with the choices and the reason (refused without a reason)."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.conflicts import (
+            resolve_conflict,
+        )
 
         if self.detail is None:
             return
@@ -464,7 +471,7 @@ class ConflictScreen(DbScreen):
         conflict_id = self.conflict_id
         actor = decider(self)
         self.db_write(
-            lambda conn: review.resolve_conflict(conn, conflict_id, choices, actor, reason),
+            lambda conn: resolve_conflict(conn, conflict_id, choices, actor, reason),
             ConflictResolved,
             failed=self._refused,
         )
@@ -484,7 +491,7 @@ class ConflictScreen(DbScreen):
 
     def _refused(self, exc: BaseException) -> bool:
         """A decision the review rules refused: say why under the reason."""
-        from gridwalker.store.desk.review import ReviewError
+        from gridwalker.store.desk.errors import ReviewError
 
         if isinstance(exc, ReviewError):
             self.query_one("#conflict-error", Static).update(exc.invalid.text(language()))

@@ -21,7 +21,7 @@ from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
 if TYPE_CHECKING:
-    from gridwalker.store.desk.review import CoverageRow
+    from gridwalker.store.desk.coverage import CoverageRow
 
 
 class TableLoaded(DbResult):
@@ -108,9 +108,9 @@ class CoverageScreen(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.coverage import coverage_table
 
-        self.db_read(review.coverage_table, TableLoaded)
+        self.db_read(coverage_table, TableLoaded)
 
     @on(TableLoaded)
     def _show(self, message: TableLoaded) -> None:
@@ -172,7 +172,7 @@ class CoverageScreen(DbScreen):
 
     @on(DataTable.CellSelected, "#coverage-table")
     def _open(self, event: DataTable.CellSelected) -> None:
-        from gridwalker.store.desk.review import QueueFilter
+        from gridwalker.store.desk.queue import QueueFilter
         from gridwalker.store.issues import IssueFilter
 
         row = self.rows[event.coordinate.row]
@@ -198,7 +198,7 @@ class CoverageScreen(DbScreen):
 
     def action_export(self) -> None:
         """Write the coverage report (.xlsx) into the data folder's reports."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.coverage import write_coverage_report
 
         home = getattr(self.app, "home", None)
         if home is None:
@@ -208,7 +208,7 @@ class CoverageScreen(DbScreen):
 
         def write(conn: Any) -> tuple[Path, int]:
             out.parent.mkdir(parents=True, exist_ok=True)
-            return out, review.write_coverage_report(conn, out, lang=lang)
+            return out, write_coverage_report(conn, out, lang=lang)
 
         self.db_read(write, ReportWritten, failed=self._not_written)
 

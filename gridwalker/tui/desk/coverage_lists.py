@@ -31,13 +31,13 @@ from gridwalker.tui.navigation import desk_navigator
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from gridwalker.store.desk.coverage import CoverageRow
     from gridwalker.store.desk.coverage_lists import (
         Area,
         CareResidentRow,
         EnterpriseRow,
         HouseholdRow,
     )
-    from gridwalker.store.desk.review import CoverageRow
 
 Columns = tuple[tuple[int, str], ...]
 Values = dict[str, tuple[str, str]]  # column title → (value, style)

@@ -17,7 +17,7 @@ def decider(node: Widget) -> str:
 
 def show_refusal(node: Widget, exc: BaseException) -> bool:
     """A decision the review rules refused: say why and return True; other errors are not ours."""
-    from gridwalker.store.desk.review import ReviewError
+    from gridwalker.store.desk.errors import ReviewError
 
     if isinstance(exc, ReviewError):
         node.notify(exc.invalid.text(language()), title=_("Not done"), severity="error", timeout=8)

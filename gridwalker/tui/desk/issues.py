@@ -36,7 +36,7 @@ class HubIssueDetailScreen(IssueDetailScreen):
 
     def _take(self, action: IssueAction, note: str | None) -> None:
         """Run the supervisor's transition in a worker (a revision the hub approves itself)."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.decisions import issue_action
 
         if note is None:
             return
@@ -44,7 +44,7 @@ class HubIssueDetailScreen(IssueDetailScreen):
         self.db_write(
             lambda conn: (
                 action,
-                IssueStatus(review.issue_action(conn, uuid, action, actor, note)),
+                IssueStatus(issue_action(conn, uuid, action, actor, note)),
             ),
             IssueMoved,
             failed=self._transition_failed,

@@ -19,7 +19,7 @@ from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
 if TYPE_CHECKING:
-    from gridwalker.store.desk.review import MemberStats
+    from gridwalker.store.desk.members import MemberStats
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -71,7 +71,7 @@ class MembersScreen(DbScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from gridwalker.store.desk.review import SPARK_DAYS
+        from gridwalker.store.desk.members import SPARK_DAYS
 
         self.sub_title = _("Members")
         table = self.query_one(DataTable)
@@ -89,9 +89,9 @@ class MembersScreen(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.members import member_stats
 
-        self.db_read(review.member_stats, StatsLoaded)
+        self.db_read(member_stats, StatsLoaded)
 
     @on(StatsLoaded)
     def _show(self, message: StatsLoaded) -> None:
@@ -133,7 +133,7 @@ class MembersScreen(DbScreen):
 
     @on(DataTable.RowSelected, "#members-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        from gridwalker.store.desk.review import QueueFilter
+        from gridwalker.store.desk.queue import QueueFilter
 
         member = str(event.row_key.value)
         desk_navigator(self).open_queue(QueueFilter(member_uuid=member))

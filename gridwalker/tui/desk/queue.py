@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from gridwalker.store.desk.lookups import Places
-    from gridwalker.store.desk.review import QueueFilter, QueueRow
+    from gridwalker.store.desk.queue import QueueFilter, QueueRow
 
 QUEUE_COLUMNS = (
     (2, ""),
@@ -251,10 +251,11 @@ class QueueScreen(DbScreen):
         return queue_line(row, (row.entity, row.uuid) in self.marked)
 
     def database_ready(self, cursor: int = 0) -> None:
-        from gridwalker.store.desk import lookups, review
+        from gridwalker.store.desk import lookups
+        from gridwalker.store.desk.queue import QueueFilter, queue_count, queue_page
 
         if self.flt is None:
-            self.flt = review.QueueFilter()
+            self.flt = QueueFilter()
             self.scope = self.flt
         self.query_one("#queue-status", Static).display = False
         if self.engine is None:
@@ -265,8 +266,8 @@ class QueueScreen(DbScreen):
         self._summarise()
         self.query_one(PagedList).set_source(
             self.engine,
-            lambda conn: review.queue_count(conn, flt),
-            lambda conn, offset, limit: review.queue_page(conn, flt, offset, limit),
+            lambda conn: queue_count(conn, flt),
+            lambda conn, offset, limit: queue_page(conn, flt, offset, limit),
             cursor=cursor,
         )
         self.query_one(PagedList).focus()
@@ -278,13 +279,13 @@ class QueueScreen(DbScreen):
             self._show_filter(None)
 
     def _summarise(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.queue import queue_count, state_counts
 
         flt = self.flt
         assert flt is not None
 
         def read(conn: Connection) -> QueueSummary:
-            return QueueSummary(review.state_counts(conn, flt), review.queue_count(conn, flt))
+            return QueueSummary(state_counts(conn, flt), queue_count(conn, flt))
 
         self.db_read(read, SummaryLoaded)
 
@@ -343,13 +344,13 @@ class QueueScreen(DbScreen):
         )
 
     def _bulk_confirmed(self, yes: bool | None) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.decisions import approve
 
         if not yes:
             return
         items, actor = list(self.marked), decider(self)
         self.db_write(
-            lambda conn: review.approve(conn, items, actor), MarkedApproved, failed=self._refused
+            lambda conn: approve(conn, items, actor), MarkedApproved, failed=self._refused
         )
 
     @on(MarkedApproved)
@@ -365,15 +366,13 @@ class QueueScreen(DbScreen):
 
     def action_approve_row(self) -> None:
         """Approve the record under the cursor."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.decisions import approve
 
         row = self.query_one(PagedList).current
         if row is None:
             return
         item, actor = (row.entity, row.uuid), decider(self)
-        self.db_write(
-            lambda conn: review.approve(conn, [item], actor), RowApproved, failed=self._refused
-        )
+        self.db_write(lambda conn: approve(conn, [item], actor), RowApproved, failed=self._refused)
 
     @on(RowApproved)
     def _row_approved(self) -> None:
@@ -391,13 +390,13 @@ class QueueScreen(DbScreen):
         )
 
     def _return(self, entity: str, uuid: str, comment: str | None) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.decisions import return_item
 
         if comment is None:
             return
         actor = decider(self)
         self.db_write(
-            lambda conn: review.return_item(conn, entity, uuid, comment, actor),
+            lambda conn: return_item(conn, entity, uuid, comment, actor),
             RowReturned,
             failed=self._refused,
         )
@@ -458,16 +457,16 @@ class QueueScreen(DbScreen):
 
     def action_clear(self) -> None:
         """Drop every filter but the one the queue was opened with."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.queue import QueueFilter
 
         self.date_pick = ANY
-        self.refilter(self.scope or review.QueueFilter())
+        self.refilter(self.scope or QueueFilter())
 
     def action_refresh(self) -> None:
         """Pick up what arrived since (imports run beside the desk), then read again."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.arrivals import record_arrivals
 
-        self.db_write(review.record_arrivals, ArrivalsRecorded)
+        self.db_write(record_arrivals, ArrivalsRecorded)
 
     @on(ArrivalsRecorded)
     def _arrived(self, message: ArrivalsRecorded) -> None:

@@ -20,7 +20,7 @@ from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from gridwalker.store.desk.lookups import Place, Places
-    from gridwalker.store.desk.review import QueueFilter
+    from gridwalker.store.desk.queue import QueueFilter
 
 STATE_PICKS: dict[str, tuple[str, ...]] = {
     "queue": ("received", "corrected"),

@@ -27,7 +27,7 @@ from gridwalker.tui.format import local_time, pad
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
-    from gridwalker.store.desk.review import RecordDetail
+    from gridwalker.store.desk.records import RecordDetail
 
 
 class RecordLoaded(DbResult):
@@ -192,11 +192,11 @@ class RecordScreen(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.records import record_detail
 
         entity, uuid = self.entity, self.uuid
         self.db_read(
-            lambda conn: review.record_detail(conn, entity, uuid),
+            lambda conn: record_detail(conn, entity, uuid),
             RecordLoaded,
             failed=self._not_found,
         )
@@ -215,7 +215,7 @@ class RecordScreen(DbScreen):
 
     def _not_found(self, exc: BaseException) -> bool:
         """A record the review rules do not know: say so in place of its head."""
-        from gridwalker.store.desk.review import ReviewError
+        from gridwalker.store.desk.errors import ReviewError
 
         if isinstance(exc, ReviewError):
             self.query_one("#record-head", Static).update(exc.invalid.text(language()))
@@ -233,13 +233,13 @@ class RecordScreen(DbScreen):
 
     def action_approve(self) -> None:
         """Approve the record as it is now."""
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.decisions import approve
 
         if self.detail is None:
             return
         item, actor = (self.entity, self.uuid), decider(self)
         self.db_write(
-            lambda conn: review.approve(conn, [item], actor), RecordApproved, failed=self._refused
+            lambda conn: approve(conn, [item], actor), RecordApproved, failed=self._refused
         )
 
     @on(RecordApproved)
@@ -255,13 +255,13 @@ class RecordScreen(DbScreen):
         self.app.push_screen(CommentModal(subject), self._return)
 
     def _return(self, comment: str | None) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.desk.decisions import return_item
 
         if comment is None:
             return
         entity, uuid, actor = self.entity, self.uuid, decider(self)
         self.db_write(
-            lambda conn: review.return_item(conn, entity, uuid, comment, actor),
+            lambda conn: return_item(conn, entity, uuid, comment, actor),
             RecordReturned,
             failed=self._refused,
         )

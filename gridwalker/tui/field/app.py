@@ -7,7 +7,7 @@ app tells every screen (`database_ready`); on first start it asks who is signed 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
@@ -18,9 +18,11 @@ from gridwalker.tui.field.today import TodayScreen
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
 
-    from gridwalker.store.rounds import MemberRef
+    from gridwalker.store.rounds import MemberRef, ResidentRow
     from gridwalker.tui.field.places import PlacesScreen
 
 
@@ -94,7 +96,7 @@ class GridwalkerApp(GridwalkerBaseApp):
 
     def _offer_drafts(self) -> None:
         """Nothing typed is lost: offer the forms left unsaved last time."""
-        from gridwalker.tui.field.visit import offer_drafts
+        from gridwalker.tui.field.drafts_offer import offer_drafts
 
         offer_drafts(self)
 
@@ -116,19 +118,146 @@ class GridwalkerApp(GridwalkerBaseApp):
         if stack and isinstance(stack[0], TodayScreen):
             stack[0].database_ready()
 
-    # -- navigation -------------------------------------------------------------------------
+    # -- navigation (FieldNavigator): each screen is imported when first opened ------------
 
-    def open_household(self, household_uuid: str) -> None:
-        """Show a household: its roster, visits and issues."""
+    def open_household(self, household_uuid: str, *, replacing: str | None = None) -> None:
+        """Show a household: its roster, visits and issues (in place of household
+        `replacing` when its screen is on top, so walking on does not grow the stack)."""
         from gridwalker.tui.field.household import HouseholdScreen
 
-        self.push_screen(HouseholdScreen(household_uuid))
+        screen = HouseholdScreen(household_uuid)
+        top = self.screen
+        if (
+            replacing is not None
+            and isinstance(top, HouseholdScreen)
+            and top.household_uuid == replacing
+        ):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def open_round(self, status: str | None = None) -> None:
         """Show this cycle's walking list (optionally filtered by status)."""
         from gridwalker.tui.field.round import RoundScreen
 
         self.push_screen(RoundScreen(status))
+
+    def open_attention_list(self, kind: str) -> None:
+        """One of Today's lists: follow-ups due, care-tagged not seen, drafts waiting."""
+        from gridwalker.tui.field.lists import AttentionList
+
+        self.push_screen(AttentionList(kind))
+
+    def open_visit(self, household_uuid: str, *, draft: dict[str, Any] | None = None) -> None:
+        """The visit form of a household (restored from a draft's payload when given)."""
+        from gridwalker.tui.field.visit import VisitScreen
+
+        self.push_screen(VisitScreen(household_uuid, draft))
+
+    def open_resident_form(
+        self,
+        household_uuid: str,
+        resident: ResidentRow | None = None,
+        *,
+        draft: dict[str, Any] | None = None,
+        then: Callable[[str | None], None] | None = None,
+    ) -> None:
+        """Add a resident to a household, or edit one; `then` gets the saved uuid or None."""
+        from gridwalker.tui.field.resident import ResidentForm
+
+        self.push_screen(ResidentForm(household_uuid, resident, draft_payload=draft), then)
+
+    def resume_draft(
+        self, kind: str, payload: dict[str, Any], household_uuid: str | None = None
+    ) -> bool:
+        """Open the form a draft belongs to, restored from its payload (False: none takes it)."""
+        if kind == "visit" and household_uuid:
+            self.open_visit(household_uuid, draft=payload)
+        elif kind == "issue":
+            from gridwalker.tui.field.issue_form import IssueFormScreen
+
+            self.push_screen(IssueFormScreen(payload.get("start", {}), draft_payload=payload))
+        elif kind == "resident" and payload.get("household_uuid"):
+            self.open_resident_form(payload["household_uuid"], draft=payload)
+        elif kind == "census" and payload.get("tower_uuid"):
+            self.open_census_form(
+                payload.get("enterprise_uuid"), payload["tower_uuid"], draft=payload
+            )
+        else:
+            return False
+        return True
+
+    def open_issues(self, figure: str = "issues") -> None:
+        """The issue log of the member's grid, filtered as one of Today's figures."""
+        from gridwalker.tui.common.issues import IssueListScreen
+
+        self.push_screen(IssueListScreen.for_figure(figure))
+
+    def open_issue(self, issue_uuid: str) -> None:
+        """One issue, with what the member may do with it."""
+        from gridwalker.tui.common.issue_detail import IssueDetailScreen
+
+        self.push_screen(IssueDetailScreen(issue_uuid))
+
+    def log_issue(
+        self, *, on_logged: Callable[[str | None], None] | None = None, **start: str
+    ) -> None:
+        """The form to log an issue, started from a household, enterprise, building or visit
+        (or from nowhere); `on_logged` gets the new issue's uuid, or None when left."""
+        from gridwalker.tui.field.issue_form import IssueFormScreen
+
+        self.push_screen(IssueFormScreen({k: v for k, v in start.items() if v}), on_logged)
+
+    def open_towers(self) -> None:
+        """The towers of the signed-in member's grid (the census's starting point)."""
+        from gridwalker.tui.field.towers import TowersScreen
+
+        self.push_screen(TowersScreen())
+
+    def open_tower(self, tower_uuid: str) -> None:
+        """A tower's floors and their enterprises."""
+        from gridwalker.tui.field.tower import TowerScreen
+
+        self.push_screen(TowerScreen(tower_uuid))
+
+    def open_infobase(self, *, street: bool, tower_uuid: str | None = None) -> None:
+        """The information base of the grid or the street (optionally one tower)."""
+        from gridwalker.tui.field.infobase import InfoBaseScreen
+
+        self.push_screen(InfoBaseScreen(street=street, tower_uuid=tower_uuid))
+
+    def open_enterprise(self, enterprise_uuid: str) -> None:
+        """One enterprise: details, this year's census, flags."""
+        from gridwalker.tui.field.enterprise import EnterpriseScreen
+
+        self.push_screen(EnterpriseScreen(enterprise_uuid))
+
+    def open_census_history(self, enterprise_uuid: str) -> None:
+        """An enterprise's census records year by year."""
+        from gridwalker.tui.field.census_history import HistoryScreen
+
+        self.push_screen(HistoryScreen(enterprise_uuid))
+
+    def open_census_form(
+        self,
+        enterprise_uuid: str | None,
+        tower_uuid: str,
+        *,
+        draft: dict[str, Any] | None = None,
+        on_saved: Callable[[str], None] | None = None,
+    ) -> None:
+        """The census form of an enterprise (None: a new one in `tower_uuid`)."""
+        from gridwalker.tui.field.census_form import CensusFormScreen
+
+        self.push_screen(
+            CensusFormScreen(enterprise_uuid, tower_uuid, draft_payload=draft, on_saved=on_saved)
+        )
+
+    def open_export(self) -> None:
+        """The export dialog: the next sync bundle, by hand."""
+        from gridwalker.tui.field.export import ExportScreen
+
+        self.push_screen(ExportScreen())
 
     def action_search(self) -> None:
         """Find residents, households, enterprises and issues as you type."""
@@ -139,7 +268,7 @@ class GridwalkerApp(GridwalkerBaseApp):
 
     def action_log_issue(self) -> None:
         """Log a resident's issue from anywhere (the place is typed in the form)."""
-        from gridwalker.tui.field.issue_form import IssueFormScreen, log_issue_from
+        from gridwalker.tui.field.issue_form import IssueFormScreen
 
         if not isinstance(self.screen, IssueFormScreen):
-            log_issue_from(self)
+            self.log_issue()

@@ -1,10 +1,9 @@
 """The census form of one enterprise: last year's answers prefilled, the credit code checked as
 you type (with a link to an enterprise that already has it), rule flags shown live but never
-blocking, kept as a draft until saved (ctrl+s) or discarded."""
+blocking, kept as a draft (a DraftingForm) until saved (ctrl+s) or discarded."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -12,54 +11,42 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
-    Choice,
-    Industry,
-    OperatingStatus,
-    Ownership,
-    PartyOrgKind,
     PartyOrgStatus,
-    Scale,
 )
-from gridwalker.domain.i18n import _, language
-from gridwalker.domain.validators import check_uscc, normalize_uscc
+from gridwalker.domain.i18n import _
 from gridwalker.tui.common.dialogs import LeaveDialog
-from gridwalker.tui.common.workers import DbScreen
-from gridwalker.tui.field.census import flags_text, next_to_census, tower_row
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.field.census_checks import CensusChecks
+from gridwalker.tui.field.census_fields import (
+    FIELDS,
+    SELECT_FIELDS,
+    CensusFields,
+    FieldState,
+    form_state,
+    origin_text,
+    source_text,
+    text_after_saving,
+)
+from gridwalker.tui.field.census_progress import next_to_census, tower_row
+from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from gridwalker.domain.validators import Invalid
     from gridwalker.store.census import CensusForm, EnterpriseRef
 
-TEXT_FIELDS = (
-    "uscc",
-    "name",
-    "employees",
-    "contact_name",
-    "contact_phone",
-    "party_members",
-    "floor",
-    "room",
-)
-SELECT_FIELDS: dict[str, type[Choice]] = {
-    "industry": Industry,
-    "ownership": Ownership,
-    "scale": Scale,
-    "operating_status": OperatingStatus,
-    "party_org_status": PartyOrgStatus,
-    "party_org_kind": PartyOrgKind,
-}
-CHECK_FIELDS = ("instructor_assigned", "has_union", "has_youth_league")
-FIELDS = (*TEXT_FIELDS, *SELECT_FIELDS, *CHECK_FIELDS)
 
-FieldState = dict[str, str | bool]
+class CensusPrefilled(DbResult):
+    """Last year's answers, the enterprise, its tower's name and a waiting draft were read."""
+
+
+class CensusSaved(DbResult):
+    """This year's census was saved (enterprise, record, next enterprise to census)."""
 
 
 def draft_key(enterprise_uuid: str | None, tower_uuid: str) -> str:
@@ -67,28 +54,59 @@ def draft_key(enterprise_uuid: str | None, tower_uuid: str) -> str:
     return f"census:{enterprise_uuid}" if enterprise_uuid else f"census:new:{tower_uuid}"
 
 
-def form_state(form: CensusForm) -> FieldState:
-    """A census form as the widgets' values: text, a code ("" for none) or a tick."""
-    out: FieldState = {}
-    for name in TEXT_FIELDS:
-        value = getattr(form, name)
-        out[name] = "" if value is None else str(value)
-    for name in SELECT_FIELDS:
-        out[name] = str(getattr(form, name) or "")
-    for name in CHECK_FIELDS:
-        out[name] = bool(getattr(form, name))
-    return out
+def read_census_start(
+    conn: Connection,
+    enterprise_uuid: str | None,
+    tower_uuid: str,
+    year: int,
+    draft: dict[str, Any] | str,
+) -> tuple[CensusForm, EnterpriseRef | None, str, dict[str, Any] | None]:
+    """What the form starts from: last year's answers, the enterprise, its tower's name, and
+    the draft's payload (`draft` is the payload itself, or the key to read it by)."""
+    from gridwalker.store import census, rounds
+
+    if enterprise_uuid is not None:
+        form = census.census_prefill(conn, enterprise_uuid, year)
+        ref = census.enterprise_ref(conn, enterprise_uuid)
+        tower_name = ref.tower_name if ref else ""
+    else:
+        form, ref = census.CensusForm(), None
+        row = tower_row(conn, tower_uuid)
+        tower_name = row.name if row else ""
+    if not isinstance(draft, str):
+        return form, ref, tower_name, draft
+    stored = rounds.load_draft(conn, draft)
+    return form, ref, tower_name, stored.payload if stored else None
 
 
-def choice_options(choice: type[Choice]) -> list[tuple[str, str]]:
-    """A value list as Select options; industries show their GB/T 4754 letter."""
-    lang = language()
-    if choice is Industry:
-        return [(f"{c.value} {c.label(lang)}", c.value) for c in choice]
-    return [(c.label(lang), c.value) for c in choice]
+def save_census(
+    conn: Connection,
+    form: CensusForm,
+    year: int,
+    who: tuple[str, str | None],
+    enterprise_uuid: str | None,
+    tower_uuid: str,
+    draft_key: str,
+) -> tuple[str, str, str | None]:
+    """Save this year's census and drop its draft, in one transaction; the enterprise, the
+    record, and the next enterprise of the tower still to census."""
+    from gridwalker.store import census, rounds
+
+    actor, member_uuid = who
+    saved, record = census.save_census(
+        conn,
+        form,
+        year=year,
+        actor=actor,
+        member_uuid=member_uuid,
+        enterprise_uuid=enterprise_uuid,
+        tower_uuid=None if enterprise_uuid else tower_uuid,
+    )
+    rounds.delete_draft(conn, draft_key)
+    return saved, record, next_to_census(census.tower_floors(conn, tower_uuid), saved)
 
 
-class CensusFormScreen(DbScreen):
+class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
     """This year's census of one enterprise (None: a new enterprise found in the tower)."""
 
     CSS_PATH = "census_form.tcss"
@@ -98,7 +116,7 @@ class CensusFormScreen(DbScreen):
         Binding("n", "next", N_("Next not censused")),
         Binding("escape", "leave", N_("Back")),
     ]
-    PAUSE: ClassVar[float] = 0.4  # seconds of quiet typing before keeping a draft
+    DRAFT_KIND = "census"
 
     def __init__(
         self,
@@ -111,7 +129,7 @@ class CensusFormScreen(DbScreen):
         super().__init__()
         self.enterprise_uuid = enterprise_uuid
         self.tower_uuid = tower_uuid
-        self.draft_payload = draft_payload
+        self.taken_up = draft_payload  # a draft taken up from a list, restored as it is
         self.on_saved = on_saved
         self.key = draft_key(enterprise_uuid, tower_uuid)
         self.year = clock.today().year
@@ -124,132 +142,46 @@ class CensusFormScreen(DbScreen):
         self.saved = False
         self.checking = False  # after a refused save, the whole form is checked as you type
         self.next_uuid: str | None = None
-        self.duplicate: EnterpriseRef | None = None
-        self.problems: dict[str, Invalid] = {}
         self.touched: set[str] = set()
         self._last: FieldState = {}
-        self._baseline: FieldState = {}
 
     # -- building the form ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        with VerticalScroll(id="census-form", can_focus=False):
-            yield Static(Text(_("Loading…"), "dim"), id="form-origin")
-            yield Static("", id="form-source")
-            yield Static("", id="form-flags")
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell wide"):
-                    yield from self.text_field("uscc", _("Unified social credit code"), 18)
-                    yield Static("", id="duplicate")
-                with Vertical(classes="cell wide"):
-                    yield from self.text_field("name", _("Enterprise name"))
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell wide"):
-                    yield from self.select_field("industry", _("Industry (GB/T 4754)"))
-                with Vertical(classes="cell"):
-                    yield from self.select_field("ownership", _("Ownership"))
-                with Vertical(classes="cell"):
-                    yield from self.select_field("scale", _("Scale"))
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell"):
-                    yield from self.text_field("employees", _("Employees"), number=True)
-                with Vertical(classes="cell"):
-                    yield from self.select_field("operating_status", _("Operating status"))
-                with Vertical(classes="cell"):
-                    yield from self.text_field("contact_name", _("Contact person"))
-                with Vertical(classes="cell"):
-                    yield from self.text_field("contact_phone", _("Contact phone"))
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell"):
-                    yield from self.select_field("party_org_status", _("Party organisation"))
-                with Vertical(classes="cell"):
-                    yield from self.select_field("party_org_kind", _("Kind of organisation"))
-                with Vertical(classes="cell"):
-                    yield from self.text_field("party_members", _("Party members"), number=True)
-            with Horizontal(classes="row checks"):
-                yield Checkbox(_("Party-work instructor assigned"), id="instructor_assigned")
-                yield Checkbox(_("Union"), id="has_union")
-                yield Checkbox(_("Youth league"), id="has_youth_league")
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell"):
-                    yield from self.text_field("floor", _("Floor"), number=True)
-                with Vertical(classes="cell"):
-                    yield from self.text_field("room", _("Room"))
-                yield Vertical(classes="cell wide")
+        yield CensusFields(id="census-form", can_focus=False)
         yield Static("", id="form-status")
         yield Footer()
 
-    @staticmethod
-    def text_field(
-        name: str, title: str, max_length: int = 0, *, number: bool = False
-    ) -> ComposeResult:
-        """A label, a text box and the place for its reason."""
-        yield Label(title, classes="field-label")
-        yield Input(id=name, type="integer" if number else "text", max_length=max_length)
-        yield Static("", id=f"reason-{name}", classes="reason")
-
-    @staticmethod
-    def select_field(name: str, title: str) -> ComposeResult:
-        """A label, a value list and the place for its reason."""
-        yield Label(title, classes="field-label")
-        yield Select(
-            choice_options(SELECT_FIELDS[name]),
-            prompt=_("Choose…"),
-            allow_blank=name != "operating_status",
-            value=OperatingStatus.NORMAL.value if name == "operating_status" else Select.NULL,
-            id=name,
-        )
-        yield Static("", id=f"reason-{name}", classes="reason")
-
     def on_mount(self) -> None:
         self.sub_title = _("Census {year}").format(year=self.year)
-        self._last = self._baseline = self.state()
+        self._last = self.draft_baseline = self.state()
         super().on_mount()
 
     def database_ready(self) -> None:
-        from gridwalker.store import census, rounds
-
-        ent, tower, key, year, given = (
-            self.enterprise_uuid,
-            self.tower_uuid,
-            self.key,
-            self.year,
-            self.draft_payload,
+        ent, tower, key, year = self.enterprise_uuid, self.tower_uuid, self.key, self.year
+        given = self.taken_up
+        self.db_read(
+            lambda conn: read_census_start(conn, ent, tower, year, key if given is None else given),
+            CensusPrefilled,
         )
 
-        def read(
-            conn: Connection,
-        ) -> tuple[CensusForm, EnterpriseRef | None, str, dict[str, Any] | None]:
-            if ent is not None:
-                form = census.census_prefill(conn, ent, year)
-                ref = census.enterprise_ref(conn, ent)
-                tower_name = ref.tower_name if ref else ""
-            else:
-                form, ref = census.CensusForm(), None
-                row = tower_row(conn, tower)
-                tower_name = row.name if row else ""
-            if given is not None:
-                return form, ref, tower_name, given
-            draft = rounds.load_draft(conn, key)
-            return form, ref, tower_name, draft.payload if draft else None
-
-        self.load("prefill", read)
-
-    def loaded_prefill(
-        self, result: tuple[CensusForm, EnterpriseRef | None, str, dict[str, Any] | None]
-    ) -> None:
+    @on(CensusPrefilled)
+    def _prefilled(self, message: CensusPrefilled) -> None:
         """Fill the form from last year's answers, then from a draft when there is one."""
         from gridwalker.store.census import CensusForm
 
-        form, self.ref, self.tower_name, payload = result
+        form: CensusForm
+        payload: dict[str, Any] | None
+        form, self.ref, self.tower_name, payload = message.result
         self.record_uuid, self.source_year = form.record_uuid, form.source_year
         self.fill(form_state(form))
-        self._baseline = self.state()
+        self.mark_clean()
         if payload:
             self.fill(form_state(CensusForm.from_dict(payload)))
-            self.touched = {name for name in FIELDS if self.state()[name] != self._baseline[name]}
-            if self.draft_payload is None:
+            baseline = self.draft_baseline
+            self.touched = {name for name in FIELDS if self.state()[name] != baseline[name]}
+            if self.taken_up is None:
                 self.notify(_("Your draft of this census is back."), title=_("Draft restored"))
         self.ready = True
         self.show_origin()
@@ -259,54 +191,22 @@ class CensusFormScreen(DbScreen):
 
     def show_origin(self) -> None:
         """Say which enterprise this is and which year's answers the form starts from."""
-        origin = Text()
         if self.ref is not None:
-            origin.append(self.ref.name, "bold")
-            origin.append("  " + self.ref.place(language()), "dim")
             self.sub_title = _("Census {year}").format(year=self.year) + " · " + self.ref.name
-        else:
-            origin.append(_("New enterprise in {tower}").format(tower=self.tower_name), "bold")
-        self.query_one("#form-origin", Static).update(origin)
-        if self.record_uuid is not None:
-            source = _("Editing the census of {year}.").format(year=self.year)
-        elif self.source_year is not None:
-            source = _(
-                "Answers carried over from the {source} census: change only what is different."
-            ).format(source=self.source_year)
-        elif self.enterprise_uuid is not None:
-            source = _("No earlier census of this enterprise: fill in every answer.")
-        else:
-            source = _("A new enterprise: fill in every answer.")
-        self.query_one("#form-source", Static).update(Text(source, "italic"))
+        self.query_one("#form-origin", Static).update(origin_text(self.ref, self.tower_name))
+        self.query_one("#form-source", Static).update(
+            source_text(self.year, self.record_uuid, self.source_year, self.enterprise_uuid)
+        )
 
     # -- reading and filling ----------------------------------------------------------------
 
     def state(self) -> FieldState:
         """The form's widgets as values, field by field."""
-        out: FieldState = {}
-        for name in TEXT_FIELDS:
-            out[name] = self.query_one(f"#{name}", Input).value
-        for name in SELECT_FIELDS:
-            value = self.query_one(f"#{name}", Select).value
-            out[name] = "" if value is Select.NULL or value is None else str(value)
-        for name in CHECK_FIELDS:
-            out[name] = self.query_one(f"#{name}", Checkbox).value
-        return out
+        return self.query_one(CensusFields).state()
 
     def fill(self, values: FieldState) -> None:
         """Put values into the widgets without counting them as typing."""
-        for name, value in values.items():
-            if name in TEXT_FIELDS:
-                self.query_one(f"#{name}", Input).value = str(value)
-            elif name in SELECT_FIELDS:
-                select: Select[str] = self.query_one(f"#{name}", Select)
-                codes = {c.value for c in SELECT_FIELDS[name]}
-                if value and value in codes:
-                    select.value = str(value)
-                elif select._allow_blank:  # noqa: SLF001 - Textual keeps this private
-                    select.clear()
-            elif name in CHECK_FIELDS:
-                self.query_one(f"#{name}", Checkbox).value = bool(value)
+        self.query_one(CensusFields).fill(values)
         self._last = self.state()
 
     def census_form(self) -> CensusForm:
@@ -348,109 +248,30 @@ class CensusFormScreen(DbScreen):
         if "uscc" in changed:
             self.check_uscc()
         self.show_flags()
-        self.run_worker(
-            self._after_pause(), group="census-form-pause", exclusive=True, exit_on_error=False
-        )
+        self.draft_soon()
 
-    async def _after_pause(self) -> None:
+    def after_pause(self) -> None:
         """Once typing pauses: keep the form as a draft (and check it after a refused save)."""
-        await asyncio.sleep(self.PAUSE)
         self.keep_draft()
         if self.checking:
             self.check_form()
 
-    def check_uscc(self) -> None:
-        """Check the credit code as typed; when valid, look for another enterprise with it."""
-        from gridwalker.store import census
-
-        code = normalize_uscc(str(self.state()["uscc"]))
-        bad = check_uscc(code) if code else None
-        if bad is None:
-            self.problems.pop("uscc", None)
-        else:
-            self.problems["uscc"] = bad
-        self.show_problems()
-        self.show_duplicate(None)
-        if code and bad is None:
-            exclude = self.enterprise_uuid
-            self.load(
-                "duplicate",
-                lambda conn: (code, census.find_by_uscc(conn, code, exclude_uuid=exclude)),
-            )
-
-    def loaded_duplicate(self, result: tuple[str, EnterpriseRef | None]) -> None:
-        """Show the enterprise already recorded with the code (when it is still the code typed)."""
-        code, other = result
-        if normalize_uscc(str(self.state()["uscc"])) == code:
-            self.show_duplicate(other)
-
-    def show_duplicate(self, other: EnterpriseRef | None) -> None:
-        """Show (or hide) the enterprise that already has this credit code."""
-        self.duplicate = other
-        box = self.query_one("#duplicate", Static)
-        if other is None:
-            box.update("")
-        else:
-            box.update(
-                Text.assemble(
-                    (
-                        _("Already recorded as: {name}, {place}").format(
-                            name=other.name, place=other.place(language())
-                        ),
-                        "bold",
-                    ),
-                    ("  Ctrl+O " + _("open that record"), "dim"),
-                )
-            )
-        box.set_class(other is not None, "-shown")
-        self.refresh_bindings()
-
-    def show_flags(self) -> None:
-        """The rule flags of the answers as they stand: warnings that never block saving."""
-        flags = self.census_form().flags()
-        box = self.query_one("#form-flags", Static)
-        if flags:
-            box.update(
-                Text.assemble(
-                    (flags_text(flags), "bold"),
-                    ("  " + _("(a reminder: saving is not blocked)"), "italic"),
-                )
-            )
-        else:
-            box.update("")
-        box.set_class(bool(flags), "-shown")
-
-    def check_form(self) -> None:
-        """Check the whole form against the store's rules in a worker."""
-        from gridwalker.store import census
-
-        form, ent = self.census_form(), self.enterprise_uuid
-        self.load("check", lambda conn: census.validate_census(conn, form, enterprise_uuid=ent))
-
-    def loaded_check(self, problems: dict[str, Invalid]) -> None:
-        """Show the reasons the form cannot be saved yet."""
-        self.problems = dict(problems)
-        self.show_problems()
-
-    def show_problems(self) -> None:
-        """Each reason under its field."""
-        lang = language()
-        for name in FIELDS:
-            if name in CHECK_FIELDS:
-                continue
-            why = self.problems.get(name)
-            reason = self.query_one(f"#reason-{name}", Static)
-            reason.update(why.text(lang) if why else "")
-            reason.set_class(why is not None, "-shown")
-
     # -- drafts -----------------------------------------------------------------------------
+
+    @property
+    def draft_key(self) -> str:
+        """census:<enterprise uuid>, or census:new:<tower uuid> before the first save."""
+        return self.key
+
+    def form_state(self) -> FieldState:
+        return self.state()
 
     @property
     def dirty(self) -> bool:
         """Whether the form differs from how it was opened (or last saved)."""
-        return self.ready and self.state() != self._baseline
+        return self.ready and super().dirty
 
-    def payload(self) -> dict[str, Any]:
+    def draft_payload(self) -> dict[str, Any]:
         """The form as a draft payload (`CensusForm.to_dict`, plus where it belongs)."""
         return {
             **self.census_form().to_dict(),
@@ -463,27 +284,12 @@ class CensusFormScreen(DbScreen):
         name = str(self.state()["name"]).strip() or _("New enterprise")
         return f"{_('Census')} · {name} · {self.tower_name}"
 
-    def keep_draft(self) -> None:
-        """Save the form as a draft (a local row, never synced); none when nothing changed."""
-        if self.saving:
-            return
-        from gridwalker.store import rounds
-
-        key = self.key
-        if not self.dirty:
-            self.save("draft", lambda conn: rounds.delete_draft(conn, key))
-            return
-        title, payload = self.draft_title(), self.payload()
-        self.save("draft", lambda conn: rounds.save_draft(conn, key, "census", title, payload))
-
     # -- saving -----------------------------------------------------------------------------
 
     def action_save(self) -> None:
         """Save this year's census; nothing is written when the form is invalid."""
         if not self.ready or self.saving:
             return
-        from gridwalker.store import census, rounds
-
         form, ent, tower, key, year = (
             self.census_form(),
             self.enterprise_uuid,
@@ -492,31 +298,24 @@ class CensusFormScreen(DbScreen):
             self.year,
         )
         member = self.gw.member
-        member_uuid = member.uuid if member else None
-        actor = member.name if member else "tui"
+        who = (member.name, member.uuid) if member else ("tui", None)
         self.saving = True
-        self.workers.cancel_group(self, "census-form-pause")
 
         def write(conn: Connection) -> tuple[str, str, str | None]:
-            saved, record = census.save_census(
-                conn,
-                form,
-                year=year,
-                actor=actor,
-                member_uuid=member_uuid,
-                enterprise_uuid=ent,
-                tower_uuid=None if ent else tower,
-            )
-            rounds.delete_draft(conn, key)
-            return saved, record, next_to_census(census.tower_floors(conn, tower), saved)
+            return save_census(conn, form, year, who, ent, tower, key)
 
         self.say(_("Saving…"))
-        self.save("census", write)
+        # The draft goes in the same transaction: no draft write may come after it.
+        self.stop_drafting(lambda: self.db_write(write, CensusSaved, failed=self._census_refused))
 
-    def saved_census(self, result: tuple[str, str, str | None]) -> None:
+    @on(CensusSaved)
+    def _saved(self, message: CensusSaved) -> None:
         """Saved: offer the next enterprise not yet censused in the tower."""
-        enterprise, record, self.next_uuid = result
+        enterprise: str
+        record: str
+        enterprise, record, self.next_uuid = message.result
         self.saving = False
+        self.drafting = True  # the form stays open for corrections, drafted again
         self.saved = True
         self.checking = False
         self.enterprise_uuid, self.record_uuid = enterprise, record
@@ -524,25 +323,23 @@ class CensusFormScreen(DbScreen):
         self.touched = set()
         self.problems = {}
         self.show_problems()
-        self._baseline = self._last = self.state()
+        self._last = self.state()
+        self.mark_clean()
         self.show_origin()
         words = _("Census {year} saved.").format(year=self.year)
-        if self.next_uuid:
-            hint = _("n: next enterprise not yet censused · Esc: back")
-        else:
-            hint = _("Every enterprise of this tower is censused this year. Esc: back")
-        self.say(Text.assemble((words, "bold green"), "  ", hint))
+        self.say(text_after_saving(words, has_next=self.next_uuid is not None))
         self.notify(words, title=_("Saved"))
         if self.on_saved is not None:
             self.on_saved(enterprise)
         self.set_focus(None)  # plain keys (n, Esc) now go to the screen
         self.refresh_bindings()
 
-    def failed_census(self, exc: BaseException) -> bool:
+    def _census_refused(self, exc: BaseException) -> bool:
         """A refused form: every reason under its field, nothing written."""
         from gridwalker.store.census import CensusInputError
 
         self.saving = False
+        self.drafting = True  # the form stays open: its changes are drafted again
         if isinstance(exc, CensusInputError):
             self.problems = dict(exc.problems)
             self.checking = True
@@ -550,9 +347,7 @@ class CensusFormScreen(DbScreen):
             words = _("Not saved: correct the fields marked in red.")
             self.say(Text(words, "bold red"))
             self.notify(words, severity="error")
-            first = next((name for name in FIELDS if name in self.problems), None)
-            if first is not None:
-                self.query_one(f"#{first}").focus()
+            self.focus_first(FIELDS, self.problems)
             return True
         self.say("")
         return False
@@ -582,14 +377,10 @@ class CensusFormScreen(DbScreen):
         other = self.duplicate
         if other is None or self.saving:
             return
-        from gridwalker.store import rounds
-
-        self.workers.cancel_group(self, "census-form-pause")
         self.saving = True  # no draft of the would-be duplicate is kept from here on
-        key = self.key
-        self.save("drop_draft", lambda conn: rounds.delete_draft(conn, key))
+        self.discard_draft(self._open_recorded)
 
-    def saved_drop_draft(self, _result: None) -> None:
+    def _open_recorded(self) -> None:
         """The would-be duplicate's draft is gone: show the recorded enterprise's form."""
         other = self.duplicate
         if other is not None:
@@ -606,22 +397,7 @@ class CensusFormScreen(DbScreen):
         if not self.dirty:
             self.dismiss(self.enterprise_uuid)
             return
-        self.app.push_screen(LeaveDialog(_("This census is not saved yet.")), self._left)
-
-    def _left(self, choice: str | None) -> None:
-        """Keep the draft, discard it, or stay."""
-        from gridwalker.store import rounds
-
-        if choice is None:
-            return
-        self.workers.cancel_group(self, "census-form-pause")
-        key = self.key
-        if choice == "keep":
-            title, payload = self.draft_title(), self.payload()
-            self.save("leave", lambda conn: rounds.save_draft(conn, key, "census", title, payload))
-        else:
-            self.save("leave", lambda conn: rounds.delete_draft(conn, key))
-
-    def saved_leave(self, _result: None) -> None:
-        """The draft is kept (or gone): leave the form."""
-        self.dismiss(self.enterprise_uuid)
+        self.ask_to_leave(
+            LeaveDialog(_("This census is not saved yet.")),
+            lambda _choice: self.dismiss(self.enterprise_uuid),
+        )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
@@ -29,10 +30,11 @@ from gridwalker.domain.choices import (
 from gridwalker.domain.i18n import _
 from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.dialogs import ask_yes_no
-from gridwalker.tui.common.workers import DbScreen
-from gridwalker.tui.field.resident import ResidentForm, actor_of
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.format import care_labels, choice_label
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -122,6 +124,22 @@ def read_household(conn: Connection, household_uuid: str) -> HouseholdData:
     )
 
 
+class HouseholdRead(DbResult):
+    """The household, its roster, visits, issues and draft were read (a HouseholdData)."""
+
+
+class ResidentMoved(DbResult):
+    """A resident was marked moved out (True) or back in (False)."""
+
+
+class VisitDraftFound(DbResult):
+    """The household's waiting visit draft (None when there is none)."""
+
+
+class NextUnvisitedFound(DbResult):
+    """The next household not yet visited (None when every one is)."""
+
+
 class HouseholdScreen(DbScreen):
     """A household: summary, roster, visit history and linked issues."""
 
@@ -163,7 +181,7 @@ class HouseholdScreen(DbScreen):
 
     def database_ready(self) -> None:
         household = self.household_uuid
-        self.load("household", lambda conn: read_household(conn, household))
+        self.db_read(lambda conn: read_household(conn, household), HouseholdRead)
 
     def on_screen_resume(self) -> None:
         """Back from a form or a visit: the roster and the history may have changed."""
@@ -172,7 +190,9 @@ class HouseholdScreen(DbScreen):
 
     # -- showing ------------------------------------------------------------------------------
 
-    def loaded_household(self, data: HouseholdData) -> None:
+    @on(HouseholdRead)
+    def _show_household(self, message: HouseholdRead) -> None:
+        data: HouseholdData = message.result
         self.data = data
         summary = self.query_one("#hh-summary", Static)
         if data.info is None:
@@ -306,20 +326,16 @@ class HouseholdScreen(DbScreen):
         elif event.data_table.id == "issues" and self.data is not None:
             index = event.cursor_row
             if 0 <= index < len(self.data.issues):
-                from gridwalker.tui.common.issues import IssueDetailScreen
-
-                self.gw.open_screen(IssueDetailScreen(self.data.issues[index].uuid))
+                field_navigator(self).open_issue(self.data.issues[index].uuid)
 
     def action_log_issue(self) -> None:
         """Log an issue for this household (its address is filled in)."""
-        from gridwalker.tui.field.issue_form import log_issue_from
-
-        log_issue_from(self.gw, household_uuid=self.household_uuid)
+        field_navigator(self).log_issue(household_uuid=self.household_uuid)
 
     def action_add_resident(self) -> None:
         """Add a resident to this household."""
         if self.data is not None and self.data.info is not None:
-            self.app.push_screen(ResidentForm(self.household_uuid), self._resident_saved)
+            field_navigator(self).open_resident_form(self.household_uuid, then=self._resident_saved)
 
     def action_edit_resident(self) -> None:
         """Edit the selected resident."""
@@ -327,7 +343,9 @@ class HouseholdScreen(DbScreen):
         if resident is None:
             self.notify(_("Choose a resident in the roster first."))
             return
-        self.app.push_screen(ResidentForm(self.household_uuid, resident), self._resident_saved)
+        field_navigator(self).open_resident_form(
+            self.household_uuid, resident, then=self._resident_saved
+        )
 
     def _resident_saved(self, resident_uuid: str | None) -> None:
         if resident_uuid:
@@ -357,9 +375,11 @@ class HouseholdScreen(DbScreen):
         from gridwalker.store import rounds
 
         actor, uuid, out = actor_of(self.gw), resident.uuid, not resident.moved_out
-        self.save("moved", lambda conn: (rounds.move_out(conn, actor, uuid, out), out)[1])
+        self.db_write(lambda conn: (rounds.move_out(conn, actor, uuid, out), out)[1], ResidentMoved)
 
-    def saved_moved(self, moved_out: bool) -> None:
+    @on(ResidentMoved)
+    def _moved(self, message: ResidentMoved) -> None:
+        moved_out: bool = message.result
         self.notify(_("Marked as moved out.") if moved_out else _("Moved back in."))
         self.database_ready()
 
@@ -372,13 +392,13 @@ class HouseholdScreen(DbScreen):
         if self.data is None or self.data.info is None:
             return
         key = rounds.visit_draft_key(self.household_uuid)
-        self.load("draft", lambda conn: rounds.load_draft(conn, key))
+        self.db_read(lambda conn: rounds.load_draft(conn, key), VisitDraftFound)
 
-    def loaded_draft(self, draft: DraftRow | None) -> None:
-        from gridwalker.tui.field.visit import VisitScreen
-
+    @on(VisitDraftFound)
+    def _start_visit(self, message: VisitDraftFound) -> None:
+        draft: DraftRow | None = message.result
         payload = draft.payload if draft is not None else None
-        self.app.push_screen(VisitScreen(self.household_uuid, payload))
+        field_navigator(self).open_visit(self.household_uuid, draft=payload)
 
     def action_next_household(self) -> None:
         """Go on to the next household not yet visited, in walking order."""
@@ -387,13 +407,15 @@ class HouseholdScreen(DbScreen):
         if self.data is None or self.data.info is None:
             return
         grid, here = self.data.info.grid_uuid, self.household_uuid
-        self.load("next", lambda conn: rounds.next_unvisited(conn, grid, here))
+        self.db_read(lambda conn: rounds.next_unvisited(conn, grid, here), NextUnvisitedFound)
 
-    def loaded_next(self, household_uuid: str | None) -> None:
+    @on(NextUnvisitedFound)
+    def _walk_on(self, message: NextUnvisitedFound) -> None:
+        household_uuid: str | None = message.result
         if household_uuid is None or household_uuid == self.household_uuid:
             self.notify(_("Every household of the grid is visited this cycle."))
             return
-        self.app.switch_screen(HouseholdScreen(household_uuid))
+        field_navigator(self).open_household(household_uuid, replacing=self.household_uuid)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,68 +1,56 @@
 """Log an issue: the place prefilled from where logging began, checked as you type, kept as a
-draft until it is logged (ctrl+s) or discarded."""
+draft (a DraftingForm) until it is logged (ctrl+s) or discarded."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Footer, Header, Input, Select, Static, TextArea
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory, IssueStatus, ReporterKind, Urgency
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import default_due
 from gridwalker.tui.common.dialogs import LeaveDialog
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.field.issue_fields import FIELDS, IssueFields
+from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
-    from textual.app import App
 
     from gridwalker.domain.validators import Invalid
     from gridwalker.store.issues import IssueInput, Prefill
     from gridwalker.store.rounds import DraftRow
 
 START_KEYS = ("household_uuid", "enterprise_uuid", "building_uuid", "visit_uuid")
-FIELDS = (
-    "place",
-    "category",
-    "description",
-    "people_affected",
-    "reporter_kind",
-    "reporter_name",
-    "urgency",
-    "due_date",
-)
 # Problems about the place's records are shown under the place.
 PLACE_PROBLEMS = {"place", *START_KEYS, "grid_uuid"}
 
 
-def draft_key(start: dict[str, str]) -> str:
+class IssuePrefilled(DbResult):
+    """The place the form starts from and a waiting draft's payload were read."""
+
+
+class IssueChecked(DbResult):
+    """The store's and the form's reasons against the form as it stands."""
+
+
+class IssueLogged(DbResult):
+    """The issue was logged (its uuid)."""
+
+
+def issue_draft_key(start: dict[str, str]) -> str:
     """The draft key of a form started from `start`: issue:<place uuid> or issue:new."""
     for key in START_KEYS:
         if start.get(key):
             return f"issue:{start[key]}"
     return "issue:new"
-
-
-def log_issue_from(
-    app: App[Any],
-    *,
-    on_logged: Callable[[str | None], None] | None = None,
-    **start: str,
-) -> IssueFormScreen:
-    """Open the log form started from a household, enterprise, building, visit (or nowhere)."""
-    screen = IssueFormScreen({k: v for k, v in start.items() if v})
-    app.push_screen(screen, on_logged)
-    return screen
 
 
 def parse_form(state: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -90,7 +78,7 @@ def parse_form(state: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, problems
 
 
-class IssueFormScreen(DbScreen):
+class IssueFormScreen(DraftingForm, DbScreen):
     """The form to log one issue; dismisses with the new issue's uuid (None when left)."""
 
     CSS_PATH = "issue_form.tcss"
@@ -98,83 +86,34 @@ class IssueFormScreen(DbScreen):
         Binding("ctrl+s", "log", N_("Log the issue"), priority=True),
         Binding("escape", "leave", N_("Back")),
     ]
-    PAUSE: ClassVar[float] = 0.4  # seconds of quiet typing before checking and keeping a draft
+    DRAFT_KIND = "issue"
+    drop_clean_draft: ClassVar[bool] = False  # an issue's draft is kept until logged or discarded
 
     def __init__(
         self, start: dict[str, str] | None = None, *, draft_payload: dict[str, Any] | None = None
     ) -> None:
         super().__init__()
         self.start = {k: v for k, v in (start or {}).items() if k in START_KEYS and v}
-        self.key = draft_key(self.start)
-        self.draft_payload = draft_payload
+        self.key = issue_draft_key(self.start)
+        self.taken_up = draft_payload  # a draft taken up from a list, restored as it is
         self.prefill: Prefill | None = None
         self.due_typed = False
         self.touched: set[str] = set()
         self.ready = False
         self.logging = False
         self._last: dict[str, str] = {}
-        self._baseline: dict[str, str] = {}
 
     # -- building the form ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        with VerticalScroll(id="issue-form"):
-            yield Static("", id="form-origin")
-            yield Label(_("Place"), classes="field-label")
-            yield Input(placeholder=_("Where is the problem?"), id="place")
-            yield Static("", id="reason-place", classes="reason")
-            yield Label(_("Category"), classes="field-label")
-            yield Select(
-                [(label(c), c.value) for c in IssueCategory],
-                prompt=_("Choose a category"),
-                id="category",
-            )
-            yield Static("", id="reason-category", classes="reason")
-            yield Label(_("Description"), classes="field-label")
-            yield TextArea(
-                id="description", placeholder=_("What is the problem? Who is affected, since when?")
-            )
-            yield Static("", id="reason-description", classes="reason")
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell"):
-                    yield Label(_("Urgency"), classes="field-label")
-                    yield Select(
-                        [(label(u), u.value) for u in Urgency],
-                        allow_blank=False,
-                        value=Urgency.NORMAL.value,
-                        id="urgency",
-                    )
-                    yield Static("", id="reason-urgency", classes="reason")
-                with Vertical(classes="cell"):
-                    yield Label(_("Due date"), classes="field-label")
-                    yield Input(placeholder="YYYY-MM-DD", id="due_date")
-                    yield Static("", id="reason-due_date", classes="reason")
-                with Vertical(classes="cell"):
-                    yield Label(_("People affected"), classes="field-label")
-                    yield Input(placeholder=_("optional"), type="integer", id="people_affected")
-                    yield Static("", id="reason-people_affected", classes="reason")
-            with Horizontal(classes="row"):
-                with Vertical(classes="cell"):
-                    yield Label(_("Reported by"), classes="field-label")
-                    yield Select(
-                        [(label(k), k.value) for k in ReporterKind],
-                        allow_blank=False,
-                        value=ReporterKind.RESIDENT.value,
-                        id="reporter_kind",
-                    )
-                    yield Static("", id="reason-reporter_kind", classes="reason")
-                with Vertical(classes="cell wide"):
-                    yield Label(_("Reporter's name"), classes="field-label")
-                    yield Input(placeholder=_("optional"), id="reporter_name")
-                    yield Static("", id="reason-reporter_name", classes="reason")
-            yield Static("", id="form-status")
+        yield IssueFields(id="issue-form")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = _("Log an issue")
         self.query_one("#due_date", Input).value = self._default_due(Urgency.NORMAL.value)
-        self._last = self._baseline = self.state()
+        self._last = self.draft_baseline = self.state()
         self.query_one("#category", Select).focus()
         if self.engine is not None:
             self.database_ready()
@@ -182,7 +121,7 @@ class IssueFormScreen(DbScreen):
     def database_ready(self) -> None:
         from gridwalker.store import issues, rounds
 
-        start, key, given = dict(self.start), self.key, self.draft_payload
+        start, key, given = dict(self.start), self.key, self.taken_up
 
         def read(conn: Connection) -> tuple[Prefill | None, dict[str, Any] | None]:
             prefill = issues.place_prefill(conn, **start) if start else None
@@ -191,17 +130,20 @@ class IssueFormScreen(DbScreen):
             draft: DraftRow | None = rounds.load_draft(conn, key)
             return prefill, draft.payload if draft else None
 
-        self.load("prefill", read)
+        self.db_read(read, IssuePrefilled, failed=self._prefill_refused)
 
-    def loaded_prefill(self, result: tuple[Prefill | None, dict[str, Any] | None]) -> None:
-        prefill, payload = result
+    @on(IssuePrefilled)
+    def _prefilled(self, message: IssuePrefilled) -> None:
+        prefill: Prefill | None
+        payload: dict[str, Any] | None
+        prefill, payload = message.result
         self.prefill = prefill
         self._show_origin()
         if payload:
             self.fill(payload.get("form", {}))
             self.due_typed = bool(payload.get("due_typed"))
             self.touched = set(payload.get("touched", []))
-            if self.draft_payload is None:
+            if self.taken_up is None:
                 self.notify(_("Your draft of this issue is back."), title=_("Draft restored"))
             self.ready = True
             self._check()
@@ -209,9 +151,9 @@ class IssueFormScreen(DbScreen):
             if prefill is not None:
                 self.fill({"place": prefill.place})
             self.ready = True
-            self._baseline = self.state()
+            self.mark_clean()
 
-    def failed_prefill(self, exc: BaseException) -> bool:
+    def _prefill_refused(self, exc: BaseException) -> bool:
         from gridwalker.store.issues import IssueInputError
 
         if isinstance(exc, IssueInputError):
@@ -232,33 +174,11 @@ class IssueFormScreen(DbScreen):
 
     def state(self) -> dict[str, str]:
         """The form as text, field by field."""
-        out: dict[str, str] = {}
-        for name in FIELDS:
-            widget = self.query_one(f"#{name}")
-            if isinstance(widget, Select):
-                value = widget.value
-                out[name] = "" if value is Select.NULL or value is None else str(value)
-            elif isinstance(widget, TextArea):
-                out[name] = widget.text
-            elif isinstance(widget, Input):
-                out[name] = widget.value
-        return out
+        return self.query_one(IssueFields).state()
 
     def fill(self, values: dict[str, str]) -> None:
         """Put values into the form without counting them as typing."""
-        for name, value in values.items():
-            if name not in FIELDS:
-                continue
-            widget = self.query_one(f"#{name}")
-            if isinstance(widget, Select):
-                if value:
-                    widget.value = value
-                else:
-                    widget.clear()
-            elif isinstance(widget, TextArea):
-                widget.load_text(value)
-            elif isinstance(widget, Input):
-                widget.value = value
+        self.query_one(IssueFields).fill(values)
         self._last = self.state()
 
     def _default_due(self, urgency: str) -> str:
@@ -303,22 +223,22 @@ class IssueFormScreen(DbScreen):
             self.query_one("#due_date", Input).value = self._default_due(state["urgency"])
             state = self.state()
         self._last = state
-        self.run_worker(
-            self._after_pause, group="issue-form-pause", exclusive=True, exit_on_error=False
-        )
+        self.draft_soon()
 
-    async def _after_pause(self) -> None:
+    def after_pause(self) -> None:
         """Once typing pauses: check the form and keep it as a draft."""
-        await asyncio.sleep(self.PAUSE)
         self._check()
-        self._keep_draft()
+        self.keep_draft()
 
     @property
-    def dirty(self) -> bool:
-        """Whether the form differs from how it was opened."""
-        return self.state() != self._baseline
+    def draft_key(self) -> str:
+        """issue:<the place's uuid>, or issue:new."""
+        return self.key
 
-    def payload(self) -> dict[str, Any]:
+    def form_state(self) -> dict[str, str]:
+        return self.state()
+
+    def draft_payload(self) -> dict[str, Any]:
         """The form as a draft payload."""
         return {
             "start": self.start,
@@ -327,31 +247,25 @@ class IssueFormScreen(DbScreen):
             "touched": sorted(self.touched),
         }
 
-    def _title(self) -> str:
+    def draft_title(self) -> str:
         """A draft's title: category and place."""
         state = self.state()
         category = label(IssueCategory(state["category"])) if state["category"] else _("Issue")
         place = state["place"].strip() or _("no place yet")
         return f"{category} · {place}"
 
-    def _keep_draft(self) -> None:
-        """Save the form as a draft (a local row, never synced)."""
-        if self.logging:
-            return
-        from gridwalker.store import rounds
-
-        key, title, payload = self.key, self._title(), self.payload()
-        self.save("draft", lambda conn: rounds.save_draft(conn, key, "issue", title, payload))
-
     def _check(self) -> None:
         """Check the form against the store's rules in a worker."""
         from gridwalker.store import issues
 
         data, problems = self.issue_input()
-        self.load("check", lambda conn: (issues.check_issue(conn, data), problems))
+        self.db_read(lambda conn: (issues.check_issue(conn, data), problems), IssueChecked)
 
-    def loaded_check(self, result: tuple[dict[str, Invalid], dict[str, str]]) -> None:
-        store_problems, form_problems = result
+    @on(IssueChecked)
+    def _checked(self, message: IssueChecked) -> None:
+        store_problems: dict[str, Invalid]
+        form_problems: dict[str, str]
+        store_problems, form_problems = message.result
         self.show_problems({**store_problems, **form_problems})
 
     def show_problems(self, problems: dict[str, Any], *, everything: bool = False) -> None:
@@ -363,10 +277,8 @@ class IssueFormScreen(DbScreen):
             text = why if isinstance(why, str) else why.text(lang)
             by_field[field] = f"{by_field[field]}；{text}" if field in by_field else text
         for name in FIELDS:
-            reason = self.query_one(f"#reason-{name}", Static)
             shown = by_field.get(name, "") if everything or name in self.touched else ""
-            reason.update(shown)
-            reason.set_class(bool(shown), "-shown")
+            self.show_reason(name, shown)
 
     # -- logging and leaving ----------------------------------------------------------------
 
@@ -388,16 +300,16 @@ class IssueFormScreen(DbScreen):
         actor = member.name if member else "tui"
         key = self.key
         self.logging = True
-        self.workers.cancel_group(self, "issue-form-pause")
 
         def log(conn: Connection) -> str:
             uuid = issues.log_issue(conn, data, actor=actor, member_uuid=member_uuid)
-            rounds.delete_draft(conn, key)
+            rounds.delete_draft(conn, key)  # logged: the draft has done its job
             return uuid
 
-        self.save("log", log)
+        self.stop_drafting(lambda: self.db_write(log, IssueLogged, failed=self._log_refused))
 
-    def saved_log(self, uuid: str) -> None:
+    @on(IssueLogged)
+    def _logged(self, message: IssueLogged) -> None:
         self.notify(
             _("Issue logged: {status}, due {due}.").format(
                 status=label(IssueStatus.REPORTED),
@@ -405,12 +317,13 @@ class IssueFormScreen(DbScreen):
             ),
             title=_("Logged"),
         )
-        self.dismiss(uuid)
+        self.dismiss(message.result)
 
-    def failed_log(self, exc: BaseException) -> bool:
+    def _log_refused(self, exc: BaseException) -> bool:
         from gridwalker.store.issues import IssueInputError
 
         self.logging = False
+        self.drafting = True  # the form stays open: its changes are drafted again
         if isinstance(exc, IssueInputError):
             self.show_problems(exc.problems, everything=True)
             self._say(_("Not logged: correct the fields marked in red."), error=True)
@@ -430,21 +343,6 @@ class IssueFormScreen(DbScreen):
         if not self.dirty:
             self.dismiss(None)
             return
-        self.app.push_screen(LeaveDialog(_("This issue is not logged yet.")), self._left)
-
-    def _left(self, choice: str | None) -> None:
-        """Keep the draft, discard it, or stay."""
-        from gridwalker.store import rounds
-
-        if choice is None:
-            return
-        self.workers.cancel_group(self, "issue-form-pause")
-        key = self.key
-        if choice == "keep":
-            title, payload = self._title(), self.payload()
-            self.save("leave", lambda conn: rounds.save_draft(conn, key, "issue", title, payload))
-        else:
-            self.save("leave", lambda conn: rounds.delete_draft(conn, key))
-
-    def saved_leave(self, _result: None) -> None:
-        self.dismiss(None)
+        self.ask_to_leave(
+            LeaveDialog(_("This issue is not logged yet.")), lambda _choice: self.dismiss(None)
+        )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,9 +17,11 @@ from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.field.columns import line, widths
 from gridwalker.tui.format import care_labels, local_time
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -36,7 +37,6 @@ EMPTY = {
     "care": N_("Every care-tagged resident has been seen this cycle."),
     "drafts": N_("No draft is waiting."),
 }
-VISIT_PREFIX = "visit:"
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def read_entries(conn: Connection, kind: str, grid_uuid: str) -> list[Entry]:
     return [
         Entry(
             (d.title or d.key, local_time(d.updated_at)),
-            d.key.removeprefix(VISIT_PREFIX) if d.key.startswith(VISIT_PREFIX) else None,
+            rounds.household_of_visit_draft(d.key),
             d.payload,
             d.kind,
         )
@@ -94,45 +94,8 @@ def read_entries(conn: Connection, kind: str, grid_uuid: str) -> list[Entry]:
     ]
 
 
-def widths(rows: list[tuple[str, ...]], cap: int = 40) -> list[int]:
-    """The cells each column needs (the last one is free), at most `cap`."""
-    count = len(rows[0])
-    return [min(max(cell_len(r[i]) for r in rows), cap) for i in range(count - 1)]
-
-
-def line(columns: tuple[str, ...], sizes: list[int], style: str = "") -> Text:
-    """Columns padded (or cut) in cells, two cells apart; the last column as it is."""
-    text = Text(style=style, no_wrap=True, overflow="ellipsis")
-    for value, size in zip(columns, sizes, strict=False):
-        if cell_len(value) > size:
-            value = set_cell_size(value, size - 1) + "…"
-        text.append(value + " " * (size - cell_len(value) + 2))
-    text.append(columns[-1])
-    return text
-
-
-def draft_screen(entry: Entry) -> Any | None:
-    """The form a draft belongs to, restored from its payload (None: not a form's draft)."""
-    payload = entry.payload or {}
-    if entry.kind == "visit" and entry.household_uuid:
-        from gridwalker.tui.field.visit import VisitScreen
-
-        return VisitScreen(entry.household_uuid, draft_payload=payload)
-    if entry.kind == "issue":
-        from gridwalker.tui.field.issue_form import IssueFormScreen
-
-        return IssueFormScreen(payload.get("start", {}), draft_payload=payload)
-    if entry.kind == "resident" and payload.get("household_uuid"):
-        from gridwalker.tui.field.resident import ResidentForm
-
-        return ResidentForm(payload["household_uuid"], draft_payload=payload)
-    if entry.kind == "census" and payload.get("tower_uuid"):
-        from gridwalker.tui.field.census_form import CensusFormScreen
-
-        return CensusFormScreen(
-            payload.get("enterprise_uuid"), payload["tower_uuid"], draft_payload=payload
-        )
-    return None
+class EntriesRead(DbResult):
+    """The rows of an attention list were read."""
 
 
 class AttentionList(DbScreen):
@@ -167,10 +130,12 @@ class AttentionList(DbScreen):
         member = self.gw.member
         grid = (member.grid_uuid if member else None) or ""
         kind = self.kind
-        self.load("entries", lambda conn: read_entries(conn, kind, grid))
+        self.db_read(lambda conn: read_entries(conn, kind, grid), EntriesRead)
 
-    def loaded_entries(self, entries: list[Entry]) -> None:
+    @on(EntriesRead)
+    def _show_entries(self, message: EntriesRead) -> None:
         """Show the rows, keeping the highlight where it was."""
+        entries: list[Entry] = message.result
         self.entries = entries
         rows = self.query_one("#list-rows", OptionList)
         highlighted = rows.highlighted
@@ -202,15 +167,14 @@ class AttentionList(DbScreen):
     def _open(self, event: OptionList.OptionSelected) -> None:
         """Open the household of a row; a draft reopens its form exactly as it was left."""
         entry = self.entries[int(event.option.id or 0)]
+        navigate = field_navigator(self)
         if self.kind == "drafts" and entry.payload is not None:
-            screen = draft_screen(entry)
-            if screen is not None:
-                self.gw.open_screen(screen)
+            if navigate.resume_draft(entry.kind, entry.payload, entry.household_uuid):
                 return
         if entry.household_uuid is None:
             self.notify(_("This draft does not belong to a household visit."), severity="warning")
             return
-        self.gw.open_household(entry.household_uuid)
+        navigate.open_household(entry.household_uuid)
 
     def action_refresh(self) -> None:
         """Read the list again."""

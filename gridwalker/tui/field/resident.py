@@ -1,8 +1,9 @@
-"""The resident form (add or edit one person of a household), and the small question dialog.
+"""The resident form: add or edit one person of a household (a DraftingForm).
 
 Every change is checked at once with `domain.forms.check_resident` (pure, on the UI thread):
-each bad field shows its reason right under it. Ctrl+S writes only a valid form, in a worker;
-Escape with unsaved changes asks first. The full ID and phone appear only in their edit fields.
+each bad field shows its reason right under it, and the form is kept as a draft a pause
+later. Ctrl+S writes only a valid form, in a worker; Escape with unsaved changes asks first.
+The full ID and phone appear only in their edit fields.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static
 
@@ -29,15 +28,16 @@ from gridwalker.domain.validators import (
     normalize_resident_id,
     sex_from_id,
 )
-from gridwalker.tui.common.dialogs import ask_yes_no
-from gridwalker.tui.common.workers import DbModal
+from gridwalker.tui.common.dialogs import Ask
+from gridwalker.tui.common.workers import DbModal, DbResult
+from gridwalker.tui.field.actor import actor_of
+from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from gridwalker.store.rounds import ResidentRow
-    from gridwalker.tui.field.app import GridwalkerApp
 
 # Form order: the first bad field in this order gets the focus when saving fails.
 RESIDENT_FIELDS = (
@@ -52,14 +52,8 @@ RESIDENT_FIELDS = (
 )
 
 
-DRAFT_DELAY = 0.4  # seconds of quiet before the form is kept as a draft
-
-
-def actor_of(app: GridwalkerApp) -> str:
-    """Who the change log names for edits made on this laptop."""
-    if app.member is not None:
-        return app.member.name
-    return app.settings.member_name or "gridwalker"
+class ResidentSaved(DbResult):
+    """The resident was added or updated (the new resident's uuid when added)."""
 
 
 def select_value(select: Select[str]) -> str:
@@ -68,7 +62,7 @@ def select_value(select: Select[str]) -> str:
     return value if isinstance(value, str) else ""
 
 
-class ResidentForm(DbModal):
+class ResidentForm(DraftingForm, DbModal):
     """Add a resident to a household, or edit one; dismisses with the saved uuid or None."""
 
     CSS_PATH = "resident.tcss"
@@ -76,6 +70,9 @@ class ResidentForm(DbModal):
         Binding("ctrl+s", "save", N_("Save")),
         Binding("escape", "cancel", N_("Cancel")),
     ]
+    DRAFT_KIND = "resident"
+    REASON_ID: ClassVar[str] = "err-{}"
+    MARK_INVALID: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -91,6 +88,7 @@ class ResidentForm(DbModal):
         draft = draft_payload or {}
         self.resident_uuid = resident.uuid if resident else draft.get("resident_uuid")
         self.initial = resident.as_input() if resident else ResidentInput()
+        self.draft_baseline = self.initial  # a restored draft is dirty: it differs from this
         self.restored = ResidentInput(**draft["form"]) if "form" in draft else None
         name = resident.name if resident else draft.get("name", "")
         self.title_text = (
@@ -102,12 +100,27 @@ class ResidentForm(DbModal):
         # An existing record is checked in full at once; a new one as its fields are filled.
         self.tried = self.resident_uuid is not None
         self.saving = False
-        self._draft_timer: Timer | None = None
 
     @property
     def draft_key(self) -> str:
         """Where this form's draft is kept (one per household and resident)."""
         return f"resident:{self.household_uuid}:{self.resident_uuid or 'new'}"
+
+    def form_state(self) -> ResidentInput:
+        return self.form_data()
+
+    def draft_title(self) -> str:
+        """The form's title and the name typed."""
+        return f"{self.title_text} · {self.form_data().name}".rstrip(" ·")
+
+    def draft_payload(self) -> dict[str, Any]:
+        """What restoring the form needs: whose form it is, and every field as typed."""
+        return {
+            "household_uuid": self.household_uuid,
+            "resident_uuid": self.resident_uuid,
+            "name": self.form_data().name,
+            "form": asdict(self.form_data()),
+        }
 
     def compose(self) -> ComposeResult:
         lang = language()
@@ -212,11 +225,6 @@ class ResidentForm(DbModal):
         """The ticked care tags."""
         return list(self.query_one("#care_tags", SelectionList).selected)
 
-    @property
-    def dirty(self) -> bool:
-        """Whether the form differs from what it opened with."""
-        return self.form_data() != self.initial
-
     def problems(self) -> dict[str, Invalid]:
         """What is wrong with the form now, by field."""
         return check_resident(self.form_data(), clock.today())
@@ -227,10 +235,7 @@ class ResidentForm(DbModal):
         lang = language()
         for name in RESIDENT_FIELDS:
             shown = problems.get(name) if (self.tried or name in self.touched) else None
-            error = self.query_one(f"#err-{name}", Static)
-            error.update(Text(shown.text(lang)) if shown else "")
-            error.display = shown is not None
-            self.query_one(f"#{name}").set_class(shown is not None, "-invalid")
+            self.show_reason(name, shown.text(lang) if shown else None)
         return problems
 
     # -- reacting to changes ------------------------------------------------------------------
@@ -242,30 +247,7 @@ class ResidentForm(DbModal):
             self._fill_from_id()
         self.show_problems()
         self.query_one("#resident-status", Static).update("")
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
-
-    def _write_draft(self) -> None:
-        """Nothing typed is lost: keep the form as it is now (or drop the draft if unchanged)."""
-        from gridwalker.store import rounds
-
-        if self.saving:
-            return
-        key, dirty = self.draft_key, self.dirty
-        payload = {
-            "household_uuid": self.household_uuid,
-            "resident_uuid": self.resident_uuid,
-            "name": self.form_data().name,
-            "form": asdict(self.form_data()),
-        }
-        title = f"{self.title_text} · {self.form_data().name}".rstrip(" ·")
-        if dirty:
-            self.save(
-                "draft", lambda conn: rounds.save_draft(conn, key, "resident", title, payload)
-            )
-        else:
-            self.save("draft", lambda conn: rounds.delete_draft(conn, key))
+        self.draft_soon()
 
     def _fill_from_id(self) -> None:
         """A valid ID gives the birth date and sex when those are still empty."""
@@ -304,13 +286,12 @@ class ResidentForm(DbModal):
 
     def action_save(self) -> None:
         """Write the resident when the form is valid; else point at the first bad field."""
-        if self.saving:
+        if self.saving or not self.drafting:
             return
         self.tried = True
         problems = self.show_problems()
         if problems:
-            first = next(name for name in RESIDENT_FIELDS if name in problems)
-            self.query_one(f"#{first}").focus()
+            self.focus_first(RESIDENT_FIELDS, problems)
             self._say(_("Not saved: correct the marked fields first."))
             return
         if self.resident_uuid is not None and not self.dirty:
@@ -321,8 +302,6 @@ class ResidentForm(DbModal):
         data, actor = self.form_data(), actor_of(self.gw)
         household, resident, key = self.household_uuid, self.resident_uuid, self.draft_key
         self.saving = True
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
         self._say(_("Saving…"), error=False)
 
         def write(conn: Connection) -> str | None:
@@ -333,29 +312,29 @@ class ResidentForm(DbModal):
             rounds.delete_draft(conn, key)  # saved: the draft has done its job
             return result
 
-        self.save("resident", write)
+        # The draft goes in the same transaction: no draft write may come after it.
+        self.stop_drafting(
+            lambda: self.db_write(write, ResidentSaved, failed=self._resident_refused)
+        )
 
-    def saved_resident(self, result: str | None) -> None:
+    @on(ResidentSaved)
+    def _saved(self, message: ResidentSaved) -> None:
         self.saving = False
-        self.dismiss(self.resident_uuid or result)
+        self.dismiss(self.resident_uuid or message.result)
 
-    def failed_resident(self, exc: BaseException) -> bool:
+    def _resident_refused(self, exc: BaseException) -> bool:
         """Refused by the store: show its reasons like the form's own."""
         from gridwalker.store.rounds import FormError
 
         self.saving = False
+        self.drafting = True  # the form stays open: its changes are drafted again
         if not isinstance(exc, FormError):
             return False
         lang = language()
         for name, invalid in exc.problems.items():
-            error = self.query_one(f"#err-{name}", Static)
-            error.update(invalid.text(lang))
-            error.display = True
+            self.show_reason(name, invalid.text(lang))
         self._say(_("Not saved: correct the marked fields first."))
         return True
-
-    def saved_discard(self, _result: None) -> None:
-        self.dismiss(None)
 
     def _say(self, message: str, *, error: bool = True) -> None:
         status = self.query_one("#resident-status", Static)
@@ -367,23 +346,11 @@ class ResidentForm(DbModal):
         if not self.dirty:
             self.dismiss(None)
             return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                from gridwalker.store import rounds
-
-                if self._draft_timer is not None:
-                    self._draft_timer.stop()
-                key = self.draft_key
-                self.saving = True  # no more drafts from this form
-                self.save("discard", lambda conn: rounds.delete_draft(conn, key))
-
-        self.app.push_screen(
-            ask_yes_no(
+        self.ask_to_leave(
+            Ask(
                 _("Discard changes?"),
-                _("Discard"),
-                _("Keep editing"),
+                [("y", _("Discard"), "discard"), ("n", _("Keep editing"), None)],
                 _("What you typed in this form will be lost."),
             ),
-            answered,
+            lambda _choice: self.dismiss(None),
         )

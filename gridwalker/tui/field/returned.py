@@ -20,7 +20,7 @@ from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator, navigator
 
 if TYPE_CHECKING:
-    from gridwalker.store.desk.review import ReturnedItem
+    from gridwalker.store.returns import ReturnedItem
 
 
 class ReturnedLoaded(DbResult):
@@ -68,9 +68,9 @@ class ReturnedList(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.desk import review
+        from gridwalker.store.returns import returned_items
 
-        self.db_read(review.returned_items, ReturnedLoaded)
+        self.db_read(returned_items, ReturnedLoaded)
 
     @on(ReturnedLoaded)
     def _show(self, message: ReturnedLoaded) -> None:

@@ -17,12 +17,15 @@ from textual.widgets import Footer, Header, Static
 from gridwalker.domain.choices import Occupancy
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import choice_label, pad
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
-    from gridwalker.store.rounds import RoundRow
+    from sqlalchemy import Connection
+
+    from gridwalker.store.rounds import Coverage, RoundRow
 
 STATUS_STYLE = {"visited": "green", "revisit": "yellow", "todo": ""}
 FILTERS = {
@@ -31,6 +34,14 @@ FILTERS = {
     "revisit": N_("To revisit"),
     "visited": N_("Visited"),
 }
+
+
+class RoundSummaryRead(DbResult):
+    """The grid's coverage this cycle was read (for the summary line)."""
+
+
+class NextUnvisitedFound(DbResult):
+    """The next unvisited household and its place in the list (None when there is none)."""
 
 
 def status_text(status: str) -> tuple[str, str]:
@@ -112,9 +123,11 @@ class RoundScreen(DbScreen):
         from gridwalker.store import rounds
 
         grid = self.grid
-        self.load("summary", lambda conn: rounds.coverage(conn, grid))
+        self.db_read(lambda conn: rounds.coverage(conn, grid), RoundSummaryRead)
 
-    def loaded_summary(self, cov) -> None:  # noqa: ANN001 - rounds.Coverage
+    @on(RoundSummaryRead)
+    def _show_summary(self, message: RoundSummaryRead) -> None:
+        cov: Coverage = message.result
         shown = _(FILTERS[self.status])
         self.query_one("#round-summary", Static).update(
             Text.assemble(
@@ -139,7 +152,7 @@ class RoundScreen(DbScreen):
 
     @on(PagedList.Selected, "#round-list")
     def _open(self, event: PagedList.Selected) -> None:
-        self.gw.open_household(event.row.uuid)
+        field_navigator(self).open_household(event.row.uuid)
 
     def action_filter(self, status: str) -> None:
         self.status = status or None
@@ -152,15 +165,17 @@ class RoundScreen(DbScreen):
         current = self.query_one(PagedList).current
         after = current.uuid if current else None
 
-        def find(conn):  # noqa: ANN001, ANN202
+        def find(conn: Connection) -> tuple[str, int | None] | None:
             target = rounds.next_unvisited(conn, grid, after)
             if target is None:
                 return None
             return target, rounds.round_position(conn, grid, target, status)
 
-        self.load("next", find)
+        self.db_read(find, NextUnvisitedFound)
 
-    def loaded_next(self, found: tuple[str, int | None] | None) -> None:
+    @on(NextUnvisitedFound)
+    def _move_to_next(self, message: NextUnvisitedFound) -> None:
+        found: tuple[str, int | None] | None = message.result
         if found is None:
             self.notify(_("Every household of the grid is visited this cycle."))
             return

@@ -7,9 +7,8 @@ searched, with the hits of the member's own grid first. Enter opens the record.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,9 +21,10 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbModal
+from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.format import fit
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -53,14 +53,19 @@ class Found:
     grid_codes: dict[str, str]
 
 
+class HitsFound(DbResult):
+    """The answer to one query (a Found)."""
+
+
+class ResidentHomeFound(DbResult):
+    """The household a resident lives in (None when the resident is gone)."""
+
+
 def find(
     conn: Connection, query: str, grid_uuid: str | None, limit: int = LIMIT
 ) -> tuple[list[Hit], dict[str, str]]:
     """Hits in the whole database, the member's grid first, and their grid codes (in a worker)."""
-    from sqlalchemy import select
-
     from gridwalker.store import search
-    from gridwalker.store.tables import Grid
 
     hits = search.search(conn, query, limit)
     if grid_uuid:
@@ -71,24 +76,7 @@ def find(
             hits = (own + [h for h in hits if (h.entity, h.uuid) not in keys])[:limit]
         else:
             hits = sorted(hits, key=lambda h: h.grid_uuid != grid_uuid)
-    grids = {h.grid_uuid for h in hits if h.grid_uuid}
-    codes: dict[str, str] = {}
-    if grids:
-        codes = dict(conn.execute(select(Grid.uuid, Grid.code).where(Grid.uuid.in_(grids))).all())
-    return hits, codes
-
-
-def household_of(conn: Connection, resident_uuid: str) -> str | None:
-    """The household a resident lives in (in a worker)."""
-    from sqlalchemy import select
-
-    from gridwalker.store.tables import Resident
-
-    return conn.execute(
-        select(Resident.household_uuid).where(
-            Resident.uuid == resident_uuid, Resident.deleted.is_(False)
-        )
-    ).scalar_one_or_none()
+    return hits, search.grid_codes(conn, (h.grid_uuid for h in hits if h.grid_uuid))
 
 
 def kind_label(entity: str) -> str:
@@ -109,15 +97,6 @@ def render_hit(hit: Hit, grid_codes: dict[str, str], own_grid: str | None) -> Te
     code = grid_codes.get(hit.grid_uuid or "", "")
     text.append(code, style="dim" if own_grid and hit.grid_uuid == own_grid else "yellow")
     return text
-
-
-def screen_class(module: str, name: str) -> type[Any] | None:
-    """A screen class from a module that may not exist (yet)."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(found, name, None)
 
 
 class ResultList(OptionList):
@@ -210,10 +189,12 @@ class SearchScreen(DbModal):
             hits, codes = find(conn, query, grid)
             return Found(seq, query, hits, codes)
 
-        self.load("search", run)
+        self.db_read(run, HitsFound)
 
-    def loaded_search(self, found: Found) -> None:
+    @on(HitsFound)
+    def _answered(self, message: HitsFound) -> None:
         """Show the answer if it is to the query still in the box."""
+        found: Found = message.result
         if found.seq == self.seq:
             self.show(found)
 
@@ -286,23 +267,23 @@ class SearchScreen(DbModal):
         if hit.entity == "household":
             self.leave_for_household(hit.uuid)
         elif hit.entity == "resident":
-            uuid = hit.uuid
-            self.load("resident_home", lambda conn: household_of(conn, uuid))
-        elif hit.entity == "enterprise":
-            screen = screen_class("gridwalker.tui.field.census", "EnterpriseScreen")
-            if screen is not None:
-                self.leave_for(screen(hit.uuid))
-            else:
-                self.notify(f"{hit.title}\n{hit.subtitle}", title=kind_label(hit.entity))
-        elif hit.entity == "issue":
-            screen = screen_class("gridwalker.tui.common.issues", "IssueDetailScreen")
-            if screen is not None:
-                self.leave_for(screen(hit.uuid))
-            else:
-                self.notify(f"{hit.title}\n{hit.subtitle}", title=kind_label(hit.entity))
+            from gridwalker.store import search
 
-    def loaded_resident_home(self, household: str | None) -> None:
+            uuid = hit.uuid
+            self.db_read(lambda conn: search.household_of_resident(conn, uuid), ResidentHomeFound)
+        elif hit.entity == "enterprise":
+            navigate = field_navigator(self)
+            self.dismiss(None)
+            navigate.open_enterprise(hit.uuid)
+        elif hit.entity == "issue":
+            navigate = field_navigator(self)
+            self.dismiss(None)
+            navigate.open_issue(hit.uuid)
+
+    @on(ResidentHomeFound)
+    def _open_home(self, message: ResidentHomeFound) -> None:
         """A resident opens the household they live in."""
+        household: str | None = message.result
         if household is None:
             self.notify(_("This resident is no longer in the database."), severity="warning")
         else:
@@ -310,15 +291,9 @@ class SearchScreen(DbModal):
 
     def leave_for_household(self, household_uuid: str) -> None:
         """Close the search and show a household."""
-        gw = self.gw
+        navigate = field_navigator(self)
         self.dismiss(None)
-        gw.open_household(household_uuid)
-
-    def leave_for(self, screen: Any) -> None:
-        """Close the search and show another screen."""
-        gw = self.gw
-        self.dismiss(None)
-        gw.open_screen(screen)
+        navigate.open_household(household_uuid)
 
     def action_close(self) -> None:
         """Close the search."""

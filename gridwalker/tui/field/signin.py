@@ -14,11 +14,15 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbModal
+from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from gridwalker.store.rounds import MemberRef
+
+
+class MembersRead(DbResult):
+    """The members of this database were read."""
 
 
 class SignInScreen(DbModal):
@@ -45,9 +49,11 @@ class SignInScreen(DbModal):
     def database_ready(self) -> None:
         from gridwalker.store import rounds
 
-        self.load("members", rounds.members)
+        self.db_read(rounds.members, MembersRead)
 
-    def loaded_members(self, members: list[MemberRef]) -> None:
+    @on(MembersRead)
+    def _show_members(self, message: MembersRead) -> None:
+        members: list[MemberRef] = message.result
         self.members = members
         listing = self.query_one("#members", OptionList)
         width = max((cell_len(m.name) for m in members), default=0) + 2

@@ -16,9 +16,10 @@ from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import local_time
 from gridwalker.tui.keys import N_
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -43,7 +44,7 @@ class TodayData:
 def read_today(conn: Connection, member: MemberRef) -> TodayData:
     """Read Today's figures for a member's grid (runs in a worker)."""
     from gridwalker.store import issues, rounds
-    from gridwalker.store.desk import review
+    from gridwalker.store.returns import returned_items
 
     grid = member.grid_uuid or ""
     return TodayData(
@@ -54,7 +55,7 @@ def read_today(conn: Connection, member: MemberRef) -> TodayData:
         drafts=len(rounds.list_drafts(conn)),
         issues=issues.today_counts(conn, grid),
         last_export=rounds.last_export(conn),
-        returned=len(review.returned_items(conn)),
+        returned=len(returned_items(conn)),
     )
 
 
@@ -63,6 +64,14 @@ def next_unvisited(conn: Connection, grid_uuid: str) -> str | None:
     from gridwalker.store import rounds
 
     return rounds.next_unvisited(conn, grid_uuid)
+
+
+class TodayRead(DbResult):
+    """Today's figures were read (a TodayData)."""
+
+
+class NextUnvisitedFound(DbResult):
+    """The next household not yet visited (its uuid, None when every one is)."""
 
 
 def figure_line(label: str, value: str, width: int = 30, style: str = "") -> Text:
@@ -106,7 +115,7 @@ class TodayScreen(DbScreen):
         if member is None:
             self.query_one("#status", Static).update(_("Choose who you are to begin."))
             return
-        self.load("today", lambda conn: read_today(conn, member))
+        self.db_read(lambda conn: read_today(conn, member), TodayRead)
 
     def show_status(self, message: str, *, error: bool) -> None:
         """Show a message instead of the figures (an error is framed)."""
@@ -116,7 +125,9 @@ class TodayScreen(DbScreen):
         self.remove_class("-ready")
         self.add_class("-loading")
 
-    def loaded_today(self, data: TodayData) -> None:
+    @on(TodayRead)
+    def _show_today(self, message: TodayRead) -> None:
+        data: TodayData = message.result
         self.remove_class("-loading")
         self.add_class("-ready")
         m = data.member
@@ -199,22 +210,19 @@ class TodayScreen(DbScreen):
     def _open_figure(self, event: OptionList.OptionSelected) -> None:
         """Open the list behind a figure."""
         key = event.option.id
+        navigate = field_navigator(self)
         if key == "round":
-            self.gw.open_round("todo")
+            navigate.open_round("todo")
         elif key == "revisit":
-            self.gw.open_round("revisit")
+            navigate.open_round("revisit")
         elif key in ("follow_ups", "care", "drafts"):
-            from gridwalker.tui.field.lists import AttentionList
-
-            self.gw.open_screen(AttentionList(key))
+            navigate.open_attention_list(key)
         elif key == "returned":
             from gridwalker.tui.field.returned import ReturnedList
 
             self.gw.open_screen(ReturnedList())
         elif key in ("issues", "overdue", "due_week"):
-            from gridwalker.tui.common.issues import IssueListScreen
-
-            self.gw.open_screen(IssueListScreen.for_figure(key))
+            navigate.open_issues(key)
         elif key == "export":
             self.action_export()
 
@@ -224,35 +232,31 @@ class TodayScreen(DbScreen):
             self.database_ready()
 
     def action_round(self) -> None:
-        self.gw.open_round(None)
+        field_navigator(self).open_round(None)
 
     def action_next_household(self) -> None:
         member = self.gw.member
         if member is None or member.grid_uuid is None:
             return
         grid = member.grid_uuid
-        self.load("next", lambda conn: next_unvisited(conn, grid))
+        self.db_read(lambda conn: next_unvisited(conn, grid), NextUnvisitedFound)
 
-    def loaded_next(self, household: str | None) -> None:
+    @on(NextUnvisitedFound)
+    def _open_next(self, message: NextUnvisitedFound) -> None:
+        household: str | None = message.result
         if household is None:
             self.notify(_("Every household of the grid is visited this cycle."))
         else:
-            self.gw.open_household(household)
+            field_navigator(self).open_household(household)
 
     def action_issues(self) -> None:
-        from gridwalker.tui.common.issues import IssueListScreen
-
-        self.gw.open_screen(IssueListScreen.for_figure("issues"))
+        field_navigator(self).open_issues("issues")
 
     def action_census(self) -> None:
-        from gridwalker.tui.field.census import open_towers
-
-        open_towers(self.gw)
+        field_navigator(self).open_towers()
 
     def action_export(self) -> None:
-        from gridwalker.tui.field.export import ExportScreen
-
-        self.gw.open_screen(ExportScreen())
+        field_navigator(self).open_export()
 
     def action_places(self) -> None:
         self.app.switch_mode("places")
