@@ -99,7 +99,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
     async def issue_detail(pilot: Any) -> None:
         from gridwalker.tui.common.issue_detail import IssueDetailScreen
 
-        pilot.app.open_screen(IssueDetailScreen(issue))
+        pilot.app.push_screen(IssueDetailScreen(issue))
         await settle(pilot)
 
     async def issue_form(pilot: Any) -> None:

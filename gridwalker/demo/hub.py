@@ -1,6 +1,6 @@
 """The demo hub (`gridwalker hub --demo`): the demo street as received from its laptops.
 
-The street is built once (store.demo), then each grid's laptop — one demo device per grid,
+The street is built once (demo.street), then each grid's laptop — one demo device per grid,
 with its own signing key and age identity, enrolled at the hub — sends one full bundle of its
 grid, made and signed exactly as a laptop's bundle, encrypted to the demo hub; the hub imports
 them through the real import. A second round gives the desk something to do: corrections of

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from gridwalker.demo.street_data import (
     ENTERPRISES_PER_TOWER,
@@ -16,8 +17,24 @@ from gridwalker.demo.street_data import (
 from gridwalker.domain.choices import PartyOrgKind
 from gridwalker.domain.validators import make_uscc
 
-if TYPE_CHECKING:
-    from gridwalker.demo.street import StreetBuilder
+
+class StreetBuilder(Protocol):
+    """What the towers take from the street's builder (demo.street.StreetBuilder)."""
+
+    rng: random.Random
+    today: date
+
+    def add(self, entity: str, data: dict[str, Any]) -> str:
+        """Write one row of `entity`; its uuid."""
+
+    def name(self) -> str:
+        """An invented person's name."""
+
+    def mobile(self) -> str:
+        """An invented mobile number."""
+
+    def day_between(self, start: date, end: date) -> date:
+        """A day in [start, end]."""
 
 
 def build_towers(

@@ -10,8 +10,6 @@ from .choices import Choice
 
 DOMAIN = "gridwalker"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-LANGUAGES = ("zh", "en")
-
 _language: str | None = None
 _catalog: gettext.NullTranslations | None = None
 

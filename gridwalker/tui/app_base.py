@@ -9,16 +9,15 @@ Both apps paint first and open their database in a worker (`open_database` calls
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
 from textual.message import Message
-from textual.screen import Screen
 
 from gridwalker import config
 from gridwalker.domain.i18n import _, set_language
-from gridwalker.tui.common.workers import error_reason
+from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import screen_keys, translate_bindings
 
 if TYPE_CHECKING:
@@ -127,10 +126,6 @@ class GridwalkerBaseApp(App[None]):
             show(text, error=True)
         else:
             self.notify(text, severity="error", timeout=15)
-
-    def open_screen(self, screen: Screen[Any]) -> None:
-        """Push a screen on the current mode's stack."""
-        self.push_screen(screen)
 
     def action_help(self) -> None:
         """Open the help listing the keys of the current screen."""

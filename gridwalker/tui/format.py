@@ -82,3 +82,8 @@ def yes_no(value: bool | None) -> str:
 def percent(ratio: float | None) -> str:
     """A share as a whole percentage, "—" when there is nothing to share."""
     return "—" if ratio is None else f"{ratio:.0%}"
+
+
+def error_reason(exc: BaseException) -> str:
+    """The useful part of an error for the screen (SQLAlchemy wraps the driver's message)."""
+    return str(getattr(exc, "orig", None) or exc) or type(exc).__name__

@@ -22,7 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbMixin, DbResult, error_reason
+from gridwalker.tui.common.workers import DbMixin, DbResult
+from gridwalker.tui.format import error_reason
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection

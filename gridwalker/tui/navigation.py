@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from textual.dom import DOMNode
-    from textual.screen import Screen
 
     from gridwalker.store.desk.coverage import CoverageRow
     from gridwalker.store.desk.queue import QueueFilter
@@ -24,9 +23,6 @@ if TYPE_CHECKING:
 
 class Navigator(Protocol):
     """What every app offers its screens."""
-
-    def open_screen(self, screen: Screen[Any]) -> None:
-        """Push a screen the caller made itself (a dialog of its own module)."""
 
     def open_household(self, household_uuid: str) -> None:
         """Show a household (the field app: its roster and visits; the desk: its record)."""
@@ -104,6 +100,9 @@ class FieldNavigator(Navigator, Protocol):
 
     def open_export(self) -> None:
         """The export dialog (the nightly bundle, by hand)."""
+
+    def open_returned(self) -> None:
+        """The records a supervisor returned, with the comment, to correct."""
 
 
 class DeskNavigator(Navigator, Protocol):

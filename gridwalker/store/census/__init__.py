@@ -29,11 +29,7 @@ from gridwalker.store.census.enterprises import (
 )
 from gridwalker.store.census.infobase import infobase_count, infobase_page
 from gridwalker.store.census.rows import (
-    CHOICE_FIELDS,
     COVERED_STATUSES,
-    ENTERPRISE_FIELDS,
-    GONE_STATUSES,
-    RECORD_FIELDS,
     CensusForm,
     CensusInputError,
     CensusRecordRow,
@@ -49,20 +45,16 @@ from gridwalker.store.census.saving import save_census, validate_census
 from gridwalker.store.census.towers import coverage, tower_floors, towers_overview
 
 __all__ = [
-    "CHOICE_FIELDS",
     "COVERED_STATUSES",
     "CensusForm",
     "CensusInputError",
     "CensusRecordRow",
     "Coverage",
-    "ENTERPRISE_FIELDS",
     "EnterpriseMark",
     "EnterpriseRef",
     "FloorRow",
-    "GONE_STATUSES",
     "InfoFilter",
     "InfoRow",
-    "RECORD_FIELDS",
     "TowerRow",
     "census_history",
     "census_prefill",

@@ -9,14 +9,12 @@ counts, "overdue" in SQL), `detail` (one issue whole), `errors`, `constants`.
 from __future__ import annotations
 
 from gridwalker.store.issues.constants import (
-    DUE_SOON_DAYS,
     OPEN_STATUSES,
     OVERDUE_CAPABLE,
     SortKey,
 )
 from gridwalker.store.issues.detail import (
     IssueDetail,
-    TimelineEvent,
     building_name,
     issue_detail,
     issue_timeline,
@@ -48,7 +46,6 @@ from gridwalker.store.issues.transitions import (
 )
 
 __all__ = [
-    "DUE_SOON_DAYS",
     "IssueDetail",
     "IssueFilter",
     "IssueInput",
@@ -59,7 +56,6 @@ __all__ = [
     "OVERDUE_CAPABLE",
     "Prefill",
     "SortKey",
-    "TimelineEvent",
     "TodayCounts",
     "building_name",
     "check_issue",

@@ -12,26 +12,16 @@ reading the file, checking rows, the places, and the import.
 
 from __future__ import annotations
 
-from gridwalker.store.roster.checking import parse_date
 from gridwalker.store.roster.columns import (
-    COLUMNS,
-    REQUIRED,
-    SUPPORTED,
     RosterError,
     RosterResult,
-    RowError,
 )
 from gridwalker.store.roster.importing import import_roster
 from gridwalker.store.roster.reading import read_roster
 
 __all__ = [
-    "COLUMNS",
-    "REQUIRED",
     "RosterError",
     "RosterResult",
-    "RowError",
-    "SUPPORTED",
     "import_roster",
-    "parse_date",
     "read_roster",
 ]

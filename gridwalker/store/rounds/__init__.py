@@ -5,15 +5,13 @@ A household counts as covered when it has a visit in the current cycle whose out
 Lists page from SQL in walking order (building, unit, floor, room). Queries are portable
 SQLAlchemy expressions; writes go through `Writer`.
 
-This face re-exports the package's public names (`rounds.coverage(...)` keeps working); the
-modules hold sign-in, the cycle, the walking list, households, attention, edits and drafts.
+This face names what the rest of gridwalker uses; the modules hold sign-in, the cycle, the
+walking list, households, attention, edits and drafts.
 """
 
 from __future__ import annotations
 
 from gridwalker.store.rounds.attention import (
-    CareRow,
-    FollowUpRow,
     LastExport,
     care_not_seen,
     care_tagged,
@@ -49,7 +47,6 @@ from gridwalker.store.rounds.households import (
 )
 from gridwalker.store.rounds.signin import MemberRef, member_ref, members
 from gridwalker.store.rounds.walking import (
-    STATUSES,
     WALK_ORDER,
     RoundRow,
     next_unvisited,
@@ -59,17 +56,14 @@ from gridwalker.store.rounds.walking import (
 )
 
 __all__ = [
-    "CareRow",
     "Coverage",
     "DraftRow",
-    "FollowUpRow",
     "FormError",
     "HouseholdInfo",
     "LastExport",
     "MemberRef",
     "ResidentRow",
     "RoundRow",
-    "STATUSES",
     "VisitRow",
     "WALK_ORDER",
     "add_resident",

@@ -144,6 +144,3 @@ class HubConflict(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     created_at: datetime
     resolved_at: datetime | None = None
-
-
-HUB_TABLES = (HubDevice, HubLedger, HubBacklog, HubQuarantine, HubRev, HubConflict)

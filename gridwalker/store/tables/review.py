@@ -141,14 +141,3 @@ class ReviewDecision(SQLModel, table=True):
     decided_by: str = ""
     decided_at: datetime
     received_at: datetime
-
-
-REVIEW_TABLES = (
-    HubReview,
-    HubDecision,
-    HubResolution,
-    HubOutbox,
-    HubMark,
-    HubInbox,
-    ReviewDecision,
-)

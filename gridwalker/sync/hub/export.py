@@ -60,10 +60,6 @@ SENT_ENTITIES = ("visit", "household", "resident", "census_record", "issue", "is
 Progress = Callable[[str, int, int], None]
 
 
-class HubExportRefused(Exception):
-    """A hub export that cannot be made for a device (the message says what to run)."""
-
-
 @dataclass
 class HubExportResult:
     """What a hub export did for one device (paths empty: nothing new, or refused)."""

@@ -1,5 +1,5 @@
-"""The kinds of record a supervisor reviews, in words (the desk and the laptop's returned
-list both name them)."""
+"""The kinds of record, in words: what a supervisor reviews (the desk and the laptop's
+returned list name them) and what a search finds."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ KIND_LABELS: dict[str, str] = {
     "household": N_("Household"),
     "resident": N_("Resident"),
     "census_record": N_("Census record"),
+    "enterprise": N_("Enterprise"),
     "issue": N_("Issue"),
 }
 
 
 def kind_label(entity: str) -> str:
-    """A reviewed entity in words."""
+    """A kind of record in words (an unknown kind as it is)."""
     return _(KIND_LABELS[entity]) if entity in KIND_LABELS else entity

@@ -18,25 +18,20 @@ A failure shows a notification with the reason, never a traceback, unless the ca
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import translate_bindings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from gridwalker.tui.field.app import GridwalkerApp
-
-T = TypeVar("T")
-
-
-def error_reason(exc: BaseException) -> str:
-    """The useful part of a database error (SQLAlchemy wraps the driver's message)."""
-    return str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+    from gridwalker.config import Paths
+    from gridwalker.tui.app_base import GridwalkerBaseApp
 
 
 class DbResult(Message, bubble=False):
@@ -66,7 +61,7 @@ class DbMixin:
     """Database work for screens: `db_read` and `db_write` in threads, results by message."""
 
     @property
-    def gw(self) -> GridwalkerApp:
+    def gw(self) -> GridwalkerBaseApp:
         return self.app  # type: ignore[attr-defined, return-value]
 
     @property
@@ -87,25 +82,53 @@ class DbMixin:
         if engine is None:
             return
 
+        def call() -> Any:
+            if write:
+                with engine.begin() as conn:
+                    return fn(conn)
+            with engine.connect() as conn:
+                return fn(conn)
+
+        self._post_result(call, done, f"db-{done.__name__}", exclusive, failed)
+
+    def run_engine(
+        self,
+        fn: Callable[[Engine, Paths], Any],
+        done: type[DbResult],
+        *,
+        failed: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        """Run a function of the engine and the app's home in a worker; post `done(result)`.
+
+        For the sync package's entry points (force-apply, retry), which open their own
+        transactions and take the hub's lock.
+        """
+        engine = self.engine
+        if engine is None:
+            return
+        home = self.gw.home
+        self._post_result(lambda: fn(engine, home), done, f"engine-{done.__name__}", True, failed)
+
+    def _post_result(
+        self,
+        call: Callable[[], Any],
+        done: type[DbResult],
+        group: str,
+        exclusive: bool,
+        failed: Callable[[BaseException], bool] | None,
+    ) -> None:
+        """Run `call` in a thread worker and post its result, or its error, by message."""
+
         def work() -> None:
             try:
-                if write:
-                    with engine.begin() as conn:
-                        result = fn(conn)
-                else:
-                    with engine.connect() as conn:
-                        result = fn(conn)
+                result = call()
             except Exception as exc:  # reported by message, handled on the UI thread
                 self.post_message(DbFailed(done, exc, failed))  # type: ignore[attr-defined]
             else:
                 self.post_message(done(result))  # type: ignore[attr-defined]
 
         self.run_worker(  # type: ignore[attr-defined]
-            work,
-            thread=True,
-            group=f"db-{done.__name__}",
-            exclusive=exclusive,
-            exit_on_error=False,
+            work, thread=True, group=group, exclusive=exclusive, exit_on_error=False
         )
 
     def db_read(

@@ -3,7 +3,6 @@ every import), the held bundles (force-apply) and the quarantined ones (retry)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,14 +16,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.paged import PagedList
-from gridwalker.tui.common.workers import DbFailed, DbResult, DbScreen
+from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.decisions import decider
 from gridwalker.tui.format import cell, local_time
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from gridwalker.store.ledger import HeldRow, LedgerRow, QuarantineRow
 
 LEDGER_COLUMNS = (
@@ -51,40 +48,6 @@ class BundleForced(DbResult):
 
 class BundleRetried(DbResult):
     """A quarantined bundle was imported again (the outcome of each bundle)."""
-
-
-class EngineWork:
-    """Run a function of the engine and the home (the sync package's entry points) in a thread."""
-
-    def run_engine(
-        self,
-        fn: Callable[[Engine, Any], Any],
-        done: type[DbResult],
-        *,
-        failed: Callable[[BaseException], bool] | None = None,
-    ) -> None:
-        """Post `done(result)`, or the error for `failed` (else a notification)."""
-        engine = getattr(self, "engine", None)
-        app: Any = getattr(self, "app", None)
-        if engine is None or app is None:
-            return
-        home = app.home
-
-        def work() -> None:
-            try:
-                result = fn(engine, home)
-            except Exception as exc:  # reported by message, handled on the UI thread
-                self.post_message(DbFailed(done, exc, failed))  # type: ignore[attr-defined]
-            else:
-                self.post_message(done(result))  # type: ignore[attr-defined]
-
-        self.run_worker(  # type: ignore[attr-defined]
-            work,
-            thread=True,
-            group=f"engine-{done.__name__}",
-            exclusive=True,
-            exit_on_error=False,
-        )
 
 
 def ledger_titles() -> Text:
@@ -127,7 +90,7 @@ class BundleBooks:
     quarantined: list[QuarantineRow]
 
 
-class BundlesScreen(EngineWork, DbScreen):
+class BundlesScreen(DbScreen):
     """What arrived from which device; held bundles (force-apply) and quarantined ones (retry)."""
 
     CSS_PATH = "bundles.tcss"

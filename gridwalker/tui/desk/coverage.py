@@ -17,6 +17,7 @@ from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.tui.common.workers import DbResult, DbScreen
+from gridwalker.tui.format import percent
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
@@ -32,12 +33,7 @@ class ReportWritten(DbResult):
     """The coverage report was written: (its path, how many rows)."""
 
 
-def ratio(value: float | None) -> str:
-    """A share as a percentage ("—" without a denominator)."""
-    return "—" if value is None else f"{value:.0%}"
-
-
-# (title, width, what Enter opens: the place's queue, the figure's list (hub_lists), issues)
+# (title, width, what Enter opens: the place's queue, the figure's list (coverage_lists), issues)
 COVERAGE_COLUMNS: tuple[tuple[str, int, str], ...] = (
     (N_("Community"), 8, "queue"),
     (N_("Grid"), 9, "queue"),
@@ -64,13 +60,13 @@ def coverage_cells(row: CoverageRow) -> list[Text]:
         (where, bold),
         (str(row.households), bold),
         (str(row.visited), bold),
-        (ratio(row.visited_ratio), "green" if (row.visited_ratio or 0) >= 0.9 else "yellow"),
+        (percent(row.visited_ratio), "green" if (row.visited_ratio or 0) >= 0.9 else "yellow"),
         (str(row.care_residents), bold),
         (str(row.care_seen), bold),
         (str(row.enterprises), bold),
         (str(row.censused), bold),
         (str(row.with_org), bold),
-        (ratio(row.org_ratio), bold),
+        (percent(row.org_ratio), bold),
         (str(row.open_total), bold),
         (str(row.overdue_total), "bold red" if row.overdue_total else bold),
     ]

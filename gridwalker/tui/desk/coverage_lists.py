@@ -3,7 +3,7 @@
 Enter on a figure of the coverage table opens its list for the grid, the community or the
 whole street, filtered the way the figure counts (visited, seen, censused, with a party
 organisation), so the list is as long as the figure; `f` steps through the filters. Rows page
-from SQL (PagedList, `store.coverage_lists`); Enter opens the record on the review desk's
+from SQL (PagedList, `store.desk.coverage_lists`); Enter opens the record on the review desk's
 record screen (a household, a resident, a census record).
 """
 
@@ -24,7 +24,7 @@ from gridwalker.domain.choices import Occupancy, Scale, VisitOutcome
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.format import care_labels, cell, choice_label, percent
+from gridwalker.tui.format import care_labels, cell, choice_label, percent, yes_no
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
@@ -176,12 +176,12 @@ def enterprise_values(row: EnterpriseRow) -> Values:
         "Floor": ("" if row.floor is None else str(row.floor), ""),
         "Room": (row.room or "", ""),
         GRID: (row.grid_code, "dim"),
-        "Censused": (_("yes") if row.censused else _("no"), "green" if row.censused else "yellow"),
+        "Censused": (yes_no(row.censused), "green" if row.censused else "yellow"),
         "Year": ("—" if never else str(row.record_year), "dim"),
         "Scale": (choice_label(Scale, row.scale) or "—", ""),
         "Employees": ("—" if row.employees is None else str(row.employees), ""),
         "Party org": (
-            "—" if never else (_("yes") if row.with_org else _("no")),
+            yes_no(None if never else row.with_org),
             "green" if row.with_org else "",
         ),
         "Members": ("—" if row.party_members is None else str(row.party_members), ""),

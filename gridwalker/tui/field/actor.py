@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gridwalker.tui.field.app import GridwalkerApp
+    from gridwalker.tui.app_base import GridwalkerBaseApp
 
 
-def actor_of(app: GridwalkerApp) -> str:
+def actor_of(app: GridwalkerBaseApp) -> str:
     """The signed-in member's name, else the one in the settings, else "gridwalker"."""
     if app.member is not None:
         return app.member.name

@@ -259,6 +259,12 @@ class GridwalkerApp(GridwalkerBaseApp):
 
         self.push_screen(ExportScreen())
 
+    def open_returned(self) -> None:
+        """The records a supervisor returned, with the comment, to correct."""
+        from gridwalker.tui.field.returned import ReturnedList
+
+        self.push_screen(ReturnedList())
+
     def action_search(self) -> None:
         """Find residents, households, enterprises and issues as you type."""
         from gridwalker.tui.field.search import SearchScreen

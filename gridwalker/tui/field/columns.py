@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
+
+from gridwalker.tui.format import fit
 
 
 def widths(rows: list[tuple[str, ...]], cap: int = 40) -> list[int]:
@@ -16,8 +18,6 @@ def line(columns: tuple[str, ...], sizes: list[int], style: str = "") -> Text:
     """Columns padded (or cut) in cells, two cells apart; the last column as it is."""
     text = Text(style=style, no_wrap=True, overflow="ellipsis")
     for value, size in zip(columns, sizes, strict=False):
-        if cell_len(value) > size:
-            value = set_cell_size(value, size - 1) + "…"
-        text.append(value + " " * (size - cell_len(value) + 2))
+        text.append(fit(value, size) + "  ")
     text.append(columns[-1])
     return text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -14,27 +13,20 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.dialogs import ask_yes_no
-from gridwalker.tui.common.workers import DbModal, DbResult, error_reason
+from gridwalker.tui.common.workers import DbModal, DbResult
+from gridwalker.tui.format import error_reason, local_time
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from gridwalker.store.rounds import DraftRow
-    from gridwalker.tui.field.app import GridwalkerApp
+    from gridwalker.tui.app_base import GridwalkerBaseApp
 
 
 class OfferedDraftDiscarded(DbResult):
     """A draft offered at start was thrown away."""
-
-
-def draft_time(at: datetime) -> str:
-    """When a draft was last written, to the minute, in local time."""
-    if at.tzinfo is not None:
-        at = at.astimezone(clock.now().tzinfo)
-    return at.strftime("%Y-%m-%d %H:%M")
 
 
 class DraftsOffer(DbModal):
@@ -70,7 +62,7 @@ class DraftsOffer(DbModal):
         width = max((cell_len(d.title) for d in self.drafts), default=0) + 3
         for d in self.drafts:
             words = Text(d.title + " " * (width - cell_len(d.title)), style="bold")
-            words.append(_("last change {when}").format(when=draft_time(d.updated_at)), "dim")
+            words.append(_("last change {when}").format(when=local_time(d.updated_at)), "dim")
             listing.add_option(Option(words, id=d.key))
         listing.highlighted = 0 if self.drafts else None
         listing.focus()
@@ -141,7 +133,7 @@ class DraftsOffer(DbModal):
         self.dismiss(None)
 
 
-def offer_drafts(app: GridwalkerApp) -> None:
+def offer_drafts(app: GridwalkerBaseApp) -> None:
     """Look for waiting drafts (visits, issues, census forms) in a worker; offer any."""
     engine = app.engine
     if engine is None:

@@ -1,6 +1,6 @@
 """Export from the app: the next sync bundle, with a progress bar, then the file and counts.
 
-The same `sync.export.export_bundle` the nightly `gridwalker export` runs; a refusal (no
+The same `sync.laptop.export.export_bundle` the nightly `gridwalker export` runs; a refusal (no
 device key, no trusted hub) says what to run instead.
 """
 
@@ -16,7 +16,8 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static
 
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import DbModal, error_reason
+from gridwalker.tui.common.workers import DbModal
+from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:

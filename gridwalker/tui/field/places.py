@@ -15,7 +15,6 @@ from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import NodeID, TreeNode, UnknownNodeID
 
 from gridwalker.domain.i18n import _
-from gridwalker.tui.common.workers import error_reason
 from gridwalker.tui.field.places_tree import (
     CHILD_KIND,
     Place,
@@ -24,6 +23,7 @@ from gridwalker.tui.field.places_tree import (
     details_text,
     place_labels,
 )
+from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import translate_bindings
 
 if TYPE_CHECKING:

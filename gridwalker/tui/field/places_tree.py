@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.widgets import Tree
 
 from gridwalker.domain.choices import BuildingKind
-from gridwalker.domain.i18n import _, language
+from gridwalker.domain.i18n import _
+from gridwalker.tui.format import choice_label
 from gridwalker.tui.keys import N_, translate_bindings
 
 if TYPE_CHECKING:
@@ -98,14 +99,6 @@ def place_labels(places: list[Place]) -> list[Text]:
     ]
 
 
-def kind_label(code: str) -> str:
-    """A building kind's label in the UI language (an unknown code is shown as it is)."""
-    try:
-        return BuildingKind(code).label(language())
-    except ValueError:
-        return code
-
-
 def _number(value: int | None) -> str:
     """A count for the details panel; unknown values show as a dash."""
     return "—" if value is None else f"{value:,}"
@@ -135,7 +128,7 @@ def place_facts(place: Place) -> tuple[str, list[tuple[str, str]]]:
         ]
     building = cast("BuildingRow", place.row)
     return _("Building") + " · " + building.name, [
-        (_("Kind"), kind_label(building.kind)),
+        (_("Kind"), choice_label(BuildingKind, building.kind)),
         (_("Floors"), _number(building.floors)),
         (_("Units"), _number(building.units)),
         (_("Elevator"), _("Yes") if building.has_elevator else _("No")),

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.format import fit
 from gridwalker.tui.keys import N_
@@ -32,12 +33,6 @@ if TYPE_CHECKING:
     from gridwalker.store.search import Hit
 
 LIMIT = 30
-KIND_LABELS = {
-    "resident": N_("Resident"),
-    "household": N_("Household"),
-    "enterprise": N_("Enterprise"),
-    "issue": N_("Issue"),
-}
 KIND_STYLES = {"resident": "cyan", "household": "green", "enterprise": "magenta", "issue": "yellow"}
 TITLE_CELLS = 34
 WHERE_CELLS = 36
@@ -79,14 +74,9 @@ def find(
     return hits, search.grid_codes(conn, (h.grid_uuid for h in hits if h.grid_uuid))
 
 
-def kind_label(entity: str) -> str:
-    """What kind of record a hit is, in the UI language (居民, 户, 企业, 诉求)."""
-    return _(KIND_LABELS[entity])
-
-
 def kind_width() -> int:
     """The cells of the widest kind label in the UI language, plus a gap."""
-    return max(cell_len(kind_label(entity)) for entity in KIND_LABELS) + 2
+    return max(cell_len(kind_label(entity)) for entity in KIND_STYLES) + 2
 
 
 def render_hit(hit: Hit, grid_codes: dict[str, str], own_grid: str | None) -> Text:

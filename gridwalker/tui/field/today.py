@@ -218,9 +218,7 @@ class TodayScreen(DbScreen):
         elif key in ("follow_ups", "care", "drafts"):
             navigate.open_attention_list(key)
         elif key == "returned":
-            from gridwalker.tui.field.returned import ReturnedList
-
-            self.gw.open_screen(ReturnedList())
+            navigate.open_returned()
         elif key in ("issues", "overdue", "due_week"):
             navigate.open_issues(key)
         elif key == "export":

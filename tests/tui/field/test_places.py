@@ -228,7 +228,7 @@ def test_tui_start_does_not_import_the_database_layer() -> None:
         "print(','.join(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', "
         "'gridwalker.store.tables') if m in sys.modules))"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )

@@ -25,7 +25,7 @@ from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm
 from gridwalker.tui.field.visit import VisitScreen
 from tests.support.apps import SIZE, make_app, screen_text, settle
-from tests.tui.test_household import (
+from tests.tui.field.test_household import (
     TODAY,
     change_counter,
     grid_of,

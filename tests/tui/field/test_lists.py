@@ -45,7 +45,7 @@ async def open_list(pilot: Pilot[None], kind: str) -> AttentionList:
     """Wait for the database, open an attention list and wait for its rows."""
     await settle(pilot)
     screen = AttentionList(kind)
-    pilot.app.open_screen(screen)  # type: ignore[attr-defined]
+    pilot.app.push_screen(screen)
     await settle(pilot)
     assert pilot.app.screen is screen
     return screen
@@ -200,7 +200,7 @@ def test_unknown_kind_is_refused() -> None:
 async def run_to_care(pilot: Pilot[None]) -> None:
     """Wait for the database and open the care list."""
     await settle(pilot)
-    pilot.app.open_screen(AttentionList("care"))  # type: ignore[attr-defined]
+    pilot.app.push_screen(AttentionList("care"))
     await settle(pilot)
 
 
