@@ -61,9 +61,10 @@ def import_roster(
     lang: str = "zh",
 ) -> RosterResult:
     """Check a roster file and, when every row is fine and it is no dry run, apply it at once."""
-    _keys, headers, raw_rows = read_rows(Path(path), lang)
+    _keys, headers, raw_rows, unreadable = read_rows(Path(path), lang)
     checker = RowChecker(headers, grid_code, lang)
-    result = RosterResult(rows=len(raw_rows))
+    checker.errors.extend(unreadable)
+    result = RosterResult(rows=len(raw_rows) + len(unreadable))
     rows = [row for line, raw in raw_rows if (row := checker.check(line, raw)) is not None]
     _duplicates(rows, checker)
 
