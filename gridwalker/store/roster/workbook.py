@@ -97,7 +97,6 @@ def _check_zip(path: Path, archive: zipfile.ZipFile, lang: str) -> None:
 def xlsx_records(path: Path, lang: str) -> list[tuple[int, list[str]]]:
     """(line, cells) of every row of the first sheet of an XLSX workbook, within the limits."""
     import openpyxl
-    from defusedxml import DefusedXmlException
 
     if not openpyxl.DEFUSEDXML:  # e.g. OPENPYXL_DEFUSEDXML=False: the XML would not be safe
         raise _refused(
@@ -114,14 +113,15 @@ def xlsx_records(path: Path, lang: str) -> list[tuple[int, list[str]]]:
             return _rows(path, openpyxl.load_workbook(fh, read_only=True, data_only=True), lang)
     except RosterError:
         raise
-    except DefusedXmlException as exc:
-        raise _refused(
-            path,
-            lang,
-            f"XML中声明了实体（{type(exc).__name__}），可能是XML炸弹",
-            f"its XML declares entities ({type(exc).__name__}), as an XML bomb does",
-        ) from None
     except Exception as exc:  # a hostile or broken file must be a reason, never a traceback
+        bomb = _entities(exc)
+        if bomb is not None:
+            raise _refused(
+                path,
+                lang,
+                f"XML中声明了实体（{type(bomb).__name__}），可能是XML炸弹",
+                f"its XML declares entities ({type(bomb).__name__}), as an XML bomb does",
+            ) from None
         raise RosterError(
             in_language(
                 lang,
@@ -129,6 +129,18 @@ def xlsx_records(path: Path, lang: str) -> list[tuple[int, list[str]]]:
                 f"{path}: cannot read the Excel workbook ({type(exc).__name__}: {exc})",
             )
         ) from None
+
+
+def _entities(exc: BaseException) -> BaseException | None:
+    """The defusedxml refusal behind an error (openpyxl wraps it in a ValueError), if any."""
+    from defusedxml import DefusedXmlException
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, DefusedXmlException):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _rows(path: Path, workbook: Any, lang: str) -> list[tuple[int, list[str]]]:
