@@ -353,3 +353,17 @@ def test_without_defusedxml_a_workbook_is_refused(
 def test_a_good_workbook_still_imports(demo_db: Path, tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "r.xlsx", [WANG, LIU, CHEN])
     assert imports(demo_db, path) == 3
+
+
+def test_read_roster_names_every_unreadable_line(tmp_path: Path) -> None:
+    from gridwalker.store.roster import read_roster
+
+    path = tmp_path / "r.csv"
+    path.write_text(
+        csv_line(HEADER) + '8栋,1,,1902,"刘建国\r\n' + csv_line(CHEN) + "8栋,1\r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RosterError) as caught:
+        read_roster(path, lang="en")
+    assert "unreadable lines: 2: unbalanced or misplaced quote" in str(caught.value)
+    assert "; 4: this line has 2 fields but the header has 8" in str(caught.value)
