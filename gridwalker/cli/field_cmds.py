@@ -123,7 +123,7 @@ def roster_import(
             lang=language(),
         )
     except RosterError as exc:
-        fail(f"{file}: {exc}")
+        fail(str(exc))  # the message names the file
     finally:
         engine.dispose()
     for err in result.errors:
