@@ -278,8 +278,19 @@ def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         raise BundleRefused("too-large", f"{len(infos)} entries (at most {MAX_ENTRIES})")
     seen: dict[str, zipfile.ZipInfo] = {}
     total = 0
+    # What an entry can really hold: the bytes up to the next entry (or the directory); a
+    # directory claiming more compressed bytes lies, and the ratio is taken from the real span.
+    starts = sorted({i.header_offset for i in infos} | {zf.start_dir})
+    spans = {s: e - s for s, e in zip(starts, starts[1:], strict=False)}
     for info in infos:
         name = info.orig_filename
+        span = spans.get(info.header_offset, 0)
+        if info.compress_size > span:
+            raise BundleRefused(
+                "truncated",
+                f"{name}: the zip directory says {info.compress_size:,} packed bytes, "
+                f"the file holds at most {span:,}",
+            )
         if _unsafe(name):
             raise BundleRefused("unsafe-name", repr(name))
         if name in seen:
@@ -290,8 +301,9 @@ def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise BundleRefused("too-large", f"{total:,} bytes unpacked in all")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            ratio = info.file_size / max(info.compress_size, 1)
+        packed = max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * packed:
+            ratio = info.file_size / packed
             raise BundleRefused(
                 "compression-ratio", f"{name}: {ratio:,.0f}:1 (at most {MAX_RATIO}:1)"
             )
