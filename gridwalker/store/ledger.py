@@ -312,3 +312,14 @@ def revoke_device(conn: Connection, key_id: str, at: datetime) -> bool:
 def device_key(conn: Connection, key_id: str) -> Any | None:
     """An enrolled key's row (member, public_key, revoked_at …), or None."""
     return conn.execute(select(HubDevice).where(HubDevice.key_id == key_id)).first()
+
+
+def key_device(conn: Connection, key_id: str) -> str:
+    """The device a key has signed for here (its first bundle applied), or "" when none yet."""
+    found = conn.execute(
+        select(HubLedger.device_id)
+        .where(HubLedger.key_id == key_id)
+        .order_by(HubLedger.id)
+        .limit(1)
+    ).scalar()
+    return found or ""

@@ -3,8 +3,11 @@
 Layers: `NAME.zip` (manifest.json stored, manifest.json.minisig, records/<entity>.jsonl
 deflated), optionally wrapped as `NAME.zip.age` (age X25519). Reading never trusts a byte
 before it is checked: container type, zip structure (names, duplicates, sizes, compression
-ratios), manifest format and version, hub, signature, the file list, sizes and sha256 of
-every file, then the schema of every record. Each refusal carries a stable reason code.
+ratios), then the signature (read first, its key known here), the raw manifest bytes
+verified with that key, and only then the manifest parsed with limits and checked against
+its schema (sync.manifest), its hub and device; then the file list, sizes (counted while
+inflating, never taken from the zip's headers) and sha256 of every file, then the schema of
+every record. Each refusal carries a stable reason code (sync.refusals).
 """
 
 from __future__ import annotations
@@ -22,10 +25,30 @@ from typing import Any
 import orjson
 
 from gridwalker.store.tables import SYNCED_TABLES
+from gridwalker.sync.manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    MAX_MANIFEST_BYTES,
+    MAX_SIGNATURE_BYTES,
+    check_manifest,
+    parse_manifest,
+)
 from gridwalker.sync.records import RecordError, check_record
+from gridwalker.sync.refusals import REASONS, BundleRefused
 
-FORMAT = "gridwalker-bundle"
-FORMAT_VERSION = "1.0"
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_MANIFEST_BYTES",
+    "REASONS",
+    "BundleRefused",
+    "OpenedBundle",
+    "SigningKey",
+    "check_files",
+    "check_records",
+    "open_bundle",
+]
+
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.minisig"
 AGE_MAGIC = b"age-encryption.org/v1\n"
@@ -38,53 +61,8 @@ MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FLOOR bytes
 RATIO_FLOOR = 1 << 16
 MAX_ENTRIES = 64
-MAX_MANIFEST_BYTES = 1 << 20
+READ_CHUNK = 1 << 20  # entries are read and counted a chunk at a time
 MAX_ERRORS = 5
-
-# Reason codes (stable: scripts and the quarantine log use them).
-REASONS = {
-    "empty": "空文件 / empty file",
-    "not-a-bundle": "不是同步包 / not a gridwalker bundle",
-    "truncated": "文件不完整或已损坏 / truncated or damaged file",
-    "encrypted": "已加密，需要枢纽密钥 / encrypted; the hub identity is needed",
-    "other-hub": "发往另一个枢纽 / meant for another hub",
-    "format-version": "未知的格式版本 / unknown format version",
-    "bad-manifest": "清单无效 / invalid manifest",
-    "unsafe-name": "不安全的文件名 / unsafe entry name",
-    "duplicate-entry": "重复的文件名 / duplicate entry name",
-    "too-large": "超出大小限制 / over the size limit",
-    "compression-ratio": "压缩比异常（疑似压缩炸弹）/ compression ratio over the limit (zip bomb)",
-    "unlisted-file": "清单中没有的文件 / file not listed in the manifest",
-    "missing-file": "缺少清单中的文件 / file listed in the manifest is missing",
-    "no-signature": "缺少签名 / missing signature",
-    "bad-signature": "签名无效 / bad signature",
-    "unknown-key": "签名密钥未知 / signing key not known here",
-    "not-enrolled": "设备未登记 / device key not enrolled",
-    "revoked": "设备密钥已吊销 / device key revoked",
-    "size-mismatch": "文件大小与清单不符 / file size differs from the manifest",
-    "hash-mismatch": "文件校验值与清单不符 / file sha256 differs from the manifest",
-    "count-mismatch": "记录数与清单不符 / record count differs from the manifest",
-    "schema": "记录不符合格式 / record fails schema validation",
-    "fork": "同一序号内容不同（分叉）/ same seq with different content (fork)",
-    "device-key": "设备号属于另一个密钥 / device id belongs to another key",
-    "apply-failed": "写入失败 / could not be applied",
-}
-
-
-class BundleRefused(Exception):
-    """A bundle that fails a check; `reason` is a code of REASONS, `detail` says where."""
-
-    def __init__(self, reason: str, detail: str = "", manifest: dict[str, Any] | None = None):
-        self.reason = reason
-        self.detail = detail
-        self.manifest = manifest or {}
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        """The bilingual reason with its detail."""
-        text = REASONS.get(self.reason, self.reason)
-        return f"{text}: {self.detail}" if self.detail else text
 
 
 def bundle_name(device_id: str, seq: int, encrypted: bool) -> str:
@@ -199,11 +177,12 @@ class SigningKey:
     public_line: str
     member: str = ""
     revoked: bool = False
+    device_id: str = ""  # the device this key signs for at this hub ("": none yet, or any)
 
 
 @dataclass
 class OpenedBundle:
-    """A bundle whose container, structure and manifest have been checked."""
+    """A bundle whose container, structure, signature and manifest have been checked."""
 
     path: Path
     encrypted: bool
@@ -212,8 +191,8 @@ class OpenedBundle:
     manifest: dict[str, Any]
     manifest_bytes: bytes
     manifest_sha256: str
-    signature: bytes | None
-    key: SigningKey | None = None
+    signature: bytes
+    key: SigningKey
     parsed: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
 
     @property
@@ -271,16 +250,26 @@ def _unsafe(name: str) -> bool:
 
 
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """An entry's bytes, read a chunk at a time and counted: more than `limit` is refused as
+    soon as it is read, whatever the zip's headers say (memory stays within the limit)."""
+    chunks: list[bytes] = []
+    size = 0
     try:
         with zf.open(info) as entry:
-            data = entry.read(limit + 1)
+            while chunk := entry.read(min(READ_CHUNK, limit + 1 - size)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise BundleRefused(
+                        "too-large", f"{info.filename}: more than {limit:,} bytes when unpacked"
+                    )
+    except BundleRefused:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - zlib.error and friends from a damaged stream
         raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
-    if len(data) > limit:
-        raise BundleRefused("too-large", f"{info.filename}: more than {limit:,} bytes")
-    return data
+    return b"".join(chunks)
 
 
 def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -289,8 +278,19 @@ def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         raise BundleRefused("too-large", f"{len(infos)} entries (at most {MAX_ENTRIES})")
     seen: dict[str, zipfile.ZipInfo] = {}
     total = 0
+    # What an entry can really hold: the bytes up to the next entry (or the directory); a
+    # directory claiming more compressed bytes lies, and the ratio is taken from the real span.
+    starts = sorted({i.header_offset for i in infos} | {zf.start_dir})
+    spans = {s: e - s for s, e in zip(starts, starts[1:], strict=False)}
     for info in infos:
         name = info.orig_filename
+        span = spans.get(info.header_offset, 0)
+        if info.compress_size > span:
+            raise BundleRefused(
+                "truncated",
+                f"{name}: the zip directory says {info.compress_size:,} packed bytes, "
+                f"the file holds at most {span:,}",
+            )
         if _unsafe(name):
             raise BundleRefused("unsafe-name", repr(name))
         if name in seen:
@@ -301,77 +301,30 @@ def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise BundleRefused("too-large", f"{total:,} bytes unpacked in all")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            ratio = info.file_size / max(info.compress_size, 1)
+        packed = max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * packed:
+            ratio = info.file_size / packed
             raise BundleRefused(
                 "compression-ratio", f"{name}: {ratio:,.0f}:1 (at most {MAX_RATIO}:1)"
             )
     return seen
 
 
-def _check_manifest(manifest: Any, extra_entities: Collection[str] = ()) -> None:
-    if type(manifest) is not dict or manifest.get("format") != FORMAT:
-        raise BundleRefused("not-a-bundle", "manifest.json is not a gridwalker manifest")
-    version = manifest.get("format_version")
-    if type(version) is not str or version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        raise BundleRefused(
-            "format-version",
-            f"{version!r} (this gridwalker reads {FORMAT_VERSION.split('.')[0]}.x)",
-        )
-    expected: dict[str, type | tuple[type, ...]] = {
-        "app_version": str,
-        "schema_version": str,
-        "bundle_id": str,
-        "device_id": str,
-        "device_key_id": str,
-        "member": str,
-        "hub": str,
-        "created_at": str,
-        "seq": int,
-        "prev_manifest_sha256": str,
-        "kind": str,
-        "from_change": int,
-        "to_change": int,
-        "counts": dict,
-        "files": list,
-    }
-    for name, kind in expected.items():
-        value = manifest.get(name)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise BundleRefused("bad-manifest", f"{name}: missing or of the wrong type")
-    if manifest["seq"] < 1 or manifest["kind"] not in ("delta", "full"):
-        raise BundleRefused("bad-manifest", "seq must be 1 or more, kind delta or full")
-    if not 0 <= manifest["from_change"] <= manifest["to_change"] + 1:
-        raise BundleRefused("bad-manifest", "from_change/to_change out of order")
-    device = manifest["device_id"]
-    if not device or len(device) > 64 or not device.replace("-", "").isalnum():
-        raise BundleRefused("bad-manifest", "device_id must be letters, digits and dashes")
-    paths = set()
-    for item in manifest["files"]:
-        if type(item) is not dict or not isinstance(item.get("path"), str):
-            raise BundleRefused("bad-manifest", "files: each needs path, sha256, bytes, records")
-        path = item["path"]
-        entity = path.removeprefix("records/").removesuffix(".jsonl")
-        known = entity in SYNCED_TABLES or entity in extra_entities
-        if path != f"records/{entity}.jsonl" or not known or path in paths:
-            raise BundleRefused("bad-manifest", f"files: unexpected path {path!r}")
-        paths.add(path)
-        for key in ("bytes", "records"):
-            if type(item.get(key)) is not int or item[key] < 0:
-                raise BundleRefused("bad-manifest", f"files: {path} {key}")
-        if type(item.get("sha256")) is not str or len(item["sha256"]) != 64:
-            raise BundleRefused("bad-manifest", f"files: {path} sha256")
-
-
 def open_bundle(
     path: Path,
     identities: list[object],
     hub_id: str | None,
+    lookup: KeyLookup,
     *,
     extra_entities: Collection[str] = (),
 ) -> OpenedBundle:
-    """Open a bundle and check its container, structure, manifest and hub (not yet the signature).
+    """Open a bundle: its container and structure, then its signature, then its manifest.
 
+    Nothing of the manifest is parsed before its bytes are verified: the signature file is
+    read first (bounded), its key id names the key `lookup` returns (BundleRefused when not
+    known here), the raw manifest bytes (bounded) are verified with that key, and only then
+    are they parsed with limits and checked against the schema; the manifest must name the
+    key that signed it and, when the key signs for a device here, that device.
     `extra_entities`: records files besides the synced tables this reader accepts (a laptop
     reading a hub bundle: `review_decision`); a device bundle listing any other is refused.
     """
@@ -383,19 +336,34 @@ def open_bundle(
     entries = _check_structure(zf)
     if MANIFEST not in entries:
         raise BundleRefused("not-a-bundle", f"{path.name}: no manifest.json")
+    if SIGNATURE not in entries:
+        raise BundleRefused("no-signature", SIGNATURE)
+    signature = _read_entry(zf, entries[SIGNATURE], MAX_SIGNATURE_BYTES)
+    key_id = signature_key_id(signature)
+    key = lookup(key_id)
+    if key.revoked:
+        raise BundleRefused("revoked", f"key {key_id} ({key.member})")
     manifest_bytes = _read_entry(zf, entries[MANIFEST], MAX_MANIFEST_BYTES)
-    try:
-        manifest = json.loads(manifest_bytes)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleRefused("bad-manifest", f"manifest.json is not JSON ({exc})") from None
-    _check_manifest(manifest, extra_entities)
+    _verify(manifest_bytes, signature, key)
+    manifest = parse_manifest(manifest_bytes)
+    check_manifest(manifest, extra_entities)
+    if manifest["device_key_id"].upper() != key_id:
+        raise BundleRefused(
+            "bad-signature",
+            f"signed by key {key_id}, the manifest says {manifest['device_key_id']}",
+            manifest,
+        )
+    if key.device_id and manifest["device_id"] != key.device_id:
+        raise BundleRefused(
+            "device-key",
+            f"signed by device {key.device_id} (key {key_id}), claims device "
+            f"{manifest['device_id']}",
+            manifest,
+        )
     if hub_id is not None and manifest["hub"] not in ("", hub_id):
         raise BundleRefused(
             "other-hub", f"the manifest names hub {manifest['hub'][:16]}…", manifest
         )
-    signature = None
-    if SIGNATURE in entries:
-        signature = _read_entry(zf, entries[SIGNATURE], 4096)
     return OpenedBundle(
         path=path,
         encrypted=encrypted,
@@ -405,6 +373,7 @@ def open_bundle(
         manifest_bytes=manifest_bytes,
         manifest_sha256=sha256_hex(manifest_bytes),
         signature=signature,
+        key=key,
     )
 
 
@@ -419,31 +388,20 @@ def signature_key_id(signature: bytes) -> str:
     return bytes(sig._key_id).hex().upper()
 
 
-def check_signature(bundle: OpenedBundle, lookup: KeyLookup) -> SigningKey:
-    """Verify manifest.json's signature with the key `lookup` returns for its key id."""
+def _verify(manifest_bytes: bytes, signature: bytes, key: SigningKey) -> None:
+    """Verify the raw manifest bytes with the key; BundleRefused `bad-signature` else."""
     from minisign import Signature
     from minisign.exceptions import Error as MinisignError
 
     from gridwalker.sync.keys import public_key_from_line
 
-    if bundle.signature is None:
-        raise bundle.refuse("no-signature", SIGNATURE)
-    key_id = signature_key_id(bundle.signature)
-    if key_id != bundle.manifest["device_key_id"].upper():
-        raise bundle.refuse(
-            "bad-signature",
-            f"signed by key {key_id}, the manifest says {bundle.manifest['device_key_id']}",
-        )
-    key = lookup(key_id)
-    if key.revoked:
-        raise bundle.refuse("revoked", f"key {key_id} ({key.member})")
     try:
-        sig = Signature.from_bytes(bundle.signature.strip())
-        public_key_from_line(key.public_line).verify(bundle.manifest_bytes, sig)  # type: ignore[attr-defined]
+        sig = Signature.from_bytes(signature.strip())
+        public_key_from_line(key.public_line).verify(manifest_bytes, sig)  # type: ignore[attr-defined]
     except (MinisignError, ValueError) as exc:
-        raise bundle.refuse("bad-signature", f"key {key_id}: {exc}") from None
-    bundle.key = key
-    return key
+        raise BundleRefused("bad-signature", f"key {key.key_id}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged signature may fail in other ways
+        raise BundleRefused("bad-signature", f"key {key.key_id}: {exc}") from None
 
 
 def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -> dict[str, bytes]:
@@ -467,7 +425,8 @@ def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -
             raise bundle.refuse(
                 "size-mismatch", f"{path}: {info.file_size:,} bytes, manifest {item['bytes']:,}"
             )
-        data = _read_entry(bundle.zip, info, MAX_ENTRY_BYTES)
+        # At most the size the signed manifest gives, counted while inflating.
+        data = _read_entry(bundle.zip, info, min(item["bytes"], MAX_ENTRY_BYTES))
         if len(data) != item["bytes"]:
             raise bundle.refuse(
                 "size-mismatch", f"{path}: {len(data):,} bytes, manifest {item['bytes']:,}"

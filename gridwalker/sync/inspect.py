@@ -4,7 +4,8 @@ A device bundle is checked as the hub checks it. A hub bundle (`direction: hub-t
 checked as the laptop checks it: its `records/review_decision.jsonl` is allowed and every
 decision record is checked too; it is decrypted with this home's laptop age identity when
 there is one, and its signature is checked against the hub key this home knows (the one a
-laptop trusts, or the hub's own), before the keys `lookup` knows.
+laptop trusts, or the hub's own), before the keys `lookup` knows. As on the hub and the
+laptop, the signature is verified before the manifest is parsed.
 """
 
 from __future__ import annotations
@@ -124,23 +125,26 @@ def inspect_bundle(
 
     home = home or config.paths()
     report = Inspection(path)
-    step = "container"
+    step = "container, signature and manifest"
     try:
+        # The manifest is read only once its signature is verified: with the hub keys this
+        # home knows first (a hub bundle), then `lookup`.
         opened = fmt.open_bundle(
-            path, [*identities, *_laptop_identity(home)], None, extra_entities=HUB_ENTITIES
+            path,
+            [*identities, *_laptop_identity(home)],
+            None,
+            _hub_keys(home, lookup),
+            extra_entities=HUB_ENTITIES,
         )
         report.manifest, report.encrypted = opened.manifest, opened.encrypted
         hub_bundle = opened.manifest.get("direction") == DIRECTION
-        if hub_bundle:
-            lookup = _hub_keys(home, lookup)
+        key = opened.key if hub_bundle else lookup(opened.key.key_id)  # a device's own key
         report.checks.append(
             ("container", True, "age-encrypted zip" if opened.encrypted else "plain zip")
         )
         report.checks.append(
             ("structure and manifest", True, f"format {opened.manifest['format_version']}")
         )
-        step = "signature"
-        key = fmt.check_signature(opened, lookup)
         report.checks.append(
             ("signature", True, f"key {key.key_id}" + (f" ({key.member})" if key.member else ""))
         )

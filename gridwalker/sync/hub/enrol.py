@@ -30,7 +30,11 @@ def revoke(engine: Engine, key_id: str) -> bool:
 
 
 def key_lookup(conn: Connection) -> fmt.KeyLookup:
-    """A lookup of enrolled keys (BundleRefused not-enrolled for an unknown key id)."""
+    """A lookup of enrolled keys (BundleRefused not-enrolled for an unknown key id).
+
+    A key signs for one device: the one its first bundle applied here came from
+    (`bundle.open_bundle` refuses a manifest naming another).
+    """
 
     def lookup(key_id: str) -> fmt.SigningKey:
         row = ledger.device_key(conn, key_id)
@@ -39,6 +43,12 @@ def key_lookup(conn: Connection) -> fmt.KeyLookup:
                 "not-enrolled",
                 f"key {key_id}; enroll it: gridwalker hub enroll device.pub --member NAME",
             )
-        return fmt.SigningKey(key_id, row.public_key, row.member, row.revoked_at is not None)
+        return fmt.SigningKey(
+            key_id,
+            row.public_key,
+            row.member,
+            row.revoked_at is not None,
+            ledger.key_device(conn, key_id),
+        )
 
     return lookup

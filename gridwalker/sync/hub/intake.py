@@ -196,10 +196,10 @@ def _import_file(
     started = time.perf_counter()
     outcome = ImportOutcome(path, "refused", from_backlog=backlog_row is not None)
     try:
-        opened = fmt.open_bundle(path, identities, hub_id)
-        outcome.device_id, outcome.seq = opened.device_id, opened.seq
         with engine.connect() as conn:
-            key = fmt.check_signature(opened, key_lookup(conn))
+            opened = fmt.open_bundle(path, identities, hub_id, key_lookup(conn))
+            outcome.device_id, outcome.seq = opened.device_id, opened.seq
+            key = opened.key
             outcome.member = key.member
             booked = ledger.device_ledger(conn, opened.device_id)
             held = ledger.held_copy(conn, opened.device_id, opened.seq)
@@ -293,6 +293,7 @@ def _import_file(
     except fmt.BundleRefused as refused:
         outcome.reason, outcome.message = refused.reason, refused.message
         outcome.device_id = outcome.device_id or str(refused.manifest.get("device_id", ""))
+        outcome.seq = outcome.seq or int(refused.manifest.get("seq", 0))
         outcome.quarantined = quarantine(
             engine, home, path, refused, outcome.device_id, outcome.seq
         )

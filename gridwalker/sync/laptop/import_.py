@@ -1,9 +1,9 @@
 """`gridwalker import FILE` on a laptop: a hub bundle, checked as the hub checks device bundles.
 
 Every check comes first and nothing is written before all pass: the container decrypts with
-this laptop's age identity (else it is meant for another device), the manifest is a hub
-bundle naming this device, the signature is by the hub this laptop trusts (`keys trust-hub
---hub-key`), every file's size and sha256 match, every record is well formed — the rows by
+this laptop's age identity (else it is meant for another device), the signature is by the
+hub this laptop trusts (`keys trust-hub --hub-key`) and is verified before the manifest is
+parsed (`bundle.open_bundle`), the manifest is a hub bundle naming this device, every file's size and sha256 match, every record is well formed — the rows by
 the bundle's schema check, the supervisor's decisions (`records/review_decision.jsonl`, see
 `hub_export`) by `check_decisions`, both reporting file and line — and the seq follows the
 last hub bundle applied here without a gap, a repeat with other content (a fork) or a broken
@@ -309,8 +309,18 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
         raise _refuse(
             "no-hub-key", "run: gridwalker keys trust-hub age1… --hub-key hub-signing.pub"
         )
+    trusted_id, trusted_line = trusted
+
+    def lookup(key_id: str) -> fmt.SigningKey:
+        if key_id != trusted_id:
+            raise _refuse(
+                "other-hub-key", f"signed by key {key_id}, the trusted hub is {trusted_id}"
+            )
+        return fmt.SigningKey(key_id, trusted_line, "hub")
+
     try:
-        opened = fmt.open_bundle(path, [identity], recipient, extra_entities=HUB_ENTITIES)
+        # The signature is verified before the manifest is parsed (bundle.open_bundle).
+        opened = fmt.open_bundle(path, [identity], recipient, lookup, extra_entities=HUB_ENTITIES)
     except fmt.BundleRefused as refused:
         if refused.reason == "other-hub":
             raise _refuse("other-device", refused.detail) from None
@@ -326,16 +336,6 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
         raise _refuse(
             "other-device", f"for device {manifest.get('to_device')!r}, this is {device_id!r}"
         )
-    trusted_id, trusted_line = trusted
-
-    def lookup(key_id: str) -> fmt.SigningKey:
-        if key_id != trusted_id:
-            raise _refuse(
-                "other-hub-key", f"signed by key {key_id}, the trusted hub is {trusted_id}"
-            )
-        return fmt.SigningKey(key_id, trusted_line, "hub")
-
-    fmt.check_signature(opened, lookup)
     files = fmt.check_files(opened, extra_entities=HUB_ENTITIES)
     outcome.records = fmt.check_records(opened, files, keep=True)
     decisions = check_decisions(opened, files)
