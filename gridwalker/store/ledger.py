@@ -268,9 +268,14 @@ def unhold(conn: Connection, backlog_id: int) -> None:
     conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_id))
 
 
-def quarantine(conn: Connection, **values: Any) -> None:
-    """Book a refused file: at, file, path, reason, message, device_id, seq."""
-    conn.execute(insert(HubQuarantine).values(**values))
+def quarantine(conn: Connection, **values: Any) -> int:
+    """Book a refused file (at, file, path, reason, message, device_id, seq); its entry's id."""
+    return int(conn.execute(insert(HubQuarantine).values(**values)).inserted_primary_key[0])
+
+
+def quarantine_moved(conn: Connection, quarantine_id: int, path: str) -> None:
+    """Where a quarantined file is after all (it could not be moved from `path`)."""
+    conn.execute(update(HubQuarantine).where(HubQuarantine.id == quarantine_id).values(path=path))
 
 
 def quarantine_row(conn: Connection, quarantine_id: int) -> Any | None:

@@ -51,11 +51,25 @@ def quarantine(
     while target.exists() or target.with_name(target.name + ".reason.txt").exists():
         n += 1
         target = folder / f"{path.name}.{n}"
-    moved: Path | None = target
-    try:
-        shutil.move(str(path), target)
-    except OSError:
-        moved = None  # a read-only source: the reason file still says what was wrong
+    # The book first: a hub database locked by another process fails here, before the file
+    # has moved (the run stops as busy and the next run checks the file again).
+    with engine.begin() as conn:
+        entry = ledger.quarantine(
+            conn,
+            at=now,
+            file=path.name,
+            path=str(target),
+            reason=refused.reason,
+            message=refused.message[:2000],
+            device_id=device_id or None,
+            seq=seq or None,
+        )
+        moved: Path | None = target
+        try:
+            shutil.move(str(path), target)
+        except OSError:
+            moved = None  # a read-only source: the reason file still says what was wrong
+            ledger.quarantine_moved(conn, entry, str(path))
     reason_file = target.with_name(target.name + ".reason.txt")
     reason_file.write_text(
         f"文件 / file: {path}\n"
@@ -64,15 +78,4 @@ def quarantine(
         f"{refused.message}\n" + (f"设备 / device: {device_id} seq {seq}\n" if device_id else ""),
         encoding="utf-8",
     )
-    with engine.begin() as conn:
-        ledger.quarantine(
-            conn,
-            at=now,
-            file=path.name,
-            path=str(moved or path),
-            reason=refused.reason,
-            message=refused.message[:2000],
-            device_id=device_id or None,
-            seq=seq or None,
-        )
     return moved

@@ -1,0 +1,213 @@
+"""The hub's intake never stops and never loses (issue #14, points 2, 3, 5 and 7).
+
+Each test crafts its own hostile input and asserts the outcome, its reason, an unchanged hub
+(row digest) and where the file is afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from gridwalker import config
+from gridwalker.cli import main
+from gridwalker.store import engine as engine_mod
+from gridwalker.store.tables.hub import HubQuarantine
+from gridwalker.sync import bundle as fmt
+from gridwalker.sync.hub import intake, lock
+from gridwalker.sync.hub.folders import quarantine_dir
+from gridwalker.sync.hub.lock import HubBusy
+from tests.support.bundles import read_zip, write_zip
+from tests.support.hubs import Hub, snapshot
+from tests.support.laptops import Laptop
+
+
+def quarantine_entries(hub: Hub) -> int:
+    """Rows in the hub's quarantine book."""
+    with hub.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(HubQuarantine)).scalar_one()
+
+
+def nested_manifest_zip(path: Path, depth: int = 100_000) -> Path:
+    """A plain zip whose manifest nests lists deeper than any JSON parser's recursion."""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(fmt.MANIFEST, b"[" * depth + b"]" * depth)
+        zf.writestr(fmt.SIGNATURE, b"untrusted comment: x\nRWQ\n")
+    return path
+
+
+# -- 2. one bad file never stops a folder --------------------------------------------------
+
+
+def test_a_poison_file_does_not_stop_the_folder(laptop: Laptop, hub: Hub, tmp_path: Path) -> None:
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    good = laptop.export(plaintext=True).path
+    shutil.move(good, folder / good.name)
+    poison = nested_manifest_zip(folder / "gridwalker-aaa-000001.zip")  # sorts first
+    outcomes = hub.import_(folder)
+    by_name = {o.path.name: o for o in outcomes}
+    assert by_name[poison.name].status == "refused"
+    assert by_name[poison.name].reason and by_name[poison.name].message
+    assert by_name[good.name].status == "applied", by_name[good.name].summary()
+    assert "refused" in by_name[poison.name].summary()
+
+
+def test_any_error_in_one_file_is_that_files_refusal(
+    laptop: Laptop, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    first = laptop.export(plaintext=True).path
+    shutil.move(first, folder / first.name)
+    poison = folder / "gridwalker-aaa-000001.zip"
+    shutil.copy(folder / first.name, poison)
+    real_open = fmt.open_bundle
+
+    def open_bundle(path: Path, *args: object, **kwargs: object) -> fmt.OpenedBundle:
+        if path.name == poison.name:
+            raise OverflowError("int too large to convert to C int")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(fmt, "open_bundle", open_bundle)
+    outcomes = {o.path.name: o for o in hub.import_(folder)}
+    refused = outcomes[poison.name]
+    assert refused.status == "refused" and refused.reason == "unexpected"
+    assert "OverflowError: int too large" in refused.message
+    assert refused.quarantined is not None and refused.quarantined.exists()
+    assert not poison.exists()
+    assert outcomes[first.name].status == "applied"
+
+
+def test_an_unwritable_quarantine_still_refuses_and_goes_on(
+    laptop: Laptop, hub: Hub, tmp_path: Path
+) -> None:
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    good = laptop.export(plaintext=True).path
+    shutil.move(good, folder / good.name)
+    poison = nested_manifest_zip(folder / "gridwalker-aaa-000001.zip")
+    qdir = quarantine_dir(hub.home)
+    qdir.parent.mkdir(parents=True, exist_ok=True)
+    qdir.write_text("not a folder")  # quarantining fails: mkdir of an existing file
+    outcomes = {o.path.name: o for o in hub.import_(folder)}
+    refused = outcomes[poison.name]
+    assert refused.status == "refused" and refused.reason == "unexpected"
+    assert "FileExistsError" in refused.message
+    assert poison.exists()  # not lost: it stays where it was
+    assert quarantine_entries(hub) == 0
+    assert outcomes[good.name].status == "applied"
+
+
+# -- 5. hashes before the "already imported" shortcut ----------------------------------------
+
+
+def test_a_damaged_copy_of_an_imported_bundle_is_refused_as_damaged(
+    laptop: Laptop, hub: Hub, tmp_path: Path
+) -> None:
+    path = laptop.export(plaintext=True).path
+    assert hub.one(path).status == "applied"
+    copy = tmp_path / "copy" / path.name
+    copy.parent.mkdir()
+    entries = read_zip(path)
+    name, data = next((n, d) for n, d in entries if n == "records/resident.jsonl")
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 0x01
+    write_zip(copy, [(n, bytes(flipped) if n == name else d) for n, d in entries])
+    before = snapshot(hub.engine)
+    outcome = hub.one(copy)
+    assert outcome.status == "refused", outcome.summary()
+    assert outcome.reason == "hash-mismatch"
+    assert "records/resident.jsonl" in outcome.message
+    assert snapshot(hub.engine) == before
+    # The good copy is still known as already imported.
+    assert hub.one(path).status == "already"
+
+
+# -- 7. a transient lock is not a refusal --------------------------------------------------
+
+
+@pytest.fixture
+def quick_busy(monkeypatch: pytest.MonkeyPatch, hub: Hub) -> None:
+    """A short busy_timeout and one retry without a pause, so a held lock fails fast."""
+    pragmas = tuple(
+        "PRAGMA busy_timeout=50" if p.startswith("PRAGMA busy_timeout") else p
+        for p in engine_mod.SQLITE_PRAGMAS
+    )
+    monkeypatch.setattr(engine_mod, "SQLITE_PRAGMAS", pragmas)
+    monkeypatch.setattr(lock, "BUSY_RETRIES", 1)
+    monkeypatch.setattr(lock, "BUSY_PAUSE_SECONDS", 0.0)
+    hub.engine.dispose()  # new connections take the short timeout
+
+
+@pytest.fixture
+def writer_holding(hub: Hub) -> Iterator[sqlite3.Connection]:
+    """Another connection holding a write transaction on hub.db."""
+    other = sqlite3.connect(hub.home.hub_db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield other
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_a_locked_hub_is_busy_not_a_refusal(
+    laptop: Laptop, hub: Hub, quick_busy: None, writer_holding: sqlite3.Connection
+) -> None:
+    path = laptop.export(plaintext=True).path
+    content = path.read_bytes()
+    before = snapshot(hub.engine)
+    with pytest.raises(HubBusy, match="hub busy, try again"):
+        hub.import_(path)
+    assert path.read_bytes() == content  # untouched, in place
+    assert snapshot(hub.engine) == before
+    assert quarantine_entries(hub) == 0
+    assert not quarantine_dir(hub.home).exists() or not any(quarantine_dir(hub.home).iterdir())
+    writer_holding.execute("ROLLBACK")
+    writer_holding.execute("BEGIN")  # the fixture's rollback still has a transaction to end
+    assert hub.one(path).status == "applied"
+
+
+def test_a_refusal_meeting_a_locked_hub_leaves_the_file_for_the_next_run(
+    laptop: Laptop, hub: Hub, quick_busy: None, writer_holding: sqlite3.Connection
+) -> None:
+    poison = nested_manifest_zip(laptop.home.data / "gridwalker-aaa-000001.zip")
+    with pytest.raises(HubBusy):
+        hub.import_(poison)
+    assert poison.exists()
+    assert quarantine_entries(hub) == 0
+
+
+def test_hub_import_command_says_busy_and_exits_1(
+    laptop: Laptop,
+    hub: Hub,
+    quick_busy: None,
+    writer_holding: sqlite3.Connection,
+    tmp_path: Path,
+) -> None:
+    path = laptop.export(plaintext=True).path
+    result = CliRunner().invoke(
+        main,
+        ["hub", "import", str(path)],
+        env={config.HOME_ENV: str(tmp_path / "hub")},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    assert "hub busy, try again" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert path.exists()
+    assert quarantine_entries(hub) == 0
+
+
+def test_busy_is_read_from_the_driver_not_from_quoted_values() -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    quoted = IntegrityError("INSERT ...", {"name": "database is locked"}, Exception("UNIQUE"))
+    assert not lock.is_busy(quoted)
+    assert not intake.is_busy(ValueError("database is locked"))
