@@ -6,6 +6,8 @@ Each test crafts its own hostile input and asserts the outcome, its reason, an u
 
 from __future__ import annotations
 
+import json
+import random
 import shutil
 import sqlite3
 import zipfile
@@ -19,12 +21,13 @@ from sqlalchemy import func, select
 from gridwalker import config
 from gridwalker.cli import main
 from gridwalker.store import engine as engine_mod
+from gridwalker.store.tables import Issue
 from gridwalker.store.tables.hub import HubQuarantine
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub import intake, lock
 from gridwalker.sync.hub.folders import quarantine_dir
 from gridwalker.sync.hub.lock import HubBusy
-from tests.support.bundles import read_zip, write_zip
+from tests.support.bundles import read_zip, rebuild, write_zip
 from tests.support.hubs import Hub, snapshot
 from tests.support.laptops import Laptop
 
@@ -211,3 +214,72 @@ def test_busy_is_read_from_the_driver_not_from_quoted_values() -> None:
     quoted = IntegrityError("INSERT ...", {"name": "database is locked"}, Exception("UNIQUE"))
     assert not lock.is_busy(quoted)
     assert not intake.is_busy(ValueError("database is locked"))
+
+
+# -- 3. every record checked against its entity's rules before anything is written ---------
+
+
+# About 10 MB of UTF-8 that does not compress away (the zip-bomb check would take it first).
+TEN_MB_NAME = "".join(
+    random.Random(14).choices([chr(c) for c in range(0x4E00, 0x9FA5)], k=3_400_000)
+)
+
+
+def _edit_first(data: bytes, **changes: object) -> bytes:
+    """A records file whose first record's data has some fields changed."""
+    lines = data.split(b"\n")
+    record = json.loads(lines[0])
+    record["data"].update(changes)
+    lines[0] = json.dumps(record, ensure_ascii=False).encode()
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("entity", "changes", "reason"),
+    [
+        ("resident", {"sex": "alien"}, "data.sex: unknown code 'alien'"),
+        ("resident", {"care_tags": [1, {"x": 2}]}, "data.care_tags: expected a list of care tag"),
+        ("resident", {"care_tags": ["dibao", "pirate"]}, "data.care_tags: expected a list"),
+        ("resident", {"name": TEN_MB_NAME}, "data.name: longer than 200 characters"),
+        ("resident", {"birth_date": "2026-02-30"}, "data.birth_date: expected a date"),
+        ("resident", {"birth_date": "0001-01-01"}, "data.birth_date: date 0001-01-01 is not"),
+        ("household", {"occupancy": "squatted"}, "data.occupancy: unknown code 'squatted'"),
+        ("household", {"floor": 2**63}, "data.floor: out of range"),
+        ("building", {"property_company": "x" * 501}, "data.property_company: longer than 500"),
+        ("visit", {"outcome": "abducted"}, "data.outcome: unknown code 'abducted'"),
+        ("visit", {"concerns": "长" * 5001}, "data.concerns: longer than 5000 characters"),
+        ("visit", {"care_checks": {"r": 5}}, "data.care_checks: expected an object"),
+        ("visit", {"residents_seen": "all"}, "data.residents_seen: expected a JSON list"),
+    ],
+)
+def test_a_record_outside_its_rules_is_refused_before_anything_is_written(
+    laptop: Laptop, hub: Hub, tmp_path: Path, entity: str, changes: dict, reason: str
+) -> None:
+    source = laptop.export(plaintext=True).path
+    name = f"records/{entity}.jsonl"
+    data = dict(read_zip(source))[name]
+    path = rebuild(laptop, source, tmp_path / source.name, {name: _edit_first(data, **changes)})
+    before = snapshot(hub.engine)
+    outcome = hub.one(path)
+    assert outcome.status == "refused", outcome.summary()
+    assert outcome.reason == "schema"
+    assert f"{name} line 1: {reason}" in outcome.message
+    assert snapshot(hub.engine) == before
+    assert outcome.quarantined is not None and outcome.quarantined.exists()
+
+
+def test_an_unknown_issue_state_never_reaches_the_issue_list(
+    laptop: Laptop, hub: Hub, tmp_path: Path
+) -> None:
+    source = laptop.export(plaintext=True).path
+    entries = dict(read_zip(source))
+    name = "records/issue.jsonl"
+    assert entries.get(name), "the small street has issues"
+    path = rebuild(
+        laptop, source, tmp_path / source.name, {name: _edit_first(entries[name], status="lost")}
+    )
+    outcome = hub.one(path)
+    assert outcome.status == "refused" and outcome.reason == "schema"
+    assert "data.status: unknown code 'lost'" in outcome.message
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Issue)).scalar_one() == 0
