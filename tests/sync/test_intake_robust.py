@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from gridwalker import config
 from gridwalker.cli import main
 from gridwalker.store import engine as engine_mod
 from gridwalker.store.tables import Issue
-from gridwalker.store.tables.hub import HubQuarantine
+from gridwalker.store.tables.hub import HubDevice, HubQuarantine
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub import intake, lock
 from gridwalker.sync.hub.folders import quarantine_dir
@@ -70,8 +70,7 @@ def test_any_error_in_one_file_is_that_files_refusal(
     folder.mkdir()
     first = laptop.export(plaintext=True).path
     shutil.move(first, folder / first.name)
-    poison = folder / "gridwalker-aaa-000001.zip"
-    shutil.copy(folder / first.name, poison)
+    poison = nested_manifest_zip(folder / "gridwalker-aaa-000001.zip", depth=3)
     real_open = fmt.open_bundle
 
     def open_bundle(path: Path, *args: object, **kwargs: object) -> fmt.OpenedBundle:
@@ -283,3 +282,52 @@ def test_an_unknown_issue_state_never_reaches_the_issue_list(
     assert "data.status: unknown code 'lost'" in outcome.message
     with hub.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Issue)).scalar_one() == 0
+
+
+def test_a_file_refused_before_is_noted_not_quarantined_again(
+    laptop: Laptop, hub: Hub, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    poison = nested_manifest_zip(stick / "gridwalker-aaa-000001.zip")
+    content = poison.read_bytes()
+    first = hub.one(poison)
+    assert first.status == "refused" and first.quarantined is not None
+    assert quarantine_entries(hub) == 1
+    poison.write_bytes(content)  # the same file comes again (copied back onto the stick)
+    before = snapshot(hub.engine)
+    again = hub.one(poison)
+    assert again.status == "refused" and again.reason == first.reason
+    assert again.refused_at is not None and again.quarantined is None
+    assert "refused before" in again.summary() and "\n" not in again.summary()
+    assert poison.read_bytes() == content  # left where it is
+    assert quarantine_entries(hub) == 1
+    assert snapshot(hub.engine) == before
+
+
+def test_another_file_of_the_same_name_is_checked_anew(
+    laptop: Laptop, hub: Hub, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    poison = nested_manifest_zip(stick / "gridwalker-aaa-000001.zip")
+    assert hub.one(poison).status == "refused"
+    nested_manifest_zip(poison, depth=100_001)  # other bytes, same name
+    again = hub.one(poison)
+    assert again.refused_at is None and again.quarantined is not None
+    assert quarantine_entries(hub) == 2
+
+
+def test_a_retry_from_the_quarantine_checks_anew(laptop: Laptop, hub: Hub) -> None:
+    from gridwalker.sync.hub.backlog import retry
+
+    path = laptop.export(plaintext=True).path
+    with hub.engine.begin() as conn:
+        conn.execute(delete(HubDevice))  # not enrolled yet
+    refused = hub.one(path)
+    assert refused.status == "refused" and refused.quarantined is not None, refused.summary()
+    hub.enroll(laptop)
+    with hub.engine.connect() as conn:
+        entry = conn.execute(select(HubQuarantine.id)).scalar_one()
+    outcomes = retry(hub.engine, hub.home, entry)
+    assert outcomes[0].status == "applied", outcomes[0].summary()

@@ -40,7 +40,13 @@ def hold(engine: Engine, home: Paths, opened: fmt.OpenedBundle) -> None:
 
 
 def quarantine(
-    engine: Engine, home: Paths, path: Path, refused: fmt.BundleRefused, device_id: str, seq: int
+    engine: Engine,
+    home: Paths,
+    path: Path,
+    refused: fmt.BundleRefused,
+    device_id: str,
+    seq: int,
+    file_sha256: str | None = None,
 ) -> Path | None:
     """Move a refused file to the quarantine folder with a reason file; log it in hub_quarantine."""
     folder = quarantine_dir(home)
@@ -63,6 +69,7 @@ def quarantine(
             message=refused.message[:2000],
             device_id=device_id or None,
             seq=seq or None,
+            file_sha256=file_sha256,
         )
         moved: Path | None = target
         try:

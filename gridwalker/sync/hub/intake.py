@@ -17,10 +17,12 @@ the index once with `store.search.rebuild` and keeps it from then on.
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub import lock
 from gridwalker.sync.hub.apply import Progress, apply_bundle
 from gridwalker.sync.hub.enrol import key_lookup
-from gridwalker.sync.hub.folders import hold, quarantine
+from gridwalker.sync.hub.folders import hold, quarantine, quarantine_dir
 from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
 from gridwalker.sync.synclog import log_line
@@ -57,6 +59,7 @@ class ImportOutcome:
     conflicts: int = 0
     quarantined: Path | None = None
     from_backlog: bool = False
+    refused_at: datetime | None = None  # the same file was refused then: noted, left in place
 
     def summary(self) -> str:
         """One line for a person."""
@@ -73,6 +76,11 @@ class ImportOutcome:
         elif self.status == "held":
             text = (
                 f"等待缺失的前序包 / held in the backlog until the bundles before it arrive ({who})"
+            )
+        elif self.refused_at is not None:
+            text = (
+                f"已拒绝过 / refused before [{self.reason}] "
+                f"{self.refused_at.isoformat(timespec='seconds')}, not quarantined again"
             )
         else:
             text = f"拒绝 / refused [{self.reason}]: {self.message}"
@@ -96,6 +104,7 @@ class ImportOutcome:
             "conflicts": self.conflicts,
             "quarantined": str(self.quarantined) if self.quarantined else None,
             "from_backlog": self.from_backlog,
+            "refused_before": self.refused_at.isoformat() if self.refused_at else None,
         }
 
 
@@ -226,7 +235,17 @@ def _import_file(
 ) -> ImportOutcome:
     started = time.perf_counter()
     outcome = ImportOutcome(path, "refused", from_backlog=backlog_row is not None)
+    digest = _file_sha256(path)
     try:
+        # A retry from the quarantine folder (the desk, after enrolling a device) checks anew.
+        if digest is not None and backlog_row is None and not _in_quarantine(home, path):
+            with engine.connect() as conn:
+                before = ledger.refused_before(conn, digest)
+            if before is not None:
+                outcome.reason, outcome.refused_at = before.reason, before.at
+                outcome.message = f"{before.message} (→ {before.path})"
+                outcome.device_id, outcome.seq = before.device_id or "", before.seq or 0
+                return outcome
         return _check_and_apply(
             engine, home, path, identities, hub_id, progress, backlog_row, forced_by, outcome
         )
@@ -247,7 +266,7 @@ def _import_file(
         outcome.device_id = outcome.device_id or str(refused.manifest.get("device_id", ""))
         try:
             outcome.quarantined = quarantine(
-                engine, home, path, refused, outcome.device_id, outcome.seq
+                engine, home, path, refused, outcome.device_id, outcome.seq, digest
             )
             if backlog_row is not None:
                 with engine.begin() as conn:
@@ -266,6 +285,22 @@ def _import_file(
             f"applied={outcome.applied} skipped={outcome.skipped} conflicts={outcome.conflicts} "
             f"seconds={time.perf_counter() - started:.2f}",
         )
+
+
+def _in_quarantine(home: Paths, path: Path) -> bool:
+    return path.resolve().parent == quarantine_dir(home).resolve()
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The sha256 of a file read in chunks, or None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def _check_and_apply(
