@@ -268,9 +268,24 @@ def unhold(conn: Connection, backlog_id: int) -> None:
     conn.execute(delete(HubBacklog).where(HubBacklog.id == backlog_id))
 
 
-def quarantine(conn: Connection, **values: Any) -> None:
-    """Book a refused file: at, file, path, reason, message, device_id, seq."""
-    conn.execute(insert(HubQuarantine).values(**values))
+def quarantine(conn: Connection, **values: Any) -> int:
+    """Book a refused file (at, file, path, reason, message, device_id, seq, file_sha256); its id."""
+    return int(conn.execute(insert(HubQuarantine).values(**values)).inserted_primary_key[0])
+
+
+def refused_before(conn: Connection, file_sha256: str) -> Any | None:
+    """The first quarantine entry of a file with this sha256 (at, reason, message, path), or None."""
+    return conn.execute(
+        select(HubQuarantine)
+        .where(HubQuarantine.file_sha256 == file_sha256)
+        .order_by(HubQuarantine.id)
+        .limit(1)
+    ).first()
+
+
+def quarantine_moved(conn: Connection, quarantine_id: int, path: str) -> None:
+    """Where a quarantined file is after all (it could not be moved from `path`)."""
+    conn.execute(update(HubQuarantine).where(HubQuarantine.id == quarantine_id).values(path=path))
 
 
 def quarantine_row(conn: Connection, quarantine_id: int) -> Any | None:

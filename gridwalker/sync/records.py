@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String
 
+from gridwalker.domain import fields
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 
 RECORD_KEYS = frozenset(
@@ -42,12 +43,14 @@ class RecordError(ValueError):
 
 @dataclass(frozen=True)
 class Column_:
-    """How one data column is checked and converted."""
+    """How one data column is checked and converted (the domain's rules: domain.fields)."""
 
+    entity: str
     name: str
     kind: str  # str, int, bool, date, datetime, json
     nullable: bool
-    length: int | None
+    length: int | None  # the longest text (the column's or the domain's, the smaller)
+    codes: frozenset[str] | None = None  # the value list's codes
 
 
 def _kind(sa_type: object) -> str:
@@ -76,28 +79,39 @@ def columns(entity: str) -> list[Column_]:
         table = SYNCED_TABLES[entity].__table__
         _COLUMNS[entity] = [
             Column_(
+                entity,
                 name,
                 _kind(table.c[name].type),
                 bool(table.c[name].nullable),
-                getattr(table.c[name].type, "length", None),
+                min(
+                    getattr(table.c[name].type, "length", None) or fields.NOTE_MAX,
+                    fields.text_max(entity, name),
+                ),
+                fields.codes(entity, name),
             )
             for name in data_columns(entity)
         ]
     return _COLUMNS[entity]
 
 
-_SPECS: dict[str, tuple[list[tuple[Column_, str, str, bool, int | None]], frozenset[str]]] = {}
+_Spec = tuple[Column_, str, str, bool, int | None, frozenset[str] | None]
+_SPECS: dict[str, tuple[list[_Spec], frozenset[str]]] = {}
 
 
-def _spec(entity: str) -> tuple[list[tuple[Column_, str, str, bool, int | None]], frozenset[str]]:
+def _spec(entity: str) -> tuple[list[_Spec], frozenset[str]]:
     """The data columns of an entity unpacked for check_record's loop, and their names (cached)."""
     if entity not in _SPECS:
         cols = columns(entity)
         _SPECS[entity] = (
-            [(c, c.name, c.kind, c.nullable, c.length) for c in cols],
+            [(c, c.name, c.kind, c.nullable, c.length, c.codes) for c in cols],
             frozenset(c.name for c in cols),
         )
     return _SPECS[entity]
+
+
+def _refuse(bad: fields.Invalid) -> RecordError:
+    """A domain rule's refusal as a record error (its English reason, the field named)."""
+    return RecordError(f"data.{bad.en}")
 
 
 def json_encoder(entity: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -124,12 +138,18 @@ def _check_value(col: Column_, value: Any) -> Any:
     if kind == "str":
         if type(value) is not str:
             raise RecordError(f"data.{col.name}: expected a string")
+        bad = fields.check_text(col.entity, col.name, value)
+        if bad is not None:
+            raise _refuse(bad)
         if col.length is not None and len(value) > col.length:
             raise RecordError(f"data.{col.name}: longer than {col.length} characters")
         return value
     if kind == "int":
         if type(value) is not int:
             raise RecordError(f"data.{col.name}: expected an integer")
+        bad = fields.check_int(col.entity, col.name, value)
+        if bad is not None:
+            raise _refuse(bad)
         return value
     if kind == "bool":
         if type(value) is not bool:
@@ -139,13 +159,20 @@ def _check_value(col: Column_, value: Any) -> Any:
         try:
             if type(value) is not str or len(value) != 10:
                 raise ValueError
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise RecordError(f"data.{col.name}: expected a date YYYY-MM-DD") from None
+        bad = fields.check_date(col.entity, col.name, day)
+        if bad is not None:
+            raise _refuse(bad)
+        return day
     if kind == "datetime":
         return parse_instant(value, f"data.{col.name}")
     if type(value) not in (list, dict):
         raise RecordError(f"data.{col.name}: expected a JSON list or object")
+    bad = fields.check_json(col.entity, col.name, value)
+    if bad is not None:
+        raise _refuse(bad)
     return value
 
 
@@ -220,7 +247,7 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
             )
         )
     row = {}
-    for col, name, kind, nullable, length in spec:
+    for col, name, kind, nullable, length, codes in spec:
         # The common, valid cases inline (the hub checks every record of every bundle);
         # anything else, and every error message, goes through _check_value.
         value = data[name]
@@ -229,11 +256,13 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
                 row[name] = None
                 continue
         elif kind == "str":
-            if type(value) is str and (length is None or len(value) <= length):
+            if type(value) is str and (
+                value in codes if codes is not None else length is None or len(value) <= length
+            ):
                 row[name] = value
                 continue
         elif kind == "int":
-            if type(value) is int:
+            if type(value) is int and fields.INT_MIN <= value <= fields.INT_MAX:
                 row[name] = value
                 continue
         elif kind == "bool":
@@ -241,7 +270,9 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
                 row[name] = value
                 continue
         elif kind == "json":
-            if type(value) is list or type(value) is dict:
+            if (type(value) is list or type(value) is dict) and fields.check_json(
+                entity, name, value
+            ) is None:
                 row[name] = value
                 continue
         row[name] = _check_value(col, value)

@@ -31,6 +31,7 @@ REASONS = {
     "fork": "同一序号内容不同（分叉）/ same seq with different content (fork)",
     "device-key": "设备号属于另一个密钥 / device id belongs to another key",
     "apply-failed": "写入失败 / could not be applied",
+    "unexpected": "检查时出现意外错误 / unexpected error while checking",
 }
 
 

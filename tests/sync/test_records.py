@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from gridwalker.store import search
 from gridwalker.store.tables import SYNCED_TABLES, SearchDoc
-from gridwalker.sync.records import RecordError, check_record, columns, db_values
+from gridwalker.sync.records import Column_, RecordError, check_record, columns, db_values
 from tests.support.hubs import Hub
 from tests.support.laptops import Laptop
 
@@ -32,8 +32,17 @@ BAD = {
 }
 
 
+def _good(col: Column_) -> Any:
+    """A valid value of a column: a code of its value list, a JSON value of its shape."""
+    if col.codes is not None:
+        return sorted(col.codes)[0]
+    if col.kind == "json":
+        return {"r-1": "ok"} if col.name == "care_checks" else []
+    return GOOD[col.kind]
+
+
 def _record(entity: str, **data: Any) -> dict[str, Any]:
-    values = {c.name: GOOD[c.kind] for c in columns(entity)}
+    values = {c.name: _good(c) for c in columns(entity)}
     values.update(data)
     return {
         "entity": entity,

@@ -104,6 +104,8 @@ class HubQuarantine(SQLModel, table=True):
     message: str
     device_id: str | None = None
     seq: int | None = None
+    file_sha256: str | None = Field(default=None, max_length=64, index=True)  # the same file
+    # coming again is noted, not quarantined again
 
 
 class HubRev(SQLModel, table=True):

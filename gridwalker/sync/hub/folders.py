@@ -40,7 +40,13 @@ def hold(engine: Engine, home: Paths, opened: fmt.OpenedBundle) -> None:
 
 
 def quarantine(
-    engine: Engine, home: Paths, path: Path, refused: fmt.BundleRefused, device_id: str, seq: int
+    engine: Engine,
+    home: Paths,
+    path: Path,
+    refused: fmt.BundleRefused,
+    device_id: str,
+    seq: int,
+    file_sha256: str | None = None,
 ) -> Path | None:
     """Move a refused file to the quarantine folder with a reason file; log it in hub_quarantine."""
     folder = quarantine_dir(home)
@@ -51,11 +57,26 @@ def quarantine(
     while target.exists() or target.with_name(target.name + ".reason.txt").exists():
         n += 1
         target = folder / f"{path.name}.{n}"
-    moved: Path | None = target
-    try:
-        shutil.move(str(path), target)
-    except OSError:
-        moved = None  # a read-only source: the reason file still says what was wrong
+    # The book first: a hub database locked by another process fails here, before the file
+    # has moved (the run stops as busy and the next run checks the file again).
+    with engine.begin() as conn:
+        entry = ledger.quarantine(
+            conn,
+            at=now,
+            file=path.name,
+            path=str(target),
+            reason=refused.reason,
+            message=refused.message[:2000],
+            device_id=device_id or None,
+            seq=seq or None,
+            file_sha256=file_sha256,
+        )
+        moved: Path | None = target
+        try:
+            shutil.move(str(path), target)
+        except OSError:
+            moved = None  # a read-only source: the reason file still says what was wrong
+            ledger.quarantine_moved(conn, entry, str(path))
     reason_file = target.with_name(target.name + ".reason.txt")
     reason_file.write_text(
         f"文件 / file: {path}\n"
@@ -64,15 +85,4 @@ def quarantine(
         f"{refused.message}\n" + (f"设备 / device: {device_id} seq {seq}\n" if device_id else ""),
         encoding="utf-8",
     )
-    with engine.begin() as conn:
-        ledger.quarantine(
-            conn,
-            at=now,
-            file=path.name,
-            path=str(moved or path),
-            reason=refused.reason,
-            message=refused.message[:2000],
-            device_id=device_id or None,
-            seq=seq or None,
-        )
     return moved

@@ -17,10 +17,12 @@ the index once with `store.search.rebuild` and keeps it from then on.
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +33,11 @@ from gridwalker.domain import clock
 from gridwalker.store import ledger
 from gridwalker.store.engine import bulk_cache
 from gridwalker.sync import bundle as fmt
+from gridwalker.sync.hub import lock
 from gridwalker.sync.hub.apply import Progress, apply_bundle
 from gridwalker.sync.hub.enrol import key_lookup
-from gridwalker.sync.hub.folders import hold, quarantine
-from gridwalker.sync.hub.lock import hub_lock
+from gridwalker.sync.hub.folders import hold, quarantine, quarantine_dir
+from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
 from gridwalker.sync.synclog import log_line
 
@@ -56,6 +59,7 @@ class ImportOutcome:
     conflicts: int = 0
     quarantined: Path | None = None
     from_backlog: bool = False
+    refused_at: datetime | None = None  # the same file was refused then: noted, left in place
 
     def summary(self) -> str:
         """One line for a person."""
@@ -72,6 +76,11 @@ class ImportOutcome:
         elif self.status == "held":
             text = (
                 f"等待缺失的前序包 / held in the backlog until the bundles before it arrive ({who})"
+            )
+        elif self.refused_at is not None:
+            text = (
+                f"已拒绝过 / refused before [{self.reason}] "
+                f"{self.refused_at.isoformat(timespec='seconds')}, not quarantined again"
             )
         else:
             text = f"拒绝 / refused [{self.reason}]: {self.message}"
@@ -95,6 +104,7 @@ class ImportOutcome:
             "conflicts": self.conflicts,
             "quarantined": str(self.quarantined) if self.quarantined else None,
             "from_backlog": self.from_backlog,
+            "refused_before": self.refused_at.isoformat() if self.refused_at else None,
         }
 
 
@@ -133,7 +143,7 @@ def import_paths(
     outcomes: list[ImportOutcome] = []
     with hub_lock(home):
         for path in bundle_files(paths):
-            outcome = import_file(engine, home, path, identities, hub_id, progress)
+            outcome = _import_retrying(engine, home, path, identities, hub_id, progress)
             outcomes.append(outcome)
             # Also after "already" and "held": a run cut short between applying a bundle and
             # draining the backlog leaves held bundles whose turn has come.
@@ -142,6 +152,36 @@ def import_paths(
                     engine, home, identities, hub_id, outcome.device_id, progress
                 )
     return outcomes
+
+
+def _import_retrying(
+    engine: Engine,
+    home: Paths,
+    path: Path,
+    identities: list[object],
+    hub_id: str | None,
+    progress: Progress | None,
+) -> ImportOutcome:
+    """One file of a run: a locked database is retried a bounded number of times (HubBusy
+    then stops the run with the file untouched); any other failure is this file's refusal."""
+    attempt = 0
+    while True:
+        try:
+            return import_file(engine, home, path, identities, hub_id, progress)
+        except HubBusy:
+            if attempt >= lock.BUSY_RETRIES:
+                raise
+            attempt += 1
+            time.sleep(lock.BUSY_PAUSE_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops a folder
+            # Even quarantining failed (a full disk, an unwritable folder): say so, go on.
+            return ImportOutcome(path, "refused", reason="unexpected", message=_one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one short line for a refusal: its class and the first line of its text."""
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
 def import_file(
@@ -195,111 +235,52 @@ def _import_file(
 ) -> ImportOutcome:
     started = time.perf_counter()
     outcome = ImportOutcome(path, "refused", from_backlog=backlog_row is not None)
+    digest = _file_sha256(path)
     try:
-        with engine.connect() as conn:
-            opened = fmt.open_bundle(path, identities, hub_id, key_lookup(conn))
-            outcome.device_id, outcome.seq = opened.device_id, opened.seq
-            key = opened.key
-            outcome.member = key.member
-            booked = ledger.device_ledger(conn, opened.device_id)
-            held = ledger.held_copy(conn, opened.device_id, opened.seq)
-        by_seq = {row.seq: row for row in booked}
-        if opened.seq in by_seq:
-            if by_seq[opened.seq].manifest_sha256 == opened.manifest_sha256:
-                outcome.status = "already"
-                _leave_backlog(engine, backlog_row, path)
+        # A retry from the quarantine folder (the desk, after enrolling a device) checks anew.
+        if digest is not None and backlog_row is None and not _in_quarantine(home, path):
+            with engine.connect() as conn:
+                before = ledger.refused_before(conn, digest)
+            if before is not None:
+                outcome.reason, outcome.refused_at = before.reason, before.at
+                outcome.message = f"{before.message} (→ {before.path})"
+                outcome.device_id, outcome.seq = before.device_id or "", before.seq or 0
                 return outcome
-            raise opened.refuse(
-                "fork",
-                f"seq {opened.seq} of device {opened.device_id} was imported with other content",
-            )
-        if held is not None and held.id != backlog_row:
-            if held.manifest_sha256 == opened.manifest_sha256:
-                outcome.status = "held"
-                return outcome
-            raise opened.refuse(
-                "fork", f"seq {opened.seq} of device {opened.device_id} is held with other content"
-            )
-        other_keys = {row.key_id for row in booked} - {key.key_id}
-        if other_keys:
-            raise opened.refuse(
-                "device-key", f"device {opened.device_id} signs with key {sorted(other_keys)[0]}"
-            )
-        files = fmt.check_files(opened)
-        outcome.records = fmt.check_records(opened, files, keep=True)
-        full = opened.manifest["kind"] == "full"
-        kinds = {row.seq: row.kind for row in booked}
-        covering = _covered_by(opened.seq, kinds)
-        if covering:
-            outcome.status = "already"
-            outcome.message = f"covered by a later full bundle (seq {covering})"
-            _leave_backlog(engine, backlog_row, path)
-            return outcome
-        prev = by_seq.get(opened.seq - 1)
-        if not full and forced_by is None and not _turn_has_come(opened.seq, kinds):
-            if backlog_row is None:
-                hold(engine, home, opened)
-            outcome.status = "held"
-            return outcome
-        if prev is not None or (opened.seq == 1 and not full):
-            want = prev.manifest_sha256 if prev else ""
-            if opened.manifest["prev_manifest_sha256"] != want:
-                raise opened.refuse(
-                    "fork", f"prev_manifest_sha256 does not chain to seq {opened.seq - 1}"
-                )
-        after = by_seq.get(opened.seq + 1)
-        if after is not None and after.prev_manifest_sha256 not in (None, opened.manifest_sha256):
-            # The bundle that was missing when a later one was forced: that one names it.
-            raise opened.refuse(
-                "fork", f"seq {opened.seq + 1} (already applied) follows another seq {opened.seq}"
-            )
-        try:
-            with engine.begin() as conn, bulk_cache(conn):
-                counts = apply_bundle(conn, opened, files, progress)
-                ledger.book_bundle(
-                    conn,
-                    device_id=opened.device_id,
-                    seq=opened.seq,
-                    key_id=key.key_id,
-                    member=key.member,
-                    bundle_id=opened.manifest["bundle_id"],
-                    manifest_sha256=opened.manifest_sha256,
-                    prev_manifest_sha256=opened.manifest["prev_manifest_sha256"],
-                    file_sha256=opened.file_sha256,
-                    kind=opened.manifest["kind"],
-                    from_change=opened.manifest["from_change"],
-                    to_change=opened.manifest["to_change"],
-                    records=outcome.records,
-                    applied=counts[0],
-                    skipped=counts[1],
-                    conflicts=counts[2],
-                    file=path.name,
-                    imported_at=clock.now(),
-                    forced_by=forced_by,
-                )
-                if backlog_row is not None:
-                    ledger.unhold(conn, backlog_row)
-        except Exception as exc:  # noqa: BLE001 - any database error refuses the whole bundle
-            if isinstance(exc, fmt.BundleRefused):
-                raise
-            raise opened.refuse(
-                "apply-failed", f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-            ) from exc
-        outcome.applied, outcome.skipped, outcome.conflicts = counts
-        outcome.status = "applied"
-        if backlog_row is not None:
-            path.unlink(missing_ok=True)
-        return outcome
-    except fmt.BundleRefused as refused:
-        outcome.reason, outcome.message = refused.reason, refused.message
-        outcome.device_id = outcome.device_id or str(refused.manifest.get("device_id", ""))
-        outcome.seq = outcome.seq or int(refused.manifest.get("seq", 0))
-        outcome.quarantined = quarantine(
-            engine, home, path, refused, outcome.device_id, outcome.seq
+        return _check_and_apply(
+            engine, home, path, identities, hub_id, progress, backlog_row, forced_by, outcome
         )
-        if backlog_row is not None:
-            with engine.begin() as conn:
-                ledger.unhold(conn, backlog_row)
+    except HubBusy:
+        outcome.status = "busy"
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a file does, it is refused, not a crash
+        if is_busy(exc):
+            outcome.status = "busy"
+            raise HubBusy(path.name) from exc
+        refused = (
+            exc
+            if isinstance(exc, fmt.BundleRefused)
+            else fmt.BundleRefused("unexpected", _one_line(exc))
+        )
+        outcome.status = "refused"
+        outcome.reason, outcome.message = refused.reason, refused.message
+        # The manifest of a refusal may be hostile: take its fields only when they are sane.
+        claimed_device, claimed_seq = refused.manifest.get("device_id"), refused.manifest.get("seq")
+        if not outcome.device_id and isinstance(claimed_device, str):
+            outcome.device_id = claimed_device[:64]
+        if not outcome.seq and type(claimed_seq) is int and 0 < claimed_seq < 2**53:
+            outcome.seq = claimed_seq
+        try:
+            outcome.quarantined = quarantine(
+                engine, home, path, refused, outcome.device_id, outcome.seq, digest
+            )
+            if backlog_row is not None:
+                with engine.begin() as conn:
+                    ledger.unhold(conn, backlog_row)
+        except Exception as problem:
+            if is_busy(problem):  # nothing was moved: the next run checks the file again
+                outcome.status = "busy"
+                raise HubBusy(path.name) from problem
+            raise
         return outcome
     finally:
         log_line(
@@ -309,6 +290,130 @@ def _import_file(
             f"applied={outcome.applied} skipped={outcome.skipped} conflicts={outcome.conflicts} "
             f"seconds={time.perf_counter() - started:.2f}",
         )
+
+
+def _in_quarantine(home: Paths, path: Path) -> bool:
+    return path.resolve().parent == quarantine_dir(home).resolve()
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The sha256 of a file read in chunks, or None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _check_and_apply(
+    engine: Engine,
+    home: Paths,
+    path: Path,
+    identities: list[object],
+    hub_id: str | None,
+    progress: Progress | None,
+    backlog_row: int | None,
+    forced_by: str | None,
+    outcome: ImportOutcome,
+) -> ImportOutcome:
+    """The checks, then apply, hold or leave as already known (BundleRefused when refused)."""
+    with engine.connect() as conn:
+        opened = fmt.open_bundle(path, identities, hub_id, key_lookup(conn))
+        outcome.device_id, outcome.seq = opened.device_id, opened.seq
+        key = opened.key
+        outcome.member = key.member
+        # The hashes first: a damaged copy of a bundle imported before is refused as
+        # damaged, not waved through as "already imported".
+        files = fmt.check_files(opened)
+        booked = ledger.device_ledger(conn, opened.device_id)
+        held = ledger.held_copy(conn, opened.device_id, opened.seq)
+    by_seq = {row.seq: row for row in booked}
+    if opened.seq in by_seq:
+        if by_seq[opened.seq].manifest_sha256 == opened.manifest_sha256:
+            outcome.status = "already"
+            _leave_backlog(engine, backlog_row, path)
+            return outcome
+        raise opened.refuse(
+            "fork",
+            f"seq {opened.seq} of device {opened.device_id} was imported with other content",
+        )
+    if held is not None and held.id != backlog_row:
+        if held.manifest_sha256 == opened.manifest_sha256:
+            outcome.status = "held"
+            return outcome
+        raise opened.refuse(
+            "fork", f"seq {opened.seq} of device {opened.device_id} is held with other content"
+        )
+    other_keys = {row.key_id for row in booked} - {key.key_id}
+    if other_keys:
+        raise opened.refuse(
+            "device-key", f"device {opened.device_id} signs with key {sorted(other_keys)[0]}"
+        )
+    outcome.records = fmt.check_records(opened, files, keep=True)
+    full = opened.manifest["kind"] == "full"
+    kinds = {row.seq: row.kind for row in booked}
+    covering = _covered_by(opened.seq, kinds)
+    if covering:
+        outcome.status = "already"
+        outcome.message = f"covered by a later full bundle (seq {covering})"
+        _leave_backlog(engine, backlog_row, path)
+        return outcome
+    prev = by_seq.get(opened.seq - 1)
+    if not full and forced_by is None and not _turn_has_come(opened.seq, kinds):
+        if backlog_row is None:
+            hold(engine, home, opened)
+        outcome.status = "held"
+        return outcome
+    if prev is not None or (opened.seq == 1 and not full):
+        want = prev.manifest_sha256 if prev else ""
+        if opened.manifest["prev_manifest_sha256"] != want:
+            raise opened.refuse(
+                "fork", f"prev_manifest_sha256 does not chain to seq {opened.seq - 1}"
+            )
+    after = by_seq.get(opened.seq + 1)
+    if after is not None and after.prev_manifest_sha256 not in (None, opened.manifest_sha256):
+        # The bundle that was missing when a later one was forced: that one names it.
+        raise opened.refuse(
+            "fork", f"seq {opened.seq + 1} (already applied) follows another seq {opened.seq}"
+        )
+    try:
+        with engine.begin() as conn, bulk_cache(conn):
+            counts = apply_bundle(conn, opened, files, progress)
+            ledger.book_bundle(
+                conn,
+                device_id=opened.device_id,
+                seq=opened.seq,
+                key_id=key.key_id,
+                member=key.member,
+                bundle_id=opened.manifest["bundle_id"],
+                manifest_sha256=opened.manifest_sha256,
+                prev_manifest_sha256=opened.manifest["prev_manifest_sha256"],
+                file_sha256=opened.file_sha256,
+                kind=opened.manifest["kind"],
+                from_change=opened.manifest["from_change"],
+                to_change=opened.manifest["to_change"],
+                records=outcome.records,
+                applied=counts[0],
+                skipped=counts[1],
+                conflicts=counts[2],
+                file=path.name,
+                imported_at=clock.now(),
+                forced_by=forced_by,
+            )
+            if backlog_row is not None:
+                ledger.unhold(conn, backlog_row)
+    except Exception as exc:  # noqa: BLE001 - any database error refuses the whole bundle
+        if isinstance(exc, fmt.BundleRefused) or is_busy(exc):
+            raise
+        raise opened.refuse("apply-failed", _one_line(exc)) from exc
+    outcome.applied, outcome.skipped, outcome.conflicts = counts
+    outcome.status = "applied"
+    if backlog_row is not None:
+        path.unlink(missing_ok=True)
+    return outcome
 
 
 def _covered_by(seq: int, kinds: dict[int, str]) -> int | None:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from gridwalker.config import Paths
 
 LOCK_NAME = "hub-import.lock"
@@ -15,6 +17,47 @@ LOCK_NAME = "hub-import.lock"
 
 class HubLocked(Exception):
     """Another import holds the hub."""
+
+
+class HubBusy(HubLocked):
+    """Another process holds the hub database's write lock beyond the bounded retry."""
+
+    def __init__(self, file: str = "") -> None:
+        where = f" ({file} left in place)" if file else ""
+        super().__init__(
+            f"枢纽正忙，请稍后再试 / hub busy, try again: another process is writing the hub "
+            f"database{where}"
+        )
+
+
+# The bounded retry of a bundle whose write finds the database locked: attempts after the
+# first, and the pause between them (each attempt also waits the engine's busy_timeout).
+BUSY_RETRIES = 3
+BUSY_PAUSE_SECONDS = 2.0
+
+_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+_BUSY_SQLSTATES = ("55P03",)  # PostgreSQL lock_not_available
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether an error (or its cause) is a transient lock held by another connection.
+
+    Only the driver's own error is read (never SQLAlchemy's text, which quotes the values of
+    the statement: a record holding "database is locked" must not pass for a lock).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.orig is not None:
+            orig = current.orig
+            state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+            if state in _BUSY_SQLSTATES:
+                return True
+            if orig.__class__.__name__ == "OperationalError" and str(orig).lower() in _BUSY_WORDS:
+                return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 @contextmanager

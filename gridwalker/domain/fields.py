@@ -1,0 +1,176 @@
+"""What each stored field may hold: its value list, its longest text, its range, its JSON shape.
+
+One set of rules for every way a row comes in (a form, the roster import, the hub's intake of
+a laptop bundle, a laptop's import of a hub bundle): `check_field` says why a value does not
+fit, as an `Invalid` with a zh and an en message. The storage layer knows the columns' types;
+this module knows what the domain allows in them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .choices import (
+    BuildingKind,
+    CareTag,
+    Choice,
+    Industry,
+    IssueCategory,
+    IssueStatus,
+    Occupancy,
+    OperatingStatus,
+    Ownership,
+    PartyOrgKind,
+    PartyOrgStatus,
+    Relation,
+    ReporterKind,
+    ResidenceType,
+    Role,
+    Scale,
+    Sex,
+    Urgency,
+    VisitOutcome,
+)
+from .validators import Invalid
+from .workflow import IssueAction
+
+# Longest texts (characters): generous for real use, far below what could hurt a screen.
+NAME_MAX = 200  # a person's, a place's or an enterprise's name
+TEXT_MAX = 500  # any other short text: a room, an address, a contact, a phone, an ID number
+NOTE_MAX = 5000  # notes, concerns and descriptions
+UUID_MAX = 36
+# Integers: counts, floors, years (SQLite and every client read them as 32-bit safely).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# Dates: none before the earliest birth an ID number may carry, none in another century.
+DATE_MIN, DATE_MAX = date(1890, 1, 1), date(2199, 12, 31)
+# JSON lists and objects: at most this many items.
+ITEMS_MAX = 500
+
+CHOICES: dict[str, dict[str, type[Choice]]] = {
+    "member": {"role": Role},
+    "building": {"kind": BuildingKind},
+    "household": {"occupancy": Occupancy},
+    "resident": {"sex": Sex, "relation": Relation, "residence_type": ResidenceType},
+    "visit": {"outcome": VisitOutcome},
+    "enterprise": {
+        "industry": Industry,
+        "ownership": Ownership,
+        "operating_status": OperatingStatus,
+    },
+    "census_record": {
+        "industry": Industry,
+        "ownership": Ownership,
+        "scale": Scale,
+        "operating_status": OperatingStatus,
+        "party_org_status": PartyOrgStatus,
+        "party_org_kind": PartyOrgKind,
+    },
+    "issue": {
+        "reporter_kind": ReporterKind,
+        "category": IssueCategory,
+        "urgency": Urgency,
+        "status": IssueStatus,
+        "held_from": IssueStatus,
+    },
+    "issue_event": {"action": IssueAction, "from_status": IssueStatus, "to_status": IssueStatus},
+}
+
+_NOTES = {("visit", "concerns"), ("issue", "description"), ("issue_event", "note")}
+_UUIDS = {"uuid", "actor"}  # fields holding a uuid besides the *_uuid ones
+
+
+def text_max(entity: str, name: str) -> int:
+    """The longest text a field may hold."""
+    if (entity, name) in _NOTES:
+        return NOTE_MAX
+    if name.endswith("_uuid") or name in _UUIDS:
+        return UUID_MAX
+    if name == "name" or name.endswith("_name"):
+        return NAME_MAX
+    return TEXT_MAX
+
+
+def codes(entity: str, name: str) -> frozenset[str] | None:
+    """The codes a field's value list allows, or None when it has no value list."""
+    cls = CHOICES.get(entity, {}).get(name)
+    return None if cls is None else frozenset(member.value for member in cls)
+
+
+def _invalid(entity: str, name: str, zh: str, en: str) -> Invalid:
+    return Invalid(f"{entity}.{name}", f"{name}：{zh}", f"{name}: {en}")
+
+
+def check_text(entity: str, name: str, value: str) -> Invalid | None:
+    """A text within its field's longest length and value list."""
+    allowed = codes(entity, name)
+    if allowed is not None:
+        if value not in allowed:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            return _invalid(
+                entity,
+                name,
+                f"未知的取值「{shown}」",
+                f"unknown code {shown!r} (allowed: {', '.join(sorted(allowed))})",
+            )
+        return None
+    limit = text_max(entity, name)
+    if len(value) > limit:
+        return _invalid(
+            entity,
+            name,
+            f"超过 {limit} 字（{len(value):,} 字）",
+            f"longer than {limit} characters ({len(value):,})",
+        )
+    return None
+
+
+def check_int(entity: str, name: str, value: int) -> Invalid | None:
+    """An integer within the range every client can hold."""
+    if not INT_MIN <= value <= INT_MAX:
+        return _invalid(entity, name, "数值超出范围", f"out of range ({INT_MIN:,} to {INT_MAX:,})")
+    return None
+
+
+def check_date(entity: str, name: str, value: date) -> Invalid | None:
+    """A date within the years the domain knows."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        return _invalid(
+            entity,
+            name,
+            f"日期 {value} 不在 {DATE_MIN} 至 {DATE_MAX} 之间",
+            f"date {value} is not between {DATE_MIN} and {DATE_MAX}",
+        )
+    return None
+
+
+def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Invalid | None:
+    """A JSON list or object of the field's shape (care tags, uuids, notes by uuid)."""
+    if len(value) > ITEMS_MAX:
+        return _invalid(entity, name, f"超过 {ITEMS_MAX} 项", f"more than {ITEMS_MAX} items")
+    if (entity, name) == ("resident", "care_tags"):
+        allowed = frozenset(member.value for member in CareTag)
+        if type(value) is not list or not all(type(t) is str and t in allowed for t in value):
+            return _invalid(
+                entity,
+                name,
+                "关爱标签应为已知标签代码的列表",
+                f"expected a list of care tag codes ({', '.join(sorted(allowed))})",
+            )
+    elif (entity, name) == ("visit", "residents_seen"):
+        if type(value) is not list or not all(type(u) is str and len(u) <= UUID_MAX for u in value):
+            return _invalid(entity, name, "应为人员编号列表", "expected a list of resident uuids")
+    elif (entity, name) == ("visit", "care_checks"):
+        if type(value) is not dict or not all(
+            len(k) <= UUID_MAX and type(v) is str and len(v) <= NOTE_MAX for k, v in value.items()
+        ):
+            return _invalid(
+                entity,
+                name,
+                f"应为人员编号到说明（不超过 {NOTE_MAX} 字）的对象",
+                f"expected an object of resident uuid to a note of at most {NOTE_MAX} characters",
+            )
+    elif (entity, name) == ("visit", "roster_changes"):
+        if type(value) is not list or not all(type(item) is dict for item in value):
+            return _invalid(entity, name, "应为对象列表", "expected a list of objects")
+    return None
