@@ -174,3 +174,18 @@ def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Inv
         if type(value) is not list or not all(type(item) is dict for item in value):
             return _invalid(entity, name, "应为对象列表", "expected a list of objects")
     return None
+
+
+def check_value(entity: str, name: str, value: Any) -> Invalid | None:
+    """Any stored value of a field against its rules (None and booleans have none)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return check_text(entity, name, value)
+    if isinstance(value, int):
+        return check_int(entity, name, value)
+    if isinstance(value, date):  # a datetime is a date too
+        return check_date(entity, name, value if type(value) is date else value.date())
+    if isinstance(value, list | dict):
+        return check_json(entity, name, value)
+    return None

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from gridwalker.domain import clock
+from gridwalker.domain import clock, fields
 from gridwalker.store import search
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.revs import next_rev
@@ -57,7 +57,17 @@ def complete_data(entity: str, data: dict[str, Any]) -> dict[str, Any]:
             out[name] = data[name]
         else:
             out[name] = field.get_default(call_default_factory=True)
+    check_fields(entity, out)
     return out
+
+
+def check_fields(entity: str, data: dict[str, Any]) -> None:
+    """Refuse a value the domain does not allow (`domain.fields`: the rules the hub's intake
+    applies to every record), so nothing written here makes a bundle the hub refuses."""
+    for name, value in data.items():
+        bad = fields.check_value(entity, name, value)
+        if bad is not None:
+            raise WriteError(f"{entity}: {bad.zh} / {bad.en}")
 
 
 def reserve_changes(conn: Connection, n: int) -> int:
@@ -144,6 +154,7 @@ class Writer:
         if not changed:
             return None
         data = {c: changes.get(c, row[c]) for c in cols}
+        check_fields(entity, {name: data[name] for name in changed})
         return self._write_rev(entity, uuid, row["rev"], data, changed, deleted=False)
 
     def delete(self, entity: str, uuid: str) -> str:

@@ -138,3 +138,20 @@ def test_household_update_reindexes_search(demo_engine) -> None:
         Writer(conn, "t").update("household", hh, {"head_name": "欧阳娜娜"})
         hits = search.search(conn, "欧阳娜娜")
     assert any(h.uuid == hh for h in hits)
+
+
+def test_values_the_hub_would_refuse_are_never_written(engine) -> None:
+    """The write path applies the intake's rules (domain.fields): no poison for a bundle."""
+    with engine.begin() as conn:
+        street = make_street(conn)
+        before = counter(conn)
+        w = Writer(conn, "t")
+        with pytest.raises(WriteError, match="longer than 200 characters"):
+            w.insert("street", {"name": "新" * 201, "area_code": "420103"})
+        with pytest.raises(WriteError, match="longer than 200 characters"):
+            w.update("street", street, {"name": "x" * 10_000})
+        assert counter(conn) == before
+        assert conn.execute(select(Street.name)).scalars().all() == ["新华街"]
+        # at the limit is fine
+        w.update("street", street, {"name": "新" * 200})
+        assert counter(conn) == before + 1
