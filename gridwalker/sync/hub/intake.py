@@ -36,7 +36,7 @@ from gridwalker.sync.hub.enrol import key_lookup
 from gridwalker.sync.hub.folders import hold, quarantine
 from gridwalker.sync.hub.lock import hub_lock
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
-from gridwalker.sync.synclog import log_line
+from gridwalker.sync.synclog import log_line, log_value
 
 
 @dataclass
@@ -303,7 +303,7 @@ def _import_file(
     finally:
         log_line(
             home,
-            f"import file={path.name} status={outcome.status} reason={outcome.reason or '-'} "
+            f"import file={log_value(path.name)} status={outcome.status} reason={log_value(outcome.reason)} "
             f"device={outcome.device_id or '-'} seq={outcome.seq} records={outcome.records} "
             f"applied={outcome.applied} skipped={outcome.skipped} conflicts={outcome.conflicts} "
             f"seconds={time.perf_counter() - started:.2f}",
