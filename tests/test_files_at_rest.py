@@ -77,12 +77,15 @@ def test_every_file_is_private_after_build_export_import_and_report(
     code, out, err = run("demo", "build", "--households", "20", "--months", "1", home=lap)
     assert code == 0, err
     config.save_settings(config.paths(lap), config.Settings(member_name="李晓梅", grid_code="G1"))
-    assert run("keys", "init", home=lap)[0] == 0
+    code, out, _err = run("keys", "init", "--json", home=lap)
+    assert code == 0
+    lap_recipient = json.loads(out)["recipient"]
     code, out, _err = run("hub", "init", "--json", home=hub)
     assert code == 0
     assert run("keys", "trust-hub", json.loads(out)["recipient"], home=lap)[0] == 0
     pub = config.paths(lap).keys / "device.pub"
-    assert run("hub", "enroll", str(pub), "--member", "李晓梅", home=hub)[0] == 0
+    enrol = ("hub", "enroll", str(pub), "--member", "李晓梅", "--recipient", lap_recipient)
+    assert run(*enrol, home=hub)[0] == 0
 
     code, out, err = run("export", "--json", home=lap)
     assert code == 0 and json.loads(out)["encrypted"], err
@@ -100,6 +103,8 @@ def test_every_file_is_private_after_build_export_import_and_report(
     code, _out, err = run("hub", "import", str(stick), home=hub)
     assert code == 1 and "not-a-bundle" in err
     assert not poison.exists()
+    code, out, err = run("hub", "export", "--all", "--json", home=hub)  # nothing to send yet
+    assert code == 0 and (config.paths(hub).data / "hub-outbox").is_dir(), err
 
     desk.mkdir()
     report = desk / "census.csv"
@@ -232,3 +237,10 @@ def test_the_hub_log_stays_one_line_for_a_hostile_file_name(tmp_path: Path, hub)
     log = (hub.home.log / LOG_NAME).read_text(encoding="utf-8")
     assert len(log.splitlines()) == 1 and log.count("\n") == 1
     assert "\x1b" not in log and "\u202e" not in log and r"evil\n2026" in log
+
+
+def test_hub_bundles_are_private(busy_desk, loose_umask: None) -> None:  # noqa: ANN001
+    result = busy_desk.desk.export_to("lap-a")
+    assert result.paths
+    for path in result.paths:
+        assert mode(path) == 0o600 and mode(path.parent) == 0o700
