@@ -236,7 +236,11 @@ def test_the_hub_log_stays_one_line_for_a_hostile_file_name(tmp_path: Path, hub)
     assert outcome.status == "refused"
     log = (hub.home.log / LOG_NAME).read_text(encoding="utf-8")
     assert len(log.splitlines()) == 1 and log.count("\n") == 1
-    assert "\x1b" not in log and "\u202e" not in log and r"evil\n2026" in log
+    assert (
+        "\x1b" not in log
+        and "\u202e" not in log
+        and r'import file="evil\n2026-01-01T00:00:00+08:00 import status=applied\x1b[2J' in log
+    )
 
 
 def test_hub_bundles_are_private(busy_desk, loose_umask: None) -> None:  # noqa: ANN001

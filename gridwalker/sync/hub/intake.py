@@ -304,7 +304,7 @@ def _import_file(
         log_line(
             home,
             f"import file={log_value(path.name)} status={outcome.status} reason={log_value(outcome.reason)} "
-            f"device={outcome.device_id or '-'} seq={outcome.seq} records={outcome.records} "
+            f"device={log_value(outcome.device_id)} seq={outcome.seq} records={outcome.records} "
             f"applied={outcome.applied} skipped={outcome.skipped} conflicts={outcome.conflicts} "
             f"seconds={time.perf_counter() - started:.2f}",
         )
