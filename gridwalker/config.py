@@ -1,7 +1,13 @@
-"""Where gridwalker keeps its files, and the settings file.
+"""Where gridwalker keeps its files, the settings file, and how files are made private.
 
 Paths come from platformdirs; the environment variable GRIDWALKER_HOME replaces all of them
 with one folder (tests, demo, several profiles). Nothing here touches the disk at import.
+
+Every file gridwalker creates holds personal data or a secret, so it is made owner-only
+(0600) and every folder it creates 0700, whatever the umask: `private_dir`, `private_opener`
+(for `open(…, opener=private_opener)`), `private_file` (create empty, or tighten) and
+`make_private` (after a copy or a move). Public keys, the hub card and pairing files are
+written by their own code and may stay 0644.
 """
 
 from __future__ import annotations
@@ -13,6 +19,72 @@ from pathlib import Path
 
 APP = "gridwalker"
 HOME_ENV = "GRIDWALKER_HOME"
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def private_dir(folder: str | Path, *, ours: bool = True) -> Path:
+    """Create `folder` and its missing parents as 0700, whatever the umask; returns it.
+
+    An existing folder is tightened to 0700 when it is one of ours (`ours`, the default: the
+    data, config, log, keys, outbox and quarantine folders); a folder the user named (an
+    export to a USB stick) is left as it is. Folders created here are always 0700.
+    """
+    folder = Path(folder)
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to change
+        os.chmod(level, PRIVATE_DIR)
+    if ours and not missing:
+        make_private(folder, PRIVATE_DIR)
+    return folder
+
+
+def make_private(path: str | Path, mode: int = PRIVATE_FILE) -> None:
+    """Tighten an existing file (or folder, with mode 0700) we own; quietly skip one we cannot.
+
+    A file system without Unix permissions (a FAT USB stick) or a file of another user
+    refuses chmod: that is not a reason to fail an export or an import.
+    """
+    try:
+        if os.stat(path).st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        raise
+    except (OSError, NotImplementedError):
+        pass
+
+
+def private_opener(path: str, flags: int) -> int:
+    """An `open(…, opener=private_opener)` that creates the file 0600 (an existing one too)."""
+    fd = os.open(path, flags, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    except (OSError, NotImplementedError, AttributeError):
+        pass  # Windows has no fchmod; a file of another user keeps its mode
+    return fd
+
+
+def private_file(path: str | Path) -> Path:
+    """Create `path` empty as 0600 when it does not exist, else tighten it to 0600; returns it.
+
+    SQLite gives a database's -wal and -shm files the database file's permissions, so a
+    database created here first is private with its companions.
+    """
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    make_private(path)
+    return path
 
 
 @dataclass(frozen=True)
@@ -93,7 +165,8 @@ def save_settings(p: Paths, settings: Settings) -> None:
     """Write the settings file atomically."""
     import tomli_w
 
-    p.config.mkdir(parents=True, exist_ok=True)
+    private_dir(p.config)
     tmp = p.settings_file.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(asdict(settings)), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8", opener=private_opener) as out:
+        out.write(tomli_w.dumps(asdict(settings)))
     tmp.replace(p.settings_file)

@@ -89,7 +89,11 @@ def report_census(
     finally:
         engine.dispose()
     if with_contacts:
-        click.echo(f"{out} holds full contact phone numbers: share it with care.", err=True)
+        click.echo(
+            f"注意：{out} 含个人信息（完整联系电话），请妥善保管 / "
+            f"{out} holds personal data (full contact phone numbers): share it with care.",
+            err=True,
+        )
     click.echo(f"{out}: {rows} enterprises")
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, select, true
 
 from gridwalker import __version__, config
-from gridwalker.config import Paths
+from gridwalker.config import Paths, private_dir
 from gridwalker.demo.street import build_demo
 from gridwalker.demo.street_data import FULL_HOUSEHOLDS
 from gridwalker.domain import clock
@@ -235,8 +235,8 @@ def build_demo_hub(
         raise FileExistsError(f"{target} already exists")
     work = home.data / "demo-hub-build"
     shutil.rmtree(work, ignore_errors=True)
-    (work / "inbox").mkdir(parents=True)
-    (work / "round2").mkdir()
+    private_dir(work / "inbox")
+    private_dir(work / "round2")
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     with clock.frozen(day):

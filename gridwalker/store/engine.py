@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from gridwalker.config import private_dir, private_file
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -28,12 +30,32 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create a SQLite file 0600 (in a 0700 folder) before SQLite opens it, or tighten it.
+
+    SQLite creates -wal and -shm with the database file's permissions, so they are 0600 too;
+    companions left 0644 by an older version are tightened as well.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            private_file(companion)
+
+
 def make_engine(url: str | Path) -> Engine:
-    """Create an engine; a plain path is taken as a SQLite file. Pragmas set on each connect."""
+    """Create an engine; a plain path is taken as a SQLite file. Pragmas set on each connect.
+
+    A SQLite file is created owner-only (0600, with its -wal/-shm) whatever the umask.
+    """
     url = str(url)
     if "://" not in url:
-        Path(url).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(url))
         url = sqlite_url(url)
+    elif url.startswith("sqlite:///") and url != "sqlite:///:memory:" and "?" not in url:
+        _private_sqlite_file(Path(url.removeprefix("sqlite:///")))
     engine = create_engine(url, json_serializer=json_text, json_deserializer=orjson.loads)
     if engine.dialect.name == "sqlite":
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gridwalker.config import private_file
+
 REPORT_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -133,6 +135,7 @@ def write_sheet(
     suffix = report_suffix(out)
     tmp = out.with_name(f".{out.name}.part")
     try:
+        private_file(tmp)  # 0600 before a row is written; the writers keep the mode
         if suffix == ".csv":
             count = _write_csv(tmp, iter(rows), columns, lang, full)
         else:

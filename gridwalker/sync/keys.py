@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from gridwalker.config import Paths
+from gridwalker.config import Paths, private_dir
 
 DEVICE_KEY = "device.key"
 DEVICE_PUB = "device.pub"
@@ -51,11 +51,6 @@ class DeviceKey:
         """A minisign signature file (bytes, newline-terminated) over data."""
         sig = self.secret.sign(data, trusted_comment=trusted_comment)  # type: ignore[attr-defined]
         return bytes(sig) + b"\n"
-
-
-def _private_dir(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
 
 
 def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -95,7 +90,7 @@ def _init_signing_key(secret_path: Path, public_path: Path, exists_message: str)
 
     if secret_path.exists() or public_path.exists():
         raise KeyProblem(exists_message)
-    _private_dir(secret_path.parent)
+    private_dir(secret_path.parent)
     pair = KeyPair.generate()
     key_id = key_id_of(pair.public_key)
     _write_private(secret_path, bytes(pair.secret_key) + b"\n")
@@ -169,7 +164,7 @@ def trust_hub(home: Paths, recipient: str, hub_sign_key: Path | None = None) -> 
         raise KeyProblem(
             f"不是 age 接收方公钥 / not an age recipient (age1…, 62 characters): {recipient!r}"
         )
-    _private_dir(home.keys)
+    private_dir(home.keys)
     if hub_sign_key is not None:
         read_public_key(hub_sign_key)  # refuse a bad file before changing anything
         _replace(home.keys / HUB_SIGN_PUB, hub_sign_key.read_bytes())
@@ -213,7 +208,7 @@ def _init_age_identity(path: Path, created: datetime, exists_message: str) -> st
 
     if path.exists():
         raise KeyProblem(exists_message)
-    _private_dir(path.parent)
+    private_dir(path.parent)
     identity = x25519.Identity.generate()
     recipient = str(identity.to_public())
     text = (

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from gridwalker import __version__
-from gridwalker.config import Paths
+from gridwalker.config import Paths, private_dir, private_opener
 from gridwalker.domain import clock
 from gridwalker.store import ledger, returns
 from gridwalker.store.desk.arrivals import record_arrivals
@@ -235,7 +235,7 @@ def export_hub_bundles(
     """Write the next hub bundle of each device (all enrolled devices when none is named)."""
     key = load_hub_signing_key(home)
     out_dir = Path(out_dir or hub_outbox_dir(home))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir, ours=out_dir == hub_outbox_dir(home))
     with engine.begin() as conn:
         record_arrivals(conn)
     with engine.connect() as conn:
@@ -360,7 +360,7 @@ def _write_next(
     cipher = pyrage.encrypt(buffer.getvalue(), [x25519.Recipient.from_str(recipient)])
     final = out_dir / name
     tmp = out_dir / f".{name}.partial"
-    with open(tmp, "wb") as out:
+    with open(tmp, "wb", opener=private_opener) as out:
         out.write(cipher)
         out.flush()
         os.fsync(out.fileno())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from gridwalker.config import Paths
+from gridwalker.config import Paths, make_private, private_dir
 from gridwalker.domain import clock
 from gridwalker.store import ledger
 from gridwalker.sync import bundle as fmt
@@ -28,11 +28,11 @@ def backlog_dir(home: Paths) -> Path:
 
 def hold(engine: Engine, home: Paths, opened: fmt.OpenedBundle) -> None:
     """Keep a copy of a bundle whose predecessors are missing, and book it in the backlog."""
-    folder = backlog_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(backlog_dir(home))
     target = folder / opened.path.name
     if target.resolve() != opened.path.resolve():
         shutil.copyfile(opened.path, target)
+        make_private(target)
     with engine.begin() as conn:
         ledger.hold(
             conn, opened.device_id, opened.seq, opened.manifest_sha256, str(target), clock.now()
@@ -49,8 +49,7 @@ def quarantine(
     file_sha256: str | None = None,
 ) -> Path | None:
     """Move a refused file to the quarantine folder with a reason file; log it in hub_quarantine."""
-    folder = quarantine_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(quarantine_dir(home))
     now = clock.now()
     target = folder / path.name
     n = 1
@@ -77,6 +76,8 @@ def quarantine(
         except OSError:
             moved = None  # a read-only source: the reason file still says what was wrong
             ledger.quarantine_moved(conn, entry, str(path))
+        if target.exists():
+            make_private(target)  # a move keeps the source's mode (0644 on a stick)
     reason_file = target.with_name(target.name + ".reason.txt")
     reason_file.write_text(
         f"文件 / file: {path}\n"
@@ -85,4 +86,5 @@ def quarantine(
         f"{refused.message}\n" + (f"设备 / device: {device_id} seq {seq}\n" if device_id else ""),
         encoding="utf-8",
     )
+    make_private(reason_file)
     return moved

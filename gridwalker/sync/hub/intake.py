@@ -39,7 +39,7 @@ from gridwalker.sync.hub.enrol import key_lookup
 from gridwalker.sync.hub.folders import hold, quarantine, quarantine_dir
 from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
-from gridwalker.sync.synclog import log_line
+from gridwalker.sync.synclog import log_line, log_value
 
 
 @dataclass
@@ -285,8 +285,8 @@ def _import_file(
     finally:
         log_line(
             home,
-            f"import file={path.name} status={outcome.status} reason={outcome.reason or '-'} "
-            f"device={outcome.device_id or '-'} seq={outcome.seq} records={outcome.records} "
+            f"import file={log_value(path.name)} status={outcome.status} reason={log_value(outcome.reason)} "
+            f"device={log_value(outcome.device_id)} seq={outcome.seq} records={outcome.records} "
             f"applied={outcome.applied} skipped={outcome.skipped} conflicts={outcome.conflicts} "
             f"seconds={time.perf_counter() - started:.2f}",
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from gridwalker.config import Paths
+from gridwalker.config import Paths, private_dir, private_opener
 
 LOCK_NAME = "hub-import.lock"
 
@@ -63,9 +63,9 @@ def is_busy(exc: BaseException) -> bool:
 @contextmanager
 def hub_lock(home: Paths) -> Iterator[None]:
     """Hold the hub's import lock (released when the process ends, even by a crash)."""
-    home.data.mkdir(parents=True, exist_ok=True)
+    private_dir(home.data)
     path = home.data / LOCK_NAME
-    handle = open(path, "a+")  # noqa: SIM115 - held for the duration of the block
+    handle = open(path, "a+", opener=private_opener)  # noqa: SIM115 - held for the duration of the block
     try:
         if sys.platform == "win32":
             import msvcrt

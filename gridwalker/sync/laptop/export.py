@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from gridwalker import __version__
-from gridwalker.config import Paths
+from gridwalker.config import Paths, private_dir, private_opener
 from gridwalker.domain import clock
 from gridwalker.store.migrate import current_revision
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Device
@@ -212,7 +212,7 @@ def export_bundle(
             "gridwalker keys trust-hub age1…  (or --plaintext for an unencrypted bundle)"
         )
     out_dir = Path(out_dir or home.outbox)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir, ours=out_dir == home.outbox)
     finished = _settle_pending(engine)
     now = clock.now().replace(microsecond=0)
     with engine.connect() as conn:
@@ -279,7 +279,7 @@ def export_bundle(
             return key.sign(data, trusted)
 
         if plaintext:
-            with open(tmp, "w+b") as out:
+            with open(tmp, "w+b", opener=private_opener) as out:
                 written = fmt.write_zip(out, manifest, entities(), sign, tick)
                 out.flush()
                 os.fsync(out.fileno())
@@ -291,7 +291,7 @@ def export_bundle(
             written = fmt.write_zip(buffer, manifest, entities(), sign, tick)
             cipher = pyrage.encrypt(buffer.getvalue(), [x25519.Recipient.from_str(recipient)])
             del buffer
-            with open(tmp, "wb") as out:
+            with open(tmp, "wb", opener=private_opener) as out:
                 out.write(cipher)
                 out.flush()
                 os.fsync(out.fileno())

@@ -42,7 +42,7 @@ from gridwalker.sync.hub.export import (
 )
 from gridwalker.sync.keys import KeyProblem, load_device_identity, trusted_hub_key
 from gridwalker.sync.records import OPS, RECORD_KEYS, REV_RE, RecordError, parse_instant
-from gridwalker.sync.synclog import log_line
+from gridwalker.sync.synclog import log_line, log_value
 
 # Reasons of the laptop side (the bundle format's own codes are in bundle.REASONS).
 REASONS = {
@@ -289,7 +289,7 @@ def import_hub_bundle(engine: Engine, home: Paths, path: Path) -> LaptopImportOu
         )
     log_line(
         home,
-        f"hub-import file={outcome.path.name} status={outcome.status} "
+        f"hub-import file={log_value(outcome.path.name)} status={outcome.status} "
         f"reason={outcome.reason or '-'} seq={outcome.seq} decisions={outcome.decisions} "
         f"records={outcome.records} applied={outcome.applied} kept={outcome.kept_local}",
     )

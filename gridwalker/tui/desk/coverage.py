@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from gridwalker.config import private_dir
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory
 from gridwalker.domain.i18n import _, label, language
@@ -203,7 +204,7 @@ class CoverageScreen(DbScreen):
         lang = language()
 
         def write(conn: Any) -> tuple[Path, int]:
-            out.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(out.parent)
             return out, write_coverage_report(conn, out, lang=lang)
 
         self.db_read(write, ReportWritten, failed=self._not_written)

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gridwalker.config import private_dir
 from gridwalker.domain import clock
 from gridwalker.domain.census import CensusFlag
 from gridwalker.domain.choices import Industry, OperatingStatus, PartyOrgKind, PartyOrgStatus
@@ -313,7 +314,7 @@ class InfoBaseScreen(DbScreen):
         lang = language()
 
         def export(conn: Connection) -> tuple[Path, int]:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             return out, write_census_report(conn, out, flt, with_contacts=False, lang=lang)
 
         self.query_one("#info-export", Static).update(Text(_("Exporting…"), "dim"))
