@@ -199,12 +199,13 @@ def enrolled_devices(conn: Connection) -> list[tuple[str, str, str | None]]:
 
 
 def device_ledger(conn: Connection, device_id: str) -> list[Any]:
-    """A device's ledger rows: seq, manifest_sha256, prev_manifest_sha256, key_id, kind."""
+    """A device's ledger rows: seq, manifest and file sha256, prev_manifest_sha256, key_id, kind."""
     return list(
         conn.execute(
             select(
                 HubLedger.seq,
                 HubLedger.manifest_sha256,
+                HubLedger.file_sha256,
                 HubLedger.prev_manifest_sha256,
                 HubLedger.key_id,
                 HubLedger.kind,

@@ -69,7 +69,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_street: Path) -> None:
     )
     shutil.copy(bundle, tmp_path / bundle.name)
     code, out, err = run("hub", "import", str(tmp_path / bundle.name), home=hub)
-    assert code == 0 and "already imported" in out
+    assert code == 0 and "already imported" in out, (out, err)
 
     junk = tmp_path / "junk"
     junk.mkdir()
