@@ -42,6 +42,8 @@ def private_dir(folder: str | Path, *, ours: bool = True) -> Path:
         except FileExistsError:
             continue  # made meanwhile by someone else: not ours to change
         os.chmod(level, PRIVATE_DIR)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a folder")
     if ours and not missing:
         make_private(folder, PRIVATE_DIR)
     return folder
