@@ -367,3 +367,28 @@ def test_read_roster_names_every_unreadable_line(tmp_path: Path) -> None:
         read_roster(path, lang="en")
     assert "unreadable lines: 2: unbalanced or misplaced quote" in str(caught.value)
     assert "; 4: this line has 2 fields but the header has 8" in str(caught.value)
+
+
+# --- values the hub would refuse --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_values_beyond_the_field_rules_are_errors_of_their_line(
+    via: str, demo_db: Path, tmp_path: Path
+) -> None:
+    # The write path and the hub refuse these (domain.fields): the roster says so by line.
+    long_name = [*LIU[:4], "刘" * 201, *LIU[5:]]
+    long_building = ["楼" * 201, *CHEN[1:]]
+    path = tmp_path / "花名册.csv"
+    path.write_text(
+        csv_line(HEADER) + csv_line(WANG) + csv_line(long_name) + csv_line(long_building),
+        encoding="utf-8",
+    )
+    text = refused(via, demo_db, path)
+    assert "longer than 200 characters" in text
+    assert f"{path}:3" in text and f"{path}:4" in text and f"{path}:2" not in text
+    path.write_text(
+        csv_line(HEADER) + csv_line(WANG) + csv_line([*LIU[:4], "刘" * 200, *LIU[5:]]),
+        encoding="utf-8",
+    )
+    assert imports(demo_db, path) == 2

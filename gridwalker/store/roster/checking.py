@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gridwalker.domain import clock
+from gridwalker.domain import clock, fields
 from gridwalker.domain.choices import CareTag, Choice, Relation, ResidenceType, Sex
 from gridwalker.domain.validators import (
     check_phone,
@@ -187,13 +187,23 @@ class RowChecker:
                     tags.append(tag)
             data["care_tags"] = tags
         building = _building_name(get("building", ""))
+        street, community = _fold(get("street", "")), _fold(get("community", ""))
+        for name, value in data.items():
+            self._within_rules(line, "resident", name, name, value)
+        for key, entity, name, value in (
+            ("building", "building", "name", building),
+            ("room", "household", "room", room),
+            ("street", "street", "name", street),
+            ("community", "community", "name", community),
+        ):
+            self._within_rules(line, entity, name, key, value)
         if grid is None or unit is None or floor is None or not building or not room:
             return None
         return CheckedRow(
             line=line,
             grid=grid,
-            street=_fold(get("street", "")),
-            community=_fold(get("community", "")),
+            street=street,
+            community=community,
             building=building,
             unit=unit,
             floor=floor,
@@ -201,6 +211,13 @@ class RowChecker:
             data=data,
             ok=len(self.errors) == before,
         )
+
+    def _within_rules(self, line: int, entity: str, name: str, key: str, value: Any) -> None:
+        """A value the write path (and the hub) would refuse is an error of this row
+        (`domain.fields`: one set of rules for forms, rosters and bundles)."""
+        bad = fields.check_value(entity, name, value)
+        if bad is not None:
+            self.error(line, key if key in COLUMNS else None, bad.zh, bad.en)
 
     def _sex(self, line: int, text: str, id_number: str | None, data: dict[str, Any]) -> None:
         """Sex from its cell (checked against the ID), else from the ID number."""
