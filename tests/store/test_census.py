@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from gridwalker.domain.census import CensusFlag, census_flags
 from gridwalker.domain.validators import make_uscc
@@ -558,3 +559,30 @@ def test_form_round_trips_through_a_draft() -> None:
     data["from_an_older_version"] = True
     again = CensusForm.from_dict(data)
     assert again == form and again.source_year == 2025
+
+
+def test_a_deleted_record_never_blocks_a_new_one_of_the_same_year(engine, place) -> None:
+    """A census entry deleted and entered again for the same enterprise and year is taken."""
+    with engine.begin() as conn:
+        form = census.census_prefill(conn, place["a8"], THIS_YEAR)
+        deleted = form.record_uuid
+        assert deleted is not None
+        Writer(conn, "t").delete("census_record", deleted)
+        form = census.census_prefill(conn, place["a8"], THIS_YEAR)
+        ent, rec = census.save_census(
+            conn, form, year=THIS_YEAR, actor="t", member_uuid=None, enterprise_uuid=place["a8"]
+        )
+        assert rec != deleted
+        rows = conn.execute(
+            select(CensusRecord.uuid, CensusRecord.deleted).where(
+                CensusRecord.enterprise_uuid == ent, CensusRecord.year == THIS_YEAR
+            )
+        ).all()
+        assert sorted(rows, key=lambda r: r.deleted) == [(rec, False), (deleted, True)]
+        # Two live records of one year are still refused.
+        with pytest.raises(IntegrityError):
+            with conn.begin_nested():
+                Writer(conn, "t").insert(
+                    "census_record",
+                    {"enterprise_uuid": ent, "year": THIS_YEAR, "census_date": date(2026, 11, 20)},
+                )

@@ -21,8 +21,9 @@ from sqlalchemy import delete, func, select
 from gridwalker import config
 from gridwalker.cli import main
 from gridwalker.store import engine as engine_mod
-from gridwalker.store.tables import Issue
+from gridwalker.store.tables import CensusRecord, Issue
 from gridwalker.store.tables.hub import HubDevice, HubQuarantine
+from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub import intake, lock
 from gridwalker.sync.hub.folders import quarantine_dir
@@ -331,3 +332,32 @@ def test_a_retry_from_the_quarantine_checks_anew(laptop: Laptop, hub: Hub) -> No
         entry = conn.execute(select(HubQuarantine.id)).scalar_one()
     outcomes = retry(hub.engine, hub.home, entry)
     assert outcomes[0].status == "applied", outcomes[0].summary()
+
+
+def test_a_census_record_deleted_and_entered_again_travels_to_the_hub(
+    hub: Hub, laptop: Laptop
+) -> None:
+    """A tombstone never blocks a new row with the same natural key, at the hub either."""
+    assert hub.one(laptop.export().path).status == "applied"
+    with laptop.engine.begin() as conn:
+        old = conn.execute(select(CensusRecord).where(CensusRecord.deleted.is_(False))).first()
+        assert old is not None
+        Writer(conn, "李晓梅").delete("census_record", old.uuid)
+        new = Writer(conn, "李晓梅").insert(
+            "census_record",
+            {
+                "enterprise_uuid": old.enterprise_uuid,
+                "year": old.year,
+                "census_date": old.census_date,
+            },
+        )
+    outcome = hub.one(laptop.export().path)
+    assert outcome.status == "applied", outcome.message
+    with hub.engine.connect() as conn:
+        rows = conn.execute(
+            select(CensusRecord.uuid, CensusRecord.deleted).where(
+                CensusRecord.enterprise_uuid == old.enterprise_uuid,
+                CensusRecord.year == old.year,
+            )
+        ).all()
+    assert sorted(rows, key=lambda r: r.deleted) == [(new, False), (old.uuid, True)]

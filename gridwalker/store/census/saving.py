@@ -247,7 +247,9 @@ def save_census(
     answers = _record_values(form, own)
     existing = conn.execute(
         select(CensusRecord.uuid).where(
-            CensusRecord.enterprise_uuid == enterprise_uuid, CensusRecord.year == year
+            CensusRecord.enterprise_uuid == enterprise_uuid,
+            CensusRecord.year == year,
+            CensusRecord.deleted == false(),  # a deleted record's year is entered anew
         )
     ).scalar_one_or_none()
     if existing is not None:

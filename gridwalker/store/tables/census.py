@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, text
 from sqlmodel import Field
 
 from gridwalker.store.tables.base import Synced
@@ -25,7 +25,17 @@ class Enterprise(Synced, table=True):
 
 class CensusRecord(Synced, table=True):
     __tablename__ = "census_record"
-    __table_args__ = (UniqueConstraint("enterprise_uuid", "year"),)
+    # One live record per enterprise and year; a tombstone (deleted) never blocks a new one.
+    __table_args__ = (
+        Index(
+            "uq_census_record_live",
+            "enterprise_uuid",
+            "year",
+            unique=True,
+            sqlite_where=text("deleted = 0"),
+            postgresql_where=text("NOT deleted"),
+        ),
+    )
 
     enterprise_uuid: str = Field(foreign_key="enterprise.uuid", index=True)
     year: int

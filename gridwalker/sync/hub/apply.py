@@ -219,7 +219,8 @@ def _apply_batch(
     for i, row in enumerate([*batch.inserts, *batch.updates]):
         row["change"] = first + i
     insert_rows(conn, HubRev.__table__, batch.saved)
-    insert_rows(conn, table, batch.inserts)
+    # Updates first: a row deleted in this batch frees its natural key (one live census record
+    # per enterprise and year) before a new row of the batch takes it.
     if batch.updates:
         cols = [c.name for c in table.columns if c.name != "uuid"]
         stmt = (
@@ -230,6 +231,7 @@ def _apply_batch(
         conn.execute(
             stmt, [{**{c: row[c] for c in cols}, "b_uuid": row["uuid"]} for row in batch.updates]
         )
+    insert_rows(conn, table, batch.inserts)
     if restamp:
         for target, rev_col in ((HubRev.__table__, HubRev.__table__.c.rev), (table, table.c.rev)):
             stmt = update(target).where(

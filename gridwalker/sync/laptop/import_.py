@@ -432,14 +432,15 @@ def _apply_rows(
                 "fields": [],
             }
         )
-    if inserts:
-        conn.execute(insert(table), inserts)
+    # Updates first: a row deleted here frees its natural key before a new row takes it.
     for row in updates:
         conn.execute(
             update(table)
             .where(table.c.uuid == row["uuid"])
             .values({k: v for k, v in row.items() if k != "uuid"})
         )
+    if inserts:
+        conn.execute(insert(table), inserts)
     conn.execute(insert(Audit.__table__), audits)
     if entity in search.INDEXED:
         search.index_rows(conn, entity, [row["uuid"] for row in todo])
