@@ -8,6 +8,7 @@ this module knows what the domain allows in them.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -46,6 +47,15 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 DATE_MIN, DATE_MAX = date(1890, 1, 1), date(2199, 12, 31)
 # JSON lists and objects: at most this many items.
 ITEMS_MAX = 500
+# Characters no stored text holds: C0 controls (a note keeps its tabs and line breaks), DEL, C1
+# controls (ESC sequences start here), bidi overrides and isolates (they reorder what a terminal
+# or a log shows), and the Unicode line and paragraph separators outside notes.
+_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)))
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_FORBIDDEN_IN_TEXT = re.compile("[" + re.escape(_CONTROLS + _BIDI + "\u2028\u2029") + "]")
+_FORBIDDEN_IN_NOTE = re.compile(
+    "[" + re.escape(_CONTROLS.replace("\t", "").replace("\n", "").replace("\r", "") + _BIDI) + "]"
+)
 
 CHOICES: dict[str, dict[str, type[Choice]]] = {
     "member": {"role": Role},
@@ -101,6 +111,11 @@ def _invalid(entity: str, name: str, zh: str, en: str) -> Invalid:
     return Invalid(f"{entity}.{name}", f"{name}：{zh}", f"{name}: {en}")
 
 
+def forbidden_characters(entity: str, name: str) -> re.Pattern[str]:
+    """What a field's text must not contain (a note keeps tabs and line breaks)."""
+    return _FORBIDDEN_IN_NOTE if (entity, name) in _NOTES else _FORBIDDEN_IN_TEXT
+
+
 def check_text(entity: str, name: str, value: str) -> Invalid | None:
     """A text within its field's longest length and value list."""
     allowed = codes(entity, name)
@@ -115,6 +130,15 @@ def check_text(entity: str, name: str, value: str) -> Invalid | None:
             )
         return None
     limit = text_max(entity, name)
+    bad = forbidden_characters(entity, name).search(value)
+    if bad is not None:
+        code = f"U+{ord(bad.group()):04X}"
+        return _invalid(
+            entity,
+            name,
+            f"含有不可见的控制字符（{code}，第 {bad.start() + 1} 个字符）",
+            f"holds an invisible control character ({code} at character {bad.start() + 1})",
+        )
     if len(value) > limit:
         return _invalid(
             entity,

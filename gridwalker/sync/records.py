@@ -94,7 +94,7 @@ def columns(entity: str) -> list[Column_]:
     return _COLUMNS[entity]
 
 
-_Spec = tuple[Column_, str, str, bool, int | None, frozenset[str] | None]
+_Spec = tuple[Column_, str, str, bool, int | None, frozenset[str] | None, re.Pattern[str]]
 _SPECS: dict[str, tuple[list[_Spec], frozenset[str]]] = {}
 
 
@@ -103,7 +103,18 @@ def _spec(entity: str) -> tuple[list[_Spec], frozenset[str]]:
     if entity not in _SPECS:
         cols = columns(entity)
         _SPECS[entity] = (
-            [(c, c.name, c.kind, c.nullable, c.length, c.codes) for c in cols],
+            [
+                (
+                    c,
+                    c.name,
+                    c.kind,
+                    c.nullable,
+                    c.length,
+                    c.codes,
+                    fields.forbidden_characters(entity, c.name),
+                )
+                for c in cols
+            ],
             frozenset(c.name for c in cols),
         )
     return _SPECS[entity]
@@ -247,7 +258,7 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
             )
         )
     row = {}
-    for col, name, kind, nullable, length, codes in spec:
+    for col, name, kind, nullable, length, codes, forbidden in spec:
         # The common, valid cases inline (the hub checks every record of every bundle);
         # anything else, and every error message, goes through _check_value.
         value = data[name]
@@ -257,7 +268,9 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
                 continue
         elif kind == "str":
             if type(value) is str and (
-                value in codes if codes is not None else length is None or len(value) <= length
+                value in codes
+                if codes is not None
+                else (length is None or len(value) <= length) and not forbidden.search(value)
             ):
                 row[name] = value
                 continue

@@ -392,3 +392,19 @@ def test_values_beyond_the_field_rules_are_errors_of_their_line(
         encoding="utf-8",
     )
     assert imports(demo_db, path) == 2
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_control_characters_in_a_cell_are_errors_of_their_line(
+    via: str, demo_db: Path, tmp_path: Path
+) -> None:
+    escape = [*LIU[:4], "刘\x1b[2J建国", *LIU[5:]]
+    override = [*CHEN[:4], "陈秀\u202e英", *CHEN[5:]]
+    path = tmp_path / "花名册.csv"
+    path.write_text(
+        csv_line(HEADER) + csv_line(WANG) + csv_line(escape) + csv_line(override),
+        encoding="utf-8",
+    )
+    text = refused(via, demo_db, path)
+    assert "U+001B" in text and "U+202E" in text
+    assert f"{path}:3" in text and f"{path}:4" in text and f"{path}:2" not in text

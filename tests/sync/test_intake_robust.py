@@ -250,6 +250,10 @@ def _edit_first(data: bytes, **changes: object) -> bytes:
         ("visit", {"concerns": "长" * 5001}, "data.concerns: longer than 5000 characters"),
         ("visit", {"care_checks": {"r": 5}}, "data.care_checks: expected an object"),
         ("visit", {"residents_seen": "all"}, "data.residents_seen: expected a JSON list"),
+        ("resident", {"name": "张\x1b[2J三"}, "data.name: holds an invisible control character"),
+        ("resident", {"name": "张三\u202e"}, "data.name: holds an invisible control character"),
+        ("household", {"room": "201\n"}, "data.room: holds an invisible control character"),
+        ("visit", {"concerns": "ok\x00"}, "data.concerns: holds an invisible control character"),
     ],
 )
 def test_a_record_outside_its_rules_is_refused_before_anything_is_written(

@@ -1,0 +1,43 @@
+"""What each stored field may hold (domain.fields): the rules forms, rosters and bundles share."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridwalker.domain import fields
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张\x1b[31m三",  # an ESC sequence would recolour a terminal
+        "张三\x07",  # BEL
+        "a\x9bb",  # C1 CSI
+        "\u202e三张",  # right-to-left override reorders what is shown
+        "张\u2066三",  # bidi isolate
+        "张\n三",  # a line break in a one-line field forges lines in lists and logs
+        "张\u2028三",
+        "张\x7f三",
+    ],
+)
+def test_control_characters_are_refused_in_one_line_text(text: str) -> None:
+    bad = fields.check_text("resident", "name", text)
+    assert bad is not None and "invisible control character" in bad.en and "控制字符" in bad.zh
+
+
+def test_notes_keep_their_line_breaks_and_tabs_but_no_other_control() -> None:
+    assert fields.check_text("visit", "concerns", "楼道灯坏了。\n\t已报修。\r\n") is None
+    for text in ("x\x00", "x\x1b[0m", "x\u202e"):
+        assert fields.check_text("visit", "concerns", text) is not None
+
+
+def test_ordinary_text_passes() -> None:
+    for text in ("王桂兰", "O'Brien-Smith", "1栋2单元201", "武汉·江汉区", "😀 emoji"):
+        assert fields.check_text("resident", "name", text) is None
+
+
+def test_check_value_dispatches_by_type() -> None:
+    assert fields.check_value("resident", "name", None) is None
+    assert fields.check_value("resident", "moved_out", True) is None
+    assert fields.check_value("household", "floor", 2**40) is not None
+    assert fields.check_value("resident", "care_tags", ["nobody-knows-this-tag"]) is not None
