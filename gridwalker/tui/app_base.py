@@ -51,7 +51,7 @@ class DatabaseFailed(Message):
 
 
 class GridwalkerBaseApp(App[None]):
-    """An app on one database at `db_path`; subclasses say how to open it (`connect`)."""
+    """An app on one database at `db_path`; `connect` opens it (subclasses add to that)."""
 
     # The palette's provider is imported when first used, to keep the first frame fast.
     COMMANDS: ClassVar = {lambda: _action_commands()}
@@ -85,8 +85,12 @@ class GridwalkerBaseApp(App[None]):
             self.engine.dispose()
 
     def connect(self) -> tuple[Engine, MemberRef | None]:
-        """Open (and migrate) the database; runs in a worker. Subclasses say how."""
-        raise NotImplementedError
+        """Open (and migrate) the database; runs in a worker. An app that knows who is
+        signed in, or has work to do on opening, says so in its own `connect`."""
+        # Imported here: SQLAlchemy costs ~0.3 s, which the first frame must not wait for.
+        from gridwalker.store import migrate
+
+        return migrate.open_database(self.db_path), None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="database")
     def open_database(self) -> None:
