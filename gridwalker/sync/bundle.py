@@ -34,13 +34,12 @@ from gridwalker.sync.manifest import (
     parse_manifest,
 )
 from gridwalker.sync.records import RecordError, check_record
-from gridwalker.sync.refusals import REASONS, BundleRefused
+from gridwalker.sync.refusals import BundleRefused
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_MANIFEST_BYTES",
-    "REASONS",
     "BundleRefused",
     "OpenedBundle",
     "SigningKey",

@@ -42,9 +42,10 @@ from gridwalker.sync.hub.export import (
 )
 from gridwalker.sync.keys import KeyProblem, load_device_identity, trusted_hub_key
 from gridwalker.sync.records import OPS, RECORD_KEYS, REV_RE, RecordError, parse_instant
+from gridwalker.sync.refusals import REASONS as FORMAT_REASONS
 from gridwalker.sync.synclog import log_line, log_value
 
-# Reasons of the laptop side (the bundle format's own codes are in bundle.REASONS).
+# Reasons of the laptop side (the bundle format's own codes are in sync.refusals).
 REASONS = {
     "other-device": "发往另一台设备 / meant for another device",
     "other-hub-key": "不是本机信任的枢纽签发的 / not signed by the hub this laptop trusts",
@@ -114,7 +115,7 @@ def _refuse(reason: str, detail: str = "") -> fmt.BundleRefused:
 
 def _message(refused: fmt.BundleRefused) -> str:
     """The bilingual reason with its detail."""
-    text = REASONS.get(refused.reason) or fmt.REASONS.get(refused.reason, refused.reason)
+    text = REASONS.get(refused.reason) or FORMAT_REASONS.get(refused.reason, refused.reason)
     return f"{text}: {refused.detail}" if refused.detail else text
 
 
