@@ -525,7 +525,7 @@ def hub_import(
     if as_json:
         tally = {
             s: sum(o.status == s for o in outcomes)
-            for s in ("applied", "already", "held", "refused")
+            for s in ("applied", "already", "held", "refused", "skipped")
         }
         _print_json({"bundles": [o.as_json() for o in outcomes], **tally})
     else:

@@ -85,7 +85,7 @@ def test_any_error_in_one_file_is_that_files_refusal(
     assert refused.status == "refused" and refused.reason == "unexpected"
     assert "OverflowError: int too large" in refused.message
     assert refused.quarantined is not None and refused.quarantined.exists()
-    assert not poison.exists()
+    assert poison.exists()  # copied to the quarantine, the original left in place
     assert outcomes[first.name].status == "applied"
 
 

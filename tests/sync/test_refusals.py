@@ -32,12 +32,14 @@ def second(laptop: Laptop, hub: Hub) -> Path:
 def refused(hub: Hub, path: Path, reason: str) -> str:
     """Import a bad file: assert the reason, an unchanged hub and the quarantined copy."""
     before = snapshot(hub.engine)
+    content = path.read_bytes()
     outcome = hub.one(path)
     assert outcome.status == "refused", outcome.summary()
     assert outcome.reason == reason, outcome.summary()
     assert snapshot(hub.engine) == before
-    assert outcome.quarantined is not None and outcome.quarantined.exists()
-    assert not path.exists()
+    assert outcome.quarantined is not None and outcome.quarantined.read_bytes() == content
+    assert outcome.quarantined.stat().st_mode & 0o777 == 0o600
+    assert path.read_bytes() == content  # the original stays where it was, untouched
     reason_file = outcome.quarantined.with_name(outcome.quarantined.name + ".reason.txt")
     assert f"reason: {reason}" in reason_file.read_text(encoding="utf-8")
     return outcome.message

@@ -115,6 +115,14 @@ def hub_bundle_name(device_id: str, seq: int) -> str:
     return fmt.bundle_name(f"hub-to-{device_id}", seq, encrypted=True)
 
 
+HUB_BUNDLE_PREFIX = "gridwalker-hub-to-"
+
+
+def is_hub_bundle_name(name: str) -> bool:
+    """Whether a file name is that of a hub bundle (one a hub wrote for a laptop)."""
+    return name.startswith(HUB_BUNDLE_PREFIX) and name.endswith(".zip.age")
+
+
 def _grid_of(conn: Connection, entity: str, uuids: list[str]) -> dict[str, str | None]:
     """The grid of each row of a sent entity."""
     if entity == "issue":

@@ -1,4 +1,5 @@
-"""The hub's folders of bundle files: copies held for a gap (backlog), refused files (quarantine).
+"""The hub's folders of bundle files: copies held for a gap (backlog), copies of refused files
+(quarantine).
 
 A file goes into its folder together with its row in the hub's book (store.ledger).
 """
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from gridwalker.config import Paths, make_private, private_dir
+from gridwalker.config import Paths, make_private, private_dir, private_opener
 from gridwalker.domain import clock
 from gridwalker.store import ledger
 from gridwalker.sync import bundle as fmt
@@ -48,7 +49,14 @@ def quarantine(
     seq: int,
     file_sha256: str | None = None,
 ) -> Path | None:
-    """Move a refused file to the quarantine folder with a reason file; log it in hub_quarantine."""
+    """Copy a refused file to the quarantine folder with a reason file; log it in hub_quarantine.
+
+    The original stays where it was: a USB stick (or any folder given to `hub import`) is not
+    the hub's to empty. Only a file already in one of the hub's own folders (a held copy in
+    the backlog, a quarantined file retried from the desk) is moved, so no stray copy is left.
+    The copy is owner-only (0600) whatever the source's mode. None: the file could not be
+    copied (an unreadable source); the book and the reason file then name the original.
+    """
     folder = private_dir(quarantine_dir(home))
     now = clock.now()
     target = folder / path.name
@@ -57,7 +65,7 @@ def quarantine(
         n += 1
         target = folder / f"{path.name}.{n}"
     # The book first: a hub database locked by another process fails here, before the file
-    # has moved (the run stops as busy and the next run checks the file again).
+    # is copied (the run stops as busy and the next run checks the file again).
     with engine.begin() as conn:
         entry = ledger.quarantine(
             conn,
@@ -70,14 +78,19 @@ def quarantine(
             seq=seq or None,
             file_sha256=file_sha256,
         )
-        moved: Path | None = target
+        kept: Path | None = target
         try:
-            shutil.move(str(path), target)
+            if _hubs_own(home, path):
+                shutil.move(str(path), target)
+            else:
+                with path.open("rb") as source, open(target, "xb", opener=private_opener) as copy:
+                    shutil.copyfileobj(source, copy, 1 << 20)
         except OSError:
-            moved = None  # a read-only source: the reason file still says what was wrong
+            kept = None  # an unreadable source: the reason file still says what was wrong
+            target.unlink(missing_ok=True)
             ledger.quarantine_moved(conn, entry, str(path))
-        if target.exists():
-            make_private(target)  # a move keeps the source's mode (0644 on a stick)
+        if kept is not None:
+            make_private(target)  # a copy or a move may carry the source's mode (0644)
     reason_file = target.with_name(target.name + ".reason.txt")
     reason_file.write_text(
         f"文件 / file: {path}\n"
@@ -87,4 +100,10 @@ def quarantine(
         encoding="utf-8",
     )
     make_private(reason_file)
-    return moved
+    return kept
+
+
+def _hubs_own(home: Paths, path: Path) -> bool:
+    """Whether a file lies in the hub's own backlog or quarantine folder."""
+    parent = path.resolve().parent
+    return parent in (backlog_dir(home).resolve(), quarantine_dir(home).resolve())

@@ -5,8 +5,9 @@ together with its ledger row (sync.hub.apply). A bundle whose predecessor has no
 held in the backlog (a copy in the hub's backlog folder) and applied as soon as it has
 (`drain_backlog`), or when a supervisor forces it (sync.hub.backlog); the missing one then
 still applies when it comes, checked against the hash chain on both sides.
-A refused bundle is moved to the quarantine folder beside a reason file. One importer runs at a
-time (sync.hub.lock).
+A refused bundle is copied to the quarantine folder beside a reason file, the original left where
+it was (sync.hub.folders); a hub bundle for a laptop lying in the same folder is skipped, not
+refused. One importer runs at a time (sync.hub.lock).
 
 The hub keeps no search index of what it imports: the review desk finds records through its
 filters, not a search box, and each laptop indexes the rows it receives itself. (Indexing a
@@ -36,10 +37,14 @@ from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub import lock
 from gridwalker.sync.hub.apply import Progress, apply_bundle
 from gridwalker.sync.hub.enrol import key_lookup
+from gridwalker.sync.hub.export import is_hub_bundle_name
 from gridwalker.sync.hub.folders import hold, quarantine, quarantine_dir
 from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
 from gridwalker.sync.synclog import log_line, log_value
+
+
+FOR_A_LAPTOP = "发给笔记本电脑的同步包，不是发给本枢纽的 / a bundle for a laptop, not for this hub"
 
 
 @dataclass
@@ -47,7 +52,7 @@ class ImportOutcome:
     """What happened to one bundle file."""
 
     path: Path
-    status: str  # applied, already, held, refused
+    status: str  # applied, already, held, refused, skipped (a hub bundle for a laptop)
     device_id: str = ""
     seq: int = 0
     member: str = ""
@@ -77,6 +82,8 @@ class ImportOutcome:
             text = (
                 f"等待缺失的前序包 / held in the backlog until the bundles before it arrive ({who})"
             )
+        elif self.status == "skipped":
+            text = f"已跳过 / skipped: {self.message}"
         elif self.refused_at is not None:
             text = (
                 f"已拒绝过 / refused before [{self.reason}] "
@@ -261,6 +268,11 @@ def _import_file(
             if isinstance(exc, fmt.BundleRefused)
             else fmt.BundleRefused("unexpected", _one_line(exc))
         )
+        if refused.reason == "other-hub" and is_hub_bundle_name(path.name):
+            # A bundle this or another hub wrote for a laptop, lying on the same stick: not
+            # this hub's to read, nor a refusal; it stays where it is for the laptop.
+            outcome.status, outcome.message = "skipped", FOR_A_LAPTOP
+            return outcome
         outcome.status = "refused"
         outcome.reason, outcome.message = refused.reason, refused.message
         # The manifest of a refusal may be hostile: take its fields only when they are sane.
