@@ -43,7 +43,6 @@ from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
 from gridwalker.sync.synclog import log_line, log_value
 
-
 FOR_A_LAPTOP = "发给笔记本电脑的同步包，不是发给本枢纽的 / a bundle for a laptop, not for this hub"
 
 
