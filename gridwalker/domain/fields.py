@@ -45,8 +45,11 @@ UUID_MAX = 36
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # Dates: none before the earliest birth an ID number may carry, none in another century.
 DATE_MIN, DATE_MAX = date(1890, 1, 1), date(2199, 12, 31)
-# JSON lists and objects: at most this many items.
+# JSON lists and objects: at most this many items; a visit's roster change is a flat object
+# of at most CHANGE_KEYS_MAX texts (nothing nested: no depth for a reader to trip over).
 ITEMS_MAX = 500
+CHANGE_KEYS_MAX = 10
+KEY_MAX = 40
 # Characters no stored text holds: C0 controls (a note keeps its tabs and line breaks), DEL, C1
 # controls (ESC sequences start here), bidi overrides and isolates (they reorder what a terminal
 # or a log shows), and the Unicode line and paragraph separators outside notes.
@@ -86,7 +89,12 @@ CHOICES: dict[str, dict[str, type[Choice]]] = {
     "issue_event": {"action": IssueAction, "from_status": IssueStatus, "to_status": IssueStatus},
 }
 
-_NOTES = {("visit", "concerns"), ("issue", "description"), ("issue_event", "note")}
+_NOTES = {
+    ("visit", "concerns"),
+    ("issue", "description"),
+    ("issue_event", "note"),
+    ("review_decision", "comment"),  # a supervisor's comment on a returned record
+}
 _UUIDS = {"uuid", "actor"}  # fields holding a uuid besides the *_uuid ones
 
 
@@ -182,11 +190,15 @@ def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Inv
                 f"expected a list of care tag codes ({', '.join(sorted(allowed))})",
             )
     elif (entity, name) == ("visit", "residents_seen"):
-        if type(value) is not list or not all(type(u) is str and len(u) <= UUID_MAX for u in value):
+        if type(value) is not list or not all(_short(u, UUID_MAX) for u in value):
             return _invalid(entity, name, "应为人员编号列表", "expected a list of resident uuids")
     elif (entity, name) == ("visit", "care_checks"):
         if type(value) is not dict or not all(
-            len(k) <= UUID_MAX and type(v) is str and len(v) <= NOTE_MAX for k, v in value.items()
+            _short(k, UUID_MAX)
+            and type(v) is str
+            and len(v) <= NOTE_MAX
+            and not _FORBIDDEN_IN_NOTE.search(v)
+            for k, v in value.items()
         ):
             return _invalid(
                 entity,
@@ -195,9 +207,29 @@ def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Inv
                 f"expected an object of resident uuid to a note of at most {NOTE_MAX} characters",
             )
     elif (entity, name) == ("visit", "roster_changes"):
-        if type(value) is not list or not all(type(item) is dict for item in value):
-            return _invalid(entity, name, "应为对象列表", "expected a list of objects")
+        if type(value) is not list or not all(_roster_change(item) for item in value):
+            return _invalid(
+                entity,
+                name,
+                f"应为对象列表，每个对象最多 {CHANGE_KEYS_MAX} 项，值为不超过 {TEXT_MAX} 字的文字",
+                f"expected a list of objects of at most {CHANGE_KEYS_MAX} text values "
+                f"(at most {TEXT_MAX} characters each)",
+            )
     return None
+
+
+def _short(value: Any, limit: int) -> bool:
+    """A text of at most `limit` characters without control characters (a uuid, a name)."""
+    return type(value) is str and len(value) <= limit and not _FORBIDDEN_IN_TEXT.search(value)
+
+
+def _roster_change(item: Any) -> bool:
+    """One roster change of a visit: a flat object of short texts ({op, resident, name})."""
+    return (
+        type(item) is dict
+        and len(item) <= CHANGE_KEYS_MAX
+        and all(_short(k, KEY_MAX) and _short(v, TEXT_MAX) for k, v in item.items())
+    )
 
 
 def check_value(entity: str, name: str, value: Any) -> Invalid | None:

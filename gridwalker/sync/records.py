@@ -34,6 +34,8 @@ RECORD_KEYS = frozenset(
     )
 )
 REV_RE = re.compile(r"^[1-9][0-9]{0,8}-[0-9a-f]{24}$")
+# What no envelope text (uuid, updated_by) holds: the domain's rule for any short text.
+_CONTROL = fields.forbidden_characters("record", "uuid")
 OPS = ("upsert", "delete")
 
 
@@ -197,6 +199,12 @@ def parse_instant(value: Any, where: str) -> datetime:
         raise RecordError(f"{where}: expected an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise RecordError(f"{where}: the date-time needs a UTC offset")
+    # The domain's years (as for dates): far from datetime's edges, where converting to UTC
+    # or to local time would overflow in whoever reads the row later.
+    if not fields.DATE_MIN <= parsed.date() <= fields.DATE_MAX:
+        raise RecordError(
+            f"{where}: date-time {value[:40]} is not between {fields.DATE_MIN} and {fields.DATE_MAX}"
+        )
     return parsed
 
 
@@ -229,16 +237,18 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
     if record["entity"] != entity:
         raise RecordError(f"entity: {record['entity']!r} in records/{entity}.jsonl")
     uuid = record["uuid"]
-    if type(uuid) is not str or not 1 <= len(uuid) <= 36:
-        raise RecordError("uuid: expected a string of 1 to 36 characters")
+    if type(uuid) is not str or not 1 <= len(uuid) <= fields.UUID_MAX or _CONTROL.search(uuid):
+        raise RecordError("uuid: expected a string of 1 to 36 characters (no control characters)")
     if record["op"] not in OPS:
         raise RecordError("op: expected upsert or delete")
     change = record["change"]
     if type(change) is not int or not from_change <= change <= to_change:
         raise RecordError(f"change: expected an integer from {from_change} to {to_change}")
     by = record["updated_by"]
-    if type(by) is not str or len(by) > 64:
-        raise RecordError("updated_by: expected a string of at most 64 characters")
+    if type(by) is not str or len(by) > 64 or _CONTROL.search(by):
+        raise RecordError(
+            "updated_by: expected a string of at most 64 characters (no control characters)"
+        )
     data = record["data"]
     if type(data) is not dict:
         raise RecordError("data: expected an object")

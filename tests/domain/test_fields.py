@@ -41,3 +41,43 @@ def test_check_value_dispatches_by_type() -> None:
     assert fields.check_value("resident", "moved_out", True) is None
     assert fields.check_value("household", "floor", 2**40) is not None
     assert fields.check_value("resident", "care_tags", ["nobody-knows-this-tag"]) is not None
+
+
+# -- found by the fuzz test (tests/sync/test_fuzz_bundles.py) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [{"a": [{"a": [1]}]}],  # nested: a reader's recursion limit is the only bound
+        [{"op": "add", "resident": "r-1", "name": "x" * 501}],
+        [{"op": "add", "resident": "r-1", "name": "张\x1b[2J三"}],
+        [{"op": "add", "resident": 5, "name": "张三"}],
+        [{f"k{i}": "v" for i in range(11)}],
+        [{"k" * 41: "v"}],
+        ["add"],
+    ],
+    ids=["nested", "long", "control", "number", "11-keys", "long-key", "not-an-object"],
+)
+def test_a_roster_change_is_a_flat_object_of_short_texts(changes: list) -> None:
+    bad = fields.check_json("visit", "roster_changes", changes)
+    assert bad is not None and "at most 10 text values" in bad.en
+
+
+def test_roster_changes_as_the_visit_form_writes_them_pass() -> None:
+    changes = [{"op": "add", "resident": "8c1d-…", "name": "邓小宝"}, {"op": "edit"}]
+    assert fields.check_json("visit", "roster_changes", changes) is None
+
+
+def test_uuids_and_care_notes_of_a_visit_hold_no_control_characters() -> None:
+    assert fields.check_json("visit", "residents_seen", ["r-1\x1b[2J"]) is not None
+    assert fields.check_json("visit", "care_checks", {"r-1\u202e": "好"}) is not None
+    assert fields.check_json("visit", "care_checks", {"r-1": "好\x07"}) is not None
+    assert fields.check_json("visit", "care_checks", {"r-1": "血压正常\n精神好"}) is None
+    assert fields.check_json("visit", "residents_seen", ["r-1", "r-2"]) is None
+
+
+def test_a_decision_comment_is_a_note() -> None:
+    assert fields.check_text("review_decision", "comment", "请补充走访情况\n谢谢") is None
+    assert fields.check_text("review_decision", "comment", "x\x1b[31m") is not None
+    assert fields.check_text("review_decision", "comment", "x" * 5001) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -118,3 +119,29 @@ def test_a_hub_indexes_nothing_until_it_rebuilds_its_search(laptop: Laptop, hub:
         ).scalar_one()
         hits = search.search(conn, name, limit=50)
     assert any(h.entity == "resident" and h.title == name for h in hits)
+
+
+# -- found by the fuzz test (tests/sync/test_fuzz_bundles.py): the hub stored these, or its
+# -- apply failed with an OverflowError ("apply-failed") instead of a schema refusal
+
+
+@pytest.mark.parametrize(
+    ("envelope", "words"),
+    [
+        ({"updated_by": "李\x1b[31m晓梅"}, "updated_by: expected a string of at most 64"),
+        ({"uuid": "u-1\u202e"}, "uuid: expected a string of 1 to 36 characters"),
+        ({"updated_at": "0001-01-01T00:00:00+01:00"}, "updated_at: date-time 0001-01-01"),
+        ({"updated_at": "9999-12-31T23:59:59-01:00"}, "is not between 1890-01-01 and 2199-12-31"),
+    ],
+    ids=["updated_by-control", "uuid-bidi", "updated_at-year-1", "updated_at-year-9999"],
+)
+def test_envelope_texts_and_instants_within_the_domain(envelope: dict, words: str) -> None:
+    record = {**_record("household"), **envelope}
+    with pytest.raises(RecordError, match=re.escape(words)):
+        check_record("household", record, 1, 10)
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_date_time_field_at_the_edge_of_time_is_refused(instant: str) -> None:
+    with pytest.raises(RecordError, match="data.visited_at: date-time .* is not between"):
+        check_record("visit", _record("visit", visited_at=instant), 1, 10)

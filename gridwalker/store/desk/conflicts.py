@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, true, update
 
+from gridwalker.domain import fields
 from gridwalker.domain.choices import ReviewState
 from gridwalker.domain.validators import Invalid
 from gridwalker.store.desk.arrivals import supersede
@@ -389,6 +390,9 @@ def _db_value(entity: str, name: str, value: Any) -> Any:
 def _log_hub_decision(
     conn: Connection, entity: str, uuid: str, rev: str, actor: str, comment: str
 ) -> None:
+    bad = fields.check_text("review_decision", "comment", comment)
+    if bad is not None:  # the laptop checks a decision's comment by the same rule
+        raise ReviewError(bad)
     member = conn.execute(
         select(HubReview.member_uuid).where(
             HubReview.entity == entity, HubReview.uuid == uuid, HubReview.rev == rev

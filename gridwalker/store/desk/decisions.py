@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, select, true, update
 
+from gridwalker.domain import fields
 from gridwalker.domain.choices import ReviewState, Role
 from gridwalker.domain.validators import Invalid
 from gridwalker.domain.workflow import IssueAction
@@ -27,6 +28,10 @@ def _decide(
     conn: Connection, items: Iterable[tuple[str, str]], state: ReviewState, actor: str, comment: str
 ) -> int:
     """Set the state of the current revision of each item and log the decisions."""
+    # The comment travels to the laptop, which checks it by the same rule (a note's).
+    bad = fields.check_text("review_decision", "comment", comment)
+    if bad is not None:
+        raise ReviewError(bad)
     wanted: dict[str, set[str]] = {}
     for entity, uuid in items:
         wanted.setdefault(entity, set()).add(uuid)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from gridwalker.config import Paths
-from gridwalker.domain import clock
+from gridwalker.domain import clock, fields
 from gridwalker.domain.choices import ReviewState
 from gridwalker.store import search
 from gridwalker.store.returns import store_decisions
@@ -154,8 +154,14 @@ def check_decision(record: Any) -> dict[str, Any]:
         raise RecordError("change: expected the hub's decision number (an integer from 1)")
     at = parse_instant(record["updated_at"], "updated_at")
     actor = record["updated_by"]
-    if type(actor) is not str or len(actor) > 64:
-        raise RecordError("updated_by: expected the supervisor (at most 64 characters)")
+    if (
+        type(actor) is not str
+        or len(actor) > 64
+        or fields.check_text(DECISION_ENTITY, "updated_by", actor)
+    ):
+        raise RecordError(
+            "updated_by: expected the supervisor (at most 64 characters, no control characters)"
+        )
     data = record["data"]
     if type(data) is not dict:
         raise RecordError("data: expected an object")
@@ -166,8 +172,15 @@ def check_decision(record: Any) -> dict[str, Any]:
         raise RecordError(f"data.{bad[0]}: expected a string")
     if data["record_entity"] not in SYNCED_TABLES:
         raise RecordError(f"data.record_entity: unknown entity {data['record_entity']!r}")
-    if not 1 <= len(data["record_uuid"]) <= 36:
-        raise RecordError("data.record_uuid: expected a string of 1 to 36 characters")
+    if not data["record_uuid"] or fields.check_text(
+        DECISION_ENTITY, "record_uuid", data["record_uuid"]
+    ):
+        raise RecordError(
+            "data.record_uuid: expected a string of 1 to 36 characters (no control characters)"
+        )
+    bad = fields.check_text(DECISION_ENTITY, "comment", data["comment"])
+    if bad is not None:  # shown on the laptop's Today: a note's rules (tabs and line breaks)
+        raise RecordError(f"data.{bad.en}")
     if not REV_RE.match(data["record_rev"]):
         raise RecordError("data.record_rev: expected a rev like 3-0123456789abcdef01234567")
     if data["state"] not in {s.value for s in ReviewState}:
