@@ -102,7 +102,7 @@ def test_every_file_is_private_after_build_export_import_and_report(
     assert mode(poison) == 0o644
     code, _out, err = run("hub", "import", str(stick), home=hub)
     assert code == 1 and "not-a-bundle" in err
-    assert not poison.exists()
+    assert mode(poison) == 0o644  # copied to the quarantine (0600), the stick's file untouched
     code, out, err = run("hub", "export", "--all", "--json", home=hub)  # nothing to send yet
     assert code == 0 and (config.paths(hub).data / "hub-outbox").is_dir(), err
 
