@@ -8,8 +8,11 @@ function applies it to real, valid input built by the test, so a failing example
 from __future__ import annotations
 
 import hashlib
+import io
 import sqlite3
 import struct
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +116,70 @@ def edit_header(data: bytes, edit: tuple[str, int, str, int]) -> bytes:
     value %= 1 << (8 * struct.calcsize(fmt))
     packed = struct.pack(fmt, value)
     return data[: start + offset] + packed + data[start + offset + len(packed) :]
+
+
+# --- zip entries ------------------------------------------------------------------------------
+
+zip_edit = st.tuples(
+    st.sampled_from(["drop", "duplicate", "rename", "reorder", "add", "method", "empty"]),
+    st.integers(0, 20),  # which entry (modulo)
+    st.sampled_from(
+        [
+            "../records/visit.jsonl",
+            "/etc/passwd",
+            "records/",
+            "records/stranger.jsonl",
+            "records/visit.jsonl",
+            "manifest.json",
+            "manifest.json.minisig",
+            "C:\\x",
+            "records//visit.jsonl",
+            "记录.jsonl",
+            "",
+        ]
+    ),
+)
+
+
+def edit_zip(entries: list[tuple[str, bytes]], edit: tuple) -> list[tuple[str, bytes]]:
+    """One change to the list of zip entries (names, order, duplicates)."""
+    op, index, name = edit
+    entries = list(entries)
+    at = index % len(entries)
+    if op == "drop":
+        del entries[at]
+    elif op == "duplicate":
+        entries.insert(at, entries[at])
+    elif op == "rename":
+        entries[at] = (name or "x", entries[at][1])
+    elif op == "reorder":
+        entries.reverse()
+    elif op == "add":
+        entries.append((name or "x", b"{}\n"))
+    elif op == "empty":
+        entries[at] = (entries[at][0], b"")
+    else:  # method: all stored, no compression at all
+        return [(f"\x00stored\x00{n}", d) for n, d in entries]
+    return entries
+
+
+def write_entries(entries: list[tuple[str, bytes]]) -> bytes:
+    """A zip of entries (names prefixed "\\0stored\\0" are stored, the rest as a bundle does)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(buffer, "w") as zf:
+            for name, data in entries:
+                stored = name.startswith("\x00stored\x00")
+                name = name.removeprefix("\x00stored\x00")
+                info = zipfile.ZipInfo(name, date_time=(2026, 11, 20, 9, 0, 0))
+                info.compress_type = (
+                    zipfile.ZIP_STORED
+                    if stored or name.startswith("manifest")
+                    else zipfile.ZIP_DEFLATED
+                )
+                zf.writestr(info, data)
+    return buffer.getvalue()
 
 
 # --- JSON values -----------------------------------------------------------------------------

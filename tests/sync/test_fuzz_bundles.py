@@ -13,12 +13,9 @@ table but the quarantine's book unchanged, the source file in place, a copy in q
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import tempfile
-import warnings
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +32,7 @@ from gridwalker import config
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import SYNCED_TABLES
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync.hub import intake as _intake
+from gridwalker.sync.hub.intake import import_paths
 from gridwalker.sync.keys import load_hub_signing_key
 from gridwalker.sync.laptop import import_ as laptop_import
 from gridwalker.sync.refusals import REASONS
@@ -46,8 +43,11 @@ from tests.support.fuzz import (
     db_digest,
     edit_bytes,
     edit_header,
+    edit_zip,
     header_edit,
     hostile_value,
+    write_entries,
+    zip_edit,
 )
 from tests.support.hubs import Desk, Hub
 from tests.support.laptops import Field, Laptop
@@ -156,7 +156,7 @@ def import_at_hub(stage: HubStage, name: str, data: bytes) -> None:
         path.write_bytes(data)
         engine = open_database(home.hub_db)
         try:
-            outcomes = _intake.import_paths(engine, home, [path])
+            outcomes = import_paths(engine, home, [path])
         finally:
             engine.dispose()
         assert outcomes and outcomes[0].path == path
@@ -418,68 +418,6 @@ def edit_manifest(manifest: dict[str, Any], edit: tuple) -> dict[str, Any]:
         else:
             files.append(dict(item))
     return manifest
-
-
-zip_edit = st.tuples(
-    st.sampled_from(["drop", "duplicate", "rename", "reorder", "add", "method", "empty"]),
-    st.integers(0, 20),  # which entry (modulo)
-    st.sampled_from(
-        [
-            "../records/visit.jsonl",
-            "/etc/passwd",
-            "records/",
-            "records/stranger.jsonl",
-            "records/visit.jsonl",
-            "manifest.json",
-            "manifest.json.minisig",
-            "C:\\x",
-            "records//visit.jsonl",
-            "记录.jsonl",
-            "",
-        ]
-    ),
-)
-
-
-def edit_zip(entries: list[tuple[str, bytes]], edit: tuple) -> list[tuple[str, bytes]]:
-    """One change to the list of zip entries (names, order, duplicates)."""
-    op, index, name = edit
-    entries = list(entries)
-    at = index % len(entries)
-    if op == "drop":
-        del entries[at]
-    elif op == "duplicate":
-        entries.insert(at, entries[at])
-    elif op == "rename":
-        entries[at] = (name or "x", entries[at][1])
-    elif op == "reorder":
-        entries.reverse()
-    elif op == "add":
-        entries.append((name or "x", b"{}\n"))
-    elif op == "empty":
-        entries[at] = (entries[at][0], b"")
-    else:  # method: all stored, no compression at all
-        return [(f"\x00stored\x00{n}", d) for n, d in entries]
-    return entries
-
-
-def write_entries(entries: list[tuple[str, bytes]]) -> bytes:
-    """A zip of entries (names prefixed "\\0stored\\0" are stored, the rest as a bundle does)."""
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with zipfile.ZipFile(buffer, "w") as zf:
-            for name, data in entries:
-                stored = name.startswith("\x00stored\x00")
-                name = name.removeprefix("\x00stored\x00")
-                info = zipfile.ZipInfo(name, date_time=(2026, 11, 20, 9, 0, 0))
-                info.compress_type = (
-                    zipfile.ZIP_STORED
-                    if stored or name.startswith("manifest")
-                    else zipfile.ZIP_DEFLATED
-                )
-                zf.writestr(info, data)
-    return buffer.getvalue()
 
 
 # --- the hub's intake --------------------------------------------------------------------------
