@@ -309,20 +309,60 @@ def enrol_device(
     public_key: str,
     recipient: str | None,
     at: datetime,
-) -> None:
-    """Trust a device key for a member (again: its member, key line and recipient are updated)."""
-    found = conn.execute(select(HubDevice.key_id).where(HubDevice.key_id == key_id)).first()
-    values = {"member": member, "public_key": public_key, "recipient": recipient}
-    if found:
+    device_id: str | None = None,
+) -> list[str]:
+    """Trust a device key for a member (again: its member and key line are updated).
+
+    A recipient or a device id given replaces the one kept; one not given never drops it.
+    A device id bound to other live keys (the laptop made a new key: `keys init --rotate`)
+    revokes them, the new key taking the device over; returns the key ids so revoked.
+    """
+    found = conn.execute(select(HubDevice).where(HubDevice.key_id == key_id)).first()
+    values: dict[str, Any] = {"member": member, "public_key": public_key}
+    if recipient:
+        values["recipient"] = recipient
+    if device_id:
+        values["device_id"] = device_id
+    if found:  # a revoked key stays revoked: enrolling it again does not let it back in
         conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(**values))
     else:
         conn.execute(insert(HubDevice).values(key_id=key_id, enrolled_at=at, **values))
+    if not device_id:
+        return []
+    others = [
+        row.key_id
+        for row in conn.execute(
+            select(HubDevice.key_id).where(
+                HubDevice.device_id == device_id,
+                HubDevice.key_id != key_id,
+                HubDevice.revoked_at.is_(None),
+            )
+        )
+    ]
+    for other in others:
+        revoke_device(conn, other, at, f"{REPLACED} {key_id}")
+    return others
 
 
-def revoke_device(conn: Connection, key_id: str, at: datetime) -> bool:
-    """Mark a device key revoked; False when it is not enrolled."""
-    done = conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(revoked_at=at))
+REPLACED = "replaced by key"
+
+
+def revoke_device(conn: Connection, key_id: str, at: datetime, reason: str | None = None) -> bool:
+    """Mark a device key revoked (with why); False when it is not enrolled."""
+    done = conn.execute(
+        update(HubDevice)
+        .where(HubDevice.key_id == key_id)
+        .values(revoked_at=at, revoked_reason=reason)
+    )
     return done.rowcount > 0
+
+
+def device_keys(conn: Connection, device_id: str) -> list[str]:
+    """The keys enrolled for a device (bound at enrolment), revoked ones too."""
+    return [
+        row.key_id
+        for row in conn.execute(select(HubDevice.key_id).where(HubDevice.device_id == device_id))
+    ]
 
 
 def device_key(conn: Connection, key_id: str) -> Any | None:
@@ -331,7 +371,11 @@ def device_key(conn: Connection, key_id: str) -> Any | None:
 
 
 def key_device(conn: Connection, key_id: str) -> str:
-    """The device a key has signed for here (its first bundle applied), or "" when none yet."""
+    """The device a key signs for: bound at enrolment, else its first bundle applied here,
+    else "" (none yet)."""
+    bound = conn.execute(select(HubDevice.device_id).where(HubDevice.key_id == key_id)).scalar()
+    if bound:
+        return bound
     found = conn.execute(
         select(HubLedger.device_id)
         .where(HubLedger.key_id == key_id)
