@@ -170,7 +170,11 @@ def device_grids(conn: Connection, device_id: str) -> set[str]:
             .distinct()
         ).scalars()
     )
-    names = select(HubLedger.member).where(HubLedger.device_id == device_id).distinct()
+    names = (
+        select(HubLedger.member)
+        .where(HubLedger.device_id == device_id)
+        .union(select(HubDevice.member).where(HubDevice.device_id == device_id))
+    )
     grids |= set(
         conn.execute(
             select(Grid.uuid)
@@ -182,17 +186,26 @@ def device_grids(conn: Connection, device_id: str) -> set[str]:
 
 
 def enrolled_devices(conn: Connection) -> list[tuple[str, str, str | None]]:
-    """(device id, member, recipient) of every device that sent a bundle with a live key."""
-    return [
+    """(device id, member, recipient) of every device with a live key: that sent a bundle
+    with it, or that was enrolled from a pairing file."""
+    sent = [
         (r.device_id, r.member, r.recipient)
         for r in conn.execute(
             select(HubLedger.device_id, HubLedger.member, HubDevice.recipient)
             .join(HubDevice, HubDevice.key_id == HubLedger.key_id)
             .where(HubDevice.revoked_at.is_(None))
             .group_by(HubLedger.device_id, HubLedger.member, HubDevice.recipient)
-            .order_by(HubLedger.device_id)
         )
     ]
+    paired = [
+        (r.device_id, r.member, r.recipient)
+        for r in conn.execute(
+            select(HubDevice.device_id, HubDevice.member, HubDevice.recipient).where(
+                HubDevice.revoked_at.is_(None), HubDevice.device_id.is_not(None)
+            )
+        )
+    ]
+    return sorted(set(sent) | set(paired), key=lambda r: (r[0], r[1], r[2] or ""))
 
 
 # --- the import's entries ---------------------------------------------------------------------
@@ -355,6 +368,40 @@ def revoke_device(conn: Connection, key_id: str, at: datetime, reason: str | Non
         .values(revoked_at=at, revoked_reason=reason)
     )
     return done.rowcount > 0
+
+
+def keys_of(conn: Connection, device: str) -> list[str]:
+    """The live keys that sign for a device (bound, or by its bundles); or the one key named."""
+    keys = set(device_keys(conn, device))
+    keys |= set(
+        conn.execute(select(HubLedger.key_id).where(HubLedger.device_id == device)).scalars()
+    )
+    if not keys:
+        keys = set(
+            conn.execute(
+                select(HubDevice.key_id).where(HubDevice.key_id == device.upper())
+            ).scalars()
+        )
+    return (
+        sorted(
+            conn.execute(
+                select(HubDevice.key_id).where(
+                    HubDevice.key_id.in_(sorted(keys)), HubDevice.revoked_at.is_(None)
+                )
+            ).scalars()
+        )
+        if keys
+        else []
+    )
+
+
+def known_devices(conn: Connection) -> list[str]:
+    """Every device id the hub knows: enrolled from a pairing file, or by its bundles."""
+    bound = set(
+        conn.execute(select(HubDevice.device_id).where(HubDevice.device_id.is_not(None))).scalars()
+    )
+    sent = set(conn.execute(select(HubLedger.device_id).distinct()).scalars())
+    return sorted(bound | sent)
 
 
 def device_keys(conn: Connection, device_id: str) -> list[str]:

@@ -88,8 +88,9 @@ def unknown_grid(conn: Connection, spec: str) -> SetupProblem:
         hint = f"已有网格 / known grids: {listed}{more}"
     else:
         hint = (
-            "本机还没有网格：请给出网格代码和路径 / this laptop holds no grid yet: give the "
-            "grid's code and its path (--grid XH-03-09 --place 新华街/邮三社区/第9网格)"
+            "数据库中还没有网格：请给出网格代码和路径，或先导入花名册 / this database holds no grid "
+            "yet: give the grid's code and its path (--grid XH-03-09 --place 新华街/邮三社区/第9网格), "
+            "or import a roster first"
         )
     return SetupProblem(f"未知网格「{spec}」/ unknown grid {spec!r}. {hint}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -77,10 +78,29 @@ def enroll_pairing(engine: Engine, pairing: Pairing) -> Enrolled:
     return Enrolled(pairing.key_id, pairing.device_id, pairing.member, pairing.grid, replaced)
 
 
-def revoke(engine: Engine, key_id: str) -> bool:
+def revoke(engine: Engine, key_id: str, reason: str | None = None) -> bool:
     """Revoke a device key: its bundles are refused from now on. False when not enrolled."""
     with engine.begin() as conn:
-        return ledger.revoke_device(conn, key_id.upper(), clock.now())
+        return ledger.revoke_device(conn, key_id.upper(), clock.now(), reason)
+
+
+def revoke_device(engine: Engine, device: str, reason: str | None = None) -> list[str]:
+    """Revoke a laptop, named by its device id (or one key id): every key that signs for it.
+
+    Bundles it sent before stay; later ones are refused with "device revoked on DATE: reason".
+    Returns the key ids revoked (none: KeyProblem saying which devices are known).
+    """
+    now = clock.now()
+    with engine.begin() as conn:
+        keys = ledger.keys_of(conn, device)
+        if not keys:
+            raise KeyProblem(
+                f"没有这台设备 / no device {device!r} here; the devices: "
+                + (", ".join(ledger.known_devices(conn)) or "-")
+            )
+        for key in keys:
+            ledger.revoke_device(conn, key, now, reason or "")
+    return keys
 
 
 def key_lookup(conn: Connection) -> fmt.KeyLookup:
@@ -97,12 +117,21 @@ def key_lookup(conn: Connection) -> fmt.KeyLookup:
                 "not-enrolled",
                 f"key {key_id}; enroll it: gridwalker hub enroll device.pub --member NAME",
             )
+        note = ""
+        if row.revoked_at is not None:
+            at = row.revoked_at
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)  # stored as UTC
+            day = at.astimezone(clock.LOCAL_TZ).date().isoformat()
+            note = f"设备已于 {day} 吊销 / device revoked on {day}"
+            if row.revoked_reason:
+                note += f": {row.revoked_reason}"
         return fmt.SigningKey(
             key_id,
             row.public_key,
             row.member,
             row.revoked_at is not None,
             ledger.key_device(conn, key_id),
+            note,
         )
 
     return lookup
