@@ -308,8 +308,15 @@ class IssueStatus(Choice):
 
     @property
     def is_open(self) -> bool:
-        """Whether the issue is live: reported and not yet closed or declined."""
-        return self not in (IssueStatus.DRAFT, IssueStatus.DECLINED, IssueStatus.CLOSED)
+        """Whether the issue is still to be dealt with (未办结): reported, and not yet resolved,
+        verified, closed or declined (a resolved issue waits only for its check)."""
+        return self not in (
+            IssueStatus.DRAFT,
+            IssueStatus.DECLINED,
+            IssueStatus.RESOLVED,
+            IssueStatus.VERIFIED,
+            IssueStatus.CLOSED,
+        )
 
     @property
     def is_done_for_overdue(self) -> bool:
