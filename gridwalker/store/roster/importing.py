@@ -154,6 +154,7 @@ def import_roster(
         if result.errors or dry_run or not (inserts or updates or places.planned):
             return result
 
+        places.walk_new_buildings_in_order()
         writer = Writer(conn, actor, index=False)
         for entity in ("street", "community", "grid", "building"):
             chosen = [p for p in places.planned if p.entity == entity]

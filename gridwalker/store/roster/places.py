@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gridwalker.domain.addresses import natural_key
 from gridwalker.store.roster.checking import CheckedRow, RowChecker
 from gridwalker.store.roster.columns import in_language
 from gridwalker.store.tables import SYNCED_TABLES, Building, Community, Grid, Street
@@ -211,6 +212,20 @@ class Places:
             )
             return None
         return uuid
+
+    def walk_new_buildings_in_order(self) -> None:
+        """Give the new buildings of each grid their walking order by name, naturally (1栋,
+        2栋 … 10栋), whatever order the roster lists them in (Excel sorts 10栋 before 2栋)."""
+        by_grid: dict[str, list[PlannedPlace]] = {}
+        for place in self.planned:
+            if place.entity == "building":
+                by_grid.setdefault(place.data["grid_uuid"], []).append(place)
+        for places in by_grid.values():
+            seqs = sorted(p.data["seq"] for p in places)
+            for seq, place in zip(
+                seqs, sorted(places, key=lambda p: natural_key(p.data["name"])), strict=True
+            ):
+                place.data["seq"] = seq
 
     def building(self, row: CheckedRow) -> str | None:
         """The building of a row (created with --create), or None after an error."""

@@ -73,12 +73,15 @@ def _round_query(grid_uuid: str, status: str | None, day: date):  # noqa: ANN202
 
 
 # Walking order, made total by the uuids so paging and "next" never skip or repeat a door.
+# Names and rooms in natural order (2栋 before 10栋, 201 before 1001): shorter first.
 WALK_ORDER = (
     Building.seq,
+    func.length(Building.name),
     Building.name,
     Building.uuid,
     Household.unit,
     Household.floor,
+    func.length(Household.room),
     Household.room,
     Household.uuid,
 )
@@ -146,7 +149,17 @@ def next_unvisited(
         )
         .subquery()
     )
-    walk = (sub.c.seq, sub.c.b_name, sub.c.b_uuid, sub.c.unit, sub.c.floor, sub.c.room, sub.c.uuid)
+    walk = (
+        sub.c.seq,
+        func.length(sub.c.b_name),
+        sub.c.b_name,
+        sub.c.b_uuid,
+        sub.c.unit,
+        sub.c.floor,
+        func.length(sub.c.room),
+        sub.c.room,
+        sub.c.uuid,
+    )
     base = select(sub.c.uuid).where(sub.c.status != "visited").order_by(*walk).limit(1)
     key = _walk_key(conn, after_uuid) if after_uuid else None
     if key is not None:
