@@ -27,7 +27,14 @@ from gridwalker.sync.synclog import LOG_NAME, inert, log_line, log_value
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="Unix permissions")
 
-PUBLIC = {"device.pub", "hub-signing.pub", "hub-sign.pub", "hub.recipient"}
+PUBLIC = {
+    "hub-card.json",
+    "trusted-hub-card.json",
+    "device.pub",
+    "hub-signing.pub",
+    "hub-sign.pub",
+    "hub.recipient",
+}
 
 
 @pytest.fixture

@@ -10,7 +10,24 @@ or failed something, 2 wrong usage. Heavy imports (store, Textual) happen inside
 
 from __future__ import annotations
 
-from gridwalker.cli import field_cmds, hub_cmds, issue_cmds, report_cmds, sync_cmds
+from gridwalker.cli import (
+    field_cmds,
+    hub_cmds,
+    issue_cmds,
+    people_cmds,
+    report_cmds,
+    setup_cmds,
+    sync_cmds,
+)
 from gridwalker.cli.root import main
 
-__all__ = ["field_cmds", "hub_cmds", "issue_cmds", "main", "report_cmds", "sync_cmds"]
+__all__ = [
+    "field_cmds",
+    "hub_cmds",
+    "issue_cmds",
+    "main",
+    "people_cmds",
+    "report_cmds",
+    "setup_cmds",
+    "sync_cmds",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -126,6 +127,11 @@ def roster_import(
         fail(str(exc))  # the message names the file
     finally:
         engine.dispose()
+    report_roster(file, result, dry_run)
+
+
+def report_roster(file: Path, result: Any, dry_run: bool) -> None:
+    """Print a roster import's result: each bad row, places made, the summary; exit 1 on errors."""
     for err in result.errors:
         where = f"{file}:{err.line}"
         column = f" [{err.column}]" if err.column else ""

@@ -26,7 +26,7 @@ from gridwalker.cli.common import (
 )
 from gridwalker.cli.report_cmds import _report_file, report
 from gridwalker.cli.root import main
-from gridwalker.cli.sync_cmds import hub_group
+from gridwalker.cli.sync_cmds import NO_FOLDER, hub_group
 
 EXAMPLES.update(
     {
@@ -71,6 +71,8 @@ def hub_export(
     db = db or home.hub_db
     if not db.exists():
         fail(f"{db}: no hub database here; give --db PATH")
+    if out is not None and not out.is_dir():
+        fail(f"{out}: {NO_FOLDER}")
     engine = open_database(db)
     try:
         with Progress("hub export") as progress:

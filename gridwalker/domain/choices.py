@@ -107,6 +107,19 @@ class CareTag(Choice):
     PARTY_MEMBER = ("party_member", "党员", "Party member")
 
 
+# Status tags (身份标签) are recorded with the care tags but are not care categories (DOMAIN.md):
+# they never make someone a care case in lists and figures.
+STATUS_TAGS = frozenset(
+    {CareTag.PARTY_MEMBER.value, CareTag.VETERAN.value, CareTag.UNEMPLOYED.value}
+)
+CARE_CASE_TAGS = frozenset(tag.value for tag in CareTag) - STATUS_TAGS
+
+
+def is_care_case(tags: list[str] | tuple[str, ...] | None) -> bool:
+    """Whether a resident's tags make them a care case (a care tag, not only status tags)."""
+    return any(tag in CARE_CASE_TAGS for tag in tags or ())
+
+
 _TAG_SEPARATORS = re.compile(r"[;；、,，]")
 
 
@@ -295,8 +308,15 @@ class IssueStatus(Choice):
 
     @property
     def is_open(self) -> bool:
-        """Whether the issue is live: reported and not yet closed or declined."""
-        return self not in (IssueStatus.DRAFT, IssueStatus.DECLINED, IssueStatus.CLOSED)
+        """Whether the issue is still to be dealt with (未办结): reported, and not yet resolved,
+        verified, closed or declined (a resolved issue waits only for its check)."""
+        return self not in (
+            IssueStatus.DRAFT,
+            IssueStatus.DECLINED,
+            IssueStatus.RESOLVED,
+            IssueStatus.VERIFIED,
+            IssueStatus.CLOSED,
+        )
 
     @property
     def is_done_for_overdue(self) -> bool:

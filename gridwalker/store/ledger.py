@@ -170,7 +170,11 @@ def device_grids(conn: Connection, device_id: str) -> set[str]:
             .distinct()
         ).scalars()
     )
-    names = select(HubLedger.member).where(HubLedger.device_id == device_id).distinct()
+    names = (
+        select(HubLedger.member)
+        .where(HubLedger.device_id == device_id)
+        .union(select(HubDevice.member).where(HubDevice.device_id == device_id))
+    )
     grids |= set(
         conn.execute(
             select(Grid.uuid)
@@ -182,17 +186,26 @@ def device_grids(conn: Connection, device_id: str) -> set[str]:
 
 
 def enrolled_devices(conn: Connection) -> list[tuple[str, str, str | None]]:
-    """(device id, member, recipient) of every device that sent a bundle with a live key."""
-    return [
+    """(device id, member, recipient) of every device with a live key: that sent a bundle
+    with it, or that was enrolled from a pairing file."""
+    sent = [
         (r.device_id, r.member, r.recipient)
         for r in conn.execute(
             select(HubLedger.device_id, HubLedger.member, HubDevice.recipient)
             .join(HubDevice, HubDevice.key_id == HubLedger.key_id)
             .where(HubDevice.revoked_at.is_(None))
             .group_by(HubLedger.device_id, HubLedger.member, HubDevice.recipient)
-            .order_by(HubLedger.device_id)
         )
     ]
+    paired = [
+        (r.device_id, r.member, r.recipient)
+        for r in conn.execute(
+            select(HubDevice.device_id, HubDevice.member, HubDevice.recipient).where(
+                HubDevice.revoked_at.is_(None), HubDevice.device_id.is_not(None)
+            )
+        )
+    ]
+    return sorted(set(sent) | set(paired), key=lambda r: (r[0], r[1], r[2] or ""))
 
 
 # --- the import's entries ---------------------------------------------------------------------
@@ -309,20 +322,94 @@ def enrol_device(
     public_key: str,
     recipient: str | None,
     at: datetime,
-) -> None:
-    """Trust a device key for a member (again: its member, key line and recipient are updated)."""
-    found = conn.execute(select(HubDevice.key_id).where(HubDevice.key_id == key_id)).first()
-    values = {"member": member, "public_key": public_key, "recipient": recipient}
-    if found:
+    device_id: str | None = None,
+) -> list[str]:
+    """Trust a device key for a member (again: its member and key line are updated).
+
+    A recipient or a device id given replaces the one kept; one not given never drops it.
+    A device id bound to other live keys (the laptop made a new key: `keys init --rotate`)
+    revokes them, the new key taking the device over; returns the key ids so revoked.
+    """
+    found = conn.execute(select(HubDevice).where(HubDevice.key_id == key_id)).first()
+    values: dict[str, Any] = {"member": member, "public_key": public_key}
+    if recipient:
+        values["recipient"] = recipient
+    if device_id:
+        values["device_id"] = device_id
+    if found:  # a revoked key stays revoked: enrolling it again does not let it back in
         conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(**values))
     else:
         conn.execute(insert(HubDevice).values(key_id=key_id, enrolled_at=at, **values))
+    if not device_id:
+        return []
+    others = [
+        row.key_id
+        for row in conn.execute(
+            select(HubDevice.key_id).where(
+                HubDevice.device_id == device_id,
+                HubDevice.key_id != key_id,
+                HubDevice.revoked_at.is_(None),
+            )
+        )
+    ]
+    for other in others:
+        revoke_device(conn, other, at, f"{REPLACED} {key_id}")
+    return others
 
 
-def revoke_device(conn: Connection, key_id: str, at: datetime) -> bool:
-    """Mark a device key revoked; False when it is not enrolled."""
-    done = conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(revoked_at=at))
+REPLACED = "replaced by key"
+
+
+def revoke_device(conn: Connection, key_id: str, at: datetime, reason: str | None = None) -> bool:
+    """Mark a device key revoked (with why); False when it is not enrolled."""
+    done = conn.execute(
+        update(HubDevice)
+        .where(HubDevice.key_id == key_id)
+        .values(revoked_at=at, revoked_reason=reason)
+    )
     return done.rowcount > 0
+
+
+def keys_of(conn: Connection, device: str) -> list[str]:
+    """The live keys that sign for a device (bound, or by its bundles); or the one key named."""
+    keys = set(device_keys(conn, device))
+    keys |= set(
+        conn.execute(select(HubLedger.key_id).where(HubLedger.device_id == device)).scalars()
+    )
+    if not keys:
+        keys = set(
+            conn.execute(
+                select(HubDevice.key_id).where(HubDevice.key_id == device.upper())
+            ).scalars()
+        )
+    return (
+        sorted(
+            conn.execute(
+                select(HubDevice.key_id).where(
+                    HubDevice.key_id.in_(sorted(keys)), HubDevice.revoked_at.is_(None)
+                )
+            ).scalars()
+        )
+        if keys
+        else []
+    )
+
+
+def known_devices(conn: Connection) -> list[str]:
+    """Every device id the hub knows: enrolled from a pairing file, or by its bundles."""
+    bound = set(
+        conn.execute(select(HubDevice.device_id).where(HubDevice.device_id.is_not(None))).scalars()
+    )
+    sent = set(conn.execute(select(HubLedger.device_id).distinct()).scalars())
+    return sorted(bound | sent)
+
+
+def device_keys(conn: Connection, device_id: str) -> list[str]:
+    """The keys enrolled for a device (bound at enrolment), revoked ones too."""
+    return [
+        row.key_id
+        for row in conn.execute(select(HubDevice.key_id).where(HubDevice.device_id == device_id))
+    ]
 
 
 def device_key(conn: Connection, key_id: str) -> Any | None:
@@ -331,7 +418,11 @@ def device_key(conn: Connection, key_id: str) -> Any | None:
 
 
 def key_device(conn: Connection, key_id: str) -> str:
-    """The device a key has signed for here (its first bundle applied), or "" when none yet."""
+    """The device a key signs for: bound at enrolment, else its first bundle applied here,
+    else "" (none yet)."""
+    bound = conn.execute(select(HubDevice.device_id).where(HubDevice.key_id == key_id)).scalar()
+    if bound:
+        return bound
     found = conn.execute(
         select(HubLedger.device_id)
         .where(HubLedger.key_id == key_id)

@@ -196,7 +196,7 @@ def buildings(conn: Connection, grid_uuid: str) -> list[BuildingRow]:
         .outerjoin(per_building, per_building.c.building_uuid == Building.uuid)
         .outerjoin(enterprises, enterprises.c.building_uuid == Building.uuid)
         .where(Building.grid_uuid == grid_uuid, Building.deleted == false())
-        .order_by(Building.seq, Building.name, Building.uuid)
+        .order_by(Building.seq, func.length(Building.name), Building.name, Building.uuid)
     )
     return [BuildingRow(*row) for row in conn.execute(stmt)]
 
@@ -227,7 +227,13 @@ def household_page(
             Household.head_name,
         )
         .where(Household.building_uuid == building_uuid, Household.deleted == false())
-        .order_by(Household.unit, Household.floor, Household.room, Household.uuid)
+        .order_by(
+            Household.unit,
+            Household.floor,
+            func.length(Household.room),
+            Household.room,
+            Household.uuid,
+        )
         .offset(offset)
         .limit(limit)
     )

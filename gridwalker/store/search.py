@@ -31,6 +31,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from gridwalker.domain import addresses
 from gridwalker.store.tables import (
@@ -313,6 +314,8 @@ def search(
     q = " ".join(query.split()).lower()
     if not q:
         return []
+    door = addresses.parse_door(q)
+    at_door = _door_hits(conn, door, grid_uuid, limit) if door else []
     kind = "long" if len(q) >= 3 else "pairs" if len(q) == 2 and _CJK.fullmatch(q) else "short"
     params = {"q": q, "q_hi": q + "\uffff", "n": limit, "phrase": _fts_phrase(q)}
     if grid_uuid:
@@ -328,9 +331,41 @@ def search(
         return (tier, order.index(r["entity"]), r["title"])
 
     ranked = sorted(best.values(), key=rank)[:limit]
-    return [
+    hits = [
         Hit(r["entity"], r["uuid"], r["title"], r["subtitle"], r["grid_uuid"]) for _, r in ranked
     ]
+    first = {(h.entity, h.uuid) for h in at_door}
+    return (at_door + [h for h in hits if (h.entity, h.uuid) not in first])[:limit]
+
+
+def _door_hits(
+    conn: Connection, door: tuple[int, int | None, str], grid_uuid: str | None, limit: int
+) -> list[Hit]:
+    """The households (then their people) at an address written as people write it:
+    1-201, 1栋201, 1栋2单元201, 1-2-201 (the building by the number its name starts with)."""
+    number, unit, room = door
+    out: list[Hit] = []
+    for entity, model in (("household", Household), ("resident", Resident)):
+        home = Household if entity == "household" else aliased(Household)
+        stmt = select(
+            SearchDoc.uuid, SearchDoc.title, SearchDoc.subtitle, SearchDoc.grid_uuid, Building.name
+        ).join(model, model.uuid == SearchDoc.uuid)
+        if entity == "resident":
+            stmt = stmt.join(home, home.uuid == Resident.household_uuid)
+        stmt = stmt.join(Building, Building.uuid == home.building_uuid).where(
+            SearchDoc.entity == entity,
+            func.upper(home.room) == room,
+            Building.name.like(f"{number}%"),
+        )
+        if unit is not None:
+            stmt = stmt.where(home.unit == unit)
+        if grid_uuid:
+            stmt = stmt.where(SearchDoc.grid_uuid == grid_uuid)
+        rows = conn.execute(stmt.order_by(SearchDoc.title).limit(limit * 4)).all()
+        for uuid, title, subtitle, grid, building in rows:
+            if addresses.building_number(building) == number:
+                out.append(Hit(entity, uuid, title, subtitle, grid))
+    return out[:limit]
 
 
 def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:

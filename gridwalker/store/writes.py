@@ -30,6 +30,21 @@ def new_uuid() -> str:
     return str(uuid_mod.uuid4())
 
 
+# The namespace of the ids that several databases must agree on without talking to each other.
+STABLE_NAMESPACE = uuid_mod.UUID("6f1c1a52-31f4-4b8e-9a57-6c2b0e1e7a10")
+
+
+def stable_uuid(kind: str, *parts: str) -> str:
+    """The id a place or a member gets wherever it is first made, from what names it.
+
+    A grid is named by its code, a street by its name, a community by its street and name, a
+    member by their name: a laptop set up from a typed grid and the hub that later provisions
+    that grid make the same row, not two.
+    """
+    key = "/".join([kind, *(p.strip().upper() if kind == "grid" else p.strip() for p in parts)])
+    return str(uuid_mod.uuid5(STABLE_NAMESPACE, key))
+
+
 def stamp() -> datetime:
     """The clock's now, to the second (timezone-aware; stored as UTC)."""
     return clock.now().replace(microsecond=0)

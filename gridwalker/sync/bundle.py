@@ -177,6 +177,7 @@ class SigningKey:
     member: str = ""
     revoked: bool = False
     device_id: str = ""  # the device this key signs for at this hub ("": none yet, or any)
+    revoked_note: str = ""  # when and why it was revoked
 
 
 @dataclass
@@ -341,7 +342,7 @@ def open_bundle(
     key_id = signature_key_id(signature)
     key = lookup(key_id)
     if key.revoked:
-        raise BundleRefused("revoked", f"key {key_id} ({key.member})")
+        raise BundleRefused("revoked", f"key {key_id} ({key.member}): {key.revoked_note}")
     manifest_bytes = _read_entry(zf, entries[MANIFEST], MAX_MANIFEST_BYTES)
     _verify(manifest_bytes, signature, key)
     manifest = parse_manifest(manifest_bytes)

@@ -167,11 +167,12 @@ def trust_hub(home: Paths, recipient: str, hub_sign_key: Path | None = None) -> 
     private_dir(home.keys)
     if hub_sign_key is not None:
         read_public_key(hub_sign_key)  # refuse a bad file before changing anything
-        _replace(home.keys / HUB_SIGN_PUB, hub_sign_key.read_bytes())
-    _replace(home.keys / HUB_RECIPIENT, (recipient + "\n").encode())
+        replace_public(home.keys / HUB_SIGN_PUB, hub_sign_key.read_bytes())
+    replace_public(home.keys / HUB_RECIPIENT, (recipient + "\n").encode())
 
 
-def _replace(path: Path, data: bytes) -> None:
+def replace_public(path: Path, data: bytes) -> None:
+    """Replace a public file (a public key, the trusted hub, a card) atomically; 0644."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     _write_private(tmp, data, 0o644)

@@ -33,14 +33,15 @@ def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path)
     old_key = init_device_key(lap_home)  # a laptop from before: a signing key, no age identity
     code, out, _err = run("keys", "init", "--json", home=lap)
     info = json.loads(out)
-    assert code == 0 and info["key_id"] == old_key and info["added_identity_only"]
-    assert run("keys", "init", home=lap)[0] == 1  # both exist: nothing to make
+    assert code == 0 and info["key_id"] == old_key and not info["already_set_up"]
+    code, out, _err = run("keys", "init", "--json", home=lap)  # both exist: nothing to make
+    assert code == 0 and json.loads(out)["already_set_up"] and json.loads(out)["key_id"] == old_key
     recipient = info["recipient"]
 
     code, out, _err = run("hub", "init", "--json", home=hub)
     hub_info = json.loads(out)
     assert code == 0 and hub_info["signing_key_id"]
-    assert run("hub", "init", home=hub)[0] == 1
+    assert run("hub", "init", home=hub)[0] == 0  # idempotent: the same identity
     assert (
         run(
             "keys",
@@ -79,6 +80,9 @@ def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path)
         return_item(conn, "visit", first.uuid, "请补充走访情况", "王书记")
     engine.dispose()
     out_dir = tmp_path / "usb"
+    code, _out, err = run("hub", "export", "--all", "--out", str(out_dir), home=hub)
+    assert code == 1 and "is the USB stick mounted?" in err and not out_dir.exists()
+    out_dir.mkdir()
     code, out, _err = run("hub", "export", "--all", "--out", str(out_dir), "--json", home=hub)
     exported = json.loads(out)
     assert code == 0 and exported["files"] == 1

@@ -92,8 +92,11 @@ def test_properties() -> None:
     assert Urgency.NORMAL.default_due_days == 15
     assert Urgency.URGENT.default_due_days == 3
     assert {s.value for s in IssueStatus if s.is_open} == {
-        "reported", "accepted", "in_progress", "on_hold", "resolved", "verified",
-    }  # fmt: skip
+        "reported",
+        "accepted",
+        "in_progress",
+        "on_hold",
+    }  # fmt: skip  (未办结: a resolved or verified issue is dealt with)
     assert {s.value for s in IssueStatus if s.is_done_for_overdue} == {
         "resolved", "verified", "closed", "declined",
     }  # fmt: skip

@@ -606,3 +606,25 @@ def test_file_level_errors_in_chinese(tmp_path: Path, engine: Engine) -> None:
         run(engine, path)
     with pytest.raises(RosterError, match="文件不存在"):
         run(engine, tmp_path / "missing.csv")
+
+
+def test_new_buildings_are_walked_in_natural_order(engine: Engine, tmp_path: Path) -> None:
+    """A roster sorted as Excel sorts text (10幢 before 2幢) is walked 2幢 … 10幢 … 11幢."""
+    rows = [
+        [name, "1", "", room, f"居民{name}{room}", "", "", "", "", "本人", "", ""]
+        for name in ("10幢", "11幢", "2幢", "9幢")
+        for room in ("1001", "201")
+    ]
+    path = write_csv(tmp_path / "r.csv", ZH_HEADER, rows, "utf-8")
+    result = import_roster(engine, path, grid_code=GRID, create=True, dry_run=False, actor="t")
+    assert result.written, result.errors
+    from gridwalker.store import rounds
+
+    with engine.connect() as conn:
+        grid = conn.execute(select(Grid.uuid).where(Grid.code == GRID)).scalar_one()
+        page = rounds.round_page(conn, grid, None, 0, 100_000, TODAY)
+    new = [(r.building, r.room) for r in page if r.building.endswith("幢")]
+    assert new == [
+        ("2幢", "201"), ("2幢", "1001"), ("9幢", "201"), ("9幢", "1001"),
+        ("10幢", "201"), ("10幢", "1001"), ("11幢", "201"), ("11幢", "1001"),
+    ]  # fmt: skip

@@ -104,3 +104,33 @@ def test_building_names_appear_in_subtitles(demo_engine) -> None:
         name = conn.execute(select(Building.name).limit(1)).scalar_one()
         hits = search.search(conn, "wang")
     assert any(name in h.subtitle or "栋" in h.subtitle for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "unit"),
+    [("1-302", None), ("1栋302", None), ("1栋1单元302", 1), ("1-1-302", 1), ("1号楼 302室", None)],
+)
+def test_addresses_as_people_write_them(demo_engine, query: str, unit: int | None) -> None:
+    """1-302, 1栋302, 1栋1单元302, 1-1-302: the household at that door comes first."""
+    with demo_engine.connect() as conn:
+        hits = search.search(conn, query)
+        assert hits and hits[0].entity == "household", query
+        doors = [
+            conn.execute(
+                select(Building.name, Household.unit, Household.room)
+                .join(Building, Building.uuid == Household.building_uuid)
+                .where(Household.uuid == h.uuid)
+            ).one()
+            for h in hits
+            if h.entity == "household"
+        ]
+    assert doors
+    for building, found_unit, room in doors[:1]:
+        assert building.startswith("1") and not building[1].isdigit() and room == "302"
+        assert unit is None or found_unit == unit
+
+
+def test_an_address_not_there_finds_no_door(demo_engine) -> None:
+    with demo_engine.connect() as conn:
+        hits = search.search(conn, "99-9999")
+    assert not [h for h in hits if h.entity == "household"]

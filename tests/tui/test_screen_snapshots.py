@@ -121,3 +121,19 @@ def test_returned_list(snap_compare: SnapCompare, busy_desk: BusyDesk, field_a: 
     config.save_settings(field_a.home, config.Settings(member_uuid=member, member_name=MEMBER))
     app = make_app(field_a.db, home=field_a.home)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_first_run_setup(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """A laptop with no member (no roster yet): the first-run setup, at 100×30."""
+    home = config.paths()
+    home.data.mkdir(parents=True, exist_ok=True)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        for _round in range(40):
+            await settle(pilot)
+            if type(pilot.app.screen).__name__ == "SetupScreen":
+                break
+            await pilot.pause(0.1)
+
+    app = make_app(home.field_db)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

@@ -83,7 +83,7 @@ def infobase_page(conn: Connection, flt: InfoFilter, offset: int, limit: int) ->
     ]
     stmt = (
         _infobase_query(flt, latest, columns)
-        .order_by(Building.name, Building.uuid, *room_order())
+        .order_by(func.length(Building.name), Building.name, Building.uuid, *room_order())
         .offset(offset)
         .limit(limit)
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from gridwalker.domain.choices import Relation, ResidenceType
 from gridwalker.store import search
@@ -59,8 +59,13 @@ def import_roster(
     dry_run: bool,
     actor: str,
     lang: str = "zh",
+    then: Callable[[Connection], None] | None = None,
 ) -> RosterResult:
-    """Check a roster file and, when every row is fine and it is no dry run, apply it at once."""
+    """Check a roster file and, when every row is fine and it is no dry run, apply it at once.
+
+    `then` runs in the same transaction after the rows are written (the hub keeps their
+    versions as its own: `store.desk.people.keep_hub_versions`).
+    """
     _keys, headers, raw_rows, unreadable = read_rows(Path(path), lang)
     checker = RowChecker(headers, grid_code, lang)
     checker.errors.extend(unreadable)
@@ -149,6 +154,7 @@ def import_roster(
         if result.errors or dry_run or not (inserts or updates or places.planned):
             return result
 
+        places.walk_new_buildings_in_order()
         writer = Writer(conn, actor, index=False)
         for entity in ("street", "community", "grid", "building"):
             chosen = [p for p in places.planned if p.entity == entity]
@@ -164,6 +170,8 @@ def import_roster(
             resident_ids.append(uuid)
         search.index_rows(conn, "household", [p.uuid for p in planned_households])
         search.index_rows(conn, "resident", resident_ids)
+        if then is not None:
+            then(conn)
         result.written = True
     return result
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gridwalker.domain.addresses import natural_key
 from gridwalker.store.roster.checking import CheckedRow, RowChecker
 from gridwalker.store.roster.columns import in_language
-from gridwalker.store.tables import Building, Community, Grid, Street
-from gridwalker.store.writes import new_uuid
+from gridwalker.store.tables import SYNCED_TABLES, Building, Community, Grid, Street
+from gridwalker.store.writes import new_uuid, stable_uuid
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Places:
 
     def __init__(self, conn: Connection, create: bool, checker: RowChecker) -> None:
         """Load the live places of the database."""
+        self.conn = conn
         self.create = create
         self.checker = checker
         self.lang = checker.lang
@@ -63,8 +65,24 @@ class Places:
                 self.next_seq[grid] = max(self.next_seq.get(grid, 1), seq + 1)
 
     def _plan(self, entity: str, data: dict[str, Any], zh: str, en: str) -> str:
-        """Register a place to create; returns its new uuid."""
-        uuid = new_uuid()
+        """Register a place to create; returns its new uuid.
+
+        A street, community or grid gets the id every database gives it (`stable_uuid`), so
+        the hub's roster and a laptop's setup make the same place, not two.
+        """
+        if entity == "street":
+            uuid = stable_uuid("street", data["name"])
+        elif entity == "community":
+            street = self.street_name.get(data["street_uuid"], data["street_uuid"])
+            uuid = stable_uuid("community", street, data["name"])
+        elif entity == "grid":
+            uuid = stable_uuid("grid", data["code"])
+        else:
+            uuid = new_uuid()
+        if entity != "building":
+            table = SYNCED_TABLES[entity].__table__
+            if self.conn.execute(select(table.c.uuid).where(table.c.uuid == uuid)).first():
+                uuid = new_uuid()  # a deleted place of that name keeps its id
         self.planned.append(PlannedPlace(entity, uuid, data))
         self.created.append(in_language(self.lang, zh, en))
         return uuid
@@ -194,6 +212,20 @@ class Places:
             )
             return None
         return uuid
+
+    def walk_new_buildings_in_order(self) -> None:
+        """Give the new buildings of each grid their walking order by name, naturally (1栋,
+        2栋 … 10栋), whatever order the roster lists them in (Excel sorts 10栋 before 2栋)."""
+        by_grid: dict[str, list[PlannedPlace]] = {}
+        for place in self.planned:
+            if place.entity == "building":
+                by_grid.setdefault(place.data["grid_uuid"], []).append(place)
+        for places in by_grid.values():
+            seqs = sorted(p.data["seq"] for p in places)
+            for seq, place in zip(
+                seqs, sorted(places, key=lambda p: natural_key(p.data["name"])), strict=True
+            ):
+                place.data["seq"] = seq
 
     def building(self, row: CheckedRow) -> str | None:
         """The building of a row (created with --create), or None after an error."""

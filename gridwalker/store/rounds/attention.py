@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, exists, false, func, select
+from sqlalchemy import Connection, and_, exists, false, select
 from sqlalchemy.orm import aliased
 
 from gridwalker.domain import clock
 from gridwalker.domain.addresses import door
 from gridwalker.store.rounds.cycle import grid_households
-from gridwalker.store.rounds.walking import WALK_ORDER
+from gridwalker.store.rounds.walking import WALK_ORDER, has_care_tag
 from gridwalker.store.tables import Building, Device, Household, Resident, Visit
 
 
@@ -33,7 +33,7 @@ def care_tagged():  # noqa: ANN201 - a SQL condition
         Resident.deleted == false(),
         Resident.moved_out == false(),
         Household.deleted == false(),
-        func.json_array_length(Resident.care_tags) > 0,
+        has_care_tag(),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gridwalker.domain import clock
+from gridwalker.domain.choices import is_care_case
 from gridwalker.domain.forms import (
     ResidentInput,
     VisitInput,
@@ -67,7 +68,7 @@ def save_visit(
     """Record a visit (FormError when invalid, nothing written) and drop its draft."""
     people = residents_of(conn, household_uuid)
     present = {r.uuid for r in people if not r.moved_out}
-    tagged = {r.uuid for r in people if r.care_tags and not r.moved_out}
+    tagged = {r.uuid for r in people if is_care_case(r.care_tags) and not r.moved_out}
     today = clock.today()
     problems = check_visit(data, today, present, tagged)
     if problems:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Connection, exists, false, func, literal, select, tuple_
 
 from gridwalker.domain import clock
+from gridwalker.domain.choices import CARE_CASE_TAGS
 from gridwalker.store.rounds.cycle import cycle_visits, status_expr
 from gridwalker.store.tables import Building, Draft, Household, Resident
 
@@ -30,6 +31,15 @@ class RoundRow:
     draft: bool
 
 
+def has_care_tag():  # noqa: ANN201 - a SQL condition
+    """The resident has a care tag (独居老人, 高龄老人 …); status tags alone (党员, 退役军人, 失业)
+    do not make a care case (DOMAIN.md)."""
+    tag = func.json_each(Resident.care_tags).table_valued("value").alias("tag")
+    return (
+        select(literal(1)).select_from(tag).where(tag.c.value.in_(sorted(CARE_CASE_TAGS))).exists()
+    )
+
+
 def _round_query(grid_uuid: str, status: str | None, day: date):  # noqa: ANN202
     cyc = cycle_visits(day, grid_uuid)
     st = status_expr(cyc)
@@ -37,7 +47,7 @@ def _round_query(grid_uuid: str, status: str | None, day: date):  # noqa: ANN202
         Resident.household_uuid == Household.uuid,
         Resident.deleted == false(),
         Resident.moved_out == false(),
-        func.json_array_length(Resident.care_tags) > 0,
+        has_care_tag(),
     )
     draft = exists().where(Draft.key == literal("visit:") + Household.uuid)
     stmt = (
@@ -63,12 +73,15 @@ def _round_query(grid_uuid: str, status: str | None, day: date):  # noqa: ANN202
 
 
 # Walking order, made total by the uuids so paging and "next" never skip or repeat a door.
+# Names and rooms in natural order (2栋 before 10栋, 201 before 1001): shorter first.
 WALK_ORDER = (
     Building.seq,
+    func.length(Building.name),
     Building.name,
     Building.uuid,
     Household.unit,
     Household.floor,
+    func.length(Household.room),
     Household.room,
     Household.uuid,
 )
@@ -136,7 +149,17 @@ def next_unvisited(
         )
         .subquery()
     )
-    walk = (sub.c.seq, sub.c.b_name, sub.c.b_uuid, sub.c.unit, sub.c.floor, sub.c.room, sub.c.uuid)
+    walk = (
+        sub.c.seq,
+        func.length(sub.c.b_name),
+        sub.c.b_name,
+        sub.c.b_uuid,
+        sub.c.unit,
+        sub.c.floor,
+        func.length(sub.c.room),
+        sub.c.room,
+        sub.c.uuid,
+    )
     base = select(sub.c.uuid).where(sub.c.status != "visited").order_by(*walk).limit(1)
     key = _walk_key(conn, after_uuid) if after_uuid else None
     if key is not None:

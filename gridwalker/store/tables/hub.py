@@ -46,8 +46,10 @@ class HubDevice(SQLModel, table=True):
     member: str
     public_key: str  # minisign public key, base64 line
     recipient: str | None = None  # the laptop's age recipient, for hub bundles back
+    device_id: str | None = Field(default=None, max_length=64, index=True)  # bound at enrolment
     enrolled_at: datetime
     revoked_at: datetime | None = None
+    revoked_reason: str | None = None
 
 
 class HubLedger(SQLModel, table=True):

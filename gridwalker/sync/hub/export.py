@@ -304,54 +304,96 @@ def _write_next(
     result: HubExportResult,
 ) -> bool:
     """Write one hub bundle for the device if anything is pending; returns whether it did."""
-    started = time.perf_counter()
-    now = clock.now().replace(microsecond=0)
     with engine.connect() as conn:
-        last = conn.execute(
-            select(HubOutbox)
-            .where(HubOutbox.device_id == device_id)
-            .order_by(HubOutbox.seq.desc())
-            .limit(1)
-        ).first()
-        seq = (last.seq if last else 0) + 1
+        last = last_outbox(conn, device_id)
         audit_mark = last.audit_mark if last else 0
         decision_mark = last.decision_mark if last else 0
         grids = ledger.device_grids(conn, device_id)
         decision_top = conn.execute(select(func.coalesce(func.max(HubDecision.id), 0))).scalar_one()
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         decisions = [
-            dumps(decision_record(d))
+            DUMPS(decision_record(d))
             for d in returns.iter_decisions(conn, decision_mark, device_id, grids, decision_top)
         ]
         rows, audit_top = _hub_rows(conn, audit_mark, grids)
-        entities: list[tuple[str, list[str], list[int]]] = []
-        for entity, uuids in rows.items():
-            lines, changes = _record_lines(conn, entity, uuids, device_id)
-            entities.append((entity, lines, changes))
-        changes = [c for _e, _l, cs in entities for c in cs]
-        if not decisions and not changes:
-            return False
-        if decisions:
-            entities.append((DECISION_ENTITY, decisions, []))
-        manifest: dict[str, Any] = {
-            "format": fmt.FORMAT,
-            "format_version": fmt.FORMAT_VERSION,
-            "app_version": __version__,
-            "schema_version": current_revision(conn) or "",
-            "bundle_id": str(uuid_mod.uuid4()),
-            "device_id": hub_sender_id(key),
-            "device_key_id": key.key_id,
-            "member": "",
-            "hub": recipient,
-            "created_at": now.isoformat(),
-            "seq": seq,
-            "prev_manifest_sha256": last.manifest_sha256 if last else "",
-            "kind": "delta",
-            "from_change": min(changes) if changes else 1,
-            "to_change": max(changes) if changes else 0,
-            "direction": DIRECTION,
-            "to_device": device_id,
-        }
+        entities = [(e, *_record_lines(conn, e, uuids, device_id)) for e, uuids in rows.items()]
+    if not decisions and not any(changes for _e, _l, changes in entities):
+        return False
+    write_hub_bundle(
+        engine,
+        home,
+        key,
+        HubContent(device_id, recipient, entities, decisions, audit_top, decision_top),
+        out_dir,
+        result,
+    )
+    return True
+
+
+DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def last_outbox(conn: Connection, device_id: str) -> Any:
+    """The device's last hub bundle row, or None."""
+    return conn.execute(
+        select(HubOutbox)
+        .where(HubOutbox.device_id == device_id)
+        .order_by(HubOutbox.seq.desc())
+        .limit(1)
+    ).first()
+
+
+@dataclass
+class HubContent:
+    """What one hub bundle carries, and the marks its outbox row keeps."""
+
+    device_id: str
+    recipient: str
+    entities: list[tuple[str, list[str], list[int]]]  # (entity, JSON lines, change numbers)
+    decisions: list[str]  # JSON lines of review_decision records
+    audit_top: int
+    decision_top: int
+    kind: str = "delta"
+
+
+def write_hub_bundle(
+    engine: Engine,
+    home: Paths,
+    key: DeviceKey,
+    content: HubContent,
+    out_dir: Path,
+    result: HubExportResult,
+) -> Path:
+    """Sign, encrypt and write the device's next hub bundle; its outbox row commits with it."""
+    started = time.perf_counter()
+    now = clock.now().replace(microsecond=0)
+    device_id, recipient, decisions = content.device_id, content.recipient, content.decisions
+    with engine.connect() as conn:
+        last = last_outbox(conn, device_id)
+        seq = (last.seq if last else 0) + 1
+        schema = current_revision(conn) or ""
+    changes = [c for _e, _l, cs in content.entities for c in cs]
+    entities = list(content.entities)
+    if decisions:
+        entities.append((DECISION_ENTITY, decisions, []))
+    manifest: dict[str, Any] = {
+        "format": fmt.FORMAT,
+        "format_version": fmt.FORMAT_VERSION,
+        "app_version": __version__,
+        "schema_version": schema,
+        "bundle_id": str(uuid_mod.uuid4()),
+        "device_id": hub_sender_id(key),
+        "device_key_id": key.key_id,
+        "member": "",
+        "hub": recipient,
+        "created_at": now.isoformat(),
+        "seq": seq,
+        "prev_manifest_sha256": last.manifest_sha256 if last else "",
+        "kind": content.kind,
+        "from_change": min(changes) if changes else 1,
+        "to_change": max(changes) if changes else 0,
+        "direction": DIRECTION,
+        "to_device": device_id,
+    }
     name = hub_bundle_name(device_id, seq)
     trusted = f"timestamp:{int(now.timestamp())}\tfile:{fmt.MANIFEST}\tbundle:{name}"
 
@@ -381,8 +423,8 @@ def _write_next(
                 seq=seq,
                 bundle_id=manifest["bundle_id"],
                 manifest_sha256=fmt.sha256_hex(zipped.manifest_bytes),
-                audit_mark=audit_top,
-                decision_mark=decision_top,
+                audit_mark=content.audit_top,
+                decision_mark=content.decision_top,
                 records=records,
                 decisions=len(decisions),
                 file=str(final),
@@ -399,7 +441,8 @@ def _write_next(
             result.counts[entity] = result.counts.get(entity, 0) + n
     log_line(
         home,
-        f"hub-export device={device_id} seq={seq} decisions={len(decisions)} "
-        f"records={records} file={name} seconds={time.perf_counter() - started:.2f}",
+        f"hub-export device={device_id} seq={seq} kind={content.kind} "
+        f"decisions={len(decisions)} records={records} file={name} "
+        f"seconds={time.perf_counter() - started:.2f}",
     )
-    return True
+    return final

@@ -337,8 +337,15 @@ def _check_and_apply(
         key = opened.key
         outcome.member = key.member
         booked = ledger.device_ledger(conn, opened.device_id)
+        bound = set(ledger.device_keys(conn, opened.device_id))
         held = ledger.held_copy(conn, opened.device_id, opened.seq)
     by_seq = {row.seq: row for row in booked}
+    if bound and key.key_id not in bound:  # before any shortcut: never "already" or a fork
+        raise opened.refuse(
+            "device-key",
+            f"signed by key {key.key_id}, claims device {opened.device_id} "
+            f"(enrolled with key {sorted(bound)[0]})",
+        )
     same_bytes = opened.seq in by_seq and by_seq[opened.seq].file_sha256 == opened.file_sha256
     if not same_bytes:
         # The hashes before any shortcut: a damaged copy of a bundle imported before is
@@ -361,8 +368,9 @@ def _check_and_apply(
         raise opened.refuse(
             "fork", f"seq {opened.seq} of device {opened.device_id} is held with other content"
         )
-    other_keys = {row.key_id for row in booked} - {key.key_id}
-    if other_keys:
+    # The device's other keys: those that signed its bundles here, and those enrolled for it.
+    other_keys = ({row.key_id for row in booked} | bound) - {key.key_id}
+    if other_keys and not bound:
         raise opened.refuse(
             "device-key", f"device {opened.device_id} signs with key {sorted(other_keys)[0]}"
         )

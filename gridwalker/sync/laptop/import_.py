@@ -373,10 +373,11 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
         raise _refuse("fork", f"prev_manifest_sha256 does not chain to hub seq {last}")
     try:
         with engine.begin() as conn:
+            unsent = _unsent_setup_rows(conn) if manifest["kind"] == "full" else {}
             for entity in SYNCED_TABLES:
                 pairs = opened.parsed.get(entity)
                 if pairs:
-                    a, k, s = _apply_rows(conn, entity, pairs)
+                    a, k, s = _apply_rows(conn, entity, pairs, unsent.get(entity, set()))
                     outcome.applied += a
                     outcome.kept_local += k
                     outcome.skipped += s
@@ -406,10 +407,33 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
     outcome.status = "applied"
 
 
+# What the first-run setup makes before the hub provisions the laptop: the hub's version of
+# these rows is the truth, and the laptop's, never sent, gives way to it (no conflict to decide).
+SETUP_ENTITIES = ("street", "community", "grid", "member")
+
+
+def _unsent_setup_rows(conn: Connection) -> dict[str, set[str]]:
+    """The setup's rows this laptop never sent to the hub (a provisioning replaces them)."""
+    exported = conn.execute(select(Device.exported_change).where(Device.id == 1)).scalar() or 0
+    out: dict[str, set[str]] = {}
+    for entity in SETUP_ENTITIES:
+        table = SYNCED_TABLES[entity].__table__
+        out[entity] = set(
+            conn.execute(select(table.c.uuid).where(table.c.change > exported)).scalars()
+        )
+    return out
+
+
 def _apply_rows(
-    conn: Connection, entity: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+    conn: Connection,
+    entity: str,
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+    unsent: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[int, int, int]:
-    """Apply the hub's rows of one entity by the revs rules: (applied, kept local, skipped)."""
+    """Apply the hub's rows of one entity by the revs rules: (applied, kept local, skipped).
+
+    A row in `unsent` (a provisioning meeting the setup's rows) takes the hub's version.
+    """
     table = SYNCED_TABLES[entity].__table__
     uuids = [row["uuid"] for _record, row in pairs]
     local = {
@@ -423,7 +447,7 @@ def _apply_rows(
             inserts.append(row)
         elif mine == row["rev"]:
             skipped += 1
-        elif mine in (row["base_rev"], record["origin"]):
+        elif mine in (row["base_rev"], record["origin"]) or row["uuid"] in unsent:
             updates.append(row)
         else:
             kept += 1

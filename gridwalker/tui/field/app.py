@@ -100,8 +100,13 @@ class GridwalkerApp(GridwalkerBaseApp):
 
         offer_drafts(self)
 
-    def _signed_in(self, member: MemberRef | None) -> None:
-        """Remember who signed in and refresh what depends on it."""
+    def _signed_in(self, member: MemberRef | str | None) -> None:
+        """Remember who signed in and refresh what depends on it (or set the laptop up)."""
+        if isinstance(member, str):  # the sign-in asked for the first-run setup
+            from gridwalker.tui.field.setup import SetupScreen
+
+            self.push_screen(SetupScreen(), self._signed_in)
+            return
         if member is None:
             return
         self.member = member

@@ -26,6 +26,7 @@ from gridwalker.domain.choices import (
     ResidenceType,
     Sex,
     VisitOutcome,
+    is_care_case,
 )
 from gridwalker.domain.i18n import _
 from gridwalker.domain.masking import mask_id, mask_phone
@@ -217,7 +218,7 @@ class HouseholdScreen(DbScreen):
         gone = len(data.residents) - len(present)
         if gone:
             text.append("  ·  " + _("{count} moved out").format(count=gone))
-        tagged = [r for r in present if r.care_tags]
+        tagged = [r for r in present if is_care_case(r.care_tags)]
         if tagged:
             text.append("  ·  ")
             text.append(_("{count} with care tags").format(count=len(tagged)), style="magenta")

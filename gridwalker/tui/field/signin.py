@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from gridwalker.store.rounds import MemberRef
 
 
+SET_UP = "set-up"  # what the screen returns to ask for the first-run setup
+
+
 class MembersRead(DbResult):
     """The members of this database were read."""
 
@@ -63,10 +66,9 @@ class SignInScreen(DbModal):
                 f"{m.community} {m.grid_name} ({m.grid_code})" if m.grid_code else _("no grid")
             )
             listing.add_option(Option(label, id=m.uuid))
-        if not members:
-            listing.add_option(
-                Option(_("This database has no members yet: import a roster first."), disabled=True)
-            )
+        if not members:  # a new laptop: straight to the first-run setup
+            self.dismiss(SET_UP)
+            return
         listing.highlighted = 0
         listing.focus()
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 
 from gridwalker.domain import clock
-from gridwalker.domain.choices import Relation, VisitOutcome
+from gridwalker.domain.choices import Relation, VisitOutcome, is_care_case
 from gridwalker.domain.forms import VisitInput, check_visit
 from gridwalker.domain.i18n import _, label
 from gridwalker.tui.common.dialogs import Ask
@@ -41,7 +41,7 @@ class CareChecks(Vertical):
     def fill(self, residents: list[ResidentRow], checks: dict[str, str]) -> None:
         """A row for each care-tagged resident of `residents`, with the checks typed so far."""
         self.remove_children()
-        tagged = [r for r in residents if r.care_tags]
+        tagged = [r for r in residents if is_care_case(r.care_tags)]
         name_width = max((cell_len(r.name) for r in tagged), default=0) + 2
         rows = []
         for r in tagged:

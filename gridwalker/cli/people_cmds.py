@@ -1,0 +1,276 @@
+"""The hub's people and laptops (CLI.md): `hub member …`, `hub provision`, `hub revoke`.
+
+Thin wrappers over `store.desk.people`, `sync.hub.provision` and `sync.hub.enrol`: messages
+to stderr, results to stdout, `--json` prints one object, exit 0 done, 1 refused, 2 usage.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths
+from gridwalker.cli.sync_cmds import hub_group
+
+EXAMPLES.update(
+    {
+        "hub_member": "gridwalker hub member add 李晓梅 --grid XH-03-09 --phone 13800138000",
+        "hub_provision": "gridwalker hub provision --member 李晓梅 --out /media/usb",
+        "hub_revoke": "gridwalker hub revoke 3f9c2a1b7d4e --reason 笔记本遗失",
+    }
+)
+
+DB_OPTION = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub database (default: hub.db in the data folder).",
+)
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _hub_engine(db: Path | None):  # noqa: ANN202 - an Engine
+    from gridwalker.store.migrate import open_database
+
+    db = db or home_paths().hub_db
+    if not db.exists():
+        fail(f"{db}: no hub database here; run `gridwalker hub init`, or give --db PATH")
+    return open_database(db)
+
+
+def _actor() -> str:
+    """Who acts at the hub from the command line: the login name."""
+    try:
+        return f"hub:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "hub"
+
+
+@hub_group.group("member", epilog=epilog("hub_member"))
+def member() -> None:
+    """The grid members this hub knows: add, list, move to another grid, retire."""
+
+
+@member.command("add")
+@click.argument("name")
+@click.option("--grid", required=True, help="Their grid: its code or its path of names.")
+@click.option("--phone", help="Their phone (optional).")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def member_add(name: str, grid: str, phone: str | None, db: Path | None, as_json: bool) -> None:
+    """Add a member who walks a grid."""
+    from gridwalker.domain.validators import check_phone, normalize_phone
+    from gridwalker.store.desk.people import MemberProblem, add_member
+
+    if phone and phone.strip():
+        bad = check_phone(phone)
+        if bad is not None:
+            fail(f"--phone: {bad.zh} / {bad.en}")
+        phone = normalize_phone(phone)
+    engine = _hub_engine(db)
+    try:
+        with engine.begin() as conn:
+            uuid, where = add_member(conn, _actor(), name, grid, phone)
+    except MemberProblem as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json(
+            {"uuid": uuid, "name": name.strip(), "grid": where.code, "grid_path": where.path}
+        )
+    else:
+        click.echo(f"{name.strip()}: {where.code} {where.path}")
+
+
+@member.command("list")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def member_list(db: Path | None, as_json: bool) -> None:
+    """Every member with their grid and enrolled laptops (retired ones last)."""
+    from gridwalker.store.desk.people import list_members
+
+    engine = _hub_engine(db)
+    try:
+        with engine.connect() as conn:
+            rows = list_members(conn)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json({"members": [m.as_json() for m in rows]})
+        return
+    if not rows:
+        click.echo(
+            "还没有网格员 / no members yet: gridwalker hub member add NAME --grid CODE", err=True
+        )
+    for m in rows:
+        state = "已离任 / retired" if m.retired else f"{m.devices} laptop(s)"
+        click.echo(f"{m.name}\t{m.grid_code or '-'}\t{m.grid_path or '-'}\t{state}")
+
+
+@member.command("move")
+@click.argument("name")
+@click.option("--grid", required=True, help="The grid they walk from now on (code or path).")
+@DB_OPTION
+def member_move(name: str, grid: str, db: Path | None) -> None:
+    """Move a member to another grid (their records stay where they were made)."""
+    from gridwalker.store.desk.people import MemberProblem, move_member
+
+    engine = _hub_engine(db)
+    try:
+        with engine.begin() as conn:
+            where = move_member(conn, _actor(), name, grid)
+    except MemberProblem as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    click.echo(f"{name.strip()}: {where.code} {where.path}")
+    click.echo(
+        f"provision their laptop with the new grid: gridwalker hub provision --member "
+        f"{name.strip()} --out DIR",
+        err=True,
+    )
+
+
+@member.command("retire")
+@click.argument("name")
+@DB_OPTION
+def member_retire(name: str, db: Path | None) -> None:
+    """Retire a member: history stays theirs; their laptops are refused from now on."""
+    from gridwalker.store.desk.people import MemberProblem, retire_member
+
+    engine = _hub_engine(db)
+    try:
+        with engine.begin() as conn:
+            keys = retire_member(conn, _actor(), name)
+    except MemberProblem as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    click.echo(f"{name.strip()}: 已离任 / retired; {len(keys)} laptop key(s) revoked")
+
+
+@hub_group.command("provision", epilog=epilog("hub_provision"))
+@click.option("--member", "name", required=True, help="The member whose laptop to fill.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder (the USB stick) to write the bundle into; it must exist.",
+)
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def hub_provision(name: str, out: Path, db: Path | None, as_json: bool) -> None:
+    """Write a laptop's grid as the hub holds it (a full hub bundle for its enrolled device)."""
+    from gridwalker.sync.hub.provision import ProvisionProblem, provision
+    from gridwalker.sync.keys import KeyProblem
+
+    engine = _hub_engine(db)
+    try:
+        result = provision(engine, home_paths(), name, out)
+    except (ProvisionProblem, KeyProblem) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: 无法写入 / cannot write ({exc.strerror or exc})")
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json({**result.as_json(), "path": str(result.paths[0])})
+        return
+    click.echo(str(result.paths[0]))
+    click.echo(
+        f"{result.member}: {result.records:,} records, {result.decisions} decisions for device "
+        f"{result.device_id}; on the laptop: gridwalker import {result.paths[0].name}",
+        err=True,
+    )
+
+
+@hub_group.command("revoke", epilog=epilog("hub_revoke"))
+@click.argument("device")
+@click.option("--reason", help="Why (shown with every refusal of its bundles).")
+@DB_OPTION
+def hub_revoke(device: str, reason: str | None, db: Path | None) -> None:
+    """Refuse a lost or retired laptop (device id or key id) from now on."""
+    from gridwalker.sync.hub.enrol import revoke_device
+    from gridwalker.sync.keys import KeyProblem
+
+    if reason is not None:
+        from gridwalker.domain import fields
+
+        bad = fields.check_value("issue_event", "note", reason)
+        if bad is not None:
+            fail(f"--reason: {bad.zh} / {bad.en}", 2)
+    engine = _hub_engine(db)
+    try:
+        keys = revoke_device(engine, device.strip(), reason)
+    except KeyProblem as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    click.echo(f"{device.strip()}: revoked key(s) {', '.join(keys)}")
+    click.echo("bundles it sent before stay; later ones are refused", err=True)
+
+
+@hub_group.group("roster")
+def hub_roster() -> None:
+    """A street's household roster (花名册), loaded at the hub."""
+
+
+@hub_roster.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create streets, communities, grids and buildings that do not exist yet.",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@DB_OPTION
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages.")
+def hub_roster_import(
+    file: Path, create: bool, dry_run: bool, db: Path | None, lang: str | None
+) -> None:
+    """Load a street's roster at the hub (the same checks and all-or-nothing rule as a laptop's).
+
+    Every row names its grid (the 网格 column). The hub is the origin of these records, so
+    `hub provision` hands each member their grid.
+    """
+    from gridwalker.cli.common import pick_language
+    from gridwalker.cli.field_cmds import report_roster
+    from gridwalker.domain.i18n import language, set_language
+    from gridwalker.store.desk.people import audit_top, keep_hub_versions
+    from gridwalker.store.migrate import open_database
+    from gridwalker.store.roster import RosterError, import_roster
+
+    home = home_paths()
+    set_language(pick_language(lang, home))
+    db = db or home.hub_db
+    if not db.exists() and not home.keys.joinpath("hub.key").exists():
+        fail(f"{db}: no hub here; run `gridwalker hub init` first, or give --db PATH")
+    engine = open_database(db)
+    actor = _actor()
+    with engine.connect() as conn:
+        mark = audit_top(conn)
+    try:
+        result = import_roster(
+            engine,
+            file,
+            grid_code=None,
+            create=create,
+            dry_run=dry_run,
+            actor=actor,
+            lang=language(),
+            then=lambda conn: keep_hub_versions(conn, mark, actor),
+        )
+    except RosterError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    report_roster(file, result, dry_run)
