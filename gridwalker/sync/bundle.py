@@ -17,6 +17,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 import orjson
 
 from gridwalker.store.tables import SYNCED_TABLES
+from gridwalker.sync import streams
 from gridwalker.sync.manifest import (
     FORMAT,
     FORMAT_VERSION,
@@ -33,7 +35,7 @@ from gridwalker.sync.manifest import (
     check_manifest,
     parse_manifest,
 )
-from gridwalker.sync.records import RecordError, check_record
+from gridwalker.sync.records import RecordError, check_record, row_values
 from gridwalker.sync.refusals import BundleRefused
 
 __all__ = [
@@ -42,10 +44,12 @@ __all__ = [
     "MAX_MANIFEST_BYTES",
     "BundleRefused",
     "OpenedBundle",
+    "RecordsFiles",
     "SigningKey",
     "check_files",
     "check_records",
     "open_bundle",
+    "record_batches",
 ]
 
 MANIFEST = "manifest.json"
@@ -60,8 +64,10 @@ MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FLOOR bytes
 RATIO_FLOOR = 1 << 16
 MAX_ENTRIES = 64
-READ_CHUNK = 1 << 20  # entries are read and counted a chunk at a time
 MAX_ERRORS = 5
+# Records are applied in batches of at most so many records and bytes of JSON lines.
+APPLY_BATCH = 5000
+APPLY_BATCH_BYTES = 8 << 20
 
 
 def bundle_name(device_id: str, seq: int, encrypted: bool) -> str:
@@ -182,7 +188,12 @@ class SigningKey:
 
 @dataclass
 class OpenedBundle:
-    """A bundle whose container, structure, signature and manifest have been checked."""
+    """A bundle whose container, structure, signature and manifest have been checked.
+
+    Its zip is read from a private copy in a scratch folder (the decrypted bundle, or the
+    plain one copied while hashed): every later pass reads the bytes the checks read. Close
+    it (or use it in a `with`) to close the zip and remove the copy.
+    """
 
     path: Path
     encrypted: bool
@@ -193,7 +204,8 @@ class OpenedBundle:
     manifest_sha256: str
     signature: bytes
     key: SigningKey
-    parsed: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+    scratch: Path
+    _resources: ExitStack = field(default_factory=ExitStack, repr=False)
 
     @property
     def device_id(self) -> str:
@@ -209,38 +221,81 @@ class OpenedBundle:
         """A refusal that carries this bundle's manifest (device, seq) for the log."""
         return BundleRefused(reason, detail, self.manifest)
 
+    def close(self) -> None:
+        """Close the zip and remove the private copy (again: nothing happens)."""
+        self._resources.close()
 
-def read_container(path: Path, identities: list[object]) -> tuple[bytes, bool, str]:
-    """(zip bytes, encrypted?, sha256 of the file) — decrypting with the hub identities."""
+    def __enter__(self) -> OpenedBundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_container(
+    path: Path, identities: list[object], scratch: Path
+) -> tuple[zipfile.ZipFile, bool, str]:
+    """(the zip, encrypted?, sha256 of the file): the file read once, a chunk at a time,
+    hashed while it is decrypted (or copied) into a private file in `scratch`."""
     try:
         size = path.stat().st_size
+        handle = path.open("rb")
     except OSError as exc:
         raise BundleRefused("not-a-bundle", f"{path}: {exc.strerror}") from exc
-    if size == 0:
-        raise BundleRefused("empty", path.name)
-    if size > MAX_FILE_BYTES:
-        raise BundleRefused("too-large", f"{path.name}: {size:,} bytes")
-    data = path.read_bytes()
-    file_sha = sha256_hex(data)
-    if data.startswith(AGE_MAGIC):
-        if not identities:
+    with handle:
+        if size == 0:
+            raise BundleRefused("empty", path.name)
+        if size > MAX_FILE_BYTES:
+            raise BundleRefused("too-large", f"{path.name}: {size:,} bytes")
+        head = handle.read(len(AGE_MAGIC))
+        handle.seek(0)
+        reader = streams.HashingReader(handle, path.name, MAX_FILE_BYTES)
+        encrypted = head.startswith(AGE_MAGIC)
+        if not encrypted and not head.startswith(ZIP_MAGICS):
+            raise BundleRefused("not-a-bundle", f"{path.name}: neither a zip nor an age file")
+        if encrypted and not identities:
             raise BundleRefused(
                 "encrypted", f"{path.name}: give the hub identity (--identity hub.key)"
             )
-        import pyrage
-
+        out = streams.private_output(scratch / "bundle.zip")
         try:
-            plain = pyrage.decrypt(data, identities)
-        except pyrage.DecryptError as exc:
-            if "no matching keys" in str(exc).lower():
-                raise BundleRefused(
-                    "other-hub", f"{path.name}: not encrypted to this hub's key"
-                ) from None
-            raise BundleRefused("truncated", f"{path.name}: cannot decrypt ({exc})") from None
-        return plain, True, file_sha
-    if data.startswith(ZIP_MAGICS):
-        return data, False, file_sha
-    raise BundleRefused("not-a-bundle", f"{path.name}: neither a zip nor an age file")
+            if encrypted:
+                _decrypt(path, reader, out, identities)
+            else:
+                while chunk := reader.read(streams.READ_CHUNK):
+                    out.write(chunk)
+            reader.drain()
+            out.flush()
+            out.seek(0)
+            zf = zipfile.ZipFile(out)
+        except zipfile.BadZipFile as exc:
+            out.close()
+            raise BundleRefused("truncated", f"{path.name}: {exc}") from None
+        except BaseException:
+            out.close()
+            raise
+    return zf, encrypted, reader.hexdigest()
+
+
+def _decrypt(path: Path, reader: streams.HashingReader, out: Any, identities: list[object]) -> None:
+    """Decrypt the age file `reader` reads into `out`, streamed (pyrage reads 8 KB at a time)."""
+    import pyrage
+
+    try:
+        pyrage.decrypt_io(reader, out, identities)
+    except BundleRefused:
+        raise
+    except pyrage.DecryptError as exc:
+        if "no matching keys" in str(exc).lower():
+            raise BundleRefused(
+                "other-hub", f"{path.name}: not encrypted to this hub's key"
+            ) from None
+        raise BundleRefused("truncated", f"{path.name}: cannot decrypt ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - a too-large read surfaces through pyrage
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, BundleRefused):
+            raise cause from None
+        raise BundleRefused("truncated", f"{path.name}: cannot decrypt ({exc})") from None
 
 
 def _unsafe(name: str) -> bool:
@@ -250,26 +305,9 @@ def _unsafe(name: str) -> bool:
 
 
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """An entry's bytes, read a chunk at a time and counted: more than `limit` is refused as
-    soon as it is read, whatever the zip's headers say (memory stays within the limit)."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        with zf.open(info) as entry:
-            while chunk := entry.read(min(READ_CHUNK, limit + 1 - size)):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    raise BundleRefused(
-                        "too-large", f"{info.filename}: more than {limit:,} bytes when unpacked"
-                    )
-    except BundleRefused:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - zlib.error and friends from a damaged stream
-        raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
-    return b"".join(chunks)
+    """A small entry's bytes, read a chunk at a time and counted: more than `limit` is refused
+    as soon as it is read, whatever the zip's headers say (memory stays within the limit)."""
+    return streams.read_entry(zf, info, limit)
 
 
 def _check_structure(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -328,11 +366,35 @@ def open_bundle(
     `extra_entities`: records files besides the synced tables this reader accepts (a laptop
     reading a hub bundle: `review_decision`); a device bundle listing any other is refused.
     """
-    plain, encrypted, file_sha = read_container(path, identities)
+    resources = ExitStack()
     try:
-        zf = zipfile.ZipFile(io.BytesIO(plain))
-    except zipfile.BadZipFile as exc:
-        raise BundleRefused("truncated", f"{path.name}: {exc}") from None
+        scratch = resources.enter_context(streams.scratch_dir())
+        zf, encrypted, file_sha = open_container(path, identities, scratch)
+        resources.callback(zf.fp.close)  # type: ignore[union-attr]
+        resources.callback(zf.close)
+        opened = _open_zip(path, zf, lookup, hub_id, extra_entities)
+        return OpenedBundle(
+            path=path,
+            encrypted=encrypted,
+            file_sha256=file_sha,
+            zip=zf,
+            scratch=scratch,
+            _resources=resources,
+            **opened,
+        )
+    except BaseException:
+        resources.close()
+        raise
+
+
+def _open_zip(
+    path: Path,
+    zf: zipfile.ZipFile,
+    lookup: KeyLookup,
+    hub_id: str | None,
+    extra_entities: Collection[str],
+) -> dict[str, Any]:
+    """The signature, then the manifest verified, parsed and checked (open_bundle's steps)."""
     entries = _check_structure(zf)
     if MANIFEST not in entries:
         raise BundleRefused("not-a-bundle", f"{path.name}: no manifest.json")
@@ -364,17 +426,13 @@ def open_bundle(
         raise BundleRefused(
             "other-hub", f"the manifest names hub {manifest['hub'][:16]}…", manifest
         )
-    return OpenedBundle(
-        path=path,
-        encrypted=encrypted,
-        file_sha256=file_sha,
-        zip=zf,
-        manifest=manifest,
-        manifest_bytes=manifest_bytes,
-        manifest_sha256=sha256_hex(manifest_bytes),
-        signature=signature,
-        key=key,
-    )
+    return {
+        "manifest": manifest,
+        "manifest_bytes": manifest_bytes,
+        "manifest_sha256": sha256_hex(manifest_bytes),
+        "signature": signature,
+        "key": key,
+    }
 
 
 def signature_key_id(signature: bytes) -> str:
@@ -404,8 +462,12 @@ def _verify(manifest_bytes: bytes, signature: bytes, key: SigningKey) -> None:
         raise BundleRefused("bad-signature", f"key {key.key_id}: {exc}") from None
 
 
-def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -> dict[str, bytes]:
-    """Check the file list, sizes and sha256 of every records file; returns their bytes by entity.
+RecordsFiles = dict[str, zipfile.ZipInfo]  # entity → its checked records file in the zip
+
+
+def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -> RecordsFiles:
+    """Check the file list, sizes and sha256 of every records file (each inflated, counted and
+    hashed a chunk at a time, nothing kept); returns the records files by entity.
 
     `counts` may name only synced entities and `extra_entities` (as for `open_bundle`).
     """
@@ -418,7 +480,7 @@ def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -
     if missing:
         raise bundle.refuse("missing-file", ", ".join(missing))
     counts = bundle.manifest["counts"]
-    out: dict[str, bytes] = {}
+    out: RecordsFiles = {}
     for path, item in listed.items():
         info = bundle.zip.getinfo(path)
         if info.file_size != item["bytes"]:
@@ -426,12 +488,12 @@ def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -
                 "size-mismatch", f"{path}: {info.file_size:,} bytes, manifest {item['bytes']:,}"
             )
         # At most the size the signed manifest gives, counted while inflating.
-        data = _read_entry(bundle.zip, info, min(item["bytes"], MAX_ENTRY_BYTES))
-        if len(data) != item["bytes"]:
+        size, digest = streams.entry_digest(bundle.zip, info, min(item["bytes"], MAX_ENTRY_BYTES))
+        if size != item["bytes"]:
             raise bundle.refuse(
-                "size-mismatch", f"{path}: {len(data):,} bytes, manifest {item['bytes']:,}"
+                "size-mismatch", f"{path}: {size:,} bytes, manifest {item['bytes']:,}"
             )
-        if sha256_hex(data) != item["sha256"]:
+        if digest != item["sha256"]:
             raise bundle.refuse("hash-mismatch", path)
         entity = path.removeprefix("records/").removesuffix(".jsonl")
         if counts.get(entity) != item["records"]:
@@ -439,7 +501,7 @@ def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -
                 "count-mismatch",
                 f"{path}: counts says {counts.get(entity)}, files says {item['records']}",
             )
-        out[entity] = data
+        out[entity] = info
     for entity, count in counts.items():
         known = entity in SYNCED_TABLES or entity in extra_entities
         if not known or type(count) is not int:
@@ -451,22 +513,25 @@ def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -
     return out
 
 
-def iter_records(entity: str, data: bytes) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or the RecordError) of each line of a records file."""
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line:
-            continue
-        try:
-            yield number, orjson.loads(line)  # strict RFC 8259: no NaN, valid UTF-8 only
-        except orjson.JSONDecodeError as exc:
-            yield number, RecordError(f"not a JSON line ({exc.__class__.__name__})")
+def iter_records(
+    bundle: OpenedBundle, files: RecordsFiles, entity: str
+) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON or the RecordError) of each line of a records file, streamed
+    from the zip (lines of a bounded length: BundleRefused `too-large` past it)."""
+    info = files[entity]
+    try:
+        for number, line in streams.entry_lines(bundle.zip, info, MAX_ENTRY_BYTES):
+            try:
+                yield number, orjson.loads(line)  # strict RFC 8259: no NaN, valid UTF-8 only
+            except orjson.JSONDecodeError as exc:
+                yield number, RecordError(f"not a JSON line ({exc.__class__.__name__})")
+    except BundleRefused as exc:
+        raise bundle.refuse(exc.reason, exc.detail) from None
 
 
-def check_records(bundle: OpenedBundle, files: dict[str, bytes], keep: bool = False) -> int:
-    """Validate every record against the schema; BundleRefused lists file and line of the first errors.
-
-    With `keep`, the checked (record, row values) pairs stay in `bundle.parsed` for applying.
-    """
+def check_records(bundle: OpenedBundle, files: RecordsFiles) -> int:
+    """Validate every record against the schema, streamed (nothing kept but each uuid, to find
+    one twice); BundleRefused lists file and line of the first errors."""
     errors: list[str] = []
     low, high = bundle.manifest["from_change"], bundle.manifest["to_change"]
     total = 0
@@ -474,22 +539,22 @@ def check_records(bundle: OpenedBundle, files: dict[str, bytes], keep: bool = Fa
         if entity not in files:
             continue
         count = 0
-        seen: set[str] = set()
-        for number, record in iter_records(entity, files[entity]):
-            count += 1
-            try:
-                if isinstance(record, RecordError):
-                    raise record
-                row = check_record(entity, record, low, high)
-                if row["uuid"] in seen:
-                    raise RecordError(f"uuid {row['uuid']} appears twice")
-                seen.add(row["uuid"])
-                if keep:
-                    bundle.parsed.setdefault(entity, []).append((record, row))
-            except RecordError as exc:
-                errors.append(f"records/{entity}.jsonl line {number}: {exc}")
-                if len(errors) >= MAX_ERRORS:
-                    raise bundle.refuse("schema", "; ".join(errors)) from None
+        seen = streams.SeenUuids(bundle.scratch, entity)
+        try:
+            for number, record in iter_records(bundle, files, entity):
+                count += 1
+                try:
+                    if isinstance(record, RecordError):
+                        raise record
+                    row = check_record(entity, record, low, high)
+                    if not seen.add(row["uuid"]):
+                        raise RecordError(f"uuid {row['uuid']} appears twice")
+                except RecordError as exc:
+                    errors.append(f"records/{entity}.jsonl line {number}: {exc}")
+                    if len(errors) >= MAX_ERRORS:
+                        raise bundle.refuse("schema", "; ".join(errors)) from None
+        finally:
+            seen.close()
         if count != bundle.manifest["counts"][entity]:
             errors.append(
                 f"records/{entity}.jsonl: {count} lines, the manifest says {bundle.manifest['counts'][entity]}"
@@ -499,3 +564,27 @@ def check_records(bundle: OpenedBundle, files: dict[str, bytes], keep: bool = Fa
         reason = "schema" if any(" line " in e for e in errors) else "count-mismatch"
         raise bundle.refuse(reason, "; ".join(errors))
     return total
+
+
+Checked = tuple[dict[str, Any], dict[str, Any]]  # a record and its row values
+
+
+def record_batches(
+    bundle: OpenedBundle, files: RecordsFiles, entity: str, size: int = APPLY_BATCH
+) -> Iterator[list[Checked]]:
+    """The (record, row values) pairs of a records file `check_records` accepted, for applying:
+    read again from the bundle's private copy (the bytes checked, so not checked again), in
+    batches of at most `size` records and APPLY_BATCH_BYTES bytes of lines."""
+    if entity not in files:
+        return
+    batch: list[Checked] = []
+    weight = 0
+    for _number, line in streams.entry_lines(bundle.zip, files[entity], MAX_ENTRY_BYTES):
+        record = orjson.loads(line)
+        batch.append((record, row_values(entity, record)))
+        weight += len(line)
+        if len(batch) >= size or weight >= APPLY_BATCH_BYTES:
+            yield batch
+            batch, weight = [], 0
+    if batch:
+        yield batch

@@ -136,28 +136,33 @@ def inspect_bundle(
             _hub_keys(home, lookup),
             extra_entities=HUB_ENTITIES,
         )
-        report.manifest, report.encrypted = opened.manifest, opened.encrypted
-        hub_bundle = opened.manifest.get("direction") == DIRECTION
-        key = opened.key if hub_bundle else lookup(opened.key.key_id)  # a device's own key
-        report.checks.append(
-            ("container", True, "age-encrypted zip" if opened.encrypted else "plain zip")
-        )
-        report.checks.append(
-            ("structure and manifest", True, f"format {opened.manifest['format_version']}")
-        )
-        report.checks.append(
-            ("signature", True, f"key {key.key_id}" + (f" ({key.member})" if key.member else ""))
-        )
-        step = "files"
-        files = fmt.check_files(opened, extra_entities=HUB_ENTITIES if hub_bundle else ())
-        report.checks.append(("files sha256 and sizes", True, f"{len(files)} files"))
-        step = "records"
-        total = fmt.check_records(opened, files)
-        report.checks.append(("records schema", True, f"{total:,} records"))
-        if hub_bundle:
-            step = "decisions"
-            decisions = check_decisions(opened, files)
-            report.checks.append(("decision records", True, f"{len(decisions):,} decisions"))
+        with opened:  # its private copy is removed afterwards
+            report.manifest, report.encrypted = opened.manifest, opened.encrypted
+            hub_bundle = opened.manifest.get("direction") == DIRECTION
+            key = opened.key if hub_bundle else lookup(opened.key.key_id)  # a device's own key
+            report.checks.append(
+                ("container", True, "age-encrypted zip" if opened.encrypted else "plain zip")
+            )
+            report.checks.append(
+                ("structure and manifest", True, f"format {opened.manifest['format_version']}")
+            )
+            report.checks.append(
+                (
+                    "signature",
+                    True,
+                    f"key {key.key_id}" + (f" ({key.member})" if key.member else ""),
+                )
+            )
+            step = "files"
+            files = fmt.check_files(opened, extra_entities=HUB_ENTITIES if hub_bundle else ())
+            report.checks.append(("files sha256 and sizes", True, f"{len(files)} files"))
+            step = "records"
+            total = fmt.check_records(opened, files)
+            report.checks.append(("records schema", True, f"{total:,} records"))
+            if hub_bundle:
+                step = "decisions"
+                decisions = check_decisions(opened, files)
+                report.checks.append(("decision records", True, f"{decisions:,} decisions"))
     except fmt.BundleRefused as refused:
         report.manifest = report.manifest or refused.manifest
         report.checks.append((step, False, refused.reason))

@@ -19,7 +19,7 @@ from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import reserve_changes
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync.hub.merge import Version, heads_of, merge, merge_base
-from gridwalker.sync.records import check_record, db_values, json_encoder
+from gridwalker.sync.records import db_values, json_encoder
 
 BATCH = 5000
 Progress = Callable[[str, int, int], None]
@@ -80,28 +80,24 @@ def _rev_row(entity: str, uuid: str, v: Version, head: bool = False) -> dict[str
 def apply_bundle(
     conn: Connection,
     opened: fmt.OpenedBundle,
-    files: dict[str, bytes],
+    files: fmt.RecordsFiles,
     progress: Progress | None = None,
 ) -> tuple[int, int, int]:
-    """Apply a checked bundle's records inside the caller's transaction: (applied, skipped, conflicts)."""
+    """Apply a checked bundle's records inside the caller's transaction: (applied, skipped, conflicts).
+
+    The records are read again from the bundle's private copy, a batch at a time
+    (`bundle.record_batches`): memory holds one batch, whatever the bundle's size.
+    """
     applied = skipped = conflicts = 0
-    low, high = opened.manifest["from_change"], opened.manifest["to_change"]
     total = sum(opened.manifest["counts"].values())
     done = 0
     for entity in SYNCED_TABLES:
         if entity not in files:
             continue
-        records = opened.parsed.pop(entity, None)
-        if records is None:  # not kept by check_records: parse again
-            records = [
-                (record, check_record(entity, record, low, high))
-                for _number, record in fmt.iter_records(entity, files[entity])
-            ]
         # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
         # A bundle holds each uuid once (check_records), so this stays true through it.
         fresh = _nothing_of(conn, entity)
-        for start in range(0, len(records), BATCH):
-            part = records[start : start + BATCH]
+        for part in fmt.record_batches(opened, files, entity, BATCH):
             a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh)
             applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
             done += len(part)

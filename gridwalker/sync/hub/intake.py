@@ -333,6 +333,24 @@ def _check_and_apply(
     """The checks, then apply, hold or leave as already known (BundleRefused when refused)."""
     with engine.connect() as conn:
         opened = fmt.open_bundle(path, identities, hub_id, key_lookup(conn))
+    with opened:
+        return _checked_and_applied(
+            engine, home, path, opened, progress, backlog_row, forced_by, outcome
+        )
+
+
+def _checked_and_applied(
+    engine: Engine,
+    home: Paths,
+    path: Path,
+    opened: fmt.OpenedBundle,
+    progress: Progress | None,
+    backlog_row: int | None,
+    forced_by: str | None,
+    outcome: ImportOutcome,
+) -> ImportOutcome:
+    """`_check_and_apply` with the bundle open (its private copy is removed afterwards)."""
+    with engine.connect() as conn:
         outcome.device_id, outcome.seq = opened.device_id, opened.seq
         key = opened.key
         outcome.member = key.member
@@ -374,7 +392,7 @@ def _check_and_apply(
         raise opened.refuse(
             "device-key", f"device {opened.device_id} signs with key {sorted(other_keys)[0]}"
         )
-    outcome.records = fmt.check_records(opened, files, keep=True)
+    outcome.records = fmt.check_records(opened, files)
     full = opened.manifest["kind"] == "full"
     kinds = {row.seq: row.kind for row in booked}
     covering = _covered_by(opened.seq, kinds)

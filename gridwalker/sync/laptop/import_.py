@@ -18,6 +18,7 @@ Nothing is lost either way.
 from __future__ import annotations
 
 import uuid as uuid_mod
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from gridwalker.store.tables import SYNCED_TABLES, Audit, Device
 from gridwalker.store.tables.review import HubInbox
 from gridwalker.store.writes import reserve_changes
 from gridwalker.sync import bundle as fmt
+from gridwalker.sync import streams
 from gridwalker.sync.hub.export import (
     DECISION_ENTITY,
     DECISION_NAMESPACE,
@@ -249,45 +251,61 @@ def legacy_decisions(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
     return out
 
 
-def check_decisions(bundle: fmt.OpenedBundle, files: dict[str, bytes]) -> list[dict[str, Any]]:
-    """Every decision record of a hub bundle, checked (in the hub's order), or BundleRefused.
+def check_decisions(bundle: fmt.OpenedBundle, files: fmt.RecordsFiles) -> int:
+    """Check every decision record of a hub bundle, streamed; returns how many there are.
 
     As `bundle.check_records` does for the rows: file and line of the first errors, reason
     `schema`; a count that differs from the manifest's, reason `count-mismatch`.
     """
-    data = files.get(DECISION_ENTITY)
-    if data is None:  # check_files made sure the manifest counts none
-        return []
+    if DECISION_ENTITY not in files:  # check_files made sure the manifest counts none
+        return 0
     expected = bundle.manifest["counts"][DECISION_ENTITY]
     errors: list[str] = []
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen = streams.SeenUuids(bundle.scratch, DECISION_ENTITY)
     last = 0
     count = 0
-    for number, record in fmt.iter_records(DECISION_ENTITY, data):
-        count += 1
-        try:
-            if isinstance(record, RecordError):
-                raise record
-            decision = check_decision(record)
-            if decision["decision_uuid"] in seen:
-                raise RecordError(f"uuid {decision['decision_uuid']} appears twice")
-            if decision["change"] <= last:
-                raise RecordError(f"change: expected more than the line before's ({last})")
-            seen.add(decision["decision_uuid"])
-            last = decision["change"]
-            out.append(decision)
-        except RecordError as exc:
-            errors.append(f"{DECISION_FILE} line {number}: {exc}")
-            if len(errors) >= fmt.MAX_ERRORS:
-                break
+    try:
+        for number, record in fmt.iter_records(bundle, files, DECISION_ENTITY):
+            count += 1
+            try:
+                if isinstance(record, RecordError):
+                    raise record
+                decision = check_decision(record)
+                if decision["change"] <= last:
+                    raise RecordError(f"change: expected more than the line before's ({last})")
+                if not seen.add(decision["decision_uuid"]):
+                    raise RecordError(f"uuid {decision['decision_uuid']} appears twice")
+                last = decision["change"]
+            except RecordError as exc:
+                errors.append(f"{DECISION_FILE} line {number}: {exc}")
+                if len(errors) >= fmt.MAX_ERRORS:
+                    break
+    finally:
+        seen.close()
     if errors:
         raise bundle.refuse("schema", "; ".join(errors))
     if count != expected:
         raise bundle.refuse(
             "count-mismatch", f"{DECISION_FILE}: {count} lines, the manifest says {expected}"
         )
-    return out
+    return count
+
+
+def decision_batches(
+    bundle: fmt.OpenedBundle, files: fmt.RecordsFiles
+) -> Iterator[list[dict[str, Any]]]:
+    """The decisions `check_decisions` accepted, in the hub's order, a batch at a time (read
+    again from the bundle's private copy)."""
+    if DECISION_ENTITY not in files:
+        return
+    batch: list[dict[str, Any]] = []
+    for _number, record in fmt.iter_records(bundle, files, DECISION_ENTITY):
+        batch.append(check_decision(record))
+        if len(batch) >= fmt.APPLY_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def import_hub_bundle(engine: Engine, home: Paths, path: Path) -> LaptopImportOutcome:
@@ -339,6 +357,18 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
         if refused.reason == "other-hub":
             raise _refuse("other-device", refused.detail) from None
         raise
+    with opened:  # its private copy is removed afterwards
+        _import_opened(engine, path, opened, trusted_id, outcome)
+
+
+def _import_opened(
+    engine: Engine,
+    path: Path,
+    opened: fmt.OpenedBundle,
+    trusted_id: str,
+    outcome: LaptopImportOutcome,
+) -> None:
+    """The checks of an opened hub bundle, then the one transaction that applies it."""
     manifest = opened.manifest
     outcome.seq = opened.seq
     if manifest.get("direction") != DIRECTION:
@@ -351,12 +381,12 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
             "other-device", f"for device {manifest.get('to_device')!r}, this is {device_id!r}"
         )
     files = fmt.check_files(opened, extra_entities=HUB_ENTITIES)
-    outcome.records = fmt.check_records(opened, files, keep=True)
-    decisions = check_decisions(opened, files)
+    outcome.records = fmt.check_records(opened, files)
+    decisions: Iterable[list[dict[str, Any]]] = decision_batches(opened, files)
+    if check_decisions(opened, files) and legacy is not None:
+        raise _refuse("bad-manifest", f"decisions both in the manifest and in {DECISION_FILE}")
     if legacy is not None:
-        if decisions:
-            raise _refuse("bad-manifest", f"decisions both in the manifest and in {DECISION_FILE}")
-        decisions = legacy
+        decisions = [legacy]
     with engine.connect() as conn:
         inbox = {r.seq: r for r in conn.execute(select(HubInbox))}
     if opened.seq in inbox:
@@ -374,17 +404,18 @@ def _import(engine: Engine, home: Paths, path: Path, outcome: LaptopImportOutcom
     try:
         with engine.begin() as conn:
             unsent = _unsent_setup_rows(conn) if manifest["kind"] == "full" else {}
+            # Read again from the bundle's private copy, a batch at a time.
             for entity in SYNCED_TABLES:
-                pairs = opened.parsed.get(entity)
-                if pairs:
+                for pairs in fmt.record_batches(opened, files, entity):
                     a, k, s = _apply_rows(conn, entity, pairs, unsent.get(entity, set()))
                     outcome.applied += a
                     outcome.kept_local += k
                     outcome.skipped += s
-            taken = store_decisions(conn, decisions)
-            outcome.decisions = len(decisions)
-            outcome.decisions_known = len(decisions) - len(taken)
-            outcome.returned = sum(d["state"] == ReviewState.RETURNED.value for d in taken)
+            for batch in decisions:
+                taken = store_decisions(conn, batch)
+                outcome.decisions += len(batch)
+                outcome.decisions_known += len(batch) - len(taken)
+                outcome.returned += sum(d["state"] == ReviewState.RETURNED.value for d in taken)
             conn.execute(
                 insert(HubInbox).values(
                     seq=opened.seq,

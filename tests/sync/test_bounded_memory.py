@@ -1,0 +1,303 @@
+"""Bounded memory while reading a bundle (issue #14, point 4), proved under a resource limit.
+
+`hub import` runs in a subprocess whose address space is limited (RLIMIT_AS) to what the
+command needs once loaded plus LIMIT_MARGIN. The hostile bundles are crafted by the test,
+streamed (1 GiB of zeros is never held here): an entry inflating past 1 GiB under headers
+and a signed manifest that say 1 GiB, the same inside age encryption, and zip directories
+lying about sizes. Each is refused with its reason (no traceback, no MemoryError), the hub's
+database is unchanged and the file is kept whole in the quarantine; a normal bundle still
+imports under the same limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyrage
+import pytest
+from pyrage import x25519
+
+from gridwalker import config
+from gridwalker.sync import bundle as fmt
+from gridwalker.sync import streams
+from gridwalker.sync.keys import load_device_key
+from tests.support.bundles import read_zip
+from tests.support.hubs import Hub, snapshot
+from tests.support.laptops import Laptop
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMIT_MARGIN = 200 << 20  # what an import may add to the loaded command's address space
+GIB = 1 << 30
+TARGET = "records/household.jsonl"
+
+# Loads what `hub import` loads, then reports the peak address space (the baseline).
+BASELINE = """
+import gridwalker.cli, gridwalker.sync.hub.intake, pyrage, minisign, orjson, sqlite3
+print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmPeak:")))
+"""
+# Runs the command line under an address-space limit (argv: limit, then the command's args).
+UNDER_LIMIT = """
+import resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from gridwalker.cli import main
+sys.argv = ["gridwalker", *sys.argv[2:]]
+main()
+"""
+# Proves the limit bites: allocating 1 GiB under it fails.
+ALLOCATE = """
+import resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import gridwalker.cli
+try:
+    block = bytearray(1 << 30)
+except MemoryError:
+    sys.exit(3)
+"""
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="reads the address space from /proc"
+)
+
+
+def _python(code: str, *args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if home is not None:
+        env[config.HOME_ENV] = str(home)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@functools.cache
+def memory_limit() -> int:
+    """The loaded command's peak address space plus LIMIT_MARGIN, in bytes."""
+    done = _python(BASELINE)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.strip()) * 1024 + LIMIT_MARGIN
+
+
+def import_under_limit(hub: Hub, path: Path) -> subprocess.CompletedProcess[str]:
+    """`gridwalker hub import FILE` in a subprocess under the memory limit."""
+    return _python(
+        UNDER_LIMIT, str(memory_limit()), "hub", "import", str(path), home=hub.home.data.parent
+    )
+
+
+# --- crafting: a zip written by hand, entries and directory saying what the test wants -------
+
+
+@dataclass
+class Entry:
+    """A zip entry as written: the bytes in the file and what its headers claim."""
+
+    name: str
+    method: int  # 0 stored, 8 deflated
+    packed: bytes  # the bytes in the file (with any padding after the stream)
+    crc: int
+    packed_claim: int
+    size_claim: int
+
+
+def honest(name: str, data: bytes) -> Entry:
+    """An entry whose headers tell the truth (the manifest and signature stored)."""
+    if name.startswith("manifest"):
+        return Entry(name, 0, data, zlib.crc32(data), len(data), len(data))
+    squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
+    packed = squeeze.compress(data) + squeeze.flush()
+    return Entry(name, 8, packed, zlib.crc32(data), len(packed), len(data))
+
+
+def write_raw_zip(path: Path, entries: list[Entry]) -> Path:
+    """Local headers, data and central directory exactly as the entries say (no zip64)."""
+    directory = b""
+    with path.open("wb") as out:
+        for e in entries:
+            offset = out.tell()
+            name = e.name.encode()
+            fields = (e.method, 0, 0x21, e.crc, e.packed_claim, e.size_claim, len(name))
+            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, *fields, 0) + name)
+            out.write(e.packed)
+            directory += struct.pack(
+                "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, *fields, 0, 0, 0, 0, 0, offset
+            )
+            directory += name
+        start = out.tell()
+        out.write(directory)
+        out.write(
+            struct.pack(
+                "<4s4H2LH",
+                b"PK\x05\x06",
+                0,
+                0,
+                len(entries),
+                len(entries),
+                len(directory),
+                start,
+                0,
+            )
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class Zeros:
+    """A raw deflate stream of `total` zero bytes, and the crc32 and sha256 of its first `prefix`."""
+
+    packed: bytes
+    crc: int
+    sha256: str
+
+
+@functools.cache
+def zeros(total: int, prefix: int) -> Zeros:
+    """Compressed a MiB at a time (about 5 MB packed per GiB; computed once per session)."""
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)
+    chunk = bytes(1 << 20)
+    parts, crc, digest, done = [], 0, hashlib.sha256(), 0
+    while done < total:
+        piece = chunk[: min(len(chunk), total - done)]
+        parts.append(squeeze.compress(piece))
+        head = piece[: max(0, prefix - done)]
+        crc = zlib.crc32(head, crc)
+        digest.update(head)
+        done += len(piece)
+    parts.append(squeeze.flush())
+    return Zeros(b"".join(parts), crc, digest.hexdigest())
+
+
+def bomb(laptop: Laptop, plain: Path, stream: Zeros, size: int, packed: int | None = None) -> Path:
+    """The plain bundle with TARGET replaced by `stream`, its headers and its (re-signed)
+    manifest claiming `size` bytes (the stream's crc and sha256), and a packed size of
+    `packed` (by default the stream's, padded with junk after it so the ratio looks sane)."""
+    manifest = json.loads(dict(read_zip(plain))[fmt.MANIFEST])
+    for item in manifest["files"]:
+        if item["path"] == TARGET:
+            item.update(bytes=size, sha256=stream.sha256)
+    text = (json.dumps(manifest, indent=2) + "\n").encode()
+    signature = load_device_key(laptop.home).sign(text, "timestamp:0")
+    # Ratio 50:1 (the limit is 100:1); the inflater stops at the end of the stream.
+    padding = bytes(max(0, size // 50 - len(stream.packed))) if packed is None else b""
+    entries = []
+    for name, data in read_zip(plain):
+        if name == TARGET:
+            body = stream.packed + padding
+            entries.append(Entry(name, 8, body, stream.crc, packed or len(body), size))
+        else:
+            new = {fmt.MANIFEST: text, fmt.SIGNATURE: signature}.get(name, data)
+            entries.append(honest(name, new))
+    return write_raw_zip(plain, entries)
+
+
+def encrypt(path: Path, recipient: str) -> Path:
+    """The file age-encrypted to the hub (`.age` beside it; the plain one removed)."""
+    target = path.with_name(path.name + ".age")
+    pyrage.encrypt_file(str(path), str(target), [x25519.Recipient.from_str(recipient)])
+    path.unlink()
+    return target
+
+
+def refused_under_limit(hub: Hub, path: Path, reason: str) -> str:
+    """Imported under the limit: exit 1 with the reason, no traceback or MemoryError, the hub
+    unchanged, the file whole in the quarantine. Returns the command's error output."""
+    before = snapshot(hub.engine)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    done = import_under_limit(hub, path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert f"[{reason}]" in done.stderr, output
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    assert "allocate" not in output, output  # zlib's MemoryError, reported as damage
+    assert snapshot(hub.engine) == before
+    kept = hub.home.data / "quarantine" / path.name
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == digest
+    return done.stderr
+
+
+@pytest.fixture
+def plain(laptop: Laptop) -> Path:
+    """A valid plaintext bundle (seq 1) of the enrolled laptop, not yet imported."""
+    return laptop.export(plaintext=True).path
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_the_limit_bites() -> None:
+    """The limit is real: 1 GiB cannot be allocated under it (so a refusal below is not luck)."""
+    assert memory_limit() < 2 * GIB
+    assert _python(ALLOCATE, str(memory_limit())).returncode == 3
+
+
+def test_a_normal_bundle_imports_under_the_limit(laptop: Laptop, hub: Hub) -> None:
+    path = laptop.export().path
+    done = import_under_limit(hub, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "applied" in done.stdout
+    assert snapshot(hub.engine)["household"]
+
+
+def test_an_entry_of_a_gib_of_zeros_is_streamed(laptop: Laptop, plain: Path, hub: Hub) -> None:
+    """1 GiB + 16 MiB of zeros behind headers and a signed manifest saying 1 GiB (with the
+    right crc and sha256): read to the claimed size and hashed, counted, never held; the
+    records check then stops at the first line's length limit."""
+    bomb(laptop, plain, zeros(GIB + (16 << 20), GIB), GIB)
+    message = refused_under_limit(hub, plain, "too-large")
+    assert f"{TARGET} line 1: longer than {streams.MAX_LINE_BYTES:,} bytes" in message
+
+
+def test_the_same_inside_age_encryption(laptop: Laptop, plain: Path, hub: Hub) -> None:
+    """Decrypted a chunk at a time into a private scratch file, never into memory."""
+    bomb(laptop, plain, zeros(GIB + (16 << 20), GIB), GIB)
+    path = encrypt(plain, hub.recipient)
+    message = refused_under_limit(hub, path, "too-large")
+    assert f"{TARGET} line 1: longer than" in message
+
+
+def test_a_directory_lying_about_the_unpacked_size(laptop: Laptop, plain: Path, hub: Hub) -> None:
+    """The directory (and the manifest) say 1,000 bytes; the entry inflates past 1 GiB and its
+    crc is that of the whole stream: reading stops at 1,000 bytes and the crc fails."""
+    stream = zeros(GIB + (16 << 20), GIB)
+    bomb(laptop, plain, stream, 1000)
+    message = refused_under_limit(hub, plain, "truncated")
+    assert TARGET in message
+
+
+def test_a_directory_lying_about_the_packed_size(laptop: Laptop, plain: Path, hub: Hub) -> None:
+    """The directory says 20 MiB packed (a sane 1 GiB / 20 MiB ratio) for a stream of a few
+    MB: refused from the structure, before anything is inflated."""
+    stream = zeros(GIB + (16 << 20), GIB)
+    bomb(laptop, plain, stream, GIB, packed=20 << 20)
+    message = refused_under_limit(hub, plain, "truncated")
+    assert "the file holds at most" in message
+
+
+def test_a_long_line_is_refused_with_its_number(tmp_path: Path) -> None:
+    """Lines are cut at MAX_LINE_BYTES, named by their number; shorter ones pass whole."""
+    path = tmp_path / "x.zip"
+    body = b'{"a": 1}\n\n' + b"x" * 5000 + b"\n" + b"y" * 200 + b"\n"
+    write_raw_zip(path, [honest("records/visit.jsonl", body)])
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("records/visit.jsonl")
+        assert next(streams.entry_lines(zf, info, 1 << 20, max_line=4096)) == (1, b'{"a": 1}')
+        with pytest.raises(fmt.BundleRefused) as caught:
+            list(streams.entry_lines(zf, info, 1 << 20, max_line=4096))
+        assert caught.value.reason == "too-large"
+        assert "records/visit.jsonl line 3: longer than 4,096 bytes" in caught.value.message
+        assert [n for n, _ in streams.entry_lines(zf, info, 1 << 20, max_line=5000)] == [1, 3, 4]
