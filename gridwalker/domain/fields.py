@@ -176,12 +176,15 @@ def check_date(entity: str, name: str, value: date) -> Invalid | None:
     return None
 
 
+_CARE_TAG_CODES = frozenset(member.value for member in CareTag)
+
+
 def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Invalid | None:
     """A JSON list or object of the field's shape (care tags, uuids, notes by uuid)."""
     if len(value) > ITEMS_MAX:
         return _invalid(entity, name, f"超过 {ITEMS_MAX} 项", f"more than {ITEMS_MAX} items")
     if (entity, name) == ("resident", "care_tags"):
-        allowed = frozenset(member.value for member in CareTag)
+        allowed = _CARE_TAG_CODES
         if type(value) is not list or not all(type(t) is str and t in allowed for t in value):
             return _invalid(
                 entity,

@@ -8,6 +8,11 @@ verified with that key, and only then the manifest parsed with limits and checke
 its schema (sync.manifest), its hub and device; then the file list, sizes (counted while
 inflating, never taken from the zip's headers) and sha256 of every file, then the schema of
 every record. Each refusal carries a stable reason code (sync.refusals).
+
+Memory stays bounded whatever the file (sync.streams): it is read once, a chunk at a time,
+hashed while decrypted (or copied) into a private scratch copy, and every later pass reads
+that copy; records files are hashed as they inflate, checked line by line, and read again in
+batches for applying (`record_batches`). Nothing holds a whole file, entry or records file.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -574,17 +580,22 @@ def record_batches(
 ) -> Iterator[list[Checked]]:
     """The (record, row values) pairs of a records file `check_records` accepted, for applying:
     read again from the bundle's private copy (the bytes checked, so not checked again), in
-    batches of at most `size` records and APPLY_BATCH_BYTES bytes of lines."""
+    batches of at most `size` records and about APPLY_BATCH_BYTES bytes of lines."""
     if entity not in files:
         return
+    convert = partial(row_values, entity)
     batch: list[Checked] = []
     weight = 0
-    for _number, line in streams.entry_lines(bundle.zip, files[entity], MAX_ENTRY_BYTES):
-        record = orjson.loads(line)
-        batch.append((record, row_values(entity, record)))
-        weight += len(line)
-        if len(batch) >= size or weight >= APPLY_BATCH_BYTES:
+    for _first, lines in streams.entry_blocks(bundle.zip, files[entity], MAX_ENTRY_BYTES):
+        records = list(map(orjson.loads, filter(None, lines)))
+        batch += zip(records, map(convert, records), strict=True)
+        weight += sum(map(len, lines))
+        while len(batch) >= size:
+            yield batch[:size]
+            batch = batch[size:]
+        if batch and weight >= APPLY_BATCH_BYTES:
             yield batch
-            batch, weight = [], 0
+            batch = []
+        weight = weight if batch else 0
     if batch:
         yield batch

@@ -84,7 +84,7 @@ def entry_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> Iter
                         "too-large", f"{info.filename}: more than {limit:,} bytes when unpacked"
                     )
                 yield chunk
-    except BundleRefused:
+    except (BundleRefused, MemoryError):
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise BundleRefused("truncated", f"{info.filename}: {exc}") from None
@@ -107,26 +107,37 @@ def entry_digest(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tupl
     return size, digest.hexdigest()
 
 
-def entry_lines(
+def entry_blocks(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, max_line: int = MAX_LINE_BYTES
-) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of each non-empty line of an entry, streamed; a line longer than
+) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines of an entry, streamed a block (the lines ending in one chunk) at a time: (the
+    number of the block's first line, its lines, empty ones too). A line longer than
     `max_line` is refused (`too-large`, with its number) as soon as it is that long."""
-    number = 0
+    number = 1
     tail = b""
     for chunk in entry_chunks(zf, info, limit):
         lines = (tail + chunk).split(b"\n") if tail else chunk.split(b"\n")
         tail = lines.pop()
-        for line in lines:
-            number += 1
-            if len(line) > max_line:
-                raise _long_line(info, number, max_line)
+        if len(tail) > max_line:
+            raise _long_line(info, number + len(lines), max_line)
+        if lines:
+            if max(map(len, lines)) > max_line:
+                longest = next(i for i, line in enumerate(lines) if len(line) > max_line)
+                raise _long_line(info, number + longest, max_line)
+            yield number, lines
+            number += len(lines)
+    if tail:
+        yield number, [tail]
+
+
+def entry_lines(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, max_line: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each non-empty line of an entry, streamed (as `entry_blocks`)."""
+    for first, lines in entry_blocks(zf, info, limit, max_line):
+        for number, line in enumerate(lines, start=first):
             if line:
                 yield number, line
-        if len(tail) > max_line:
-            raise _long_line(info, number + 1, max_line)
-    if tail:
-        yield number + 1, tail
 
 
 def _long_line(info: zipfile.ZipInfo, number: int, max_line: int) -> BundleRefused:

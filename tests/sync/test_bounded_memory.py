@@ -30,7 +30,8 @@ from pyrage import x25519
 from gridwalker import config
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync import streams
-from gridwalker.sync.keys import load_device_key
+from gridwalker.sync.hub.enrol import key_lookup
+from gridwalker.sync.keys import load_device_key, load_hub_identity
 from tests.support.bundles import read_zip
 from tests.support.hubs import Hub, snapshot
 from tests.support.laptops import Laptop
@@ -295,9 +296,47 @@ def test_a_long_line_is_refused_with_its_number(tmp_path: Path) -> None:
     write_raw_zip(path, [honest("records/visit.jsonl", body)])
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("records/visit.jsonl")
-        assert next(streams.entry_lines(zf, info, 1 << 20, max_line=4096)) == (1, b'{"a": 1}')
         with pytest.raises(fmt.BundleRefused) as caught:
             list(streams.entry_lines(zf, info, 1 << 20, max_line=4096))
         assert caught.value.reason == "too-large"
         assert "records/visit.jsonl line 3: longer than 4,096 bytes" in caught.value.message
-        assert [n for n, _ in streams.entry_lines(zf, info, 1 << 20, max_line=5000)] == [1, 3, 4]
+        lines = list(streams.entry_lines(zf, info, 1 << 20, max_line=5000))
+    assert [n for n, _ in lines] == [1, 3, 4]
+    assert lines[0][1] == b'{"a": 1}' and lines[2][1] == b"y" * 200
+
+
+def test_a_file_growing_past_the_limit_while_read(tmp_path: Path) -> None:
+    """The size taken before reading is not trusted either: reading counts."""
+    path = tmp_path / "x.bin"
+    path.write_bytes(bytes(5000))
+    with path.open("rb") as handle:
+        reader = streams.HashingReader(handle, path.name, 4096)
+        with pytest.raises(fmt.BundleRefused) as caught:
+            reader.drain()
+    assert caught.value.reason == "too-large"
+    assert "x.bin: more than 4,096 bytes" in caught.value.message
+
+
+def test_the_private_copy_is_private_and_removed(
+    laptop: Laptop, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decrypted copy lives in a 0700 folder as a 0600 file while the bundle is open, and
+    is gone when it is closed, after an import and after a refusal."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+    path = laptop.export().path
+    ident, hub_id = load_hub_identity(hub.home)
+    with hub.engine.connect() as conn:
+        opened = fmt.open_bundle(path, [ident], hub_id, key_lookup(conn))
+    with opened:
+        assert opened.scratch.parent == scratch
+        assert opened.scratch.stat().st_mode & 0o777 == 0o700
+        assert (opened.scratch / "bundle.zip").stat().st_mode & 0o777 == 0o600
+        assert fmt.check_records(opened, fmt.check_files(opened)) > 0
+    assert not opened.scratch.exists()
+    assert hub.one(path).status == "applied"
+    damaged = laptop.export(plaintext=True, full=True).path
+    damaged.write_bytes(damaged.read_bytes()[:-200])
+    assert hub.one(damaged).status == "refused"
+    assert list(scratch.iterdir()) == []

@@ -271,10 +271,10 @@ def check_decisions(bundle: fmt.OpenedBundle, files: fmt.RecordsFiles) -> int:
                 if isinstance(record, RecordError):
                     raise record
                 decision = check_decision(record)
-                if decision["change"] <= last:
-                    raise RecordError(f"change: expected more than the line before's ({last})")
                 if not seen.add(decision["decision_uuid"]):
                     raise RecordError(f"uuid {decision['decision_uuid']} appears twice")
+                if decision["change"] <= last:
+                    raise RecordError(f"change: expected more than the line before's ({last})")
                 last = decision["change"]
             except RecordError as exc:
                 errors.append(f"{DECISION_FILE} line {number}: {exc}")
