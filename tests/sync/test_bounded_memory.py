@@ -20,6 +20,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +32,11 @@ from gridwalker import config
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync import streams
 from gridwalker.sync.hub.enrol import key_lookup
-from gridwalker.sync.keys import load_device_key, load_hub_identity
-from tests.support.bundles import read_zip
-from tests.support.hubs import Hub, snapshot
-from tests.support.laptops import Laptop
+from gridwalker.sync.keys import load_device_key, load_hub_identity, load_hub_signing_key
+from tests.support.bundles import hub_bundle_entries, read_zip
+from tests.support.hubs import Desk, Hub, snapshot
+from tests.support.laptops import Field, Laptop
+from tests.sync.test_decision_records import DECISIONS, _decide, _laptop_state
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT_MARGIN = 200 << 20  # what an import may add to the loaded command's address space
@@ -183,26 +185,41 @@ def zeros(total: int, prefix: int) -> Zeros:
     return Zeros(b"".join(parts), crc, digest.hexdigest())
 
 
-def bomb(laptop: Laptop, plain: Path, stream: Zeros, size: int, packed: int | None = None) -> Path:
-    """The plain bundle with TARGET replaced by `stream`, its headers and its (re-signed)
-    manifest claiming `size` bytes (the stream's crc and sha256), and a packed size of
+def bombed(
+    entries: list[tuple[str, bytes]],
+    sign: Callable[[bytes], bytes],
+    stream: Zeros,
+    size: int,
+    packed: int | None = None,
+    target: str = TARGET,
+) -> list[Entry]:
+    """The entries with `target` replaced by `stream`, its headers and the manifest (signed
+    again by `sign`) claiming `size` bytes (the stream's crc and sha256), and a packed size of
     `packed` (by default the stream's, padded with junk after it so the ratio looks sane)."""
-    manifest = json.loads(dict(read_zip(plain))[fmt.MANIFEST])
+    manifest = json.loads(dict(entries)[fmt.MANIFEST])
     for item in manifest["files"]:
-        if item["path"] == TARGET:
+        if item["path"] == target:
             item.update(bytes=size, sha256=stream.sha256)
     text = (json.dumps(manifest, indent=2) + "\n").encode()
-    signature = load_device_key(laptop.home).sign(text, "timestamp:0")
     # Ratio 50:1 (the limit is 100:1); the inflater stops at the end of the stream.
     padding = bytes(max(0, size // 50 - len(stream.packed))) if packed is None else b""
-    entries = []
-    for name, data in read_zip(plain):
-        if name == TARGET:
+    out = []
+    for name, data in entries:
+        if name == target:
             body = stream.packed + padding
-            entries.append(Entry(name, 8, body, stream.crc, packed or len(body), size))
+            out.append(Entry(name, 8, body, stream.crc, packed or len(body), size))
         else:
-            new = {fmt.MANIFEST: text, fmt.SIGNATURE: signature}.get(name, data)
-            entries.append(honest(name, new))
+            new = {fmt.MANIFEST: text, fmt.SIGNATURE: sign(text)}.get(name, data)
+            out.append(honest(name, new))
+    return out
+
+
+def bomb(laptop: Laptop, plain: Path, stream: Zeros, size: int, packed: int | None = None) -> Path:
+    """The laptop's plain bundle with TARGET bombed (as `bombed`), signed by its key."""
+    key = load_device_key(laptop.home)
+    entries = bombed(
+        read_zip(plain), lambda text: key.sign(text, "timestamp:0"), stream, size, packed
+    )
     return write_raw_zip(plain, entries)
 
 
@@ -340,3 +357,35 @@ def test_the_private_copy_is_private_and_removed(
     damaged.write_bytes(damaged.read_bytes()[:-200])
     assert hub.one(damaged).status == "refused"
     assert list(scratch.iterdir()) == []
+
+
+def test_a_hub_bundle_of_a_gib_of_zeros_on_the_laptop(
+    desk: Desk, field_a: Field, tmp_path: Path
+) -> None:
+    """`gridwalker import` of a hub bundle (signed by the trusted hub, encrypted to this laptop)
+    whose decision records inflate to a GiB of zeros: refused under the limit, nothing written,
+    the file left where it is."""
+    _decide(desk, field_a)
+    good = desk.export_to("lap-a").paths[0]
+    key = load_hub_signing_key(desk.home)
+    entries = bombed(
+        list(hub_bundle_entries(field_a, good).items()),
+        lambda text: key.sign(text, "timestamp:0"),
+        zeros(GIB + (16 << 20), GIB),
+        GIB,
+        target=DECISIONS,
+    )
+    path = encrypt(write_raw_zip(tmp_path / "hub-bomb.zip", entries), field_a.recipient)
+    before = _laptop_state(field_a.engine)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    done = _python(
+        UNDER_LIMIT, str(memory_limit()), "import", str(path), home=field_a.home.data.parent
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "[too-large]" in done.stderr and f"{DECISIONS} line 1: longer than" in done.stderr, (
+        output
+    )
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    assert _laptop_state(field_a.engine) == before
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
