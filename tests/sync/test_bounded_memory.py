@@ -389,3 +389,16 @@ def test_a_hub_bundle_of_a_gib_of_zeros_on_the_laptop(
     assert "Traceback" not in output and "MemoryError" not in output, output
     assert _laptop_state(field_a.engine) == before
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def test_uuids_beyond_the_set_go_to_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of more records than SEEN_IN_MEMORY still finds a uuid met twice, on either side
+    of the spill, in a private database in the scratch folder."""
+    monkeypatch.setattr(streams, "SEEN_IN_MEMORY", 3)
+    seen = streams.SeenUuids(tmp_path, "visit")
+    assert all(seen.add(f"u{i}") for i in range(10))
+    database = tmp_path / "seen-visit.db"
+    assert database.stat().st_mode & 0o777 == 0o600
+    assert not seen.add("u1") and not seen.add("u9")
+    assert seen.add("u10")
+    seen.close()
