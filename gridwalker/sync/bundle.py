@@ -9,10 +9,9 @@ its schema (sync.manifest), its hub and device; then the file list, sizes (count
 inflating, never taken from the zip's headers) and sha256 of every file, then the schema of
 every record. Each refusal carries a stable reason code (sync.refusals).
 
-Memory stays bounded whatever the file (sync.streams): it is read once, a chunk at a time,
-hashed while decrypted (or copied) into a private scratch copy, and every later pass reads
-that copy; records files are hashed as they inflate, checked line by line, and read again in
-batches for applying (`record_batches`). Nothing holds a whole file, entry or records file.
+Memory stays bounded whatever the file (sync.streams): it is read once, hashed while decrypted
+(or copied) into a private scratch copy that every later pass reads; records files are hashed
+as they inflate, checked line by line, and read again in batches for applying.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ command needs once loaded plus LIMIT_MARGIN. The hostile bundles are crafted by 
 streamed (1 GiB of zeros is never held here): an entry inflating past 1 GiB under headers
 and a signed manifest that say 1 GiB, the same inside age encryption, and zip directories
 lying about sizes. Each is refused with its reason (no traceback, no MemoryError), the hub's
-database is unchanged and the file is kept whole in the quarantine; a normal bundle still
-imports under the same limit.
+database is unchanged, the file is left in place (its copy in the quarantine); a normal
+bundle still imports under the same limit.
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ def encrypt(path: Path, recipient: str) -> Path:
 
 def refused_under_limit(hub: Hub, path: Path, reason: str) -> str:
     """Imported under the limit: exit 1 with the reason, no traceback or MemoryError, the hub
-    unchanged, the file whole in the quarantine. Returns the command's error output."""
+    unchanged, the file in place and its copy in the quarantine. Returns the error output."""
     before = snapshot(hub.engine)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     done = import_under_limit(hub, path)
@@ -243,6 +243,7 @@ def refused_under_limit(hub: Hub, path: Path, reason: str) -> str:
     assert "Traceback" not in output and "MemoryError" not in output, output
     assert "allocate" not in output, output  # zlib's MemoryError, reported as damage
     assert snapshot(hub.engine) == before
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # in place, untouched
     kept = hub.home.data / "quarantine" / path.name
     assert hashlib.sha256(kept.read_bytes()).hexdigest() == digest
     return done.stderr
