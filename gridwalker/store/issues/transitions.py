@@ -75,9 +75,7 @@ def _check_someone_else_verifies(conn: Connection, issue_uuid: str, who: str) ->
         .where(
             IssueEvent.issue_uuid == issue_uuid,
             IssueEvent.deleted == false(),
-            IssueEvent.action.in_(
-                (IssueAction.RESOLVE.value, IssueAction.RESOLVE_ON_SPOT.value)
-            ),
+            IssueEvent.action.in_((IssueAction.RESOLVE.value, IssueAction.RESOLVE_ON_SPOT.value)),
         )
         .order_by(IssueEvent.at.desc(), IssueEvent.change.desc())
         .limit(1)
