@@ -73,7 +73,7 @@ class MembersScreen(DbScreen):
     def on_mount(self) -> None:
         from gridwalker.store.desk.members import SPARK_DAYS
 
-        self.sub_title = _("Members")
+        self.sub_title = _("Grid members")
         table = self.query_one(DataTable)
         table.add_column(_("Member"), width=8)
         table.add_column(_("Grid"), width=9)
