@@ -32,7 +32,7 @@ from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.actor import actor_of
-from gridwalker.tui.format import care_labels, choice_label
+from gridwalker.tui.format import care_labels, choice_label, literal
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
@@ -72,7 +72,11 @@ def fill_table(
     for header, width in zip(headers, widths, strict=True):
         table.add_column(header, width=width)
     for key, cells in rows:
-        table.add_row(*cells, key=key)
+        # A str cell would be read as markup: every cell goes in as literal text.
+        table.add_row(
+            *(literal(str(c), no_wrap=True) if not isinstance(c, Text) else c for c in cells),
+            key=key,
+        )
     if not rows:
         table.add_row(Text(empty, style="dim"))
 
