@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import Enterprise, Household, Issue
+from gridwalker.store.tables import CensusRecord, Enterprise, Household, Issue
 from gridwalker.store.writes import Writer
 from gridwalker.tui.common.issue_detail import IssueDetailScreen
 from gridwalker.tui.common.issues import IssueListScreen
@@ -85,19 +85,23 @@ def _plant(conn: Connection, w: Writer) -> dict[str, Any]:
     ).scalar_one()
     for uuid in {building, first_building}:  # the household's, and the first of the round
         w.update("building", uuid, {"name": "楼" + RED})
-    w.update("household", household, {"head_name": RED})
+    w.update("household", household, {"head_name": "王" + RED})
     w.update("resident", people[0].uuid, {"name": BROKEN})
     w.update("resident", people[1].uuid, {"name": CLICK})
     w.update("visit", rounds.visits_of(conn, household)[0].uuid, {"concerns": LINK})
     w.update(
         "issue",
         issue,
-        {"description": CLICK + "\n" + BROKEN, "place": LINK, "reporter_name": RED},
+        {"description": CLICK + "\n" + BROKEN, "place": "地" + LINK, "reporter_name": "赵" + RED},
     )
-    enterprise, tower = conn.execute(
-        select(Enterprise.uuid, Enterprise.building_uuid).order_by(Enterprise.uuid)
+    record, enterprise = conn.execute(
+        select(CensusRecord.uuid, CensusRecord.enterprise_uuid).order_by(CensusRecord.uuid)
     ).first()
-    w.update("enterprise", enterprise, {"name": BROKEN, "contact_name": LINK})
+    w.update("census_record", record, {"member_uuid": member.uuid})  # censused by 李[@click…
+    tower = conn.execute(
+        select(Enterprise.building_uuid).where(Enterprise.uuid == enterprise)
+    ).scalar_one()
+    w.update("enterprise", enterprise, {"name": "企" + BROKEN, "contact_name": "钱" + LINK})
     w.update("building", tower, {"name": "塔" + LINK})
     return {
         "household": household,
@@ -171,7 +175,7 @@ async def test_household_shows_every_hostile_text_as_written(scene: Scene) -> No
         app.open_household(scene.household)
         await settle(pilot)
         assert isinstance(app.screen, HouseholdScreen)
-        await assert_inert(pilot, "楼" + RED, BROKEN, CLICK, LINK, RED)
+        await assert_inert(pilot, "楼" + RED, "王" + RED, BROKEN, CLICK, LINK, "李" + CLICK)
 
 
 async def test_resident_edit_title_holds_a_broken_markup_name(scene: Scene) -> None:
@@ -208,7 +212,7 @@ async def test_issue_list_and_detail_show_description_and_place_as_written(scene
         app.open_issue(scene.issue)
         await settle(pilot)
         assert isinstance(app.screen, IssueDetailScreen)
-        await assert_inert(pilot, CLICK, BROKEN, LINK, RED)
+        await assert_inert(pilot, CLICK, BROKEN, "地" + LINK, "赵" + RED)
 
 
 async def test_census_screens_show_enterprise_and_tower_as_written(scene: Scene) -> None:
@@ -217,18 +221,18 @@ async def test_census_screens_show_enterprise_and_tower_as_written(scene: Scene)
         await settle(pilot)
         app.open_tower(scene.tower)
         await settle(pilot)
-        await assert_inert(pilot, "塔" + LINK, BROKEN)
+        await assert_inert(pilot, "塔" + LINK, "企" + BROKEN)
         app.open_enterprise(scene.enterprise)
         await settle(pilot)
-        await assert_inert(pilot, BROKEN, LINK)
+        await assert_inert(pilot, "企" + BROKEN, "钱" + LINK)
         app.open_census_history(scene.enterprise)
         await settle(pilot)
-        await assert_inert(pilot, BROKEN)
+        await assert_inert(pilot, "企" + BROKEN, "李[@click=app")  # the name wraps in its column
         await pilot.press("escape")
         await settle(pilot)
         app.open_census_form(scene.enterprise, scene.tower)
         await settle(pilot)
-        await assert_inert(pilot, BROKEN)
+        await assert_inert(pilot, "企" + BROKEN)
 
 
 async def test_search_results_show_names_as_written(scene: Scene) -> None:
@@ -248,7 +252,7 @@ async def test_a_notification_is_plain_text(demo_db: Path, text: str) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        app.notify(text, title=text)
+        app.notify(text)
         app.screen.notify(text)  # a widget's notify asks for markup: it is plain all the same
         await settle(pilot)
         await assert_inert(pilot, text)
