@@ -16,11 +16,13 @@ import pytest
 from rich.cells import cell_len
 from sqlalchemy import Connection, select
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import CensusRecord, Enterprise, Household, Issue
 from gridwalker.store.writes import Writer
+from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.issue_detail import IssueDetailScreen
 from gridwalker.tui.common.issues import IssueListScreen
 from gridwalker.tui.field.app import GridwalkerApp
@@ -174,8 +176,19 @@ async def test_household_shows_every_hostile_text_as_written(scene: Scene) -> No
         await settle(pilot)
         app.open_household(scene.household)
         await settle(pilot)
-        assert isinstance(app.screen, HouseholdScreen)
+        screen = app.screen
+        assert isinstance(screen, HouseholdScreen)
         await assert_inert(pilot, "楼" + RED, "王" + RED, BROKEN, CLICK, LINK, "李" + CLICK)
+        roster = screen.query_one("#roster", DataTable)
+        for uuid, name in zip(scene.residents, (BROKEN, CLICK), strict=True):
+            roster.focus()
+            roster.move_cursor(row=roster.get_row_index(uuid))
+            await pilot.press("m")  # the question names the resident
+            await settle(pilot)
+            assert isinstance(app.screen, Ask)
+            await assert_inert(pilot, name)
+            await pilot.press("escape")
+            await settle(pilot)
 
 
 async def test_resident_edit_title_holds_a_broken_markup_name(scene: Scene) -> None:
