@@ -60,7 +60,10 @@ def clip(text: str, width: int) -> Text:
 def fill_table(
     table: DataTable, headers: list[str], rows: list[tuple[str | None, list[Any]]], empty: str
 ) -> None:
-    """Replace a table's rows; each column is as wide as its widest cell, measured in cells."""
+    """Replace a table's rows; each column is as wide as its widest cell, measured in cells.
+
+    A str cell is read as markup by DataTable: user text comes as `Text` (`format.literal`).
+    """
     table.clear(columns=True)
     widths = [cell_len(h) for h in headers]
     for _key, cells in rows:
@@ -72,11 +75,7 @@ def fill_table(
     for header, width in zip(headers, widths, strict=True):
         table.add_column(header, width=width)
     for key, cells in rows:
-        # A str cell would be read as markup: every cell goes in as literal text.
-        table.add_row(
-            *(literal(str(c), no_wrap=True) if not isinstance(c, Text) else c for c in cells),
-            key=key,
-        )
+        table.add_row(*cells, key=key)
     if not rows:
         table.add_row(Text(empty, style="dim"))
 
@@ -273,7 +272,7 @@ class HouseholdScreen(DbScreen):
             cells: list[Any] = [
                 v.visited_on.isoformat(),
                 Text(choice_label(VisitOutcome, v.outcome), style=style),
-                v.member or "",
+                literal(v.member or "", no_wrap=True),  # a str cell is read as markup
                 str(v.seen),
                 clip(v.concerns, 44),
                 v.follow_up.isoformat() if v.follow_up else "",
