@@ -18,7 +18,7 @@ from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.decisions import decider
-from gridwalker.tui.format import cell, local_time
+from gridwalker.tui.format import cell, literal, local_time
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class BundlesScreen(DbScreen):
         for q in books.quarantined:
             quarantine.add_row(
                 local_time(q.at),
-                q.device_id or "—",
+                literal(q.device_id or "—", no_wrap=True),
                 str(q.seq) if q.seq is not None else "—",
                 Text(f"[{q.reason}] {q.message}", style="red"),
                 Text(q.file, style="dim"),
