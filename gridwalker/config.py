@@ -147,6 +147,7 @@ class Settings:
     grid_code: str = ""
     language: str = ""  # "zh", "en" or "" (from the locale)
     demo: bool = False
+    supervisor: str = ""  # at a hub: who decides at the desk unless --as says otherwise
 
 
 def load_settings(p: Paths) -> Settings:

@@ -39,6 +39,14 @@ def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
+def _plain(text: str) -> str:
+    """Text for the progress bar, whose description Rich reads as markup: a label (a device
+    id, a file name) shows as it is written, never as a style or a link."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 class Progress:
     """Progress of a long job: a rich bar on a terminal, one summary line otherwise."""
 
@@ -54,13 +62,16 @@ class Progress:
 
             self.bar = RichProgress(console=Console(stderr=True), transient=True)
             self.bar.__enter__()
-            self.task = self.bar.add_task(self.title, total=None)
+            self.task = self.bar.add_task(_plain(self.title), total=None)
         return self
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if self.bar is not None:
             self.bar.update(
-                self.task, description=f"{self.title}: {label}", completed=done, total=total
+                self.task,
+                description=_plain(f"{self.title}: {label}"),
+                completed=done,
+                total=total,
             )
 
     def __exit__(self, *exc: object) -> None:

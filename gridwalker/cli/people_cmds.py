@@ -274,3 +274,56 @@ def hub_roster_import(
     finally:
         engine.dispose()
     report_roster(file, result, dry_run)
+
+
+@hub_group.group("supervisor")
+def supervisor() -> None:
+    """Who decides at this hub's desk (`gridwalker hub --as NAME`)."""
+
+
+@supervisor.command("add")
+@click.argument("name")
+@click.option("--street", help="The street they supervise (its name).")
+@click.option("--community", help="The community they supervise (its name).")
+@DB_OPTION
+def supervisor_add(name: str, street: str | None, community: str | None, db: Path | None) -> None:
+    """Register a supervisor of this hub."""
+    from gridwalker.store.desk.people import MemberProblem, add_supervisor
+
+    engine = _hub_engine(db)
+    try:
+        with engine.begin() as conn:
+            row = add_supervisor(conn, name, street, community)
+    except MemberProblem as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    where = " / ".join(p for p in (row.street, row.community) if p) or "all"
+    click.echo(f"supervisor {row.name}: {where}")
+
+
+@supervisor.command("list")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def supervisor_list(db: Path | None, as_json: bool) -> None:
+    """The supervisors of this hub."""
+    from gridwalker.store.desk.people import supervisors
+
+    engine = _hub_engine(db)
+    try:
+        with engine.connect() as conn:
+            rows = supervisors(conn)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json(
+            {
+                "supervisors": [
+                    {"name": r.name, "street": r.street or None, "community": r.community or None}
+                    for r in rows
+                ]
+            }
+        )
+        return
+    for r in rows:
+        click.echo(f"{r.name}\t{r.street or '-'}\t{r.community or '-'}")

@@ -342,13 +342,26 @@ def keys_pair(out: Path, db: Path | None, as_json: bool) -> None:
 @click.option("--name", help="The hub's name on its card (e.g. 新华街道网格中心).")
 @click.option("--rotate", is_flag=True, help="Replace the hub's keys (every laptop must re-trust).")
 @click.option("--yes", is_flag=True, help="Do not ask before replacing keys (with --rotate).")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub database to create or migrate (default: hub.db in the data folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def hub_init(name: str | None, rotate: bool, yes: bool, as_json: bool) -> None:
-    """Make the hub's age identity, signing key and hub card, once; idempotent."""
+def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json: bool) -> None:
+    """Make the hub's age identity, signing key, hub card and database, once; idempotent."""
+    from gridwalker.config import private_dir
+    from gridwalker.store.migrate import open_database
     from gridwalker.sync.keys import KeyProblem
     from gridwalker.sync.pairing import set_up_hub
 
     home = home_paths()
+    if db is None:
+        db = home.hub_db
+        private_dir(db.parent)
+    elif not db.parent.is_dir():
+        fail(f"{db.parent}: 文件夹不存在 / folder not found")
     if rotate:
         _confirm_rotation(
             "更换枢纽密钥：各笔记本要信任新的枢纽名片（gridwalker keys trust-hub --card）；"
@@ -362,9 +375,11 @@ def hub_init(name: str | None, rotate: bool, yes: bool, as_json: bool) -> None:
         made = set_up_hub(home, name, rotate=rotate)
     except KeyProblem as exc:
         fail(str(exc))
+    open_database(db).dispose()  # the schema, created or migrated
     if as_json:
         _print_json(
             {
+                "database": str(db),
                 "recipient": made.recipient,
                 "identity": str(made.identity),
                 "signing_key_id": made.key_id,

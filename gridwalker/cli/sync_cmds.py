@@ -223,9 +223,36 @@ def _hub_group() -> click.Group:
         from gridwalker.tui.desk.app import run_hub
 
         set_language(lang)
-        run_hub(db, lang, home, actor.strip() if actor else None)
+        run_hub(db, lang, home, _desk_actor(home, db, actor, demo))
 
     return hub
+
+
+def _desk_actor(home: config.Paths, db: Path, actor: str | None, demo: bool) -> str:
+    """The supervisor who decides at the desk (a known one; remembered for next time)."""
+    from gridwalker.store.desk.people import MemberProblem, add_supervisor, desk_actor, supervisors
+    from gridwalker.store.migrate import open_database
+
+    try:
+        settings = config.load_settings(home)
+    except ValueError as exc:
+        fail(str(exc))
+    engine = open_database(db)
+    try:
+        with engine.begin() as conn:
+            if demo and not supervisors(conn):
+                from gridwalker.demo.hub import SUPERVISOR
+
+                add_supervisor(conn, SUPERVISOR)
+            who = desk_actor(conn, actor, settings.supervisor or None)
+    except MemberProblem as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    if settings.supervisor != who:
+        settings.supervisor = who
+        config.save_settings(home, settings)
+    return who
 
 
 HUB_EPILOG = "\b\nExample:\n  gridwalker hub --demo      # the review desk on the demo street"

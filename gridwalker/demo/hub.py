@@ -35,6 +35,7 @@ from gridwalker.store import ledger
 from gridwalker.store.desk.arrivals import record_arrivals
 from gridwalker.store.desk.conflicts import conflict_count
 from gridwalker.store.desk.decisions import approve, issue_action, return_item
+from gridwalker.store.desk.people import add_supervisor
 from gridwalker.store.desk.queue import QueueFilter, state_counts
 from gridwalker.store.migrate import open_database
 from gridwalker.store.revs import json_value, next_rev
@@ -259,6 +260,8 @@ def build_demo_hub(
         for leftover in tmp.parent.glob(tmp.name + "*"):
             leftover.unlink()
         hub = open_database(tmp)
+        with hub.begin() as conn:
+            add_supervisor(conn, SUPERVISOR)  # who decides at the demo desk
         try:
             summary = _build(street, hub, home, work, hub_recipient, seed, day, tick, seconds)
         finally:

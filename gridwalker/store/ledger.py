@@ -430,3 +430,57 @@ def key_device(conn: Connection, key_id: str) -> str:
         .limit(1)
     ).scalar()
     return found or ""
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One laptop as the hub knows it: whose, its last bundle, whether it is still trusted."""
+
+    device_id: str
+    member: str
+    key_ids: tuple[str, ...]
+    last_seq: int | None
+    last_seen: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str
+
+
+def devices(conn: Connection) -> list[DeviceRow]:
+    """Every laptop: enrolled from a pairing file, or known by its bundles (by device id)."""
+    keys: dict[str, list[Any]] = {}
+    for row in conn.execute(select(HubDevice)):
+        keys.setdefault(row.device_id or "", []).append(row)
+    seen = {
+        r.device_id: r
+        for r in conn.execute(
+            select(
+                HubLedger.device_id,
+                func.max(HubLedger.seq).label("seq"),
+                func.max(HubLedger.imported_at).label("at"),
+            ).group_by(HubLedger.device_id)
+        )
+    }
+    signed: dict[str, set[str]] = {}
+    for device_id, key_id in conn.execute(select(HubLedger.device_id, HubLedger.key_id).distinct()):
+        signed.setdefault(device_id, set()).add(key_id)
+    by_key = {row.key_id: row for rows in keys.values() for row in rows}
+    out = []
+    for device_id in sorted(set(seen) | {d for d in keys if d}):
+        mine = [by_key[k] for k in signed.get(device_id, ()) if k in by_key]
+        mine += [r for r in keys.get(device_id, []) if r not in mine]
+        live = [r for r in mine if r.revoked_at is None]
+        last = seen.get(device_id)
+        newest = max(mine, key=lambda r: r.enrolled_at) if mine else None
+        revoked = None if live or newest is None else newest
+        out.append(
+            DeviceRow(
+                device_id=device_id,
+                member=(live or mine)[0].member if mine else "",
+                key_ids=tuple(sorted(r.key_id for r in mine)),
+                last_seq=last.seq if last else None,
+                last_seen=last.at if last else None,
+                revoked_at=revoked.revoked_at if revoked else None,
+                revoked_reason=(revoked.revoked_reason or "") if revoked else "",
+            )
+        )
+    return out

@@ -23,6 +23,7 @@ from gridwalker.tui.keys import screen_keys, translate_bindings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from textual.command import Provider
+    from textual.notifications import SeverityLevel
 
     from gridwalker.store.rounds import MemberRef
 
@@ -130,6 +131,24 @@ class GridwalkerBaseApp(App[None]):
             show(text, error=True)
         else:
             self.notify(text, severity="error", timeout=15)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification, always as plain text (`markup` is ignored).
+
+        A notification often carries user text (a name, a file name, a refusal's reason);
+        read as markup, `[/]` would crash the app and `[@click=…]` would run an action.
+        Widgets and screens call this with `markup=True` by default, hence no opt-in.
+        """
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_help(self) -> None:
         """Open the help listing the keys of the current screen."""

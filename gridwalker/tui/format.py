@@ -35,6 +35,21 @@ def cell(text: str, width: int, style: str = "") -> Text:
     return column
 
 
+def literal(text: str | Text, *, no_wrap: bool | None = None) -> Text:
+    """Text shown exactly as written, never read as markup.
+
+    Textual and Rich read a plain `str` given to a widget (Static, Label, Button, an option,
+    a table cell, a tree label, a palette entry) as markup: a resident called `[/]张三[bold`
+    would crash the screen and `[@click=app.quit]…` would run an action when clicked. Every
+    string that can hold user text (names, addresses, notes, file names, reasons, messages
+    built from them) reaches a widget through here; a `Text` is already literal and is
+    returned as it is. `no_wrap=True` for a table cell (what DataTable does with a str).
+    """
+    if isinstance(text, Text):
+        return text
+    return Text(text, end="", no_wrap=no_wrap)
+
+
 def pad(text: str, width: int, *, gap: int = 0) -> str:
     """Text padded to `width` cells, with at least `gap` spaces after it (never cut)."""
     return text + " " * max(width - cell_len(text), gap)

@@ -97,7 +97,8 @@ def new_issue(
         conn, data, actor="王网格", member_uuid=member(conn), draft=status is S.DRAFT
     )
     for action in PATH_TO[status]:
-        store.transition(conn, uuid, action, role=Role.SUPERVISOR, actor="网格长", note="因为")
+        who = "王网格" if action is A.RESOLVE else "网格长"  # another verifies (separation)
+        store.transition(conn, uuid, action, role=Role.SUPERVISOR, actor=who, note="因为")
     assert status_of(conn, uuid) == status.value
     return uuid
 
@@ -248,12 +249,13 @@ def test_random_action_sequences_keep_a_consistent_event_chain(
                 if expected is not None and requires_note(action) and not note:
                     expected = None
                 counter = changes(conn)
+                who = "y" if action is A.VERIFY else "x"  # whoever resolved does not verify
                 if expected is None:
                     with pytest.raises(TransitionError):
-                        store.transition(conn, uuid, action, role=role, actor="x", note=note)
+                        store.transition(conn, uuid, action, role=role, actor=who, note=note)
                     assert changes(conn) == counter
                     continue
-                assert store.transition(conn, uuid, action, role=role, actor="x", note=note) is (
+                assert store.transition(conn, uuid, action, role=role, actor=who, note=note) is (
                     expected
                 )
                 held_from = (
@@ -651,3 +653,17 @@ def test_resolve_issue_by_prefix(demo_engine: Engine) -> None:
                 store.resolve_issue(conn, text)
             assert err.value.invalid.code == code
         assert store.resolve_issue(conn, "abcdef02").startswith("abcdef02")
+
+
+def test_whoever_resolved_an_issue_does_not_verify_it(demo_engine: Engine) -> None:
+    """Separation of duties: 已核查 needs someone else than who resolved it."""
+    with demo_engine.begin() as conn:
+        uuid = new_issue(conn, S.IN_PROGRESS)
+        me = member(conn)
+        store.transition(conn, uuid, A.RESOLVE, role=Role.MEMBER, actor="李晓梅", member_uuid=me)
+        counter = changes(conn)
+        with pytest.raises(TransitionError, match="someone else checks it"):
+            store.transition(conn, uuid, A.VERIFY, role=Role.MEMBER, actor="李晓梅", member_uuid=me)
+        assert changes(conn) == counter and status_of(conn, uuid) == S.RESOLVED.value
+        store.transition(conn, uuid, A.VERIFY, role=Role.SUPERVISOR, actor="网格长")
+        assert status_of(conn, uuid) == S.VERIFIED.value

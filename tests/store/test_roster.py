@@ -628,3 +628,18 @@ def test_new_buildings_are_walked_in_natural_order(engine: Engine, tmp_path: Pat
         ("2幢", "201"), ("2幢", "1001"), ("9幢", "201"), ("9幢", "1001"),
         ("10幢", "201"), ("10幢", "1001"), ("11幢", "201"), ("11幢", "1001"),
     ]  # fmt: skip
+
+
+def test_the_grid_named_by_its_path(engine: Engine, tmp_path: Path) -> None:
+    """--grid takes a grid's path of names as well as its code."""
+    with engine.connect() as conn:
+        from gridwalker.store.rounds.setup import grids
+
+        grid = next(g for g in grids(conn) if g.code == GRID)
+    path = write_csv(tmp_path / "r.csv", ZH_HEADER, GOOD_ROWS, "utf-8")
+    result = import_roster(engine, path, grid_code=grid.path, create=False, dry_run=True, actor="t")
+    assert not result.errors
+    with pytest.raises(RosterError, match="unknown grid"):
+        import_roster(
+            engine, path, grid_code="无此街/无此社区/第1网格", create=False, dry_run=True, actor="t"
+        )

@@ -56,7 +56,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_street: Path) -> None:
 
     pub = config.paths(lap).keys / "device.pub"
     code, out, _err = run("bundle", "inspect", str(bundle), "--json", home=hub)
-    assert code == 1 and json.loads(out)["reason"] == "unknown-key"  # no hub.db, not its own key
+    assert code == 1 and json.loads(out)["reason"] == "not-enrolled"  # not enrolled at this hub yet
     assert run("hub", "enroll", str(pub), "--member", "李晓梅", home=hub)[0] == 0
     code, out, _err = run("bundle", "inspect", str(bundle), home=hub)
     assert code == 0 and "all checks passed" in out and "李晓梅" in out

@@ -15,12 +15,20 @@ from typing import Any
 
 from sqlalchemy import Connection, false, func, insert, select
 
-from gridwalker.domain import clock
+from gridwalker.domain import clock, fields
 from gridwalker.store import ledger
 from gridwalker.store.revs import json_value
 from gridwalker.store.rounds.setup import GridRef, SetupProblem, find_grid, unknown_grid
-from gridwalker.store.tables import SYNCED_TABLES, Audit, Grid, Member, data_columns
-from gridwalker.store.tables.hub import HubDevice, HubRev
+from gridwalker.store.tables import (
+    SYNCED_TABLES,
+    Audit,
+    Community,
+    Grid,
+    Member,
+    Street,
+    data_columns,
+)
+from gridwalker.store.tables.hub import HubDevice, HubRev, HubSupervisor
 from gridwalker.store.writes import Writer, new_uuid, stable_uuid
 
 
@@ -293,3 +301,95 @@ def keep_hub_versions(conn: Connection, above: int, actor: str) -> int:
                 conn.execute(insert(HubRev), rows)
                 kept += len(rows)
     return kept
+
+
+# --- supervisors ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupervisorRow:
+    """A supervisor of this hub and where they decide."""
+
+    name: str
+    street: str
+    community: str
+
+
+def add_supervisor(
+    conn: Connection, name: str, street: str | None = None, community: str | None = None
+) -> SupervisorRow:
+    """Register someone who decides at this hub's desk (over a street or a community)."""
+    name = name.strip()
+    bad = fields.check_value("member", "name", name) if name else None
+    if not name or bad is not None:
+        why = f"{bad.zh} / {bad.en}" if bad else "姓名不能为空 / the name must not be empty"
+        raise MemberProblem(why)
+    if conn.execute(select(HubSupervisor.name).where(HubSupervisor.name == name)).first():
+        raise MemberProblem(f"已有主管{name} / {name} is a supervisor here already")
+    street_uuid = community_uuid = None
+    if street:
+        street_uuid = conn.execute(
+            select(Street.uuid).where(Street.name == street.strip(), Street.deleted == false())
+        ).scalar()
+        if street_uuid is None:
+            raise MemberProblem(f"未知街道「{street}」/ unknown street {street!r}")
+    if community:
+        stmt = select(Community.uuid).where(
+            Community.name == community.strip(), Community.deleted == false()
+        )
+        if street_uuid:
+            stmt = stmt.where(Community.street_uuid == street_uuid)
+        found = conn.execute(stmt).scalars().all()
+        if len(found) != 1:
+            what = (
+                "未知社区 / unknown community"
+                if not found
+                else "社区重名：请加 --street / give --street"
+            )
+            raise MemberProblem(f"{what}: {community!r}")
+        community_uuid = found[0]
+    conn.execute(
+        insert(HubSupervisor).values(
+            name=name,
+            street_uuid=street_uuid,
+            community_uuid=community_uuid,
+            added_at=clock.now(),
+        )
+    )
+    return SupervisorRow(name, street or "", community or "")
+
+
+def supervisors(conn: Connection) -> list[SupervisorRow]:
+    """The supervisors of this hub, by name."""
+    streets = dict(conn.execute(select(Street.uuid, Street.name)).all())
+    communities = dict(conn.execute(select(Community.uuid, Community.name)).all())
+    return [
+        SupervisorRow(
+            r.name,
+            streets.get(r.street_uuid or "", ""),
+            communities.get(r.community_uuid or "", ""),
+        )
+        for r in conn.execute(select(HubSupervisor).order_by(HubSupervisor.name))
+    ]
+
+
+def desk_actor(conn: Connection, wanted: str | None, remembered: str | None) -> str:
+    """Who decides at the desk: `--as NAME` (a known supervisor), else the one remembered for
+    this hub user, else the only one there is; MemberProblem lists the names otherwise."""
+    known = [s.name for s in supervisors(conn)]
+    listed = "、".join(known) or "-"
+    if not known:
+        raise MemberProblem(
+            "本枢纽还没有主管 / this hub has no supervisor yet: gridwalker hub supervisor add NAME"
+        )
+    if wanted is not None:
+        if wanted.strip() in known:
+            return wanted.strip()
+        raise MemberProblem(
+            f"「{wanted}」不是本枢纽的主管 / {wanted!r} is not a supervisor here; known: {listed}"
+        )
+    if remembered and remembered in known:
+        return remembered
+    if len(known) == 1:
+        return known[0]
+    raise MemberProblem(f"请用 --as 说明您是谁 / say who you are with --as NAME; known: {listed}")

@@ -94,7 +94,8 @@ def _queue_where(flt: QueueFilter) -> list[ColumnElement[bool]]:
 
 
 def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
-    """One page of the queue, oldest arrival first."""
+    """One page of the queue, the oldest record first (by its day: a visit's date …), then
+    the oldest arrival."""
     conflict = case((_open_conflict(), literal(1)), else_=literal(0))
     stmt = (
         select(
@@ -108,7 +109,7 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
         .outerjoin(Community, Community.uuid == HubReview.community_uuid)
         .outerjoin(Member, Member.uuid == HubReview.member_uuid)
         .where(*_queue_where(flt))
-        .order_by(HubReview.received_at, HubReview.id)
+        .order_by(HubReview.day, HubReview.received_at, HubReview.id)
         .offset(max(0, offset))
         .limit(max(0, limit))
     )

@@ -29,6 +29,7 @@ from gridwalker.store.issues.errors import IssueNotFound
 from gridwalker.store.issues.reporting import record_event
 from gridwalker.store.tables import (
     Issue,
+    IssueEvent,
 )
 from gridwalker.store.writes import Writer
 
@@ -67,6 +68,28 @@ def resolve_issue(conn: Connection, text: str) -> str:
     return found[0]
 
 
+def _check_someone_else_verifies(conn: Connection, issue_uuid: str, who: str) -> None:
+    """Separation of duties: whoever resolved an issue does not verify it (已核查 by another)."""
+    resolved_by = conn.execute(
+        select(IssueEvent.actor)
+        .where(
+            IssueEvent.issue_uuid == issue_uuid,
+            IssueEvent.deleted == false(),
+            IssueEvent.action.in_((IssueAction.RESOLVE.value, IssueAction.RESOLVE_ON_SPOT.value)),
+        )
+        .order_by(IssueEvent.at.desc(), IssueEvent.change.desc())
+        .limit(1)
+    ).scalar()
+    if resolved_by is not None and resolved_by == who:
+        raise TransitionError(
+            Invalid(
+                "workflow.verify_own",
+                "办结人不能核查自己办结的事件：请由他人核查",
+                "Whoever resolved an issue cannot verify it: someone else checks it",
+            )
+        )
+
+
 def transition(
     conn: Connection,
     issue_uuid: str,
@@ -102,6 +125,8 @@ def transition(
                 f"Say why in a note to {act.en.lower()} an issue",
             )
         )
+    if act is IssueAction.VERIFY:
+        _check_someone_else_verifies(conn, issue_uuid, member_uuid or actor)
     changes: dict[str, Any] = {"status": new.value}
     if act is IssueAction.HOLD:
         changes["held_from"] = old.value

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, select
 from gridwalker.domain.choices import Relation, ResidenceType
 from gridwalker.store import search
 from gridwalker.store.roster.checking import CheckedRow, RowChecker
-from gridwalker.store.roster.columns import RosterResult
+from gridwalker.store.roster.columns import RosterError, RosterResult
 from gridwalker.store.roster.places import Places, PlannedPlace
 from gridwalker.store.roster.reading import read_rows
 from gridwalker.store.tables import Household, Resident
@@ -67,6 +67,17 @@ def import_roster(
     versions as its own: `store.desk.people.keep_hub_versions`).
     """
     _keys, headers, raw_rows, unreadable = read_rows(Path(path), lang)
+    if grid_code and "/" in grid_code.replace("／", "/"):  # a grid named by its path of names
+        from gridwalker.store.rounds.setup import SetupProblem, find_grid
+
+        with engine.connect() as conn:
+            try:
+                found = find_grid(conn, grid_code)
+            except SetupProblem as exc:
+                raise RosterError(str(exc)) from None
+        if found is None:
+            raise RosterError(f"未知网格「{grid_code}」/ unknown grid {grid_code!r}")
+        grid_code = found.code
     checker = RowChecker(headers, grid_code, lang)
     checker.errors.extend(unreadable)
     result = RosterResult(rows=len(raw_rows) + len(unreadable))

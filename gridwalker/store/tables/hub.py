@@ -52,6 +52,17 @@ class HubDevice(SQLModel, table=True):
     revoked_reason: str | None = None
 
 
+class HubSupervisor(SQLModel, table=True):
+    """Someone who decides at this hub's desk, over a street or a community (None: all)."""
+
+    __tablename__ = "hub_supervisor"
+
+    name: str = Field(primary_key=True, max_length=200)
+    street_uuid: str | None = Field(default=None, max_length=36)
+    community_uuid: str | None = Field(default=None, max_length=36)
+    added_at: datetime
+
+
 class HubLedger(SQLModel, table=True):
     """One applied bundle: (device, seq) is applied once; its manifest hash detects forks."""
 

@@ -27,6 +27,7 @@ class HubReview(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("entity", "uuid", "rev"),
         Index("ix_hub_review_queue", "current", "state", "received_at"),
+        Index("ix_hub_review_queue_day", "current", "state", "day", "received_at", "id"),
         Index("ix_hub_review_record", "entity", "uuid"),
     )
 

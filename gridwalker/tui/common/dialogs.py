@@ -15,6 +15,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.format import literal
 from gridwalker.tui.keys import N_, translate_bindings
 
 
@@ -42,7 +43,7 @@ class LeaveDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
+            yield Static(literal(self.title_text), classes="title")
             yield Static(_("Keep it as a draft to finish later, or discard it?"))
             with Horizontal():
                 yield Button(_("Keep the draft") + " (k)", id="keep", variant="primary")
@@ -107,13 +108,15 @@ class Ask(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-panel"):
-            yield Static(self.question, id="ask-question")
+            yield Static(literal(self.question), id="ask-question")
             if self.detail:
-                yield Static(self.detail, id="ask-detail")
+                yield Static(literal(self.detail), id="ask-detail")
             with Horizontal(id="ask-buttons"):
                 for index, (key, words, _value) in enumerate(self.answers):
                     variant = "primary" if index == 0 else "default"
-                    yield Button(f"{key.upper()}  {words}", id=f"answer-{index}", variant=variant)
+                    yield Button(
+                        literal(f"{key.upper()}  {words}"), id=f"answer-{index}", variant=variant
+                    )
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -152,8 +155,8 @@ class PickerModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
-            yield OptionList(*(Option(text, id=key) for text, key in self.options))
+            yield Static(literal(self.title_text), classes="title")
+            yield OptionList(*(Option(literal(text), id=key) for text, key in self.options))
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)

@@ -21,7 +21,7 @@ from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import IssueAction, requires_note
 from gridwalker.tui.common.issue_rows import status_style, urgency_text
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.format import local_time, pad
+from gridwalker.tui.format import literal, local_time, pad
 from gridwalker.tui.keys import N_, translate_bindings
 from gridwalker.tui.navigation import navigator
 
@@ -78,7 +78,7 @@ class NoteModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         required = requires_note(self.action_taken)
         with Vertical():
-            yield Static(f"{label(self.action_taken)} · {self.subject}", classes="title")
+            yield Static(literal(f"{label(self.action_taken)} · {self.subject}"), classes="title")
             yield Static(
                 _("A note is required: say why.")
                 if required
@@ -185,7 +185,7 @@ class IssueDetailScreen(DbScreen):
         self.actions = detail.actions(self.role)
         self.query_one("#issue-head", Static).update(self._head(detail))
         self.query_one("#issue-facts", Static).update(self._facts(detail))
-        self.query_one("#issue-description", Static).update(detail.description)
+        self.query_one("#issue-description", Static).update(literal(detail.description))
         self.query_one("#issue-timeline", Static).update(self._timeline(detail))
         bar = self.query_one("#issue-actions", Horizontal)
         bar.remove_children()
@@ -351,7 +351,7 @@ class IssueDetailScreen(DbScreen):
         from gridwalker.store.issues import IssueNotFound
 
         if isinstance(exc, IssueNotFound):
-            self.query_one("#issue-head", Static).update(exc.invalid.text(language()))
+            self.query_one("#issue-head", Static).update(literal(exc.invalid.text(language())))
             return True
         return False
 

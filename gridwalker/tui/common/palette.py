@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
+from gridwalker.tui.format import literal
 from gridwalker.tui.keys import KeyAction, screen_keys
 
 
@@ -27,7 +29,9 @@ class ActionCommands(Provider):
     async def discover(self) -> Hits:
         """Offer every action before anything is typed."""
         for action in self._actions():
-            yield DiscoveryHit(action.description, self._runner(action), help=action.label)
+            yield DiscoveryHit(
+                literal(action.description), self._runner(action), help=escape(action.label)
+            )
 
     async def search(self, query: str) -> Hits:
         """Offer the actions whose description matches what was typed."""
@@ -40,5 +44,5 @@ class ActionCommands(Provider):
                     matcher.highlight(action.description),
                     self._runner(action),
                     text=action.description,
-                    help=action.label,
+                    help=escape(action.label),
                 )

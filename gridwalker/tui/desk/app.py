@@ -83,7 +83,7 @@ class HubApp(GridwalkerBaseApp):
         Binding("1", "mode('queue')", N_("Review queue"), show=False),
         Binding("2", "mode('conflicts')", N_("Conflicts"), show=False),
         Binding("3", "mode('bundles')", N_("Bundles"), show=False),
-        Binding("4", "mode('members')", N_("Members"), show=False),
+        Binding("4", "mode('members')", N_("Grid members"), show=False),
         Binding("5", "mode('coverage')", N_("Coverage"), show=False),
         Binding("6", "mode('issues')", N_("Issues"), show=False),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),

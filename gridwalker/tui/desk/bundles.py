@@ -18,11 +18,11 @@ from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.decisions import decider
-from gridwalker.tui.format import cell, local_time
+from gridwalker.tui.format import cell, literal, local_time
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
-    from gridwalker.store.ledger import HeldRow, LedgerRow, QuarantineRow
+    from gridwalker.store.ledger import DeviceRow, HeldRow, LedgerRow, QuarantineRow
 
 LEDGER_COLUMNS = (
     (16, N_("Device")),
@@ -88,6 +88,28 @@ class BundleBooks:
     received: int
     held: list[HeldRow]
     quarantined: list[QuarantineRow]
+    devices: list[DeviceRow]
+
+
+def device_cells(d: DeviceRow) -> tuple[Text | str, ...]:
+    """One laptop's row: device, member, last bundle, when last seen, trusted or revoked."""
+    if d.revoked_at is not None:
+        state = Text(
+            _("revoked {day}").format(day=local_time(d.revoked_at)[:10])
+            + (f": {d.revoked_reason}" if d.revoked_reason else ""),
+            style="bold red",
+        )
+    elif d.last_seen is None:
+        state = Text(_("enrolled, nothing received yet"), style="yellow")
+    else:
+        state = Text(_("trusted"), style="green")
+    return (
+        Text(d.device_id, style="bold"),
+        literal(d.member),
+        str(d.last_seq) if d.last_seq is not None else "—",
+        local_time(d.last_seen) if d.last_seen else "—",
+        state,
+    )
 
 
 class BundlesScreen(DbScreen):
@@ -108,6 +130,8 @@ class BundlesScreen(DbScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="bundles-summary")
+        yield Static(_("Laptops: last bundle, last seen, trusted or revoked"), classes="section")
+        yield DataTable(id="devices-table", cursor_type="row")
         yield Static(ledger_titles(), id="ledger-columns")
         yield PagedList(
             render_ledger_row, empty_text=_("No bundle has arrived yet."), id="ledger-list"
@@ -120,6 +144,12 @@ class BundlesScreen(DbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = _("Bundles")
+        laptops = self.query_one("#devices-table", DataTable)
+        for title, width in ((_("Device"), 16), (_("Member"), 10), (_("Seq"), 5)):
+            laptops.add_column(title, width=width)
+        laptops.add_column(_("Last seen"), width=16)
+        laptops.add_column(_("State"))
+        laptops.show_cursor = False
         held = self.query_one("#held-table", DataTable)
         held.add_column(_("Device"), width=16)
         held.add_column(_("Seq"), width=5)
@@ -138,12 +168,20 @@ class BundlesScreen(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.ledger import bundle_count, bundle_page, held_bundles, quarantined
+        from gridwalker.store.ledger import (
+            bundle_count,
+            bundle_page,
+            devices,
+            held_bundles,
+            quarantined,
+        )
 
         if self.engine is None:
             return
         self.db_read(
-            lambda conn: BundleBooks(bundle_count(conn), held_bundles(conn), quarantined(conn)),
+            lambda conn: BundleBooks(
+                bundle_count(conn), held_bundles(conn), quarantined(conn), devices(conn)
+            ),
             BooksLoaded,
         )
         self.query_one(PagedList).set_source(
@@ -178,6 +216,10 @@ class BundlesScreen(DbScreen):
                 ),
             )
         )
+        laptops = self.query_one("#devices-table", DataTable)
+        laptops.clear()
+        for d in books.devices:
+            laptops.add_row(*device_cells(d), key=d.device_id)
         held = self.query_one("#held-table", DataTable)
         held.clear()
         for h in books.held:
@@ -195,7 +237,7 @@ class BundlesScreen(DbScreen):
         for q in books.quarantined:
             quarantine.add_row(
                 local_time(q.at),
-                q.device_id or "—",
+                literal(q.device_id or "—", no_wrap=True),
                 str(q.seq) if q.seq is not None else "—",
                 Text(f"[{q.reason}] {q.message}", style="red"),
                 Text(q.file, style="dim"),

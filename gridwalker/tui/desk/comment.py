@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.format import literal
 from gridwalker.tui.keys import N_, translate_bindings
 
 
@@ -29,7 +30,7 @@ class CommentModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="comment-panel"):
             yield Static(_("Return for correction"), id="comment-title")
-            yield Static(self.subject, id="comment-subject")
+            yield Static(literal(self.subject), id="comment-subject")
             yield Static(
                 _("Say what to correct: the member sees this comment on their laptop."),
                 id="comment-hint",

@@ -25,7 +25,7 @@ from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.decisions import decider
 from gridwalker.tui.desk.labels import field_label, show_value
-from gridwalker.tui.format import cell, local_time
+from gridwalker.tui.format import cell, literal, local_time
 from gridwalker.tui.keys import N_, translate_bindings
 
 if TYPE_CHECKING:
@@ -194,7 +194,9 @@ class ValueModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="value-panel"):
             yield Static(
-                _("The merged value of {field}").format(field=field_label(self.field_name)),
+                literal(
+                    _("The merged value of {field}").format(field=field_label(self.field_name))
+                ),
                 id="value-title",
             )
             yield Static(
@@ -295,7 +297,7 @@ class ConflictScreen(DbScreen):
         from gridwalker.store.desk.errors import ReviewError
 
         if isinstance(exc, ReviewError):
-            self.query_one("#conflict-head", Static).update(exc.invalid.text(language()))
+            self.query_one("#conflict-head", Static).update(literal(exc.invalid.text(language())))
             return True
         return False
 
@@ -443,7 +445,7 @@ class ConflictScreen(DbScreen):
         try:
             value = typed_value(typed, like)
         except ValueError as exc:
-            self.query_one("#conflict-error", Static).update(f"{field_label(name)}: {exc}")
+            self.query_one("#conflict-error", Static).update(literal(f"{field_label(name)}: {exc}"))
             return
         self.query_one("#conflict-error", Static).update("")
         self.choices[name] = {"value": value}
@@ -494,7 +496,7 @@ class ConflictScreen(DbScreen):
         from gridwalker.store.desk.errors import ReviewError
 
         if isinstance(exc, ReviewError):
-            self.query_one("#conflict-error", Static).update(exc.invalid.text(language()))
+            self.query_one("#conflict-error", Static).update(literal(exc.invalid.text(language())))
             return True
         return False
 

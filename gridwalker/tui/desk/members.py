@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.format import local_time
+from gridwalker.tui.format import literal, local_time
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
@@ -73,7 +73,7 @@ class MembersScreen(DbScreen):
     def on_mount(self) -> None:
         from gridwalker.store.desk.members import SPARK_DAYS
 
-        self.sub_title = _("Members")
+        self.sub_title = _("Grid members")
         table = self.query_one(DataTable)
         table.add_column(_("Member"), width=8)
         table.add_column(_("Grid"), width=9)
@@ -116,8 +116,8 @@ class MembersScreen(DbScreen):
             stale = s.last_bundle_age_days is None or s.last_bundle_age_days > 3
             table.add_row(
                 Text(s.name, style="bold"),
-                s.grid_code,
-                s.community,
+                literal(s.grid_code, no_wrap=True),
+                literal(s.community, no_wrap=True),
                 sparkline(s.visits_per_day),
                 str(sum(s.visits_per_day)),
                 local_time(s.last_bundle_at) if s.last_bundle_at else "—",

@@ -23,7 +23,7 @@ from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.comment import CommentModal
 from gridwalker.tui.desk.decisions import decider, show_refusal
 from gridwalker.tui.desk.labels import field_label, show_value, state_text
-from gridwalker.tui.format import local_time, pad
+from gridwalker.tui.format import literal, local_time, pad
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ class RecordScreen(DbScreen):
         from gridwalker.store.desk.errors import ReviewError
 
         if isinstance(exc, ReviewError):
-            self.query_one("#record-head", Static).update(exc.invalid.text(language()))
+            self.query_one("#record-head", Static).update(literal(exc.invalid.text(language())))
             return True
         return False
 

@@ -32,6 +32,7 @@ from gridwalker.tui.field.census_fields import (
     text_after_saving,
 )
 from gridwalker.tui.field.census_progress import next_to_census, tower_row
+from gridwalker.tui.format import literal
 from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
@@ -354,7 +355,7 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
 
     def say(self, text: str | Text) -> None:
         """A line under the form."""
-        self.query_one("#form-status", Static).update(text)
+        self.query_one("#form-status", Static).update(literal(text))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer `n` only after a save, ctrl+o only when the code is already recorded."""

@@ -16,7 +16,7 @@ from gridwalker.domain.choices import OperatingStatus, Scale
 from gridwalker.domain.i18n import _, language
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.field.census_words import flags_text, party_text
-from gridwalker.tui.format import choice_label, yes_no
+from gridwalker.tui.format import choice_label, literal, yes_no
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def history_table(records: list[CensusRecordRow]) -> Table:
         table.add_row(
             str(r.year),
             r.census_date.isoformat(),
-            r.member_name or "—",
+            literal(r.member_name or "—"),
             choice_label(Scale, r.scale) or "—",
             "—" if r.employees is None else str(r.employees),
             choice_label(OperatingStatus, r.operating_status),

@@ -18,7 +18,7 @@ from gridwalker.domain.i18n import _, language
 from gridwalker.domain.masking import mask_phone
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.census_words import flags_text, party_text
-from gridwalker.tui.format import choice_label, yes_no
+from gridwalker.tui.format import choice_label, literal, yes_no
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
@@ -105,7 +105,7 @@ class EnterpriseScreen(DbScreen):
             (_("Operating status"), choice_label(OperatingStatus, form.operating_status)),
             (_("Contact"), contact or "—"),
         ):
-            details.add_row(name, value)
+            details.add_row(name, literal(value))
         self.query_one("#enterprise-details", Static).update(details)
         self.query_one("#enterprise-census", Static).update(self.census_state(form, records))
         flags = form.flags() if form.source_year or form.record_uuid else []

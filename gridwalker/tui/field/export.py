@@ -17,7 +17,7 @@ from textual.widgets import ProgressBar, Static
 
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.workers import DbModal
-from gridwalker.tui.format import error_reason
+from gridwalker.tui.format import error_reason, literal
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class ExportScreen(DbModal):
 
     def on_export_screen_step(self, message: Step) -> None:
         self.query_one("#export-step", Static).update(
-            _("Writing {entity}…").format(entity=message.label)
+            literal(_("Writing {entity}…").format(entity=message.label))
         )
         self.query_one("#export-bar", ProgressBar).update(
             total=message.total, progress=message.done

@@ -33,7 +33,7 @@ from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.actor import actor_of
-from gridwalker.tui.format import care_labels, choice_label
+from gridwalker.tui.format import care_labels, choice_label, literal
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
@@ -61,7 +61,10 @@ def clip(text: str, width: int) -> Text:
 def fill_table(
     table: DataTable, headers: list[str], rows: list[tuple[str | None, list[Any]]], empty: str
 ) -> None:
-    """Replace a table's rows; each column is as wide as its widest cell, measured in cells."""
+    """Replace a table's rows; each column is as wide as its widest cell, measured in cells.
+
+    A str cell is read as markup by DataTable: user text comes as `Text` (`format.literal`).
+    """
     table.clear(columns=True)
     widths = [cell_len(h) for h in headers]
     for _key, cells in rows:
@@ -270,7 +273,7 @@ class HouseholdScreen(DbScreen):
             cells: list[Any] = [
                 v.visited_on.isoformat(),
                 Text(choice_label(VisitOutcome, v.outcome), style=style),
-                v.member or "",
+                literal(v.member or "", no_wrap=True),  # a str cell is read as markup
                 str(v.seen),
                 clip(v.concerns, 44),
                 v.follow_up.isoformat() if v.follow_up else "",

@@ -23,7 +23,7 @@ from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.masking import mask_phone
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.format import choice_label, fit, join_words
+from gridwalker.tui.format import choice_label, fit, join_words, literal
 from gridwalker.tui.keys import N_, translate_bindings
 from gridwalker.tui.navigation import field_navigator
 
@@ -122,8 +122,10 @@ class PickDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="pick-title")
-            yield OptionList(*(Option(words, id=code or "-") for words, code in self.choices))
+            yield Static(literal(self.title_text), id="pick-title")
+            yield OptionList(
+                *(Option(literal(words), id=code or "-") for words, code in self.choices)
+            )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -18,6 +18,7 @@ from gridwalker.domain.workflow import default_due
 from gridwalker.tui.common.dialogs import LeaveDialog
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.issue_fields import FIELDS, IssueFields
+from gridwalker.tui.format import literal
 from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
@@ -168,7 +169,7 @@ class IssueFormScreen(DraftingForm, DbScreen):
             text = _("Logged from anywhere: write where the problem is.")
         else:
             text = _("Logged from: {place}").format(place=self.prefill.place)
-        self.query_one("#form-origin", Static).update(text)
+        self.query_one("#form-origin", Static).update(literal(text))
 
     # -- reading and filling ----------------------------------------------------------------
 
@@ -333,7 +334,7 @@ class IssueFormScreen(DraftingForm, DbScreen):
     def _say(self, text: str, *, error: bool = False) -> None:
         """A line under the form."""
         status = self.query_one("#form-status", Static)
-        status.update(text)
+        status.update(literal(text))
         status.set_class(error, "-error")
 
     def action_leave(self) -> None:

@@ -31,6 +31,7 @@ from gridwalker.domain.validators import (
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.field.actor import actor_of
+from gridwalker.tui.format import literal
 from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
@@ -126,7 +127,7 @@ class ResidentForm(DraftingForm, DbModal):
         lang = language()
         data = self.restored or self.initial
         with Vertical(id="resident-panel"):
-            yield Static(self.title_text, id="resident-title")
+            yield Static(literal(self.title_text), id="resident-title")
             with Horizontal(id="resident-body"):
                 with Vertical(id="resident-fields"):
                     yield from self._row(
@@ -338,7 +339,7 @@ class ResidentForm(DraftingForm, DbModal):
 
     def _say(self, message: str, *, error: bool = True) -> None:
         status = self.query_one("#resident-status", Static)
-        status.update(message)
+        status.update(literal(message))
         status.set_class(error, "-error")
 
     def action_cancel(self) -> None:

@@ -392,3 +392,24 @@ async def test_place_filters_narrow_the_queue_and_clear(
             assert paged.count == queue_count(conn, screen.flt)
         await press(pilot, "x")
         assert getattr(screen.flt, field) is None
+
+
+async def test_the_bundles_tab_lists_the_laptops(busy_desk: BusyDesk) -> None:
+    """Each laptop with its last seq, last seen and state; a revoked one says when and why."""
+    from gridwalker.store.ledger import devices
+    from gridwalker.sync.hub.enrol import revoke_device
+
+    revoke_device(busy_desk.desk.engine, "lap-b", "笔记本遗失")
+    with busy_desk.desk.engine.connect() as conn:
+        rows = {d.device_id: d for d in devices(conn)}
+    assert rows["lap-a"].last_seq == 2 and rows["lap-a"].revoked_at is None
+    assert rows["lap-b"].revoked_reason == "笔记本遗失"
+    app = make_desk_app(busy_desk.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        table = app.screen.query_one("#devices-table", DataTable)
+        cells = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
+    assert set(cells) == {"lap-a", "lap-b"}
+    assert str(cells["lap-a"][2]) == "2" and "在用" in str(cells["lap-a"][4])
+    assert "已吊销" in str(cells["lap-b"][4]) and "笔记本遗失" in str(cells["lap-b"][4])

@@ -357,13 +357,12 @@ async def act(pilot: Pilot[None], key: str, note: str) -> None:
 
 
 async def test_an_issue_followed_to_closed(demo: Demo) -> None:
+    """Reported → closed; whoever resolved it cannot verify it (someone else checks)."""
     uuid = new_issue(demo)
     steps = [
         ("a", "已受理联系物业", IssueAction.ACCEPT, IssueStatus.ACCEPTED),
         ("s", "物业已派电工", IssueAction.START, IssueStatus.IN_PROGRESS),
         ("r", "更换灯管三个", IssueAction.RESOLVE, IssueStatus.RESOLVED),
-        ("v", "回访居民满意", IssueAction.VERIFY, IssueStatus.VERIFIED),
-        ("c", "归档", IssueAction.CLOSE, IssueStatus.CLOSED),
     ]
     app = make_app(demo.path, role="supervisor")
     async with app.run_test(size=SIZE) as pilot:
@@ -375,11 +374,28 @@ async def test_an_issue_followed_to_closed(demo: Demo) -> None:
             timeline = text_of(screen.query_one("#issue-timeline"))
             assert action.zh in timeline and note in timeline
             assert status.zh in text_of(screen.query_one("#issue-head"))
+        await act(pilot, "v", "我自己看过了")  # the resolver verifying: refused, nothing written
+        assert status_of(demo, uuid) == IssueStatus.RESOLVED.value
+        shown = [n.message for n in app._notifications]  # noqa: SLF001 - the toasts shown
+        assert any("办结人不能核查自己办结的事件" in m for m in shown), shown
+        app.pop_screen()
+        with demo.engine.begin() as conn:  # the supervisor checks it
+            issues.transition(
+                conn,
+                uuid,
+                IssueAction.VERIFY,
+                role="supervisor",
+                actor="网格长",
+                note="回访居民满意",
+            )
+        screen = await open_detail(pilot, uuid)
+        await act(pilot, "c", "归档")
+        assert status_of(demo, uuid) == IssueStatus.CLOSED.value
         timeline = text_of(screen.query_one("#issue-timeline"))
-        for action in (IssueAction.SUBMIT, *(step[2] for step in steps)):
+        for action in (IssueAction.SUBMIT, *(step[2] for step in steps), IssueAction.VERIFY):
             assert action.zh in timeline
         assert "2026-11-20 09:00" in timeline
-        assert "李晓梅" in timeline
+        assert "李晓梅" in timeline and "网格长" in timeline
         assert "已办结 → 已核查" in timeline
         assert screen.actions == []
         assert not screen.query("#issue-actions Button.-primary")
@@ -390,8 +406,8 @@ async def test_an_issue_followed_to_closed(demo: Demo) -> None:
             .order_by(IssueEvent.change)
         ).all()
     assert [e.action for e in events] == ["submit", "accept", "start", "resolve", "verify", "close"]
-    assert [e.note for e in events[1:]] == [step[1] for step in steps]
-    assert {e.actor for e in events} == {demo.member_uuid}
+    assert [e.note for e in events[1:]] == [*(step[1] for step in steps), "回访居民满意", "归档"]
+    assert {e.actor for e in events} == {demo.member_uuid, "网格长"}
 
 
 async def test_decline_without_a_note_is_refused(demo: Demo) -> None:
