@@ -76,12 +76,17 @@ def transition(
     actor: str,
     note: str = "",
     member_uuid: str | None = None,
+    expect_rev: str | None = None,
 ) -> IssueStatus:
-    """Apply a workflow action and record its event; refused: TransitionError, nothing written."""
+    """Apply a workflow action and record its event; refused: TransitionError, nothing written.
+
+    `expect_rev` is the rev of the issue as the screen showed it: when the issue moved on
+    since (another window or a command took a step), StaleWrite and nothing is written, even
+    when the action would still be allowed from where it is now."""
     # The event's actor is the member uuid when there is one (the timeline shows the member's
     # name); `actor` stamps the row (updated_by) and stands in for scripts without a member.
     row = conn.execute(
-        select(Issue.status, Issue.held_from).where(
+        select(Issue.status, Issue.held_from, Issue.rev).where(
             Issue.uuid == issue_uuid, Issue.deleted == false()
         )
     ).first()
@@ -89,6 +94,9 @@ def transition(
         raise IssueNotFound(
             Invalid("issue.not_found", f"找不到事件「{issue_uuid}」", f"No issue {issue_uuid!r}")
         )
+    writer = Writer(conn, actor)
+    if expect_rev is not None and row.rev != expect_rev:
+        writer.current("issue", issue_uuid, expect_rev)  # StaleWrite, with the issue as it is
     old = S(row.status)
     held_from = S(row.held_from) if row.held_from else None
     new = apply_action(old, action, role, held_from)  # also checks action and role codes
@@ -116,7 +124,6 @@ def transition(
         urgency = Urgency(row.urgency)
         if row.due_date == default_due(urgency, row.reported_on):
             changes["due_date"] = default_due(urgency, clock.today())
-    writer = Writer(conn, actor)
-    writer.update("issue", issue_uuid, changes)
+    writer.update("issue", issue_uuid, changes, expect_rev=expect_rev)
     record_event(writer, issue_uuid, act, old, new, note, member_uuid or actor)
     return new
