@@ -82,7 +82,8 @@ def transition(
 
     `expect_rev` is the rev of the issue as the screen showed it: when the issue moved on
     since (another window or a command took a step), StaleWrite and nothing is written, even
-    when the action would still be allowed from where it is now."""
+    when the action would still be allowed from where it is now (an action the workflow
+    refuses from there says so first, with its own reason)."""
     # The event's actor is the member uuid when there is one (the timeline shows the member's
     # name); `actor` stamps the row (updated_by) and stands in for scripts without a member.
     row = conn.execute(
@@ -94,9 +95,6 @@ def transition(
         raise IssueNotFound(
             Invalid("issue.not_found", f"找不到事件「{issue_uuid}」", f"No issue {issue_uuid!r}")
         )
-    writer = Writer(conn, actor)
-    if expect_rev is not None and row.rev != expect_rev:
-        writer.current("issue", issue_uuid, expect_rev)  # StaleWrite, with the issue as it is
     old = S(row.status)
     held_from = S(row.held_from) if row.held_from else None
     new = apply_action(old, action, role, held_from)  # also checks action and role codes
@@ -110,6 +108,10 @@ def transition(
                 f"Say why in a note to {act.en.lower()} an issue",
             )
         )
+    writer = Writer(conn, actor)
+    if expect_rev is not None and row.rev != expect_rev:
+        # Allowed from where it is now, but not from what the screen showed: StaleWrite.
+        writer.current("issue", issue_uuid, expect_rev)
     changes: dict[str, Any] = {"status": new.value}
     if act is IssueAction.HOLD:
         changes["held_from"] = old.value

@@ -14,8 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, false, select
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -25,7 +26,7 @@ from gridwalker.domain.workflow import IssueAction
 from gridwalker.store import census, rounds
 from gridwalker.store import issues as store_issues
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import Device, Issue
+from gridwalker.store.tables import CensusRecord, Device, Enterprise, Issue
 from gridwalker.store.writes import Writer
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.issue_detail import IssueDetailScreen
@@ -211,3 +212,189 @@ async def test_move_out_of_a_resident_changed_elsewhere_is_refused(demo_db: Path
         assert isinstance(app.screen, HouseholdScreen)
         assert "moved out" in screen_text(app)  # the roster as it is now
     assert change_counter(demo_db) == before
+
+
+# -- the census form ------------------------------------------------------------------------------
+
+
+def censused_enterprise(db: Path) -> tuple[str, str]:
+    """(enterprise, tower) of an enterprise with a valid census of this year, to edit."""
+
+    def pick(conn: Connection) -> tuple[str, str]:
+        rows = conn.execute(
+            select(Enterprise.uuid, Enterprise.building_uuid)
+            .join(CensusRecord, CensusRecord.enterprise_uuid == Enterprise.uuid)
+            .where(
+                CensusRecord.year == THIS_YEAR,
+                CensusRecord.deleted == false(),
+                Enterprise.deleted == false(),
+                Enterprise.operating_status == "normal",
+            )
+            .order_by(Enterprise.uuid)
+        ).all()
+        for uuid, tower in rows:
+            form = census.census_prefill(conn, uuid, THIS_YEAR)
+            if not census.validate_census(conn, form, enterprise_uuid=uuid):
+                return uuid, tower
+        raise AssertionError("no censused enterprise with a valid form")
+
+    return read(db, pick)
+
+
+async def test_census_changed_elsewhere_is_not_overwritten_and_reapplied(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CensusFormScreen, "draft_pause", 0.05)
+    uuid, tower = censused_enterprise(demo_db)
+    app = make_app(demo_db, "en", signed_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_census_form(uuid, tower)
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CensusFormScreen) and form.ready
+        # A command (or the other window) renames the contact person meanwhile.
+        write(
+            demo_db,
+            lambda conn: Writer(conn, "other").update(
+                "enterprise", uuid, {"contact_name": "王经理"}
+            ),
+        )
+        before = change_counter(demo_db)
+        await type_into(pilot, "#employees", "321")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, Ask)
+        shown = screen_text(app)
+        assert "Changed there: Contact person" in shown and "Changed by you: Employees" in shown
+        assert form.query_one("#employees", Input).value == "321"
+        assert change_counter(demo_db) == before  # nothing written
+        drafts = read(demo_db, rounds.list_drafts)
+        assert [str(d.payload["employees"]) for d in drafts if d.kind == "census"] == ["321"]
+        await pilot.press("r")
+        await settle(pilot)
+        assert form.query_one("#contact_name", Input).value == "王经理"
+        assert form.query_one("#employees", Input).value == "321"
+        assert "Reloaded with the changes made elsewhere" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert form.saved
+    now = read(demo_db, lambda conn: census.census_prefill(conn, uuid, THIS_YEAR))
+    assert now.contact_name == "王经理" and now.employees == 321
+    assert read(demo_db, rounds.list_drafts) == []
+
+
+async def test_census_record_entered_elsewhere_is_not_overwritten(demo_db: Path) -> None:
+    """The form started from last year's answers; meanwhile this year's census was entered
+    elsewhere: saving would have overwritten it."""
+
+    def pick(conn: Connection) -> tuple[str, str]:
+        done = select(CensusRecord.enterprise_uuid).where(CensusRecord.year == THIS_YEAR)
+        rows = conn.execute(
+            select(Enterprise.uuid, Enterprise.building_uuid)
+            .where(Enterprise.deleted == false(), Enterprise.uuid.not_in(done))
+            .order_by(Enterprise.uuid)
+        ).all()
+        for uuid, tower in rows:
+            form = census.census_prefill(conn, uuid, THIS_YEAR)
+            if form.source_year and not census.validate_census(conn, form, enterprise_uuid=uuid):
+                return uuid, tower
+        raise AssertionError("no enterprise censused last year only")
+
+    uuid, tower = read(demo_db, pick)
+    app = make_app(demo_db, "en", signed_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_census_form(uuid, tower)
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CensusFormScreen) and form.record_uuid is None
+        loaded = read(demo_db, lambda conn: census.census_prefill(conn, uuid, THIS_YEAR))
+        write(
+            demo_db,
+            lambda conn: census.save_census(
+                conn,
+                replace(loaded, employees=99),
+                year=THIS_YEAR,
+                actor="other",
+                member_uuid=None,
+                enterprise_uuid=uuid,
+            ),
+        )
+        before = change_counter(demo_db)
+        await type_into(pilot, "#room", "1808")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, Ask)
+        assert "Changed there: Employees" in screen_text(app)
+        assert change_counter(demo_db) == before
+    assert read(demo_db, lambda conn: census.census_prefill(conn, uuid, THIS_YEAR)).employees == 99
+
+
+# -- issue transitions ----------------------------------------------------------------------------
+
+
+def accepted_issue(db: Path) -> str:
+    """An issue brought to "accepted" (from where a member may start it or put it on hold)."""
+
+    def make(conn: Connection) -> str:
+        uuid = conn.execute(
+            select(Issue.uuid)
+            .where(Issue.status == IssueStatus.REPORTED.value, Issue.deleted == false())
+            .order_by(Issue.uuid)
+            .limit(1)
+        ).scalar_one()
+        store_issues.transition(conn, uuid, IssueAction.ACCEPT, role=Role.SUPERVISOR, actor="t")
+        return uuid
+
+    return write(db, make)
+
+
+async def test_issue_moved_by_a_command_meanwhile_is_not_moved_again_from_the_screen(
+    demo_db: Path,
+) -> None:
+    """The app shows an accepted issue; `gridwalker issue act … start` moves it on; the
+    screen's "put on hold" (allowed from in progress too) is refused as stale."""
+    uuid = accepted_issue(demo_db)
+    app = make_app(demo_db, "en", signed_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_issue(uuid)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, IssueDetailScreen)
+        assert screen.detail is not None and screen.detail.status is IssueStatus.ACCEPTED
+        # In-process, the command sets the UI language: keep it English as the app is.
+        result = CliRunner().invoke(
+            main, ["issue", "act", uuid, "start", "--db", str(demo_db), "--lang", "en"]
+        )
+        assert result.exit_code == 0, result.output
+        before = change_counter(demo_db)
+        await pilot.press("h")
+        await pilot.pause()
+        await type_into(pilot, "#note", "等待业主回复")
+        await pilot.press("enter")
+        await settle(pilot)
+        notices = [n.message for n in app._notifications]  # noqa: SLF001 - no public way
+        assert any("changed elsewhere" in words for words in notices), notices
+        assert screen.detail is not None and screen.detail.status is IssueStatus.IN_PROGRESS
+    assert change_counter(demo_db) == before
+    status = read(demo_db, lambda conn: store_issues.issue_detail(conn, uuid).status)
+    assert status is IssueStatus.IN_PROGRESS
+
+
+async def test_issue_transition_from_the_screen_is_taken_when_nothing_moved(
+    demo_db: Path,
+) -> None:
+    uuid = accepted_issue(demo_db)
+    app = make_app(demo_db, "en", signed_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_issue(uuid)
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+    status = read(demo_db, lambda conn: store_issues.issue_detail(conn, uuid).status)
+    assert status is IssueStatus.IN_PROGRESS
