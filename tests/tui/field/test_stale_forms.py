@@ -398,3 +398,46 @@ async def test_issue_transition_from_the_screen_is_taken_when_nothing_moved(
         await settle(pilot)
     status = read(demo_db, lambda conn: store_issues.issue_detail(conn, uuid).status)
     assert status is IssueStatus.IN_PROGRESS
+
+
+async def test_a_restored_draft_is_saved_only_over_the_rev_it_was_typed_over(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft left overnight keeps the rev it was typed over: a change made to the resident
+    since is not overwritten when the draft is taken up and saved."""
+    from gridwalker.tui.field.drafts_offer import DraftsOffer
+
+    monkeypatch.setattr(ResidentForm, "draft_pause", 0.01)
+    uuid = household(demo_db)
+    person = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))[0]
+    app = make_app(demo_db, "en", signed_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_resident(pilot, uuid)
+        await type_into(pilot, "#name", "欧阳改名")
+        await pilot.pause(0.05)
+        await settle(pilot)
+    drafts = read(demo_db, rounds.list_drafts)
+    assert [d.payload.get("base_rev") for d in drafts] == [person.rev]
+    theirs = replace(person.as_input(), phone="13911112222")
+    write(demo_db, lambda conn: rounds.update_resident(conn, "other", person.uuid, theirs))
+    before = change_counter(demo_db)
+    again = make_app(demo_db, "en", signed_in=True)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, DraftsOffer)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = again.screen
+        assert isinstance(form, ResidentForm) and form.form_data().name == "欧阳改名"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(again.screen, Ask)
+        shown = screen_text(again)
+        assert "Changed there: Phone" in shown and "Changed by you: Name" in shown
+        assert change_counter(demo_db) == before
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    saved = read(demo_db, lambda conn: rounds.resident_row(conn, person.uuid))
+    assert saved.name == "欧阳改名" and saved.phone == "13911112222"
