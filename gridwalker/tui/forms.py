@@ -381,8 +381,6 @@ class DraftingForm(DbMixin, metaclass=type(Screen)):  # Textual's metaclass regi
             "Check them and press Ctrl+S to save."
         )
         self.show_status(Text(words, style="bold yellow"))
-        # Also as a notice: filling the fields may clear a form's status line as typing does.
-        self.app.notify(words, timeout=8)  # type: ignore[attr-defined]
         self.draft_soon()
 
     # -- leaving ------------------------------------------------------------------------------
