@@ -263,6 +263,7 @@ def issue_act(
     """Take a workflow action on an issue; an action the workflow refuses writes nothing."""
     from gridwalker.domain.workflow import TransitionError
     from gridwalker.store.issues import IssueNotFound, resolve_issue, transition
+    from gridwalker.store.writes import StaleWrite
 
     home = home_paths()
     language = _lang(lang, home)
@@ -282,7 +283,8 @@ def issue_act(
                 note=note,
                 member_uuid=settings.member_uuid or None,
             )
-    except (IssueNotFound, TransitionError) as exc:
+    except (IssueNotFound, TransitionError, StaleWrite) as exc:
+        # StaleWrite: another window wrote the issue between this command's read and write.
         fail(exc.invalid.text(language))
     finally:
         engine.dispose()

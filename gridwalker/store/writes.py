@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from gridwalker.domain import clock, fields
+from gridwalker.domain.validators import Invalid
 from gridwalker.store import search
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.revs import next_rev
@@ -23,6 +24,52 @@ from gridwalker.store.tables import SYNCED_TABLES, Audit, Device, data_columns
 
 class WriteError(ValueError):
     """A write that cannot be made (unknown row, deleted row, unknown column)."""
+
+
+class StaleWrite(WriteError):
+    """The row is no longer at the rev the edit started from: someone else changed (or
+    deleted) it meanwhile, and writing now would silently overwrite that. Nothing is written.
+
+    `expected` is the rev the edit started from, `rev` the row's rev now, `current` its data
+    now and `deleted` whether it is a tombstone now.
+    """
+
+    def __init__(
+        self,
+        entity: str,
+        uuid: str,
+        expected: str,
+        rev: str,
+        current: dict[str, Any],
+        *,
+        deleted: bool = False,
+    ) -> None:
+        what = "deleted" if deleted else "changed"
+        super().__init__(
+            f"{entity} {uuid} was {what} elsewhere (rev {rev}, this edit started from {expected})"
+        )
+        self.entity = entity
+        self.uuid = uuid
+        self.expected = expected
+        self.rev = rev
+        self.current = current
+        self.deleted = deleted
+
+    @property
+    def invalid(self) -> Invalid:
+        """What to tell the user, in zh and en."""
+        if self.deleted:
+            return Invalid(
+                "write.stale.deleted",
+                "这条记录在你编辑期间已被删除，未保存",
+                "Not saved: this record was deleted elsewhere while you were editing it",
+            )
+        return Invalid(
+            "write.stale",
+            "这条记录在你编辑期间已被其他窗口或命令修改，未保存（以免覆盖对方的修改）",
+            "Not saved: this record was changed elsewhere (another window or a command) "
+            "while you were editing it, and saving would overwrite that change",
+        )
 
 
 def new_uuid() -> str:
@@ -148,19 +195,35 @@ class Writer:
 
     # -- updates and deletes ----------------------------------------------------------------
 
-    def current(self, entity: str, uuid: str) -> dict[str, Any]:
-        """A live row's data and rev; WriteError when it is missing or deleted."""
+    def current(self, entity: str, uuid: str, expect_rev: str | None = None) -> dict[str, Any]:
+        """A live row's data and rev; WriteError when it is missing or deleted, StaleWrite
+        when `expect_rev` is given and the row is no longer at that rev."""
         table = SYNCED_TABLES[entity].__table__
         row = self.conn.execute(select(table).where(table.c.uuid == uuid)).mappings().first()
         if row is None:
             raise WriteError(f"{entity} {uuid} does not exist")
+        if expect_rev is not None and row["rev"] != expect_rev:
+            data = {c: row[c] for c in data_columns(entity)}
+            raise StaleWrite(entity, uuid, expect_rev, row["rev"], data, deleted=row["deleted"])
         if row["deleted"]:
             raise WriteError(f"{entity} {uuid} was deleted")
         return dict(row)
 
-    def update(self, entity: str, uuid: str, changes: dict[str, Any]) -> str | None:
-        """Change some fields of a row; returns the new rev, or None when nothing changed."""
-        row = self.current(entity, uuid)
+    def update(
+        self,
+        entity: str,
+        uuid: str,
+        changes: dict[str, Any],
+        *,
+        expect_rev: str | None = None,
+    ) -> str | None:
+        """Change some fields of a row; returns the new rev, or None when nothing changed.
+
+        `expect_rev` is the rev the edit started from (the one a form loaded): when the row
+        has moved on since, StaleWrite and nothing is written, even when the changes would
+        make no difference now.
+        """
+        row = self.current(entity, uuid, expect_rev)
         cols = data_columns(entity)
         unknown = set(changes) - set(cols)
         if unknown:
@@ -172,9 +235,11 @@ class Writer:
         check_fields(entity, {name: data[name] for name in changed})
         return self._write_rev(entity, uuid, row["rev"], data, changed, deleted=False)
 
-    def delete(self, entity: str, uuid: str) -> str:
-        """Tombstone a row (never a silent delete): it stays, flagged, with a new rev."""
-        row = self.current(entity, uuid)
+    def delete(self, entity: str, uuid: str, *, expect_rev: str | None = None) -> str:
+        """Tombstone a row (never a silent delete): it stays, flagged, with a new rev.
+
+        `expect_rev`: as for `update`, StaleWrite when the row has moved on since."""
+        row = self.current(entity, uuid, expect_rev)
         data = {c: row[c] for c in data_columns(entity)}
         return self._write_rev(entity, uuid, row["rev"], data, [], deleted=True)
 
@@ -192,9 +257,12 @@ class Writer:
         now = stamp()
         rev = next_rev(base_rev, data, deleted=deleted)
         change = reserve_changes(self.conn, 1)
-        self.conn.execute(
+        # Only over the rev just read: another process writing the row in between (SQLite
+        # reads outside the write transaction) makes this match nothing instead of
+        # overwriting it; the caller's transaction then rolls back the counter.
+        written = self.conn.execute(
             update(table)
-            .where(table.c.uuid == uuid)
+            .where(table.c.uuid == uuid, table.c.rev == base_rev)
             .values(
                 **{k: data[k] for k in changed},
                 rev=rev,
@@ -205,6 +273,12 @@ class Writer:
                 deleted=deleted,
             )
         )
+        if written.rowcount != 1:
+            now_row = self.conn.execute(select(table).where(table.c.uuid == uuid)).mappings().one()
+            current = {c: now_row[c] for c in data_columns(entity)}
+            raise StaleWrite(
+                entity, uuid, base_rev, now_row["rev"], current, deleted=now_row["deleted"]
+            )
         op = "delete" if deleted else "update"
         self.conn.execute(
             insert(Audit.__table__), [self._audit(now, entity, uuid, op, rev, changed)]

@@ -8,11 +8,20 @@ a time and the newest state last, so an older state never lands over a newer one
 not yet written when the form is unmounted (the app is quitting) is written there and then.
 `ask_to_leave` asks keep / discard / stay; `show_reason` puts a validation message next to
 its field. Restoring is the form's own: it fills its widgets from the draft's payload.
+
+A form that edits a stored record remembers what it loaded: `base_rev` (the rev, or revs,
+its save passes to the store) and `base_state` (the record's values as a form state), both
+kept in the draft too. When another window or a command changed the record meanwhile, the
+store refuses the save (`StaleWrite`, nothing written) and the form hands it to
+`stale_write`: the typing stays on screen and in the draft, the record is read again, and a
+dialog says which fields the other side changed and offers to reload it with the user's own
+changes re-applied on top, or to keep editing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,8 +31,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.workers import DbMixin, DbResult
-from gridwalker.tui.format import error_reason
+from gridwalker.tui.format import error_reason, join_words
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -38,6 +48,44 @@ class DraftWritten(DbResult):
 
 class DraftDiscarded(DbResult):
     """A form's draft was thrown away on leaving it."""
+
+
+class RecordReread(DbResult):
+    """After a stale save: the record as it is now, (rev, form state), or None when gone."""
+
+
+def state_fields(state: Any) -> dict[str, Any]:
+    """A form state (a mapping or a dataclass) as a dict of its fields."""
+    if isinstance(state, Mapping):
+        return dict(state)
+    return dataclasses.asdict(state)
+
+
+def with_fields(state: Any, values: Mapping[str, Any]) -> Any:
+    """A form state (a mapping or a dataclass) with some fields replaced."""
+    if isinstance(state, Mapping):
+        return {**state, **values}
+    return dataclasses.replace(state, **values)
+
+
+def merge_states(base: Any, theirs: Any, mine: Any) -> tuple[Any, list[str], list[str]]:
+    """The record as it is now (`theirs`) with the fields the user changed from `base` put
+    back on top: (merged state, fields they changed, fields the user changed)."""
+    was, now, typed = state_fields(base), state_fields(theirs), state_fields(mine)
+    changed_there = [name for name in now if now[name] != was.get(name)]
+    changed_here = [name for name in typed if typed[name] != was.get(name)]
+    merged = with_fields(theirs, {name: typed[name] for name in changed_here})
+    return merged, changed_there, changed_here
+
+
+def _stale_words(deleted: bool) -> str:
+    """Why a save was refused as stale."""
+    if deleted:
+        return _("Not saved: this record was deleted elsewhere. What you typed is kept as a draft.")
+    return _(
+        "Not saved: this record was changed elsewhere while you were editing it. "
+        "What you typed is kept."
+    )
 
 
 class DraftingForm(DbMixin, metaclass=type(Screen)):  # Textual's metaclass registers @on here
@@ -62,6 +110,10 @@ class DraftingForm(DbMixin, metaclass=type(Screen)):  # Textual's metaclass regi
         self._draft_again = False
         self._after_draft: Callable[[], None] | None = None
         self._after_discard: Callable[[], None] | None = None
+        # The record as loaded: its rev(s), passed when saving (None: nothing to check, a new
+        # record), and its values as a form state (what "changed by the user" is measured from).
+        self.base_rev: Any = None
+        self.base_state: Any = None
 
     # -- what each form says ------------------------------------------------------------------
 
@@ -89,6 +141,26 @@ class DraftingForm(DbMixin, metaclass=type(Screen)):  # Textual's metaclass regi
 
     def draft_written(self, record: DraftRecord) -> None:
         """A draft write finished (a form may note that a draft now exists)."""
+
+    def read_record(self) -> Callable[[Connection], tuple[Any, Any] | None]:
+        """A function (run in a worker) reading the record as it is now: (rev, form state),
+        or None when it is gone. Forms that edit a stored record say how."""
+        raise NotImplementedError
+
+    def fill_state(self, state: Any) -> None:
+        """Put a form state into the widgets (a form that edits a stored record)."""
+        raise NotImplementedError
+
+    def field_label(self, name: str) -> str:
+        """A field's name as the form shows it."""
+        return name
+
+    def show_status(self, text: str | Text) -> None:
+        """A line under the form (the form's own status line)."""
+        self.app.notify(str(text))  # type: ignore[attr-defined]
+
+    def record_reloaded(self) -> None:
+        """The record was reloaded with the user's changes on top (a form may recheck)."""
 
     # -- dirty tracking -----------------------------------------------------------------------
 
@@ -235,6 +307,81 @@ class DraftingForm(DbMixin, metaclass=type(Screen)):  # Textual's metaclass regi
                 _("The last change could not be kept: {reason}").format(reason=error_reason(exc)),
                 severity="error",
             )
+
+    # -- a record changed elsewhere meanwhile ---------------------------------------------------
+
+    def base_payload(self) -> dict[str, Any]:
+        """What a draft keeps of the record as loaded, so a restored draft is checked too."""
+        if self.base_rev is None:
+            return {}
+        base = state_fields(self.base_state) if self.base_state is not None else None
+        return {"base_rev": self.base_rev, "base": base}
+
+    def stale_write(self, exc: BaseException) -> None:
+        """The save was refused: the record changed (or went) elsewhere since it was loaded.
+
+        Nothing was written and the form stays as typed; its draft is written now, the
+        record is read again, and `_record_reread` asks what to do."""
+        self.drafting = True  # the form stays open: its changes are drafted again
+        deleted = bool(getattr(exc, "deleted", False))
+        self.show_status(Text(_stale_words(deleted), style="bold red"))
+        self.keep_draft_now(lambda: None)
+        self.db_read(self.read_record(), RecordReread)
+
+    @on(RecordReread)
+    def _record_reread(self, message: RecordReread) -> None:
+        now: tuple[Any, Any] | None = message.result
+        if now is None:
+            words = _stale_words(deleted=True)
+            self.show_status(Text(words, style="bold red"))
+            self.app.notify(words, severity="error", timeout=8)  # type: ignore[attr-defined]
+            return
+        rev, theirs = now
+        base = self.base_state if self.base_state is not None else theirs
+        merged, changed_there, changed_here = merge_states(base, theirs, self.form_state())
+
+        def listed(fields: list[str]) -> str:
+            return join_words(self.field_label(name) for name in fields) or _("nothing")
+
+        both = [name for name in changed_here if name in changed_there]
+        lines = [
+            _("Changed there: {fields}").format(fields=listed(changed_there)),
+            _("Changed by you: {fields}").format(fields=listed(changed_here)),
+        ]
+        if both:
+            lines.append(
+                _("Changed on both sides (yours is kept): {fields}").format(fields=listed(both))
+            )
+        lines.append(
+            _("Reload takes their values and puts your changes back on top; then save again.")
+        )
+
+        def answered(reload: bool | None) -> None:
+            if reload:
+                self._reapply(rev, theirs, merged)
+
+        dialog = Ask(
+            _("This record was changed elsewhere while you were editing it"),
+            [
+                ("r", _("Reload and re-apply my changes"), True),
+                ("k", _("Keep editing"), False),
+            ],
+            "\n".join(lines),
+        )
+        self.app.push_screen(dialog, answered)  # type: ignore[attr-defined]
+
+    def _reapply(self, rev: Any, theirs: Any, merged: Any) -> None:
+        """Take the record as it is now as the base, with the user's changes on top."""
+        self.base_rev, self.base_state = rev, theirs
+        self.fill_state(merged)
+        self.draft_baseline = theirs  # dirty: the user's changes are not saved yet
+        self.record_reloaded()
+        words = _(
+            "Reloaded with the changes made elsewhere; yours are re-applied on top. "
+            "Check them and press Ctrl+S to save."
+        )
+        self.show_status(Text(words, style="bold yellow"))
+        self.draft_soon()
 
     # -- leaving ------------------------------------------------------------------------------
 

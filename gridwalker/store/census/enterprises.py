@@ -104,10 +104,12 @@ def census_prefill(conn: Connection, enterprise_uuid: str, year: int) -> CensusF
         contact_phone=ent["contact_phone"],
         floor=ent["floor"],
         room=ent["room"],
+        enterprise_rev=ent["rev"],
     )
     record = _record_of(conn, enterprise_uuid, year, before=False)
     if record is not None:
         form.record_uuid = record["uuid"]
+        form.record_rev = record["rev"]
     else:
         record = _record_of(conn, enterprise_uuid, year, before=True)
     if record is None:

@@ -247,6 +247,11 @@ class CensusForm:
     # whose answers were carried over; None for a form started from the enterprise row.
     record_uuid: str | None = field(default=None, compare=False)
     source_year: int | None = field(default=None, compare=False)
+    # The revs the form was read at (not saved): the enterprise row's, and this year's
+    # record's (None when there was no record this year); None for a new enterprise. Saving
+    # with them (`save_census(expect_revs=...)`) refuses to overwrite a change made since.
+    enterprise_rev: str | None = field(default=None, compare=False)
+    record_rev: str | None = field(default=None, compare=False)
 
     def flags(self) -> list[CensusFlag]:
         """The rule flags of the answers as they stand (never blocking)."""

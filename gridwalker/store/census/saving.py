@@ -27,7 +27,7 @@ from gridwalker.store.census.enterprises import enterprise_row, find_by_uscc
 from gridwalker.store.census.rows import CHOICE_FIELDS, CensusForm, CensusInputError
 from gridwalker.store.census.values import as_int, choice_code, is_blank, text_or_none
 from gridwalker.store.tables import Building, CensusRecord
-from gridwalker.store.writes import Writer
+from gridwalker.store.writes import StaleWrite, Writer
 
 
 def _invalid_choice(name: str, choice: type[Choice], value: object) -> Invalid:
@@ -207,6 +207,32 @@ def _record_values(form: CensusForm, own: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _year_record(conn: Connection, enterprise_uuid: str, year: int) -> tuple[str, str] | None:
+    """This year's live record of an enterprise: (uuid, rev), or None."""
+    row = conn.execute(
+        select(CensusRecord.uuid, CensusRecord.rev).where(
+            CensusRecord.enterprise_uuid == enterprise_uuid,
+            CensusRecord.year == year,
+            CensusRecord.deleted == false(),  # a deleted record's year is entered anew
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _check_record_rev(
+    writer: Writer, existing: tuple[str, str] | None, expected: str | None
+) -> None:
+    """StaleWrite when this year's record is not as the form found it (`expected`: its rev,
+    None when there was none): entered, changed or deleted elsewhere since."""
+    if existing is None and expected is None:
+        return
+    if existing is not None and existing[1] == expected:
+        return
+    if existing is not None:  # entered or changed since: StaleWrite with its data now
+        writer.current("census_record", existing[0], expected or "")
+    raise StaleWrite("census_record", "", expected or "", "", {}, deleted=True)
+
+
 def save_census(
     conn: Connection,
     form: CensusForm,
@@ -216,6 +242,7 @@ def save_census(
     member_uuid: str | None,
     enterprise_uuid: str | None = None,
     tower_uuid: str | None = None,
+    expect_revs: tuple[str, str | None] | None = None,
 ) -> tuple[str, str]:
     """Save a census: returns (enterprise uuid, census record uuid).
 
@@ -223,7 +250,20 @@ def save_census(
     created in `tower_uuid`; an existing one gets its changed fields (and moves to
     `tower_uuid` when given). This year's record is inserted, or edited when it exists.
     Moving out or deregistering is an operating status: the enterprise and its history stay.
+
+    `expect_revs` are the revs the form was read at (`CensusForm.enterprise_rev` and
+    `.record_rev`, None when there was no record this year): when the enterprise or this
+    year's record changed elsewhere since (a record entered, edited or deleted meanwhile
+    included), StaleWrite and nothing is written.
     """
+    writer = Writer(conn, actor)
+    ent_rev, record_rev = expect_revs if expect_revs is not None else (None, None)
+    existing = None
+    if enterprise_uuid is not None:
+        existing = _year_record(conn, enterprise_uuid, year)
+        if expect_revs is not None:  # before anything else: a deleted enterprise is stale too
+            writer.current("enterprise", enterprise_uuid, ent_rev)
+            _check_record_rev(writer, existing, record_rev)
     problems = validate_census(conn, form, enterprise_uuid=enterprise_uuid)
     if problems:
         raise CensusInputError(problems)
@@ -235,7 +275,6 @@ def save_census(
         ).first()
         if found is None:
             raise LookupError(f"no building {tower_uuid}")
-    writer = Writer(conn, actor)
     own = _enterprise_values(form)
     if enterprise_uuid is None:
         enterprise_uuid = writer.insert("enterprise", {"building_uuid": tower_uuid, **own})
@@ -243,18 +282,11 @@ def save_census(
         changes = dict(own)
         if tower_uuid is not None:
             changes["building_uuid"] = tower_uuid
-        writer.update("enterprise", enterprise_uuid, changes)
+        writer.update("enterprise", enterprise_uuid, changes, expect_rev=ent_rev)
     answers = _record_values(form, own)
-    existing = conn.execute(
-        select(CensusRecord.uuid).where(
-            CensusRecord.enterprise_uuid == enterprise_uuid,
-            CensusRecord.year == year,
-            CensusRecord.deleted == false(),  # a deleted record's year is entered anew
-        )
-    ).scalar_one_or_none()
     if existing is not None:
-        writer.update("census_record", existing, answers)
-        return enterprise_uuid, existing
+        writer.update("census_record", existing[0], answers, expect_rev=record_rev)
+        return enterprise_uuid, existing[0]
     record_uuid = writer.insert(
         "census_record",
         {

@@ -104,11 +104,25 @@ def return_item(conn: Connection, entity: str, uuid: str, comment: str, actor: s
 
 
 def issue_action(
-    conn: Connection, issue_uuid: str, action: IssueAction | str, actor: str, note: str = ""
+    conn: Connection,
+    issue_uuid: str,
+    action: IssueAction | str,
+    actor: str,
+    note: str = "",
+    *,
+    expect_rev: str | None = None,
 ) -> str:
-    """The supervisor's side of the issue workflow, recorded as a hub revision; returns the status."""
+    """The supervisor's side of the issue workflow, recorded as a hub revision; returns the status.
+
+    `expect_rev`: the issue's rev as the desk showed it (StaleWrite when it moved on since)."""
     status = issues.transition(
-        conn, issue_uuid, action, role=Role.SUPERVISOR, actor=actor, note=note
+        conn,
+        issue_uuid,
+        action,
+        role=Role.SUPERVISOR,
+        actor=actor,
+        note=note,
+        expect_rev=expect_rev,
     )
     rev = conn.execute(select(Issue.rev).where(Issue.uuid == issue_uuid)).scalar_one()
     supersede(conn, "issue", issue_uuid, rev, actor, (note or "").strip())

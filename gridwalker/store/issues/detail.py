@@ -86,6 +86,7 @@ class IssueDetail:
     logged_by_name: str | None
     updated_at: datetime
     timeline: list[TimelineEvent] = field(default_factory=list)
+    rev: str = ""  # the row's rev when read: a transition is taken only from this rev
 
     def actions(self, role: Role | str) -> list[IssueAction]:
         """The actions `role` may take now: exactly what the workflow allows."""
@@ -161,6 +162,7 @@ def issue_detail(conn: Connection, issue_uuid: str) -> IssueDetail:
         logged_by_name=row.logged_by_name,
         updated_at=issue.updated_at,
         timeline=issue_timeline(conn, issue_uuid),
+        rev=issue.rev,
     )
 
 

@@ -99,12 +99,18 @@ def transition(
     actor: str,
     note: str = "",
     member_uuid: str | None = None,
+    expect_rev: str | None = None,
 ) -> IssueStatus:
-    """Apply a workflow action and record its event; refused: TransitionError, nothing written."""
+    """Apply a workflow action and record its event; refused: TransitionError, nothing written.
+
+    `expect_rev` is the rev of the issue as the screen showed it: when the issue moved on
+    since (another window or a command took a step), StaleWrite and nothing is written, even
+    when the action would still be allowed from where it is now (an action the workflow
+    refuses from there says so first, with its own reason)."""
     # The event's actor is the member uuid when there is one (the timeline shows the member's
     # name); `actor` stamps the row (updated_by) and stands in for scripts without a member.
     row = conn.execute(
-        select(Issue.status, Issue.held_from).where(
+        select(Issue.status, Issue.held_from, Issue.rev).where(
             Issue.uuid == issue_uuid, Issue.deleted == false()
         )
     ).first()
@@ -125,6 +131,10 @@ def transition(
                 f"Say why in a note to {act.en.lower()} an issue",
             )
         )
+    writer = Writer(conn, actor)
+    if expect_rev is not None and row.rev != expect_rev:
+        # Allowed from where it is now, but not from what the screen showed: StaleWrite.
+        writer.current("issue", issue_uuid, expect_rev)
     if act is IssueAction.VERIFY:
         _check_someone_else_verifies(conn, issue_uuid, member_uuid or actor)
     changes: dict[str, Any] = {"status": new.value}
@@ -141,7 +151,6 @@ def transition(
         urgency = Urgency(row.urgency)
         if row.due_date == default_due(urgency, row.reported_on):
             changes["due_date"] = default_due(urgency, clock.today())
-    writer = Writer(conn, actor)
-    writer.update("issue", issue_uuid, changes)
+    writer.update("issue", issue_uuid, changes, expect_rev=expect_rev)
     record_event(writer, issue_uuid, act, old, new, note, member_uuid or actor)
     return new

@@ -42,6 +42,7 @@ from gridwalker.store.rounds.households import (
     ResidentRow,
     VisitRow,
     household_info,
+    resident_row,
     residents_of,
     visits_of,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "members",
     "move_out",
     "next_unvisited",
+    "resident_row",
     "residents_of",
     "round_count",
     "round_page",

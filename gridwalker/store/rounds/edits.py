@@ -41,20 +41,39 @@ def add_resident(conn: Connection, actor: str, household_uuid: str, data: Reside
 
 
 def update_resident(
-    conn: Connection, actor: str, resident_uuid: str, data: ResidentInput
+    conn: Connection,
+    actor: str,
+    resident_uuid: str,
+    data: ResidentInput,
+    *,
+    expect_rev: str | None = None,
 ) -> str | None:
-    """Save changes to a resident; returns the new rev, or None when nothing changed."""
+    """Save changes to a resident; returns the new rev, or None when nothing changed.
+
+    `expect_rev` is the rev the form loaded: StaleWrite (nothing written) when the resident
+    was changed elsewhere since."""
     problems = check_resident(data, clock.today())
     if problems:
         raise FormError(problems)
-    return Writer(conn, actor).update("resident", resident_uuid, resident_fields(data))
+    return Writer(conn, actor).update(
+        "resident", resident_uuid, resident_fields(data), expect_rev=expect_rev
+    )
 
 
 def move_out(
-    conn: Connection, actor: str, resident_uuid: str, moved_out: bool = True
+    conn: Connection,
+    actor: str,
+    resident_uuid: str,
+    moved_out: bool = True,
+    *,
+    expect_rev: str | None = None,
 ) -> str | None:
-    """Mark a resident as moved out (or back in); the record and its history stay."""
-    return Writer(conn, actor).update("resident", resident_uuid, {"moved_out": moved_out})
+    """Mark a resident as moved out (or back in); the record and its history stay.
+
+    `expect_rev`: the rev the roster showed (StaleWrite when the resident moved on since)."""
+    return Writer(conn, actor).update(
+        "resident", resident_uuid, {"moved_out": moved_out}, expect_rev=expect_rev
+    )
 
 
 def save_visit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, case, false, select
 
@@ -81,6 +82,7 @@ class ResidentRow:
     residence_type: str
     care_tags: list[str]
     moved_out: bool
+    rev: str = ""  # the row's rev when read: an edit of it is saved only over this rev
 
     def as_input(self) -> ResidentInput:
         """The resident as a form to edit."""
@@ -96,27 +98,46 @@ class ResidentRow:
         )
 
 
+# ResidentRow's columns, in its order.
+_RESIDENT_COLUMNS = (
+    Resident.uuid,
+    Resident.name,
+    Resident.sex,
+    Resident.birth_date,
+    Resident.id_number,
+    Resident.phone,
+    Resident.relation,
+    Resident.residence_type,
+    Resident.care_tags,
+    Resident.moved_out,
+    Resident.rev,
+)
+
+
+def _resident(r: Any) -> ResidentRow:
+    return ResidentRow(*r[:8], list(r[8] or []), bool(r[9]), r[10])
+
+
 def residents_of(conn: Connection, household_uuid: str) -> list[ResidentRow]:
     """The household's roster: present residents first (head first), then moved-out ones."""
     stmt = (
-        select(
-            Resident.uuid,
-            Resident.name,
-            Resident.sex,
-            Resident.birth_date,
-            Resident.id_number,
-            Resident.phone,
-            Resident.relation,
-            Resident.residence_type,
-            Resident.care_tags,
-            Resident.moved_out,
-        )
+        select(*_RESIDENT_COLUMNS)
         .where(Resident.household_uuid == household_uuid, Resident.deleted == false())
         .order_by(
             Resident.moved_out, case((Resident.relation == "self", 0), else_=1), Resident.birth_date
         )
     )
-    return [ResidentRow(*r[:8], list(r[8] or []), bool(r[9])) for r in conn.execute(stmt)]
+    return [_resident(r) for r in conn.execute(stmt)]
+
+
+def resident_row(conn: Connection, resident_uuid: str) -> ResidentRow | None:
+    """One live resident as the roster has it (with its rev), or None."""
+    r = conn.execute(
+        select(*_RESIDENT_COLUMNS).where(
+            Resident.uuid == resident_uuid, Resident.deleted == false()
+        )
+    ).first()
+    return None if r is None else _resident(r)
 
 
 @dataclass(frozen=True)

@@ -293,6 +293,11 @@ class IssueDetailScreen(DbScreen):
         elif name.startswith("act-"):
             self.action_act(name.removeprefix("act-"))
 
+    @property
+    def shown_rev(self) -> str | None:
+        """The issue's rev as shown: a transition is taken only from there."""
+        return self.detail.rev or None if self.detail is not None else None
+
     def action_act(self, code: str) -> None:
         """Ask for the note of an allowed action, then take it."""
         action = IssueAction(code)
@@ -310,6 +315,7 @@ class IssueDetailScreen(DbScreen):
         uuid, role, member = self.uuid, self.role, self.gw.member
         actor = member.name if member else "tui"
         member_uuid = member.uuid if member else None
+        rev = self.shown_rev
         self.db_write(
             lambda conn: (
                 action,
@@ -321,6 +327,7 @@ class IssueDetailScreen(DbScreen):
                     actor=actor,
                     note=note,
                     member_uuid=member_uuid,
+                    expect_rev=rev,
                 ),
             ),
             IssueMoved,
@@ -334,11 +341,13 @@ class IssueDetailScreen(DbScreen):
         self.database_ready()
 
     def _transition_failed(self, exc: BaseException) -> bool:
-        """A transition the workflow refused: say why and show the issue as it is."""
+        """A transition refused (by the workflow, or because the issue moved on elsewhere
+        since it was shown): say why and show the issue as it is now."""
         from gridwalker.domain.workflow import TransitionError
         from gridwalker.store.issues import IssueNotFound
+        from gridwalker.store.writes import StaleWrite
 
-        if isinstance(exc, TransitionError | IssueNotFound):
+        if isinstance(exc, TransitionError | IssueNotFound | StaleWrite):
             self.notify(
                 exc.invalid.text(language()), title=_("Not allowed"), severity="error", timeout=8
             )

@@ -40,11 +40,11 @@ class HubIssueDetailScreen(IssueDetailScreen):
 
         if note is None:
             return
-        uuid, actor = self.uuid, decider(self)
+        uuid, actor, rev = self.uuid, decider(self), self.shown_rev
         self.db_write(
             lambda conn: (
                 action,
-                IssueStatus(issue_action(conn, uuid, action, actor, note)),
+                IssueStatus(issue_action(conn, uuid, action, actor, note, expect_rev=rev)),
             ),
             IssueMoved,
             failed=self._transition_failed,

@@ -21,6 +21,7 @@ from gridwalker.domain.choices import (
 )
 from gridwalker.domain.i18n import _, language
 from gridwalker.tui.field.census_words import flags_text
+from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from gridwalker.domain.census import CensusFlag
@@ -46,6 +47,26 @@ SELECT_FIELDS: dict[str, type[Choice]] = {
 }
 CHECK_FIELDS = ("instructor_assigned", "has_union", "has_youth_league")
 FIELDS = (*TEXT_FIELDS, *SELECT_FIELDS, *CHECK_FIELDS)
+# Each field's words on the form (translated where shown).
+LABELS = {
+    "uscc": N_("Unified social credit code"),
+    "name": N_("Enterprise name"),
+    "industry": N_("Industry (GB/T 4754)"),
+    "ownership": N_("Ownership"),
+    "scale": N_("Scale"),
+    "employees": N_("Employees"),
+    "operating_status": N_("Operating status"),
+    "contact_name": N_("Contact person"),
+    "contact_phone": N_("Contact phone"),
+    "party_org_status": N_("Party organisation"),
+    "party_org_kind": N_("Kind of organisation"),
+    "party_members": N_("Party members"),
+    "instructor_assigned": N_("Party-work instructor assigned"),
+    "has_union": N_("Union"),
+    "has_youth_league": N_("Youth league"),
+    "floor": N_("Floor"),
+    "room": N_("Room"),
+}
 
 FieldState = dict[str, str | bool]
 
@@ -102,42 +123,42 @@ class CensusFields(VerticalScroll):
         yield Static("", id="form-flags")
         with Horizontal(classes="row"):
             with Vertical(classes="cell wide"):
-                yield from text_field("uscc", _("Unified social credit code"), 18)
+                yield from text_field("uscc", _(LABELS["uscc"]), 18)
                 yield Static("", id="duplicate")
             with Vertical(classes="cell wide"):
-                yield from text_field("name", _("Enterprise name"))
+                yield from text_field("name", _(LABELS["name"]))
         with Horizontal(classes="row"):
             with Vertical(classes="cell wide"):
-                yield from select_field("industry", _("Industry (GB/T 4754)"))
+                yield from select_field("industry", _(LABELS["industry"]))
             with Vertical(classes="cell"):
-                yield from select_field("ownership", _("Ownership"))
+                yield from select_field("ownership", _(LABELS["ownership"]))
             with Vertical(classes="cell"):
-                yield from select_field("scale", _("Scale"))
+                yield from select_field("scale", _(LABELS["scale"]))
         with Horizontal(classes="row"):
             with Vertical(classes="cell"):
-                yield from text_field("employees", _("Employees"), number=True)
+                yield from text_field("employees", _(LABELS["employees"]), number=True)
             with Vertical(classes="cell"):
-                yield from select_field("operating_status", _("Operating status"))
+                yield from select_field("operating_status", _(LABELS["operating_status"]))
             with Vertical(classes="cell"):
-                yield from text_field("contact_name", _("Contact person"))
+                yield from text_field("contact_name", _(LABELS["contact_name"]))
             with Vertical(classes="cell"):
-                yield from text_field("contact_phone", _("Contact phone"))
+                yield from text_field("contact_phone", _(LABELS["contact_phone"]))
         with Horizontal(classes="row"):
             with Vertical(classes="cell"):
-                yield from select_field("party_org_status", _("Party organisation"))
+                yield from select_field("party_org_status", _(LABELS["party_org_status"]))
             with Vertical(classes="cell"):
-                yield from select_field("party_org_kind", _("Kind of organisation"))
+                yield from select_field("party_org_kind", _(LABELS["party_org_kind"]))
             with Vertical(classes="cell"):
-                yield from text_field("party_members", _("Party members"), number=True)
+                yield from text_field("party_members", _(LABELS["party_members"]), number=True)
         with Horizontal(classes="row checks"):
-            yield Checkbox(_("Party-work instructor assigned"), id="instructor_assigned")
-            yield Checkbox(_("Union"), id="has_union")
-            yield Checkbox(_("Youth league"), id="has_youth_league")
+            yield Checkbox(_(LABELS["instructor_assigned"]), id="instructor_assigned")
+            yield Checkbox(_(LABELS["has_union"]), id="has_union")
+            yield Checkbox(_(LABELS["has_youth_league"]), id="has_youth_league")
         with Horizontal(classes="row"):
             with Vertical(classes="cell"):
-                yield from text_field("floor", _("Floor"), number=True)
+                yield from text_field("floor", _(LABELS["floor"]), number=True)
             with Vertical(classes="cell"):
-                yield from text_field("room", _("Room"))
+                yield from text_field("room", _(LABELS["room"]))
             yield Vertical(classes="cell wide")
 
     def state(self) -> FieldState:

@@ -32,7 +32,7 @@ from gridwalker.tui.field.census_fields import (
     text_after_saving,
 )
 from gridwalker.tui.field.census_progress import next_to_census, tower_row
-from gridwalker.tui.format import literal
+from gridwalker.tui.field.census_record import CensusBase, CensusRecord, base_of, expected_revs
 from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
 
@@ -88,9 +88,11 @@ def save_census(
     enterprise_uuid: str | None,
     tower_uuid: str,
     draft_key: str,
-) -> tuple[str, str, str | None]:
+    base: CensusBase | None = None,
+) -> tuple[str, str, str | None, CensusForm]:
     """Save this year's census and drop its draft, in one transaction; the enterprise, the
-    record, and the next enterprise of the tower still to census."""
+    record, the next enterprise of the tower still to census, and the census as now stored
+    (the form's new base). `base`: what the form was read at (StaleWrite when it moved on)."""
     from gridwalker.store import census, rounds
 
     actor, member_uuid = who
@@ -102,12 +104,14 @@ def save_census(
         member_uuid=member_uuid,
         enterprise_uuid=enterprise_uuid,
         tower_uuid=None if enterprise_uuid else tower_uuid,
+        expect_revs=expected_revs(base) if enterprise_uuid else None,
     )
     rounds.delete_draft(conn, draft_key)
-    return saved, record, next_to_census(census.tower_floors(conn, tower_uuid), saved)
+    following = next_to_census(census.tower_floors(conn, tower_uuid), saved)
+    return saved, record, following, census.census_prefill(conn, saved, year)
 
 
-class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
+class CensusFormScreen(CensusRecord, CensusChecks, DraftingForm, DbScreen):
     """This year's census of one enterprise (None: a new enterprise found in the tower)."""
 
     CSS_PATH = "census_form.tcss"
@@ -178,6 +182,7 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
         self.record_uuid, self.source_year = form.record_uuid, form.source_year
         self.fill(form_state(form))
         self.mark_clean()
+        self.take_base(form, payload)
         if payload:
             self.fill(form_state(CensusForm.from_dict(payload)))
             baseline = self.draft_baseline
@@ -278,6 +283,7 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
             **self.census_form().to_dict(),
             "enterprise_uuid": self.enterprise_uuid,
             "tower_uuid": self.tower_uuid,
+            **self.base_payload(),
         }
 
     def draft_title(self) -> str:
@@ -301,9 +307,10 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
         member = self.gw.member
         who = (member.name, member.uuid) if member else ("tui", None)
         self.saving = True
+        base = self.base_rev
 
-        def write(conn: Connection) -> tuple[str, str, str | None]:
-            return save_census(conn, form, year, who, ent, tower, key)
+        def write(conn: Connection) -> tuple[str, str, str | None, CensusForm]:
+            return save_census(conn, form, year, who, ent, tower, key, base)
 
         self.say(_("Saving…"))
         # The draft goes in the same transaction: no draft write may come after it.
@@ -314,7 +321,9 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
         """Saved: offer the next enterprise not yet censused in the tower."""
         enterprise: str
         record: str
-        enterprise, record, self.next_uuid = message.result
+        stored: CensusForm
+        enterprise, record, self.next_uuid, stored = message.result
+        self.base_rev, self.base_state = base_of(stored), form_state(stored)
         self.saving = False
         self.drafting = True  # the form stays open for corrections, drafted again
         self.saved = True
@@ -338,9 +347,13 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
     def _census_refused(self, exc: BaseException) -> bool:
         """A refused form: every reason under its field, nothing written."""
         from gridwalker.store.census import CensusInputError
+        from gridwalker.store.writes import StaleWrite
 
         self.saving = False
         self.drafting = True  # the form stays open: its changes are drafted again
+        if isinstance(exc, StaleWrite):
+            self.stale_write(exc)
+            return True
         if isinstance(exc, CensusInputError):
             self.problems = dict(exc.problems)
             self.checking = True
@@ -352,10 +365,6 @@ class CensusFormScreen(CensusChecks, DraftingForm, DbScreen):
             return True
         self.say("")
         return False
-
-    def say(self, text: str | Text) -> None:
-        """A line under the form."""
-        self.query_one("#form-status", Static).update(literal(text))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer `n` only after a save, ctrl+o only when the code is already recorded."""

@@ -28,7 +28,7 @@ from gridwalker.domain.choices import (
     VisitOutcome,
     is_care_case,
 )
-from gridwalker.domain.i18n import _
+from gridwalker.domain.i18n import _, language
 from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.workers import DbResult, DbScreen
@@ -379,7 +379,22 @@ class HouseholdScreen(DbScreen):
         from gridwalker.store import rounds
 
         actor, uuid, out = actor_of(self.gw), resident.uuid, not resident.moved_out
-        self.db_write(lambda conn: (rounds.move_out(conn, actor, uuid, out), out)[1], ResidentMoved)
+        rev = resident.rev or None  # as the roster showed them: refused when changed since
+        self.db_write(
+            lambda conn: (rounds.move_out(conn, actor, uuid, out, expect_rev=rev), out)[1],
+            ResidentMoved,
+            failed=self._move_refused,
+        )
+
+    def _move_refused(self, exc: BaseException) -> bool:
+        """Changed elsewhere since the roster was read: say so and show it as it is now."""
+        from gridwalker.store.writes import StaleWrite
+
+        if not isinstance(exc, StaleWrite):
+            return False
+        self.notify(exc.invalid.text(language()), severity="error", timeout=8)
+        self.database_ready()
+        return True
 
     @on(ResidentMoved)
     def _moved(self, message: ResidentMoved) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -31,6 +32,7 @@ from gridwalker.domain.validators import (
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.field.actor import actor_of
+from gridwalker.tui.field.resident_record import RESIDENT_FIELDS, ResidentRecord, base_of
 from gridwalker.tui.format import literal
 from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
@@ -39,18 +41,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from gridwalker.store.rounds import ResidentRow
-
-# Form order: the first bad field in this order gets the focus when saving fails.
-RESIDENT_FIELDS = (
-    "name",
-    "sex",
-    "birth_date",
-    "id_number",
-    "phone",
-    "relation",
-    "residence_type",
-    "care_tags",
-)
 
 
 class ResidentSaved(DbResult):
@@ -63,7 +53,7 @@ def select_value(select: Select[str]) -> str:
     return value if isinstance(value, str) else ""
 
 
-class ResidentForm(DraftingForm, DbModal):
+class ResidentForm(ResidentRecord, DraftingForm, DbModal):
     """Add a resident to a household, or edit one; dismisses with the saved uuid or None."""
 
     CSS_PATH = "resident.tcss"
@@ -91,6 +81,7 @@ class ResidentForm(DraftingForm, DbModal):
         self.initial = resident.as_input() if resident else ResidentInput()
         self.draft_baseline = self.initial  # a restored draft is dirty: it differs from this
         self.restored = ResidentInput(**draft["form"]) if "form" in draft else None
+        self.base_rev, self.base_state = base_of(resident, draft)
         name = resident.name if resident else draft.get("name", "")
         self.title_text = (
             _("Edit resident {name}").format(name=name)
@@ -121,6 +112,7 @@ class ResidentForm(DraftingForm, DbModal):
             "resident_uuid": self.resident_uuid,
             "name": self.form_data().name,
             "form": asdict(self.form_data()),
+            **self.base_payload(),
         }
 
     def compose(self) -> ComposeResult:
@@ -302,6 +294,7 @@ class ResidentForm(DraftingForm, DbModal):
 
         data, actor = self.form_data(), actor_of(self.gw)
         household, resident, key = self.household_uuid, self.resident_uuid, self.draft_key
+        base_rev = self.base_rev
         self.saving = True
         self._say(_("Saving…"), error=False)
 
@@ -309,7 +302,7 @@ class ResidentForm(DraftingForm, DbModal):
             if resident is None:
                 result = rounds.add_resident(conn, actor, household, data)
             else:
-                result = rounds.update_resident(conn, actor, resident, data)
+                result = rounds.update_resident(conn, actor, resident, data, expect_rev=base_rev)
             rounds.delete_draft(conn, key)  # saved: the draft has done its job
             return result
 
@@ -326,9 +319,13 @@ class ResidentForm(DraftingForm, DbModal):
     def _resident_refused(self, exc: BaseException) -> bool:
         """Refused by the store: show its reasons like the form's own."""
         from gridwalker.store.rounds import FormError
+        from gridwalker.store.writes import StaleWrite
 
         self.saving = False
         self.drafting = True  # the form stays open: its changes are drafted again
+        if isinstance(exc, StaleWrite):
+            self.stale_write(exc)
+            return True
         if not isinstance(exc, FormError):
             return False
         lang = language()
@@ -337,7 +334,7 @@ class ResidentForm(DraftingForm, DbModal):
         self._say(_("Not saved: correct the marked fields first."))
         return True
 
-    def _say(self, message: str, *, error: bool = True) -> None:
+    def _say(self, message: str | Text, *, error: bool = True) -> None:
         status = self.query_one("#resident-status", Static)
         status.update(literal(message))
         status.set_class(error, "-error")
