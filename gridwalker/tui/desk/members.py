@@ -19,6 +19,8 @@ from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from gridwalker.store.desk.members import MemberStats
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -26,6 +28,14 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 class StatsLoaded(DbResult):
     """Each member's figures were read."""
+
+
+class MemberChanged(DbResult):
+    """A member was moved or retired (what to say)."""
+
+
+class GridsForMove(DbResult):
+    """The grids a member can be moved to were read."""
 
 
 def sparkline(values: list[int]) -> Text:
@@ -57,6 +67,9 @@ class MembersScreen(DbScreen):
     CSS_PATH = "members.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", N_("Back")),
+        Binding("a", "add_member", N_("Add member")),
+        Binding("m", "move_member", N_("Move to grid")),
+        Binding("x", "retire_member", N_("Retire")),
         Binding("f5", "refresh", N_("Refresh"), show=False),
     ]
 
@@ -139,6 +152,102 @@ class MembersScreen(DbScreen):
         desk_navigator(self).open_queue(QueueFilter(member_uuid=member))
 
     def action_refresh(self) -> None:
+        self.database_ready()
+
+    def _chosen(self) -> MemberStats | None:
+        table = self.query_one(DataTable)
+        if not self.stats or table.cursor_row is None:
+            return None
+        return self.stats[min(max(table.cursor_row, 0), len(self.stats) - 1)]
+
+    def _actor(self) -> str:
+        return str(getattr(self.app, "actor", "") or "desk")
+
+    def action_add_member(self) -> None:
+        """A new member and their grid (the same as `gridwalker hub member add`)."""
+        from gridwalker.tui.desk.member_edit import NewMemberModal
+
+        def added(name: str | None) -> None:
+            if name:
+                self.notify(_("{name} added").format(name=name), title=_("Done"))
+                self.database_ready()
+
+        self.app.push_screen(NewMemberModal(self._actor()), added)
+
+    def action_move_member(self) -> None:
+        """Move the chosen member to another grid (picked from the hub's grids)."""
+        from gridwalker.tui.desk.member_edit import free_grids
+
+        if self._chosen() is not None:
+            self.db_read(free_grids, GridsForMove)
+
+    @on(GridsForMove)
+    def _pick_grid(self, message: GridsForMove) -> None:
+        from gridwalker.tui.common.dialogs import PickerModal
+        from gridwalker.tui.desk.member_edit import grid_options
+
+        member = self._chosen()
+        if member is None:
+            return
+        actor = self._actor()
+
+        def picked(code: str | None) -> None:
+            if not code or code == member.grid_code:
+                return
+            from gridwalker.store.desk.people import move_member
+
+            def move(conn: Connection) -> str:
+                move_member(conn, actor, member.name, code)
+                return _("{name} now walks {grid}").format(name=member.name, grid=code)
+
+            self.db_write(move, MemberChanged, failed=self._refused)
+
+        title = _("Move {name} to which grid?").format(name=member.name)
+        self.app.push_screen(
+            PickerModal(title, grid_options(message.result), member.grid_code), picked
+        )
+
+    def action_retire_member(self) -> None:
+        """Retire the chosen member after a confirmation: their laptops are refused."""
+        from gridwalker.tui.common.dialogs import ask_yes_no
+
+        member = self._chosen()
+        if member is None:
+            return
+        actor = self._actor()
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from gridwalker.store.desk.people import retire_member
+
+            self.db_write(
+                lambda conn: _("{name} retired; {n} laptop key(s) revoked").format(
+                    name=member.name, n=len(retire_member(conn, actor, member.name))
+                ),
+                MemberChanged,
+                failed=self._refused,
+            )
+
+        self.app.push_screen(
+            ask_yes_no(
+                _("Retire {name}?").format(name=member.name),
+                _("Retire"),
+                _("Cancel"),
+                _("Their records stay theirs; their laptops are refused from now on."),
+            ),
+            answered,
+        )
+
+    def _refused(self, error: BaseException) -> bool:
+        if isinstance(error, ValueError):
+            self.notify(str(error), title=_("Not done"), severity="error", timeout=10)
+            return True
+        return False
+
+    @on(MemberChanged)
+    def _changed(self, message: MemberChanged) -> None:
+        self.notify(str(message.result), title=_("Done"))
         self.database_ready()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

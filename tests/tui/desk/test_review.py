@@ -413,3 +413,56 @@ async def test_the_bundles_tab_lists_the_laptops(busy_desk: BusyDesk) -> None:
     assert set(cells) == {"lap-a", "lap-b"}
     assert str(cells["lap-a"][2]) == "2" and "在用" in str(cells["lap-a"][4])
     assert "已吊销" in str(cells["lap-b"][4]) and "笔记本遗失" in str(cells["lap-b"][4])
+
+
+async def test_members_are_added_moved_and_retired_from_the_keyboard(
+    busy_desk: BusyDesk,
+) -> None:
+    """a adds (name, phone, grid), m moves to another grid, x retires after asking."""
+    from textual.widgets import Input, OptionList, Select
+
+    from gridwalker.store.desk.people import list_members
+    from gridwalker.store.tables import Grid
+    from gridwalker.store.writes import Writer
+    from gridwalker.tui.desk.member_edit import NewMemberModal
+
+    engine = busy_desk.desk.engine
+    with engine.begin() as conn:  # a second grid nobody walks yet
+        community = conn.execute(select(Grid.community_uuid)).scalars().first()
+        for code in ("XH-99-01", "XH-99-02"):
+            Writer(conn, "t").insert(
+                "grid", {"community_uuid": community, "code": code, "name": f"第{code[-2:]}网格"}
+            )
+    app = make_desk_app(busy_desk.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")
+        await press(pilot, "a")
+        assert isinstance(app.screen, NewMemberModal)
+        app.screen.query_one("#member-name", Input).value = "赵敏"
+        app.screen.query_one("#member-phone", Input).value = "12345"
+        app.screen.query_one("#member-grid", Select).value = "XH-99-01"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, NewMemberModal)  # refused: the phone, shown in the dialog
+        app.screen.query_one("#member-phone", Input).value = "13800138000"
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, NewMemberModal)
+        table = app.screen.query_one("#members-table", DataTable)
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert "赵敏" in names
+        table.move_cursor(row=names.index("赵敏"))
+        await press(pilot, "m")
+        picker = app.screen.query_one(OptionList)
+        picker.highlighted = [o.id for o in picker._options].index("XH-99-02")  # noqa: SLF001
+        await press(pilot, "enter")
+        with engine.connect() as conn:
+            moved = {m.name: m for m in list_members(conn)}["赵敏"]
+        assert moved.grid_code == "XH-99-02"
+        table = app.screen.query_one("#members-table", DataTable)
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table.move_cursor(row=names.index("赵敏"))
+        await press(pilot, "x")
+        await press(pilot, "y")
+    with engine.connect() as conn:
+        found = {m.name: m for m in list_members(conn)}
+    assert found["赵敏"].retired and found["赵敏"].phone == "13800138000"
