@@ -408,6 +408,11 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
 @click.option("--member", help="(older form, with device.pub) the member whose laptop this is.")
 @click.option("--recipient", help="(older form) the laptop's age recipient (age1…).")
 @click.option(
+    "--baseline",
+    is_flag=True,
+    help="Take the laptop's first full bundle (its history) as accepted, not into the queue.",
+)
+@click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -415,7 +420,12 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def hub_enroll(
-    file: Path, member: str | None, recipient: str | None, db: Path | None, as_json: bool
+    file: Path,
+    member: str | None,
+    recipient: str | None,
+    baseline: bool,
+    db: Path | None,
+    as_json: bool,
 ) -> None:
     """Trust a laptop from its pairing file (or, older form, its device.pub and --member)."""
     from gridwalker.store.migrate import open_database
@@ -426,6 +436,8 @@ def hub_enroll(
     is_pairing = file.suffix.lower() == ".json"
     if is_pairing and (member or recipient):
         fail("a pairing file names the member and recipient itself: drop --member/--recipient", 2)
+    if baseline and not is_pairing:
+        fail("--baseline goes with a pairing file (gridwalker-pair-….json)", 2)
     if not is_pairing and not member:
         fail("give a pairing file (gridwalker-pair-….json), or device.pub with --member NAME", 2)
     if recipient and not valid_recipient(recipient):
@@ -437,7 +449,7 @@ def hub_enroll(
     engine = open_database(db or home_paths().hub_db)
     try:
         if pairing is not None:
-            done = enroll_pairing(engine, pairing)
+            done = enroll_pairing(engine, pairing, baseline=baseline)
         else:
             assert member is not None
             key_id = enroll(engine, file, member, recipient)

@@ -6,12 +6,13 @@ Every query on these books lives here; the hub's import (sync.hub) and the desk 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, false, func, insert, select, update
 
-from gridwalker.store.tables import Grid, Member
+from gridwalker.domain.clock import LOCAL_TZ
+from gridwalker.store.tables import Device, Grid, Member
 from gridwalker.store.tables.hub import (
     HubBacklog,
     HubDevice,
@@ -323,6 +324,7 @@ def enrol_device(
     recipient: str | None,
     at: datetime,
     device_id: str | None = None,
+    baseline: bool = False,
 ) -> list[str]:
     """Trust a device key for a member (again: its member and key line are updated).
 
@@ -336,6 +338,8 @@ def enrol_device(
         values["recipient"] = recipient
     if device_id:
         values["device_id"] = device_id
+    if baseline:
+        values["baseline"] = True
     if found:  # a revoked key stays revoked: enrolling it again does not let it back in
         conn.execute(update(HubDevice).where(HubDevice.key_id == key_id).values(**values))
     else:
@@ -484,3 +488,50 @@ def devices(conn: Connection) -> list[DeviceRow]:
             )
         )
     return out
+
+
+def take_baseline(conn: Connection, key_id: str, kind: str, hub_change: int) -> bool:
+    """After a bundle is applied: a full bundle of a device enrolled with --baseline makes
+    everything the hub wrote up to `hub_change` its baseline (once). True when it did."""
+    if kind != "full":
+        return False
+    done = conn.execute(
+        update(HubDevice)
+        .where(HubDevice.key_id == key_id, HubDevice.baseline.is_(True))
+        .values(baseline=False, baseline_until=hub_change)
+    )
+    return done.rowcount > 0
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What of a device's records is its accepted baseline."""
+
+    before_day: date | None  # records dated before its enrolment (pairing enrolments)
+    until_change: int | None  # the hub's rows written by its baseline full bundle
+
+
+def baselines(conn: Connection) -> dict[str, Baseline]:
+    """Per device id: its baseline rule (devices enrolled from a pairing file, or with one)."""
+    out: dict[str, Baseline] = {}
+    for row in conn.execute(
+        select(HubDevice.device_id, HubDevice.enrolled_at, HubDevice.baseline_until).where(
+            HubDevice.device_id.is_not(None)
+        )
+    ):
+        at = row.enrolled_at
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)  # stored as UTC
+        day = at.astimezone(LOCAL_TZ).date()
+        known = out.get(row.device_id)
+        if known is not None:  # a replacement key: the first enrolment counts
+            day = min(day, known.before_day or day)
+        until = row.baseline_until
+        if known is not None and known.until_change is not None:
+            until = max(until or 0, known.until_change)
+        out[row.device_id] = Baseline(day, until)
+    return out
+
+
+def hub_change(conn: Connection) -> int:
+    """The hub's own change counter (every row it writes, an import's too, advances it)."""
+    return int(conn.execute(select(Device.change_counter).where(Device.id == 1)).scalar() or 0)

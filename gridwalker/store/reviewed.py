@@ -25,8 +25,9 @@ REVIEWED: tuple[str, ...] = ("visit", "household", "resident", "census_record", 
 
 
 def _row_columns(model: Any) -> tuple[Any, ...]:
-    """The columns every queue row starts with: which revision, and who wrote it when."""
-    return (model.uuid, model.rev, model.deleted, model.updated_at, model.updated_by)
+    """The columns every queue row starts with: which revision, who wrote it when, and the
+    change number it has in this database."""
+    return (model.uuid, model.rev, model.deleted, model.updated_at, model.updated_by, model.change)
 
 
 def described(entity: str) -> tuple[Select[Any], Any]:

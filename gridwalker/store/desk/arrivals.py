@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from gridwalker.domain.choices import ReviewState
+from gridwalker.store import ledger
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.reviewed import REVIEWED, described, title_of
 from gridwalker.store.revs import generation
@@ -63,6 +64,17 @@ def record_arrivals(conn: Connection) -> int:
     return added
 
 
+BASELINE = "基线 / baseline"  # who "approved" a laptop's history taken as its baseline
+
+
+def _in_baseline(rule: ledger.Baseline, day: date, change: int) -> bool:
+    """A record of a laptop's history: dated before its enrolment, or written by its
+    baseline full bundle (enrolled with --baseline)."""
+    if rule.until_change is not None and change <= rule.until_change:
+        return True
+    return rule.before_day is not None and day < rule.before_day
+
+
 def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -> int:
     """Review rows for one window of changed rows of an entity."""
     uuids = [r.uuid for r in rows]
@@ -92,6 +104,7 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
             )
         )
     }
+    baseline = ledger.baselines(conn)
     new_rows: list[dict[str, Any]] = []
     revive: list[int] = []
     for r in rows:
@@ -102,8 +115,12 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
             continue
         prior = previous.get(r.uuid)
         by_hub = written.get((r.uuid, r.rev))
+        day = r.day if isinstance(r.day, date) else r.updated_at.date()
+        rule = baseline.get(devices.get((r.uuid, r.rev)) or "")
         if by_hub is not None:
             state, decided_at, decided_by = R.APPROVED.value, now, by_hub
+        elif prior is None and rule is not None and _in_baseline(rule, day, r.change):
+            state, decided_at, decided_by = R.APPROVED.value, now, BASELINE
         elif prior in (R.RETURNED.value, R.CORRECTED.value):
             state, decided_at, decided_by = R.CORRECTED.value, None, None
         else:
@@ -116,7 +133,7 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
                 "state": state,
                 "current": True,
                 "title": title_of(entity, r)[:200],
-                "day": r.day if isinstance(r.day, date) else r.updated_at.date(),
+                "day": day,
                 "grid_uuid": r.grid_uuid,
                 "community_uuid": r.community_uuid,
                 "member_uuid": r.member_uuid,

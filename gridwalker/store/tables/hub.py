@@ -50,6 +50,8 @@ class HubDevice(SQLModel, table=True):
     enrolled_at: datetime
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
+    baseline: bool = False  # its first full bundle enters as the accepted baseline
+    baseline_until: int | None = None  # … the hub's change numbers it wrote (set when applied)
 
 
 class HubSupervisor(SQLModel, table=True):

@@ -50,12 +50,14 @@ class Enrolled:
         }
 
 
-def enroll_pairing(engine: Engine, pairing: Pairing) -> Enrolled:
+def enroll_pairing(engine: Engine, pairing: Pairing, *, baseline: bool = False) -> Enrolled:
     """Trust a laptop from its pairing file: key, recipient, member, and the device bound to
     the key (a bundle naming another device, or this device signed by another key, is refused).
 
     The device's bundles already signed by another key here refuse a new key for it unless
-    that key is enrolled for the device (a replacement key revokes the old one).
+    that key is enrolled for the device (a replacement key revokes the old one). Its records
+    dated before now arrive as its accepted baseline; with `baseline`, so does everything its
+    first full bundle brings (a laptop with history joining the hub).
     """
     now = clock.now()
     with engine.begin() as conn:
@@ -74,6 +76,7 @@ def enroll_pairing(engine: Engine, pairing: Pairing) -> Enrolled:
             pairing.recipient,
             now,
             device_id=pairing.device_id,
+            baseline=baseline,
         )
     return Enrolled(pairing.key_id, pairing.device_id, pairing.member, pairing.grid, replaced)
 

@@ -445,6 +445,7 @@ def _checked_and_applied(
             )
             if backlog_row is not None:
                 ledger.unhold(conn, backlog_row)
+            ledger.take_baseline(conn, key.key_id, opened.manifest["kind"], ledger.hub_change(conn))
     except Exception as exc:  # noqa: BLE001 - any database error refuses the whole bundle
         if isinstance(exc, fmt.BundleRefused) or is_busy(exc):
             raise
