@@ -408,6 +408,11 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
 @click.option("--member", help="(older form, with device.pub) the member whose laptop this is.")
 @click.option("--recipient", help="(older form) the laptop's age recipient (age1…).")
 @click.option(
+    "--replace",
+    is_flag=True,
+    help="The laptop made a new key (keys init --rotate): it replaces the device's old key.",
+)
+@click.option(
     "--baseline",
     is_flag=True,
     help="Take the laptop's first full bundle (its history) as accepted, not into the queue.",
@@ -423,6 +428,7 @@ def hub_enroll(
     file: Path,
     member: str | None,
     recipient: str | None,
+    replace: bool,
     baseline: bool,
     db: Path | None,
     as_json: bool,
@@ -449,7 +455,7 @@ def hub_enroll(
     engine = open_database(db or home_paths().hub_db)
     try:
         if pairing is not None:
-            done = enroll_pairing(engine, pairing, baseline=baseline)
+            done = enroll_pairing(engine, pairing, baseline=baseline, replace=replace)
         else:
             assert member is not None
             key_id = enroll(engine, file, member, recipient)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gridwalker.sync.hub.enrol import enroll_pairing
-from gridwalker.sync.keys import trust_hub
+from gridwalker.sync.keys import KeyProblem, trust_hub
 from gridwalker.sync.laptop.setup import pairing_for
 from gridwalker.sync.pairing import set_up_device_keys
 from tests.support.hubs import Hub, snapshot
@@ -65,7 +67,10 @@ def test_a_new_key_for_the_same_laptop_replaces_the_old_one(
     assert hub.one(a.export().path).status == "applied"
     old_bundle = a.export(full=True).path  # signed with the old key, not imported yet
     set_up_device_keys(a.home, rotate=True)
-    done = enroll_pairing(hub.engine, pairing_for(a.home, "lap-a", "李晓梅", "XH-01-01"))
+    rotated = pairing_for(a.home, "lap-a", "李晓梅", "XH-01-01")
+    with pytest.raises(KeyProblem, match="add --replace"):  # a forged pairing takes over nothing
+        enroll_pairing(hub.engine, rotated)
+    done = enroll_pairing(hub.engine, rotated, replace=True)
     assert len(done.replaced) == 1
     refused(hub, old_bundle, "revoked")  # the old key is revoked from now on
     # What the old key had not delivered comes again, signed by the new key.

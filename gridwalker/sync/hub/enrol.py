@@ -50,7 +50,9 @@ class Enrolled:
         }
 
 
-def enroll_pairing(engine: Engine, pairing: Pairing, *, baseline: bool = False) -> Enrolled:
+def enroll_pairing(
+    engine: Engine, pairing: Pairing, *, baseline: bool = False, replace: bool = False
+) -> Enrolled:
     """Trust a laptop from its pairing file: key, recipient, member, and the device bound to
     the key (a bundle naming another device, or this device signed by another key, is refused).
 
@@ -67,6 +69,18 @@ def enroll_pairing(engine: Engine, pairing: Pairing, *, baseline: bool = False) 
                 f"密钥 {pairing.key_id} 已为设备 {signed} 签名，配对文件写的是 {pairing.device_id} / "
                 f"key {pairing.key_id} signs for device {signed}, the pairing file says "
                 f"{pairing.device_id}"
+            )
+        others = [
+            k
+            for k in ledger.keys_of(conn, pairing.device_id)
+            if k != pairing.key_id and ledger.device_key(conn, k).revoked_at is None
+        ]
+        if others and not replace:
+            raise KeyProblem(
+                f"设备 {pairing.device_id} 已登记了密钥 {others[0]}：如确是这台笔记本换了密钥，"
+                f"请核对两边的密钥编号后加 --replace / device {pairing.device_id} is enrolled with "
+                f"key {others[0]}; if this laptop really made a new key (keys init --rotate), "
+                f"compare the key ids on both sides and add --replace"
             )
         replaced = ledger.enrol_device(
             conn,

@@ -41,7 +41,7 @@ from gridwalker.sync.hub.export import is_hub_bundle_name
 from gridwalker.sync.hub.folders import hold, quarantine, quarantine_dir
 from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
-from gridwalker.sync.synclog import log_line, log_value
+from gridwalker.sync.synclog import inert, log_line, log_value
 
 FOR_A_LAPTOP = "发给笔记本电脑的同步包，不是发给本枢纽的 / a bundle for a laptop, not for this hub"
 
@@ -92,7 +92,8 @@ class ImportOutcome:
             text = f"拒绝 / refused [{self.reason}]: {self.message}"
             if self.quarantined:
                 text += f" → {self.quarantined}"
-        return f"{self.path.name}: {text}"
+        # One line, no terminal sequences: a file name on a stick is anyone's to choose.
+        return inert(f"{self.path.name}: {text}")
 
     def as_json(self) -> dict[str, Any]:
         """The outcome as a JSON object."""

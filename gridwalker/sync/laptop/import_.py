@@ -45,7 +45,7 @@ from gridwalker.sync.hub.export import (
 from gridwalker.sync.keys import KeyProblem, load_device_identity, trusted_hub_key
 from gridwalker.sync.records import OPS, RECORD_KEYS, REV_RE, RecordError, parse_instant
 from gridwalker.sync.refusals import REASONS as FORMAT_REASONS
-from gridwalker.sync.synclog import log_line, log_value
+from gridwalker.sync.synclog import inert, log_line, log_value
 
 # Reasons of the laptop side (the bundle format's own codes are in sync.refusals).
 REASONS = {
@@ -90,7 +90,7 @@ class LaptopImportOutcome:
             text = f"已导入过 / already imported (hub seq {self.seq})"
         else:
             text = f"拒绝 / refused [{self.reason}]: {self.message}; nothing was written"
-        return f"{self.path.name}: {text}"
+        return inert(f"{self.path.name}: {text}")  # one line, no terminal sequences
 
     def as_json(self) -> dict[str, Any]:
         """The outcome as a JSON object."""
