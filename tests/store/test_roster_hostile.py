@@ -342,6 +342,15 @@ def test_a_sheet_claiming_a_far_row_stops_at_the_limit(
     assert "more than 1000 rows" in refused("store", demo_db, path)
 
 
+@pytest.mark.parametrize("via", VIAS)
+def test_reading_a_workbook_has_a_time_limit(
+    via: str, demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_xlsx(tmp_path / "r.xlsx", [WANG, LIU, CHEN])
+    monkeypatch.setattr(workbook, "MAX_SECONDS", -1.0)  # already past: the first row stops it
+    assert "took longer than -1 s" in refused(via, demo_db, path)
+
+
 def test_without_defusedxml_a_workbook_is_refused(
     demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from gridwalker.store.roster.columns import RosterError, in_language
@@ -25,6 +26,7 @@ MAX_TOTAL_BYTES = 128 * 1024 * 1024  # all parts inflated
 MAX_RATIO = 100  # inflated / compressed, for parts over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_ROWS = 200_000
+MAX_SECONDS = 60.0  # reading the rows of one workbook (a street's roster takes a few seconds)
 MAX_COLUMNS = 100
 
 
@@ -151,9 +153,17 @@ def _rows(path: Path, workbook: Any, lang: str) -> list[tuple[int, list[str]]]:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
         out: list[tuple[int, list[str]]] = []
+        deadline = monotonic() + MAX_SECONDS
         for line, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
             if line > MAX_ROWS:
                 raise too_many_rows(path, lang, MAX_ROWS)
+            if monotonic() > deadline:
+                raise _refused(
+                    path,
+                    lang,
+                    f"读取超过{MAX_SECONDS:.0f}秒仍未完成（读到第{line}行）",
+                    f"reading it took longer than {MAX_SECONDS:.0f} s (stopped at row {line})",
+                )
             cells = [_cell_text(v) for v in row]
             while cells and not cells[-1]:
                 cells.pop()
