@@ -145,8 +145,13 @@ def test_hub_as_names_the_supervisor_at_the_desk(runner, monkeypatch, tmp_path) 
     from gridwalker.store.migrate import open_database
 
     seen = {}
+    from gridwalker.store.desk.people import add_supervisor
+
     db = tmp_path / "hub.db"
-    open_database(db).dispose()
+    engine = open_database(db)
+    with engine.begin() as conn:
+        add_supervisor(conn, "王建华")
+    engine.dispose()
     monkeypatch.setattr(
         "gridwalker.tui.desk.app.run_hub", lambda db, lang, home, actor=None: seen.update(a=actor)
     )
