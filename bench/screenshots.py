@@ -175,6 +175,25 @@ async def take_hub(db: Path, home: Any, out: Path, name: str, keys: tuple[str, .
             app.save_screenshot(f"{name}.svg", str(out))
 
 
+async def take_setup(root: Path, out: Path) -> None:
+    """A new laptop's first start: the setup (no member on it yet)."""
+    from gridwalker import config
+    from gridwalker.domain import clock
+    from gridwalker.tui.field.app import GridwalkerApp
+
+    home = config.paths(root)
+    home.data.mkdir(parents=True, exist_ok=True)
+    with clock.frozen(TODAY):
+        app = GridwalkerApp(home.field_db, lang="zh", home=home)
+        app.animation_level = "none"
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(50):
+                await settle(pilot)
+                if type(app.screen).__name__ == "SetupScreen":
+                    break
+            app.save_screenshot("setup.svg", str(out))
+
+
 HUB_SHOTS = {
     "hub-queue": (),
     "hub-record": ("enter",),
@@ -226,6 +245,8 @@ def main() -> None:
         for name in ("today", "visit"):
             asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
             print(f"{out / name}-en.svg")
+        asyncio.run(take_setup(Path(tmp) / "new-laptop", out))
+        print(f"{out / 'setup'}.svg")
         from gridwalker.demo.hub import build_demo_hub
 
         hub_home = config.paths(Path(tmp) / "hub")
