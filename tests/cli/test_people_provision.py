@@ -212,3 +212,53 @@ def test_a_retired_member_s_laptop_is_refused(street: Street) -> None:
     bundle = json.loads(run("export", "--json", home=lap)[1])["path"]
     code, _out, err = street.h("hub", "import", bundle)
     assert code == 1 and "member 李晓梅 retired" in err
+
+
+def test_a_replacement_laptop_gets_everything_the_hub_had(street: Street) -> None:
+    """setup → enrol → provision → work on a new laptop; the broken one is closed by revoke."""
+    from gridwalker.domain.forms import VisitInput
+    from gridwalker.store.rounds import save_visit
+    from gridwalker.store.tables import Visit
+
+    street.h("hub", "member", "add", "李晓梅", "--grid", "XH-03-09")
+    old = street.laptop("old", "李晓梅")
+    bundle = json.loads(
+        street.h("hub", "provision", "--member", "李晓梅", "--out", str(street.usb), "--json")[1]
+    )["path"]
+    assert run("import", bundle, home=old)[0] == 0
+    laptop = open_database(config.paths(old).field_db)
+    with laptop.begin() as conn:
+        household = conn.execute(select(Household.uuid).limit(1)).scalar_one()
+        member = conn.execute(select(Member.uuid)).scalar_one()
+        visit = save_visit(conn, "李晓梅", member, household, VisitInput(concerns="漏水"))
+    laptop.dispose()
+    assert (
+        street.h("hub", "import", json.loads(run("export", "--json", home=old)[1])["path"])[0] == 0
+    )
+    old_device = json.loads(run("keys", "show", "--json", home=old)[1])["device_id"]
+
+    new = street.laptop("new", "李晓梅")  # the old one broke: a new device, its own seq
+    code, _out, err = street.h("hub", "revoke", old_device, "--reason", "主板损坏")
+    assert code == 0, err
+    code, out, err = street.h(
+        "hub", "provision", "--member", "李晓梅", "--out", str(street.usb), "--json"
+    )
+    assert code == 0, err
+    provisioned = json.loads(out)
+    new_device = json.loads(run("keys", "show", "--json", home=new)[1])["device_id"]
+    assert provisioned["device_id"] == new_device != old_device
+    assert run("import", provisioned["path"], home=new)[0] == 0
+    laptop = open_database(config.paths(new).field_db)
+    with laptop.connect() as conn:
+        concerns = conn.execute(select(Visit.concerns).where(Visit.uuid == visit)).scalar()
+    laptop.dispose()
+    assert concerns == "漏水"  # nothing the hub had is lost
+    from gridwalker.store.writes import Writer
+
+    laptop = open_database(config.paths(old).field_db)  # the broken one, if it ever speaks
+    with laptop.begin() as conn:
+        Writer(conn, "李晓梅").update("visit", visit, {"concerns": "漏水已修"})
+    laptop.dispose()
+    late = json.loads(run("export", "--json", home=old)[1])
+    code, _out, err = street.h("hub", "import", late["path"])
+    assert code == 1 and "主板损坏" in err
