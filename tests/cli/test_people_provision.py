@@ -262,3 +262,23 @@ def test_a_replacement_laptop_gets_everything_the_hub_had(street: Street) -> Non
     late = json.loads(run("export", "--json", home=old)[1])
     code, _out, err = street.h("hub", "import", late["path"])
     assert code == 1 and "主板损坏" in err
+
+
+def test_a_grid_typed_with_another_code_is_matched_by_its_path(street: Street) -> None:
+    """Setup typed 新华街/邮三社区/第9网格 as XH-3-9; the hub calls it XH-03-09: one grid."""
+    street.h("hub", "member", "add", "李晓梅", "--grid", "XH-03-09")
+    lap = street.laptop("lap", "李晓梅", grid="XH-3-9")
+    bundle = json.loads(
+        street.h("hub", "provision", "--member", "李晓梅", "--out", str(street.usb), "--json")[1]
+    )["path"]
+    code, out, err = run("import", bundle, "--json", home=lap)
+    assert code == 0, err
+    assert json.loads(out)["merged_grids"] == {"XH-3-9": "XH-03-09"}
+    laptop = open_database(config.paths(lap).field_db)
+    with laptop.connect() as conn:
+        grids = conn.execute(select(Grid.code)).scalars().all()
+        member_grid = conn.execute(select(Member.grid_uuid)).scalar_one()
+        grid_uuid = conn.execute(select(Grid.uuid)).scalar_one()
+    laptop.dispose()
+    assert grids == ["XH-03-09"] and member_grid == grid_uuid
+    assert config.load_settings(config.paths(lap)).grid_code == "XH-03-09"

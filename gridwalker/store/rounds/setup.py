@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
-from gridwalker.store.tables import Community, Grid, Member, Street
+from gridwalker.store.tables import Building, Community, Grid, Issue, Member, Street
 from gridwalker.store.writes import Writer, new_uuid, stable_uuid
 
 GRID_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -191,3 +191,30 @@ def set_up_member(
     if grid.member_uuid != uuid:
         writer.update("grid", grid.uuid, {"member_uuid": uuid})
     return uuid
+
+
+def merge_typed_grids(conn: Connection, actor: str, typed: set[str]) -> dict[str, str]:
+    """A grid typed in at setup (never sent) that the hub's provisioning brought under another
+    id, at the same path of names, becomes that grid: what points at it points at the hub's
+    grid, and the typed one goes (one grid, not two). Returns {typed code: the hub's code}."""
+    known = grids(conn)
+    by_path: dict[str, list[GridRef]] = {}
+    for g in known:
+        by_path.setdefault(g.path, []).append(g)
+    merged: dict[str, str] = {}
+    writer = Writer(conn, actor)
+    for mine in [g for g in known if g.uuid in typed]:
+        theirs = [g for g in by_path[mine.path] if g.uuid != mine.uuid and g.uuid not in typed]
+        if len(theirs) != 1:
+            continue
+        hub = theirs[0]
+        for model in (Building, Issue, Member):
+            for (uuid,) in conn.execute(
+                select(model.uuid).where(model.grid_uuid == mine.uuid)
+            ).all():
+                writer.update(model.__tablename__, uuid, {"grid_uuid": hub.uuid})
+        if hub.member_uuid is None and mine.member_uuid is not None:
+            writer.update("grid", hub.uuid, {"member_uuid": mine.member_uuid})
+        conn.execute(delete(Grid).where(Grid.uuid == mine.uuid))  # never sent: nobody knew it
+        merged[mine.code] = hub.code
+    return merged

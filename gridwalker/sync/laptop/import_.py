@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid as uuid_mod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from gridwalker.domain.choices import ReviewState
 from gridwalker.store import search
 from gridwalker.store.returns import store_decisions
 from gridwalker.store.revs import next_rev
+from gridwalker.store.rounds.setup import merge_typed_grids
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Device
 from gridwalker.store.tables.review import HubInbox
 from gridwalker.store.writes import reserve_changes
@@ -76,6 +77,7 @@ class LaptopImportOutcome:
     decisions: int = 0
     decisions_known: int = 0  # taken in before (a repeat): nothing written
     returned: int = 0
+    merged_grids: dict[str, str] = field(default_factory=dict)  # typed code -> the hub's
 
     def summary(self) -> str:
         """One line for a person."""
@@ -107,6 +109,7 @@ class LaptopImportOutcome:
             "decisions": self.decisions,
             "decisions_known": self.decisions_known,
             "returned": self.returned,
+            "merged_grids": self.merged_grids,
         }
 
 
@@ -319,6 +322,13 @@ def import_hub_bundle(engine: Engine, home: Paths, path: Path) -> LaptopImportOu
             refused.reason,
             _message(refused),
         )
+    if outcome.merged_grids:  # the member's grid now goes by the hub's code
+        from gridwalker import config
+
+        settings = config.load_settings(home)
+        if settings.grid_code in outcome.merged_grids:
+            settings.grid_code = outcome.merged_grids[settings.grid_code]
+            config.save_settings(home, settings)
     log_line(
         home,
         f"hub-import file={log_value(outcome.path.name)} status={outcome.status} "
@@ -411,6 +421,8 @@ def _import_opened(
                     outcome.applied += a
                     outcome.kept_local += k
                     outcome.skipped += s
+            if unsent.get("grid"):  # a grid typed at setup, brought by the hub under its code
+                outcome.merged_grids = merge_typed_grids(conn, "hub", unsent["grid"])
             for batch in decisions:
                 taken = store_decisions(conn, batch)
                 outcome.decisions += len(batch)
