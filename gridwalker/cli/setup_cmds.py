@@ -160,13 +160,24 @@ def keys_init(rotate: bool, yes: bool, as_json: bool) -> None:
     except KeyProblem as exc:
         fail(str(exc))
     if as_json:
+        from gridwalker.sync.keys import trusted_hub
+
+        device_id = None
+        if home.field_db.exists():
+            from gridwalker.store.migrate import ensure_device, open_database
+
+            engine = open_database(home.field_db)
+            device_id = ensure_device(engine)
+            engine.dispose()
         _print_json(
             {
+                "device_id": device_id,
                 "key_id": keys_now.key_id,
                 "secret_key": str(keys_now.secret_key),
                 "public_key": str(keys_now.public_key),
                 "recipient": keys_now.recipient,
                 "identity": str(keys_now.identity),
+                "trusted_hub": trusted_hub(home),
                 "already_set_up": keys_now.already,
                 "retired_to": str(keys_now.retired_to) if keys_now.retired_to else None,
             }

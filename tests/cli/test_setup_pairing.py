@@ -116,6 +116,9 @@ def test_keys_init_is_idempotent_and_rotates_on_request(tmp_path: Path) -> None:
     code, out, _ = run("keys", "init", "--json", home=home)
     first = json.loads(out)
     assert code == 0 and first["already_set_up"] is False
+    assert {"device_id", "key_id", "public_key", "secret_key", "recipient", "identity"} <= set(
+        first
+    ) and "trusted_hub" in first  # the keys CLI.md lists
     code, out, err = run("keys", "init", "--json", home=home)
     assert code == 0 and json.loads(out)["key_id"] == first["key_id"]
     assert json.loads(out)["already_set_up"] is True
