@@ -172,12 +172,15 @@ def update_visit(
     if problems:
         raise FormError(problems)
     follow = parse_iso_day(data.follow_up) if data.follow_up.strip() else None
+    seen = list(dict.fromkeys(data.residents_seen))
+    if set(seen) == set(stored.data.residents_seen):
+        seen = stored.data.residents_seen  # the same people: not a change, whatever the order
     rev = Writer(conn, actor).update(
         "visit",
         visit_uuid,
         {
             "outcome": data.outcome,
-            "residents_seen": list(dict.fromkeys(data.residents_seen)),
+            "residents_seen": seen,
             "care_checks": {k: v for k, v in data.care_checks.items() if v.strip()},
             "concerns": data.concerns.strip(),
             "follow_up": follow,

@@ -4,6 +4,7 @@ dialog); saving changes the visit's rev, so it leaves the returned list as "resu
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -141,7 +142,13 @@ class VisitCorrection(ReturnNote, VisitScreen):
     @property
     def changed(self) -> bool:
         """Whether the form differs from the visit as loaded (or roster changes were made)."""
-        return self.form_data() != self.base_state or self.roster_changes != self.stored_roster
+        now, base = self.form_data(), self.base_state
+        if not isinstance(base, VisitInput):
+            return True
+        same_people = set(now.residents_seen) == set(base.residents_seen)
+        if same_people:
+            now = dataclasses.replace(now, residents_seen=base.residents_seen)
+        return now != base or self.roster_changes != self.stored_roster
 
     def action_save(self) -> None:
         """Save the correction; nothing changed is said, not saved (the visit stays returned)."""
