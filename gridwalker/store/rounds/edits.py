@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -124,6 +125,7 @@ class StoredVisit:
     rev: str
     data: VisitInput
     roster_changes: list[dict[str, Any]]
+    visited_on: date | None = None
 
 
 def stored_visit(conn: Connection, visit_uuid: str) -> StoredVisit | None:
@@ -140,7 +142,14 @@ def stored_visit(conn: Connection, visit_uuid: str) -> StoredVisit | None:
         concerns=row.concerns or "",
         follow_up=row.follow_up.isoformat() if row.follow_up else "",
     )
-    return StoredVisit(row.uuid, row.household_uuid, row.rev, data, list(row.roster_changes or []))
+    return StoredVisit(
+        row.uuid,
+        row.household_uuid,
+        row.rev,
+        data,
+        list(row.roster_changes or []),
+        row.visited_on,
+    )
 
 
 def update_visit(

@@ -45,6 +45,7 @@ from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import date
 
     from sqlalchemy import Connection
 
@@ -112,6 +113,7 @@ class VisitScreen(WalkOn, DraftingForm, DbScreen):
         self.has_draft = self.restored
         self._roster_edit: tuple[str, str] | None = None
         self.kept_follow_up = ""  # a correction: the follow-up date the visit had (may be past)
+        self.visit_day: date | None = None  # a correction: the day of the visit (else today)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -145,7 +147,7 @@ class VisitScreen(WalkOn, DraftingForm, DbScreen):
         if info is None:
             head.update(Text(_("This household no longer exists."), style="bold red"))
             return
-        head.update(visit_head(info, restored=self.restored))
+        head.update(visit_head(info, restored=self.restored, day=self.visit_day))
         self.residents = residents
         self.query_one(VisitFields).fill_residents(
             residents, self.start.residents_seen, self.start.care_checks

@@ -5,6 +5,7 @@ dialog); saving changes the visit's rev, so it leaves the returned list as "resu
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -82,6 +83,9 @@ class VisitCorrection(ReturnNote, VisitScreen):
         if draft_payload is None and stored is not None:
             self.start, self.roster_changes = stored.data, list(stored.roster_changes)
         self.stored_roster = list(stored.roster_changes) if stored is not None else []
+        self.visit_day = stored.visited_on if stored is not None else None
+        if self.visit_day is None and draft.get("visited_on"):
+            self.visit_day = date.fromisoformat(draft["visited_on"])
         if isinstance(self.base_state, VisitInput):
             self.kept_follow_up = self.base_state.follow_up
 
@@ -114,6 +118,7 @@ class VisitCorrection(ReturnNote, VisitScreen):
             **super().draft_payload(),
             "visit_uuid": self.visit_uuid,
             "household_uuid": self.household_uuid,
+            "visited_on": self.visit_day.isoformat() if self.visit_day else None,
             **self.base_payload(),
         }
 

@@ -21,6 +21,8 @@ from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.format import care_labels, choice_label
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from gridwalker.domain.validators import Invalid
     from gridwalker.store.rounds import HouseholdInfo, ResidentRow
 
@@ -222,12 +224,13 @@ def roster_changes_text(changes: list[dict[str, Any]]) -> Text:
     return text
 
 
-def visit_head(info: HouseholdInfo, *, restored: bool) -> Text:
-    """The form's heading: the household, its head, today (and that a draft came back)."""
+def visit_head(info: HouseholdInfo, *, restored: bool, day: date | None = None) -> Text:
+    """The form's heading: the household, its head, the day of the visit (today for a new
+    one), and that a draft came back."""
     text = Text(_("Visit"), style="bold")
     text.append("  " + info.address, style="bold")
     text.append("  ·  " + _("Head: {name}").format(name=info.head_name or _("none")))
-    text.append("  ·  " + clock.today().isoformat())
+    text.append("  ·  " + (day or clock.today()).isoformat())
     if restored:
         text.append("\n")
         text.append(_("Restored from the draft: go on where you left off."), style="yellow")

@@ -3,8 +3,11 @@ correction takes it off the returned list (resubmitted) — on the laptop, under
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
 from gridwalker import config
@@ -177,3 +180,24 @@ async def test_a_correction_over_a_stale_rev_is_refused_and_keeps_the_typing(
         assert form.base_rev == other
         await press(pilot, "ctrl+s")
         assert form.saved
+
+
+# -- snapshots (the screenshots of issue #13 §3) ------------------------------------------------
+
+
+def test_snapshot_visit_correction(
+    snap_compare: Callable[..., bool], busy_desk: BusyDesk, field_a: Field
+) -> None:
+    """The visit form in correction mode: the supervisor's comment above the visit's values."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        pilot.app.open_returned()
+        await settle(pilot)
+        await press(pilot, "enter")
+        for field in pilot.app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    take_returns(busy_desk, field_a)
+    assert snap_compare(laptop_app(field_a), terminal_size=SIZE, run_before=run_before)
