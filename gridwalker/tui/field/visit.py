@@ -319,13 +319,13 @@ class VisitScreen(WalkOn, DraftingForm, DbScreen):
         self.has_draft = False
         self.query_one("#visit-form").disabled = True
         banner = self.query_one("#visit-saved", Static)
-        banner.update(self.saved_banner())
+        banner.update(self.banner_when_saved())
         banner.add_class("-shown")
         self.refresh_bindings()
         self.notify(_("Visit saved."))
         self.gw.refresh_home()
 
-    def saved_banner(self) -> Text:
+    def banner_when_saved(self) -> Text:
         """What the form says once saved, and the keys that walk on."""
         return banner_after_saving(request=self.form_data().outcome == VisitOutcome.REQUEST.value)
 

@@ -177,7 +177,7 @@ class VisitCorrection(ReturnNote, VisitScreen):
 
         return write
 
-    def saved_banner(self) -> Text:
+    def banner_when_saved(self) -> Text:
         return Text.assemble(
             ("✓ " + _("Correction saved: resubmitted with the next export."), "bold"),
             "   ",
