@@ -58,6 +58,9 @@ async def test_a_returned_visit_opens_in_the_visit_form_with_the_comment(
         note = text_of(screen.query_one("#return-note", Static))
         assert RETURN_COMMENT in note and item.decided_by in note
         assert screen.form_data().concerns == before.concerns
+        await press(pilot, "ctrl+s")  # nothing corrected yet: said, not saved
+        assert not screen.saved
+        assert "尚未作任何修改" in text_of(screen.query_one("#visit-status", Static))
         screen.query_one("#concerns", TextArea).text = "已补充：关爱对象身体良好"
         await settle(pilot)
         await press(pilot, "ctrl+s")
@@ -201,3 +204,42 @@ def test_snapshot_visit_correction(
 
     take_returns(busy_desk, field_a)
     assert snap_compare(laptop_app(field_a), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_correction_left_as_a_draft_comes_back_as_a_correction(
+    busy_desk: BusyDesk, field_a: Field
+) -> None:
+    from gridwalker.store import rounds
+
+    take_returns(busy_desk, field_a)
+    app = laptop_app(field_a)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_returned()
+        await settle(pilot)
+        await press(pilot, "enter")
+        form = app.screen
+        assert isinstance(form, VisitCorrection)
+        visit = form.visit_uuid or ""
+        form.query_one("#concerns", TextArea).text = "改到一半"
+        await settle(pilot)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, Ask)
+        await press(pilot, "k")  # keep the draft and leave
+        assert isinstance(app.screen, ReturnedList)
+        with field_a.engine.connect() as conn:
+            draft = rounds.load_draft(conn, rounds.visit_fix_draft_key(visit))
+            new_visit_draft = rounds.load_draft(conn, rounds.visit_draft_key(form.household_uuid))
+        assert draft is not None and draft.payload["visit_uuid"] == visit
+        assert new_visit_draft is None  # a correction is not a new visit's draft
+        assert app.resume_draft(draft.kind, draft.payload)
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, VisitCorrection) and again.visit_uuid == visit
+        assert again.form_data().concerns == "改到一半"
+        assert RETURN_COMMENT in text_of(again.query_one("#return-note", Static))
+        await press(pilot, "ctrl+s")
+        assert again.saved
+    with field_a.engine.connect() as conn:
+        assert rounds.load_draft(conn, rounds.visit_fix_draft_key(visit)) is None
+        assert returned_items(conn) == []
