@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -94,3 +95,35 @@ def test_snapshot_resubmitted_record(
     assert snap_compare(
         make_desk_app(busy_desk.desk), terminal_size=SIZE, run_before=open_resubmitted
     )
+
+
+@pytest.mark.parametrize("entity", ["visit", "household", "resident", "census_record", "issue"])
+async def test_every_kind_of_record_reads_in_chinese(busy_desk: BusyDesk, entity: str) -> None:
+    with busy_desk.desk.engine.connect() as conn:
+        rows = queue_page(conn, QueueFilter(entity=entity, states=frozenset()), 0, 50)
+    assert rows
+    app = make_desk_app(busy_desk.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = []
+        for row in rows[:12]:
+            app.push_screen(RecordScreen(entity, row.uuid))
+            await settle(pilot)
+            screen = app.screen
+            shown.append(
+                "\n".join(
+                    text_of(screen.query_one(f"#record-{part}", Static))
+                    for part in ("head", "fields", "changes", "revisions", "decisions")
+                )
+            )
+            assert screen.detail is not None
+            fields = text_of(screen.query_one("#record-fields", Static))
+            for name, value in screen.detail.record.items():
+                if name.endswith("_uuid") and name != "uuid" and value:
+                    assert value[:8] not in fields, (name, value)  # a name or a place instead
+            await press(pilot, "escape")
+    everything = "\n".join(shown)
+    assert "{}" not in everything and "[]" not in everything
+    # Data aside (device ids lap-…, the demo street's rows written by "demo"): no English.
+    words = set(re.findall(r"\b[A-Za-z]{3,}\b", everything)) - {"lap", "demo"}
+    assert words == set(), words
