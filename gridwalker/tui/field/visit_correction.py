@@ -164,6 +164,12 @@ class VisitCorrection(ReturnNote, VisitScreen):
             return
         super().action_save()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A correction does not walk on to the next household: it goes back to the list."""
+        if action == "next_household":
+            return False
+        return super().check_action(action, parameters)
+
     def visit_writer(self) -> Callable[[Connection], str | None]:
         """The correction, over the rev the form loaded (StaleWrite when it moved on)."""
         from gridwalker.store import rounds
