@@ -82,7 +82,11 @@ class VisitCorrection(ReturnNote, VisitScreen):
             self.base_rev, self.base_state = stored.rev, stored.data
         if draft_payload is None and stored is not None:
             self.start, self.roster_changes = stored.data, list(stored.roster_changes)
-        self.stored_roster = list(stored.roster_changes) if stored is not None else []
+        self.stored_roster = (
+            list(stored.roster_changes)
+            if stored is not None
+            else list(draft.get("base_roster") or [])
+        )
         self.visit_day = stored.visited_on if stored is not None else None
         if self.visit_day is None and draft.get("visited_on"):
             self.visit_day = date.fromisoformat(draft["visited_on"])
@@ -119,6 +123,7 @@ class VisitCorrection(ReturnNote, VisitScreen):
             "visit_uuid": self.visit_uuid,
             "household_uuid": self.household_uuid,
             "visited_on": self.visit_day.isoformat() if self.visit_day else None,
+            "base_roster": self.stored_roster,
             **self.base_payload(),
         }
 
