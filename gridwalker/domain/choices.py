@@ -335,7 +335,7 @@ class ReviewState(Choice):
     RECEIVED = ("received", "待审核", "Awaiting review")
     APPROVED = ("approved", "已通过", "Approved")
     RETURNED = ("returned", "已退回", "Returned")
-    CORRECTED = ("corrected", "已修改", "Corrected")
+    CORRECTED = ("corrected", "重新提交", "Resubmitted")  # a new revision of a returned record
 
 
 class Role(Choice):

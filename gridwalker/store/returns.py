@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from gridwalker.domain.choices import ReviewState
 from gridwalker.store.reviewed import REVIEWED, described, title_of
-from gridwalker.store.tables import Audit
+from gridwalker.store.tables import Audit, CensusRecord, Enterprise, Household, Issue, Resident
 from gridwalker.store.tables.review import HubDecision, HubReview, ReviewDecision
 from gridwalker.store.writes import stamp
 
@@ -99,8 +99,9 @@ def store_decisions(conn: Connection, decisions: Sequence[dict[str, Any]]) -> li
     return fresh
 
 
-def returned_items(conn: Connection) -> list[ReturnedItem]:
-    """Returned records still at the returned revision on this laptop, with the comment."""
+def _returned_decisions(conn: Connection, *, corrected: bool) -> list[ReturnedItem]:
+    """Returned records on this laptop: still at the returned rev, or (`corrected`) at a
+    newer one the supervisor has not decided on yet (a resubmission)."""
     rows = conn.execute(
         select(ReviewDecision)
         .where(ReviewDecision.state == R.RETURNED.value)
@@ -115,8 +116,8 @@ def returned_items(conn: Connection) -> list[ReturnedItem]:
         live = {r.uuid: r for r in conn.execute(stmt.where(model.uuid.in_([m.uuid for m in mine])))}
         for d in mine:
             row = live.get(d.uuid)
-            if row is None or row.rev != d.rev or row.deleted:
-                continue  # corrected (a newer revision) or gone
+            if row is None or row.deleted or (row.rev != d.rev) is not corrected:
+                continue  # gone, or not in the state asked for
             out.append(
                 ReturnedItem(
                     entity,
@@ -130,6 +131,94 @@ def returned_items(conn: Connection) -> list[ReturnedItem]:
             )
     out.sort(key=lambda item: item.decided_at)
     return out
+
+
+def returned_items(conn: Connection) -> list[ReturnedItem]:
+    """Returned records still at the returned revision on this laptop, with the comment."""
+    return _returned_decisions(conn, corrected=False)
+
+
+def resubmitted_items(conn: Connection) -> list[ReturnedItem]:
+    """Returned records corrected on this laptop (a newer revision than the returned one),
+    waiting for the supervisor's next decision: "resubmitted". The next export carries the
+    new revision; the hub's next decision on it (in a hub bundle) ends this state."""
+    return _returned_decisions(conn, corrected=True)
+
+
+@dataclass(frozen=True)
+class CorrectionTarget:
+    """What the laptop opens to correct a returned record: the record's place and values.
+
+    `household_uuid` for a visit, household or resident; `enterprise_uuid`, `tower_uuid` and
+    `year` for a census record; `resident` (a ResidentRow) and `visit` (a StoredVisit) as the
+    forms take them; `draft` a correction's draft waiting (the visit's)."""
+
+    entity: str
+    uuid: str
+    household_uuid: str | None = None
+    enterprise_uuid: str | None = None
+    tower_uuid: str | None = None
+    year: int | None = None
+    resident: Any = None
+    visit: Any = None
+    draft: dict[str, Any] | None = None
+
+
+def correction_target(conn: Connection, entity: str, uuid: str) -> CorrectionTarget | None:
+    """Where and what a returned record is corrected; None when it is no longer on this
+    laptop (never received, or deleted since)."""
+    from gridwalker.store import rounds
+
+    if entity == "visit":
+        visit = rounds.stored_visit(conn, uuid)
+        if visit is None:
+            return None
+        draft = rounds.load_draft(conn, rounds.visit_fix_draft_key(uuid))
+        return CorrectionTarget(
+            entity,
+            uuid,
+            household_uuid=visit.household_uuid,
+            visit=visit,
+            draft=draft.payload if draft else None,
+        )
+    if entity == "resident":
+        resident = rounds.resident_row(conn, uuid)
+        household = conn.execute(
+            select(Resident.household_uuid).where(Resident.uuid == uuid)
+        ).scalar()
+        if resident is None or household is None:
+            return None
+        return CorrectionTarget(entity, uuid, household_uuid=household, resident=resident)
+    if entity == "household":
+        found = conn.execute(
+            select(Household.uuid).where(Household.uuid == uuid, Household.deleted.is_(False))
+        ).scalar()
+        return None if found is None else CorrectionTarget(entity, uuid, household_uuid=uuid)
+    if entity == "census_record":
+        row = conn.execute(
+            select(CensusRecord.enterprise_uuid, CensusRecord.year, Enterprise.building_uuid)
+            .join(Enterprise, Enterprise.uuid == CensusRecord.enterprise_uuid)
+            .where(
+                CensusRecord.uuid == uuid,
+                CensusRecord.deleted.is_(False),
+                Enterprise.deleted.is_(False),
+            )
+        ).first()
+        if row is None:
+            return None
+        return CorrectionTarget(
+            entity,
+            uuid,
+            enterprise_uuid=row.enterprise_uuid,
+            tower_uuid=row.building_uuid,
+            year=row.year,
+        )
+    if entity == "issue":
+        found = conn.execute(
+            select(Issue.uuid).where(Issue.uuid == uuid, Issue.deleted.is_(False))
+        ).scalar()
+        return None if found is None else CorrectionTarget(entity, uuid)
+    return None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gridwalker.store.desk.coverage import CoverageRow
     from gridwalker.store.desk.queue import QueueFilter
     from gridwalker.store.issues import IssueFilter
+    from gridwalker.store.returns import CorrectionTarget, ReturnedItem
     from gridwalker.store.rounds import ResidentRow
 
 
@@ -103,6 +104,10 @@ class FieldNavigator(Navigator, Protocol):
 
     def open_returned(self) -> None:
         """The records a supervisor returned, with the comment, to correct."""
+
+    def correct_returned(self, item: ReturnedItem, target: CorrectionTarget) -> None:
+        """The record a supervisor returned, in the form it is corrected in (a visit in the
+        visit form, a resident in the resident form, …), the comment above it."""
 
 
 class DeskNavigator(Navigator, Protocol):

@@ -61,3 +61,22 @@ def fill_desk(
         approve(conn, [(r.entity, r.uuid) for r in rows[:3]], SUPERVISOR)
         return_item(conn, "visit", rows[3].uuid, RETURN_COMMENT, SUPERVISOR)
     return BusyDesk(desk, conflicted, held), [field_b, stranger]
+
+
+RESUBMITTED_CONCERNS = "已补充：独居老人身体良好，药品充足。"
+
+
+def resubmit(busy: BusyDesk, field_a: Field) -> str:
+    """The returned visit back on the laptop, corrected there and sent again: the hub holds
+    it as resubmitted (the laptop's whole outbox goes, so the bundle held for a gap goes in
+    too). Returns the visit's uuid."""
+    from gridwalker.store.returns import returned_items
+
+    assert field_a.apply(busy.desk.export_to("lap-a").paths[0]).status == "applied"
+    with field_a.engine.connect() as conn:
+        (item,) = returned_items(conn)
+    field_a.edit("visit", item.uuid, concerns=RESUBMITTED_CONCERNS)
+    field_a.export()
+    busy.desk.import_(field_a.home.outbox)
+    busy.desk.arrivals()
+    return item.uuid

@@ -1,15 +1,15 @@
-"""Small look-ups the desk's screens (and the laptop's returned list) need: the places the
-review queue can be filtered by, a record's own fields, and where a returned record is
-corrected. Screens call these in workers and get plain data back."""
+"""Small look-ups the desk's screens need: the places the review queue can be filtered by and
+a record's own fields (where a returned record is corrected on a laptop:
+`store.returns.correction_target`). Screens call these in workers and get plain data back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gridwalker.store import queries, rounds
-from gridwalker.store.tables import CensusRecord, Resident, Visit, data_columns
+from gridwalker.store.tables import data_columns
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,3 @@ def queue_places(conn: Connection) -> Places:
 def record_fields(entity: str) -> list[str]:
     """The fields of a reviewed record, in the table's order (no sync columns)."""
     return data_columns(entity)
-
-
-def place_of(conn: Connection, entity: str, uuid: str) -> tuple[str, str] | None:
-    """Where a returned record is corrected: ("household", uuid) or ("enterprise", uuid)."""
-    if entity == "household":
-        return "household", uuid
-    if entity == "census_record":
-        found = conn.execute(
-            select(CensusRecord.enterprise_uuid).where(CensusRecord.uuid == uuid)
-        ).scalar()
-        return ("enterprise", found) if found else None
-    model = Visit if entity == "visit" else Resident
-    found = conn.execute(select(model.household_uuid).where(model.uuid == uuid)).scalar()
-    return ("household", found) if found else None

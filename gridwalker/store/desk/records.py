@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from gridwalker.domain.choices import ReviewState
 from gridwalker.store.desk.errors import not_found
+from gridwalker.store.desk.names import names_of
 from gridwalker.store.revs import generation, json_value
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
@@ -71,6 +72,10 @@ class RecordDetail:
     decided_at: datetime | None
     decisions: list[DecisionRow] = field(default_factory=list)
     conflict_fields: list[str] = field(default_factory=list)
+    # A resubmission (a new revision of a returned record): the return it answers, and the
+    # changes are then against the returned revision.
+    returned: DecisionRow | None = None
+    names: dict[str, str] = field(default_factory=dict)  # uuid -> a name or a place, in words
 
     @property
     def previous(self) -> Revision | None:
@@ -146,14 +151,22 @@ def record_detail(conn: Connection, entity: str, uuid: str) -> RecordDetail:
     by_rev = {r.rev: r for r in revisions}
     now_data = json_data(entity, live)
     base = by_rev.get(live["base_rev"] or "") or (revisions[-2] if len(revisions) > 1 else None)
-    changes = []
-    if base is not None:
-        for name in data_columns(entity):
-            if base.data.get(name) != now_data[name]:
-                changes.append(FieldChange(name, base.data.get(name), now_data[name]))
-        if base.deleted != bool(live["deleted"]):
-            changes.append(FieldChange("deleted", base.deleted, bool(live["deleted"])))
+    changes = [] if base is None else diff(entity, base, now_data, bool(live["deleted"]))
     current = reviews.get(current_rev)
+    returned = None
+    if current is not None and current.state == R.CORRECTED.value:
+        returned = conn.execute(
+            select(HubDecision)
+            .where(
+                HubDecision.entity == entity,
+                HubDecision.uuid == uuid,
+                HubDecision.state == R.RETURNED.value,
+                HubDecision.rev != current_rev,
+            )
+            .order_by(HubDecision.id.desc())
+        ).first()
+    if returned is not None and returned.rev in by_rev:
+        changes = diff(entity, by_rev[returned.rev], now_data, bool(live["deleted"]))
     decisions = [
         DecisionRow(d.rev, R(d.state), d.comment, d.actor, d.at)
         for d in conn.execute(
@@ -186,4 +199,20 @@ def record_detail(conn: Connection, entity: str, uuid: str) -> RecordDetail:
         decided_at=current.decided_at if current else None,
         decisions=decisions,
         conflict_fields=conflict_fields,
+        returned=None
+        if returned is None
+        else DecisionRow(returned.rev, R.RETURNED, returned.comment, returned.actor, returned.at),
+        names=names_of(conn, [live, *(r.data for r in revisions)]),
     )
+
+
+def diff(entity: str, before: Revision, now: dict[str, Any], deleted: bool) -> list[FieldChange]:
+    """The fields whose value differs between a revision and the record now."""
+    changes = [
+        FieldChange(name, before.data.get(name), now[name])
+        for name in data_columns(entity)
+        if before.data.get(name) != now[name]
+    ]
+    if before.deleted != deleted:
+        changes.append(FieldChange("deleted", before.deleted, deleted))
+    return changes

@@ -3,7 +3,7 @@ visit, enterprise or building), its checks, and the first events of its workflow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import (
@@ -70,6 +70,8 @@ class Prefill:
     household_uuid: str | None = None
     enterprise_uuid: str | None = None
     visit_uuid: str | None = None
+    grid_name: str = ""  # the grid's code and name, in words
+    member_name: str = ""  # who is logging it: the visit's member, else the grid's
 
 
 def _missing(what_zh: str, what_en: str, uuid: str) -> Invalid:
@@ -218,7 +220,29 @@ def place_prefill(
     )
     if problems:
         raise IssueInputError(problems)
-    return prefill
+    if prefill.grid_uuid is None:
+        return prefill
+    grid = conn.execute(
+        select(Grid.code, Grid.name, Grid.member_uuid).where(Grid.uuid == prefill.grid_uuid)
+    ).first()
+    member_uuid = grid.member_uuid if grid is not None else None
+    if prefill.visit_uuid:
+        member_uuid = (
+            conn.execute(
+                select(Visit.member_uuid).where(Visit.uuid == prefill.visit_uuid)
+            ).scalar_one_or_none()
+            or member_uuid
+        )
+    member = (
+        conn.execute(select(Member.name).where(Member.uuid == member_uuid)).scalar_one_or_none()
+        if member_uuid
+        else None
+    )
+    return replace(
+        prefill,
+        grid_name=f"{grid.code} {grid.name}" if grid is not None else "",
+        member_name=member or "",
+    )
 
 
 def _choice_problem(kind: type, value: str, what_zh: str, what_en: str) -> Invalid | None:

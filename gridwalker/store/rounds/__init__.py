@@ -27,15 +27,19 @@ from gridwalker.store.rounds.drafts import (
     load_draft,
     save_draft,
     visit_draft_key,
+    visit_fix_draft_key,
     visit_from_payload,
     visit_payload,
 )
 from gridwalker.store.rounds.edits import (
     FormError,
+    StoredVisit,
     add_resident,
     move_out,
     save_visit,
+    stored_visit,
     update_resident,
+    update_visit,
 )
 from gridwalker.store.rounds.households import (
     HouseholdInfo,
@@ -89,7 +93,11 @@ __all__ = [
     "round_position",
     "save_draft",
     "save_visit",
+    "stored_visit",
+    "StoredVisit",
     "update_resident",
+    "update_visit",
+    "visit_fix_draft_key",
     "household_of_visit_draft",
     "visit_draft_key",
     "visit_from_payload",

@@ -18,6 +18,11 @@ def visit_draft_key(household_uuid: str) -> str:
     return f"visit:{household_uuid}"
 
 
+def visit_fix_draft_key(visit_uuid: str) -> str:
+    """The draft key of the correction of a stored visit (a returned one: one per visit)."""
+    return f"visit-fix:{visit_uuid}"
+
+
 @dataclass(frozen=True)
 class DraftRow:
     """A form in progress."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import is_care_case
@@ -17,8 +19,9 @@ from gridwalker.domain.forms import (
     resident_fields,
 )
 from gridwalker.domain.validators import Invalid
-from gridwalker.store.rounds.drafts import delete_draft, visit_draft_key
+from gridwalker.store.rounds.drafts import delete_draft, visit_draft_key, visit_fix_draft_key
 from gridwalker.store.rounds.households import residents_of
+from gridwalker.store.tables import Visit
 from gridwalker.store.writes import Writer
 
 
@@ -111,3 +114,90 @@ def save_visit(
     )
     delete_draft(conn, visit_draft_key(household_uuid))
     return uuid
+
+
+@dataclass(frozen=True)
+class StoredVisit:
+    """A visit as stored, as the visit form edits it: where, which rev, and its values."""
+
+    uuid: str
+    household_uuid: str
+    rev: str
+    data: VisitInput
+    roster_changes: list[dict[str, Any]]
+    visited_on: date | None = None
+
+
+def stored_visit(conn: Connection, visit_uuid: str) -> StoredVisit | None:
+    """A live visit as the visit form shows it (None when it is gone or deleted)."""
+    row = conn.execute(
+        select(Visit).where(Visit.uuid == visit_uuid, Visit.deleted.is_(False))
+    ).first()
+    if row is None:
+        return None
+    data = VisitInput(
+        outcome=row.outcome,
+        residents_seen=list(row.residents_seen or []),
+        care_checks={str(k): str(v) for k, v in (row.care_checks or {}).items()},
+        concerns=row.concerns or "",
+        follow_up=row.follow_up.isoformat() if row.follow_up else "",
+    )
+    return StoredVisit(
+        row.uuid,
+        row.household_uuid,
+        row.rev,
+        data,
+        list(row.roster_changes or []),
+        row.visited_on,
+    )
+
+
+def update_visit(
+    conn: Connection,
+    actor: str,
+    visit_uuid: str,
+    data: VisitInput,
+    roster_changes: list[dict[str, Any]] | None = None,
+    *,
+    expect_rev: str | None = None,
+) -> str | None:
+    """Correct a stored visit (a returned one); returns the new rev, None when nothing changed.
+
+    Checked as a new visit is (FormError, nothing written), except that a follow-up date the
+    visit already had may lie in the past now. `expect_rev` is the rev the form loaded:
+    StaleWrite (nothing written) when the visit changed elsewhere since. The day and the time
+    of the visit stay what they were; the correction's draft is dropped."""
+    stored = stored_visit(conn, visit_uuid)
+    if stored is None:
+        # The Writer says why (unknown or deleted), with nothing written.
+        return Writer(conn, actor).update("visit", visit_uuid, {}, expect_rev=expect_rev)
+    people = residents_of(conn, stored.household_uuid)
+    present = {r.uuid for r in people if not r.moved_out}
+    tagged = {r.uuid for r in people if is_care_case(r.care_tags) and not r.moved_out}
+    problems = check_visit(data, clock.today(), present, tagged)
+    kept = data.follow_up.strip() == stored.data.follow_up
+    if kept and problems.get("follow_up") and problems["follow_up"].code == "visit.follow_up_past":
+        del problems["follow_up"]
+    if problems:
+        raise FormError(problems)
+    follow = parse_iso_day(data.follow_up) if data.follow_up.strip() else None
+    seen = list(dict.fromkeys(data.residents_seen))
+    if set(seen) == set(stored.data.residents_seen):
+        seen = stored.data.residents_seen  # the same people: not a change, whatever the order
+    rev = Writer(conn, actor).update(
+        "visit",
+        visit_uuid,
+        {
+            "outcome": data.outcome,
+            "residents_seen": seen,
+            "care_checks": {k: v for k, v in data.care_checks.items() if v.strip()},
+            "concerns": data.concerns.strip(),
+            "follow_up": follow,
+            "roster_changes": roster_changes
+            if roster_changes is not None
+            else stored.roster_changes,
+        },
+        expect_rev=expect_rev,
+    )
+    delete_draft(conn, visit_fix_draft_key(visit_uuid))
+    return rev

@@ -4,6 +4,7 @@ the record and the conflict screens show them alike)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -11,9 +12,9 @@ from rich.text import Text
 
 from gridwalker.domain import choices as ch
 from gridwalker.domain.choices import ReviewState
-from gridwalker.domain.i18n import _, label
+from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.masking import mask_id, mask_phone
-from gridwalker.tui.format import care_labels, choice_label, local_time, yes_no
+from gridwalker.tui.format import care_labels, choice_label, join_words, local_time, yes_no
 from gridwalker.tui.keys import N_
 
 STATE_STYLES: dict[str, str] = {
@@ -113,8 +114,27 @@ def state_text(state: ReviewState | str | None) -> Text:
     return Text(label(state), style="bold " + STATE_STYLES[state.value])
 
 
-def show_value(name: str, value: Any) -> str:
-    """A field's value for the screen: words for codes, IDs and phones masked, short uuids."""
+def _named(uuid: Any, names: Mapping[str, str]) -> str:
+    """A uuid as the name or place it stands for (its first characters when not known)."""
+    return names.get(uuid) or str(uuid)[:8]
+
+
+def _roster_change(change: Any, names: Mapping[str, str]) -> str:
+    """One roster change made during a visit, in words: 新增 张三."""
+    if not isinstance(change, dict):
+        return str(change)
+    words = _("added") if change.get("op") == "add" else _("edited")
+    who = change.get("name") or _named(change.get("resident") or "", names)
+    return f"{words} {who}".strip()
+
+
+def show_value(name: str, value: Any, names: Mapping[str, str] | None = None) -> str:
+    """A field's value for the screen: words for codes, IDs and phones masked, uuids as the
+    names and places they stand for (`names`, uuid -> words; else their first characters),
+    and empty lists and care checks as "none"."""
+    names = names or {}
+    if name in ("residents_seen", "care_checks", "roster_changes", "care_tags") and not value:
+        return _("none")
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
@@ -128,9 +148,16 @@ def show_value(name: str, value: Any) -> str:
     if name == "care_tags" and isinstance(value, list):
         return care_labels(value)
     if name == "residents_seen" and isinstance(value, list):
-        return _("{n} residents").format(n=len(value))
+        return join_words(_named(uuid, names) for uuid in value)
+    if name == "care_checks" and isinstance(value, dict):
+        zh = language() == "zh"
+        return ("；" if zh else "; ").join(
+            f"{_named(uuid, names)}{'：' if zh else ': '}{note}" for uuid, note in value.items()
+        )
+    if name == "roster_changes" and isinstance(value, list):
+        return join_words(_roster_change(change, names) for change in value)
     if name.endswith("_uuid") and isinstance(value, str):
-        return value[:8]
+        return _named(value, names)
     if isinstance(value, datetime):
         return local_time(value)
     if isinstance(value, date):

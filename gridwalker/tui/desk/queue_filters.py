@@ -30,7 +30,7 @@ STATE_PICKS: dict[str, tuple[str, ...]] = {
     "approved": ("approved",),
     "all": (),
 }
-STATE_PICK_LABELS = {"queue": N_("To review (awaiting and corrected)"), "all": N_("All states")}
+STATE_PICK_LABELS = {"queue": N_("To review (awaiting and resubmitted)"), "all": N_("All states")}
 DATE_PICKS = ("any", "today", "yesterday", "week", "cycle", "last_cycle")
 DATE_LABELS = {
     "any": N_("Any day"),

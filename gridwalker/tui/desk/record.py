@@ -59,6 +59,15 @@ def head_text(d: RecordDetail) -> Text:
         ),
         style="dim",
     )
+    if d.returned is not None:
+        text.append("\n")
+        text.append(
+            _("Resubmitted after a return by {who} at {at}:").format(
+                who=d.returned.actor, at=local_time(d.returned.at)
+            ),
+            style="bold cyan",
+        )
+        text.append("  “" + d.returned.comment + "”", style="italic")
     if d.decided_by and d.decided_at:
         text.append("\n")
         text.append(
@@ -91,12 +100,19 @@ def fields_text(d: RecordDetail) -> Text:
         mark = name in changed
         text.append("▸ " if mark else "  ", style="bold yellow")
         text.append(pad(field_label(name), width), style="bold" if mark else "dim")
-        text.append(show_value(name, d.record.get(name)), style="yellow" if mark else "")
+        text.append(show_value(name, d.record.get(name), d.names), style="yellow" if mark else "")
     return text
 
 
+def changes_title(d: RecordDetail) -> str:
+    """What the changes are measured against: the returned revision, or the previous one."""
+    if d.returned is not None:
+        return _("Changes against the returned version")
+    return _("Changes against the previous revision")
+
+
 def changes_text(d: RecordDetail) -> Text:
-    """Field by field: the previous value → the value now."""
+    """Field by field: the previous (or the returned) value → the value now."""
     if d.previous is None:
         return Text(_("The first revision: nothing to compare with."), style="dim")
     if not d.changes:
@@ -107,9 +123,9 @@ def changes_text(d: RecordDetail) -> Text:
         if i:
             text.append("\n")
         text.append(pad(field_label(change.field), width), style="bold")
-        text.append(show_value(change.field, change.before), style="red")
+        text.append(show_value(change.field, change.before, d.names), style="red")
         text.append(" → ")
-        text.append(show_value(change.field, change.after), style="green")
+        text.append(show_value(change.field, change.after, d.names), style="green")
     return text
 
 
@@ -178,7 +194,11 @@ class RecordScreen(DbScreen):
                 yield Static(_("Record"), classes="section")
                 yield Static("", id="record-fields")
             with VerticalScroll(id="record-right"):
-                yield Static(_("Changes against the previous revision"), classes="section")
+                yield Static(
+                    _("Changes against the previous revision"),
+                    classes="section",
+                    id="record-changes-title",
+                )
                 yield Static("", id="record-changes")
                 yield Static(_("Revisions"), classes="section")
                 yield Static("", id="record-revisions")
@@ -207,6 +227,7 @@ class RecordScreen(DbScreen):
         self.detail = detail
         self.query_one("#record-head", Static).update(head_text(detail))
         self.query_one("#record-fields", Static).update(fields_text(detail))
+        self.query_one("#record-changes-title", Static).update(changes_title(detail))
         self.query_one("#record-changes", Static).update(changes_text(detail))
         self.query_one("#record-revisions", Static).update(revisions_text(detail))
         self.query_one("#record-decisions", Static).update(decisions_text(detail))

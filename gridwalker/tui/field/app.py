@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
+    from gridwalker.store.returns import CorrectionTarget, ReturnedItem
     from gridwalker.store.rounds import MemberRef, ResidentRow
     from gridwalker.tui.field.places import PlacesScreen
 
@@ -176,7 +177,12 @@ class GridwalkerApp(GridwalkerBaseApp):
         self, kind: str, payload: dict[str, Any], household_uuid: str | None = None
     ) -> bool:
         """Open the form a draft belongs to, restored from its payload (False: none takes it)."""
-        if kind == "visit" and household_uuid:
+        if kind == "visit" and payload.get("visit_uuid") and payload.get("household_uuid"):
+            from gridwalker.tui.field.visit_correction import VisitCorrection
+
+            visit, household = payload["visit_uuid"], payload["household_uuid"]
+            self.push_screen(VisitCorrection(household, visit, draft_payload=payload))
+        elif kind == "visit" and household_uuid:
             self.open_visit(household_uuid, draft=payload)
         elif kind == "issue":
             from gridwalker.tui.field.issue_form import IssueFormScreen
@@ -269,6 +275,34 @@ class GridwalkerApp(GridwalkerBaseApp):
         from gridwalker.tui.field.returned import ReturnedList
 
         self.push_screen(ReturnedList())
+
+    def correct_returned(self, item: ReturnedItem, target: CorrectionTarget) -> None:
+        """A returned record in the form it is corrected in, with the comment above it."""
+        from gridwalker.tui.field import corrections
+        from gridwalker.tui.field.visit_correction import VisitCorrection
+
+        if target.entity == "visit" and target.household_uuid:
+            self.push_screen(
+                VisitCorrection(
+                    target.household_uuid,
+                    target.uuid,
+                    stored=target.visit,
+                    draft_payload=target.draft,
+                )
+            )
+        elif target.entity == "resident" and target.household_uuid and target.resident:
+            form = corrections.ResidentCorrection(target.household_uuid, target.resident, item)
+            self.push_screen(form, lambda _saved: self.refresh_home())
+        elif target.entity == "census_record" and target.enterprise_uuid and target.tower_uuid:
+            self.push_screen(
+                corrections.CensusCorrection(
+                    target.enterprise_uuid, target.tower_uuid, target.year or 0, item
+                )
+            )
+        elif target.entity == "household" and target.household_uuid:
+            self.push_screen(corrections.HouseholdCorrection(target.household_uuid, item))
+        elif target.entity == "issue":
+            self.push_screen(corrections.IssueCorrection(target.uuid, item))
 
     def action_search(self) -> None:
         """Find residents, households, enterprises and issues as you type."""

@@ -169,6 +169,12 @@ class IssueFormScreen(DraftingForm, DbScreen):
             text = _("Logged from anywhere: write where the problem is.")
         else:
             text = _("Logged from: {place}").format(place=self.prefill.place)
+            if self.prefill.grid_name and self.prefill.member_name:
+                text = _("Logged from: {place} · grid {grid} · member {member}").format(
+                    place=self.prefill.place,
+                    grid=self.prefill.grid_name,
+                    member=self.prefill.member_name,
+                )
         self.query_one("#form-origin", Static).update(literal(text))
 
     # -- reading and filling ----------------------------------------------------------------

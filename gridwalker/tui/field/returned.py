@@ -1,5 +1,6 @@
 """On a laptop: the records the supervisor returned, each with the comment; Enter opens the
-household or enterprise where it is corrected (an issue opens itself)."""
+record itself, in the form it is corrected in, the comment above it. Below them, the records
+corrected here since ("resubmitted"), waiting for the next export and the supervisor."""
 
 from __future__ import annotations
 
@@ -17,29 +18,44 @@ from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import local_time, pad
 from gridwalker.tui.keys import N_
-from gridwalker.tui.navigation import field_navigator, navigator
+from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
-    from gridwalker.store.returns import ReturnedItem
+    from sqlalchemy import Connection
+
+    from gridwalker.store.returns import CorrectionTarget, ReturnedItem
 
 
 class ReturnedLoaded(DbResult):
     """The returned records were read."""
 
 
-class PlaceFound(DbResult):
-    """Where a returned record is corrected was looked up (None: no longer on this laptop)."""
+class CorrectionFound(DbResult):
+    """What a returned record is corrected in was read (None: no longer on this laptop)."""
 
 
-def render_returned(item: ReturnedItem) -> Text:
-    """One returned item: kind, what, when and by whom, and the supervisor's comment."""
+def read_returned(conn: Connection) -> tuple[list[ReturnedItem], list[ReturnedItem]]:
+    """The records returned, and those corrected since (resubmitted), in a worker."""
+    from gridwalker.store.returns import resubmitted_items, returned_items
+
+    return returned_items(conn), resubmitted_items(conn)
+
+
+def render_returned(item: ReturnedItem, *, resubmitted: bool = False) -> Text:
+    """One returned item: kind, what, when and by whom, and the supervisor's comment (a
+    resubmitted one says so, dimmed)."""
     text = Text.assemble(
         (pad(kind_label(item.entity), 10, gap=1), "bold"),
-        (item.title, "bold"),
-        "\n",
-        (pad("", 10, gap=1) + local_time(item.decided_at) + "  " + item.decided_by + "  ", "dim"),
-        ("“" + item.comment + "”", "italic red"),
+        (item.title, "dim" if resubmitted else "bold"),
     )
+    if resubmitted:
+        text.append("  " + _("resubmitted"), style="bold cyan")
+    text.append("\n")
+    text.append(
+        pad("", 10, gap=1) + local_time(item.decided_at) + "  " + item.decided_by + "  ",
+        style="dim",
+    )
+    text.append("“" + item.comment + "”", style="italic dim" if resubmitted else "italic red")
     return text
 
 
@@ -55,6 +71,8 @@ class ReturnedList(DbScreen):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[ReturnedItem] = []
+        self.resubmitted: list[ReturnedItem] = []
+        self.opening: ReturnedItem | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -68,53 +86,61 @@ class ReturnedList(DbScreen):
             self.database_ready()
 
     def database_ready(self) -> None:
-        from gridwalker.store.returns import returned_items
-
-        self.db_read(returned_items, ReturnedLoaded)
+        self.db_read(read_returned, ReturnedLoaded)
 
     @on(ReturnedLoaded)
     def _show(self, message: ReturnedLoaded) -> None:
-        items: list[ReturnedItem] = message.result
-        self.items = items
-        head = (
+        items: list[ReturnedItem]
+        resubmitted: list[ReturnedItem]
+        items, resubmitted = message.result
+        self.items, self.resubmitted = items, resubmitted
+        head = Text(
             _("{n} records returned by your supervisor: correct them, then export.").format(
                 n=len(items)
             )
             if items
-            else _("Nothing is returned: every decision so far is an approval.")
+            else _("Nothing is returned: every decision so far is an approval."),
+            style="bold",
         )
-        self.query_one("#returned-head", Static).update(Text(head, style="bold"))
+        if resubmitted:
+            head.append("\n")
+            head.append(
+                _("{n} corrected and resubmitted: the next export takes them back.").format(
+                    n=len(resubmitted)
+                ),
+                style="cyan",
+            )
+        self.query_one("#returned-head", Static).update(head)
         listing = self.query_one("#returned-list", OptionList)
         listing.clear_options()
         listing.add_options(
             [Option(render_returned(item), id=str(i)) for i, item in enumerate(items)]
+            + [
+                Option(render_returned(item, resubmitted=True), id=str(len(items) + i))
+                for i, item in enumerate(resubmitted)
+            ]
         )
-        if items:
+        if items or resubmitted:
             listing.highlighted = 0
         listing.focus()
 
     @on(OptionList.OptionSelected, "#returned-list")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        from gridwalker.store.desk import lookups
+        from gridwalker.store.returns import correction_target
 
-        item = self.items[int(event.option.id or 0)]
-        if item.entity == "issue":
-            navigator(self).open_issue(item.uuid)
-            return
+        item = [*self.items, *self.resubmitted][int(event.option.id or 0)]
+        self.opening = item
         entity, uuid = item.entity, item.uuid
-        self.db_read(lambda conn: lookups.place_of(conn, entity, uuid), PlaceFound)
+        self.db_read(lambda conn: correction_target(conn, entity, uuid), CorrectionFound)
 
-    @on(PlaceFound)
-    def _open_place(self, message: PlaceFound) -> None:
-        target: tuple[str, str] | None = message.result
-        if target is None:
+    @on(CorrectionFound)
+    def _open_record(self, message: CorrectionFound) -> None:
+        target: CorrectionTarget | None = message.result
+        item, self.opening = self.opening, None
+        if target is None or item is None:
             self.notify(_("This record is no longer on this laptop."), severity="warning")
             return
-        kind, uuid = target
-        if kind == "household":
-            field_navigator(self).open_household(uuid)
-        else:
-            field_navigator(self).open_enterprise(uuid)
+        field_navigator(self).correct_returned(item, target)
 
     def on_screen_resume(self) -> None:
         """Back from a correction: the item may be corrected now."""

@@ -38,11 +38,15 @@ from gridwalker.tui.field.visit_fields import (
     visit_head,
     visit_problems,
 )
+from gridwalker.tui.field.visit_walk import WalkOn
 from gridwalker.tui.forms import DraftingForm, DraftRecord
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
     from sqlalchemy import Connection
 
     from gridwalker.store.rounds import HouseholdInfo, ResidentRow
@@ -72,11 +76,7 @@ class VisitSaved(DbResult):
     """The visit was recorded (its uuid)."""
 
 
-class NextUnvisitedFound(DbResult):
-    """The next household not yet visited (None when every one is)."""
-
-
-class VisitScreen(DraftingForm, DbScreen):
+class VisitScreen(WalkOn, DraftingForm, DbScreen):
     """Record a household visit; every change is kept as a draft until it is saved."""
 
     CSS_PATH = "visit.tcss"
@@ -112,6 +112,8 @@ class VisitScreen(DraftingForm, DbScreen):
         self.visit_uuid: str | None = None
         self.has_draft = self.restored
         self._roster_edit: tuple[str, str] | None = None
+        self.kept_follow_up = ""  # a correction: the follow-up date the visit had (may be past)
+        self.visit_day: date | None = None  # a correction: the day of the visit (else today)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -139,13 +141,13 @@ class VisitScreen(DraftingForm, DbScreen):
     def _show_household(self, message: VisitHouseholdRead) -> None:
         info: HouseholdInfo | None
         residents: list[ResidentRow]
-        info, residents = message.result
+        info, residents = self.household_loaded(message.result)
         self.info = info
         head = self.query_one("#visit-head", Static)
         if info is None:
             head.update(Text(_("This household no longer exists."), style="bold red"))
             return
-        head.update(visit_head(info, restored=self.restored))
+        head.update(visit_head(info, restored=self.restored, day=self.visit_day))
         self.residents = residents
         self.query_one(VisitFields).fill_residents(
             residents, self.start.residents_seen, self.start.care_checks
@@ -154,6 +156,10 @@ class VisitScreen(DraftingForm, DbScreen):
         self.mark_clean()
         self.mark_stored()  # a new form has no draft yet; a restored one is its draft
         self.show_problems()
+
+    def household_loaded(self, result: Any) -> tuple[HouseholdInfo | None, list[ResidentRow]]:
+        """What the household read gave: (household, roster) (a correction reads more)."""
+        return result
 
     # -- the form's values --------------------------------------------------------------------
 
@@ -169,7 +175,7 @@ class VisitScreen(DraftingForm, DbScreen):
 
     def show_problems(self) -> dict[str, Invalid]:
         """Put each reason next to its field."""
-        problems = visit_problems(self.form_data(), self.residents)
+        problems = visit_problems(self.form_data(), self.residents, self.kept_follow_up)
         lang = language()
         for name in VISIT_FIELDS:
             invalid = problems.get(name)
@@ -292,17 +298,17 @@ class VisitScreen(DraftingForm, DbScreen):
         self.stop_drafting(self._write_visit)
 
     def _write_visit(self) -> None:
+        self.db_write(self.visit_writer(), VisitSaved, failed=self._visit_refused)
+
+    def visit_writer(self) -> Callable[[Connection], str | None]:
+        """The write of the form as it is (in a worker): a new visit; gives its uuid."""
         from gridwalker.store import rounds
 
         data, changes = self.form_data(), list(self.roster_changes)
         actor = actor_of(self.gw)
         member = self.gw.member.uuid if self.gw.member else None
         household = self.household_uuid
-        self.db_write(
-            lambda conn: rounds.save_visit(conn, actor, member, household, data, changes),
-            VisitSaved,
-            failed=self._visit_refused,
-        )
+        return lambda conn: rounds.save_visit(conn, actor, member, household, data, changes)
 
     @on(VisitSaved)
     def _visit_saved(self, message: VisitSaved) -> None:
@@ -313,19 +319,25 @@ class VisitScreen(DraftingForm, DbScreen):
         self.has_draft = False
         self.query_one("#visit-form").disabled = True
         banner = self.query_one("#visit-saved", Static)
-        banner.update(
-            banner_after_saving(request=self.form_data().outcome == VisitOutcome.REQUEST.value)
-        )
+        banner.update(self.banner_when_saved())
         banner.add_class("-shown")
         self.refresh_bindings()
         self.notify(_("Visit saved."))
         self.gw.refresh_home()
 
+    def banner_when_saved(self) -> Text:
+        """What the form says once saved, and the keys that walk on."""
+        return banner_after_saving(request=self.form_data().outcome == VisitOutcome.REQUEST.value)
+
     def _visit_refused(self, exc: BaseException) -> bool:
-        """Refused by the store: show its reasons next to the fields."""
+        """Refused by the store: show its reasons next to the fields (a stale save: reload)."""
         from gridwalker.store.rounds import FormError
+        from gridwalker.store.writes import StaleWrite
 
         self.drafting = True  # the form stays open: its changes are drafted again
+        if isinstance(exc, StaleWrite):
+            self.stale_write(exc)
+            return True
         if not isinstance(exc, FormError):
             return False
         lang = language()
@@ -341,26 +353,6 @@ class VisitScreen(DraftingForm, DbScreen):
         """After saving: log the resident's request as an issue, linked to this visit."""
         if self.visit_uuid is not None:
             field_navigator(self).log_issue(visit_uuid=self.visit_uuid)
-
-    def action_next_household(self) -> None:
-        """After saving: open the next household not yet visited, in walking order."""
-        from gridwalker.store import rounds
-
-        if not self.saved or self.info is None:
-            return
-        grid, here = self.info.grid_uuid, self.household_uuid
-        self.db_read(lambda conn: rounds.next_unvisited(conn, grid, here), NextUnvisitedFound)
-
-    @on(NextUnvisitedFound)
-    def _walk_on(self, message: NextUnvisitedFound) -> None:
-        household_uuid: str | None = message.result
-        if household_uuid is None or household_uuid == self.household_uuid:
-            self.notify(_("Every household of the grid is visited this cycle."))
-            return
-        navigate = field_navigator(self)
-        self.app.pop_screen()
-        # Walking on replaces this household's screen too, so the stack does not grow.
-        navigate.open_household(household_uuid, replacing=self.household_uuid)
 
     def action_back(self) -> None:
         """Leave; with an unsaved visit, ask whether to keep its draft."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.strip import Strip
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 
 from gridwalker.domain import clock
@@ -18,6 +21,8 @@ from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.format import care_labels, choice_label
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from gridwalker.domain.validators import Invalid
     from gridwalker.store.rounds import HouseholdInfo, ResidentRow
 
@@ -33,6 +38,37 @@ def fill_residents_seen(
         words.append(choice_label(Relation, r.relation), style="dim")
         listing.add_option((words, r.uuid, r.uuid in seen))
     listing.border_subtitle = "" if residents else _("nobody on the roster: a adds a resident")
+
+
+class SeenList(SelectionList[str]):
+    """The residents seen: ☑ (green) when seen, ☐ (dim) when not; Space ticks the
+    highlighted row, as in any selection list."""
+
+    def render_line(self, y: int) -> Strip:
+        """The selection list's line with its toggle drawn as a box that says its state."""
+        line = super().render_line(y)
+        index = self.scroll_offset.y + y
+        if not 0 <= index < self.option_count:
+            return line
+        segments = list(line)
+        if len(segments) < 4:
+            return line
+        base = segments[3].style or Style()
+        seen = self.get_option_at_index(index).value in self.selected
+        mark = Segment(
+            "☑" if seen else "☐",
+            base + Style(color="green" if seen else None, bold=seen, dim=not seen),
+        )
+        meta = Style(meta={"option": index})
+        return Strip(
+            [
+                Segment(" ", base + meta),
+                Segment(mark.text, (mark.style or Style()) + meta),
+                Segment(" ", base + meta),
+                *segments[3:],
+            ],
+            line.cell_length,
+        )
 
 
 class CareChecks(Vertical):
@@ -94,7 +130,7 @@ class VisitFields(VerticalScroll):
                 yield outcome
                 yield Static("", id="err-outcome", classes="field-error")
             with Vertical(id="seen-box"):
-                seen = SelectionList[str](id="residents_seen")
+                seen = SeenList(id="residents_seen")
                 seen.border_title = _("Residents seen")
                 yield seen
                 yield Static("", id="err-residents_seen", classes="field-error")
@@ -131,6 +167,14 @@ class VisitFields(VerticalScroll):
         fill_residents_seen(self.query_one("#residents_seen", SelectionList), present, seen)
         self.query_one(CareChecks).fill(present, checks)
 
+    def fill(self, data: VisitInput, residents: list[ResidentRow]) -> None:
+        """Put a visit's values into the fields (a correction reloaded after a stale save)."""
+        for button in self.query(RadioButton):
+            button.value = button.id == f"outcome-{data.outcome}"
+        self.fill_residents(residents, data.residents_seen, data.care_checks)
+        self.query_one("#concerns", TextArea).text = data.concerns
+        self.query_one("#follow_up", Input).value = data.follow_up
+
     def highlighted_resident(self, residents: list[ResidentRow]) -> ResidentRow | None:
         """The resident highlighted in the residents-seen list."""
         listing = self.query_one("#residents_seen", SelectionList)
@@ -152,12 +196,20 @@ class VisitFields(VerticalScroll):
         )
 
 
-def visit_problems(data: VisitInput, residents: list[ResidentRow]) -> dict[str, Invalid]:
-    """What is wrong with a visit of a household with `residents`, by field."""
+def visit_problems(
+    data: VisitInput, residents: list[ResidentRow], kept_follow_up: str = ""
+) -> dict[str, Invalid]:
+    """What is wrong with a visit of a household with `residents`, by field (as the store
+    checks it). `kept_follow_up`: a correction's follow-up date as stored, which may be past."""
     present = {r.uuid for r in residents if not r.moved_out}
-    tagged = {r.uuid for r in residents if r.care_tags and not r.moved_out}
+    tagged = {r.uuid for r in residents if is_care_case(r.care_tags) and not r.moved_out}
     everyone = {r.uuid for r in residents}
-    return check_visit(data, clock.today(), everyone | present, tagged)
+    problems = check_visit(data, clock.today(), everyone | present, tagged)
+    late = problems.get("follow_up")
+    kept = bool(kept_follow_up) and data.follow_up.strip() == kept_follow_up
+    if late is not None and late.code == "visit.follow_up_past" and kept:
+        del problems["follow_up"]
+    return problems
 
 
 def roster_changes_text(changes: list[dict[str, Any]]) -> Text:
@@ -172,12 +224,13 @@ def roster_changes_text(changes: list[dict[str, Any]]) -> Text:
     return text
 
 
-def visit_head(info: HouseholdInfo, *, restored: bool) -> Text:
-    """The form's heading: the household, its head, today (and that a draft came back)."""
+def visit_head(info: HouseholdInfo, *, restored: bool, day: date | None = None) -> Text:
+    """The form's heading: the household, its head, the day of the visit (today for a new
+    one), and that a draft came back."""
     text = Text(_("Visit"), style="bold")
     text.append("  " + info.address, style="bold")
     text.append("  ·  " + _("Head: {name}").format(name=info.head_name or _("none")))
-    text.append("  ·  " + clock.today().isoformat())
+    text.append("  ·  " + (day or clock.today()).isoformat())
     if restored:
         text.append("\n")
         text.append(_("Restored from the draft: go on where you left off."), style="yellow")
