@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -20,9 +21,10 @@ from gridwalker.cli import main
 from gridwalker.domain.forms import VisitInput
 from gridwalker.store import returns
 from gridwalker.store.desk.arrivals import record_arrivals
-from gridwalker.store.desk.decisions import return_item
+from gridwalker.store.desk.decisions import approve, return_item
 from gridwalker.store.migrate import open_database
 from gridwalker.store.rounds import save_visit
+from gridwalker.store.rounds.edits import stored_visit, update_visit
 from gridwalker.store.tables import Household, Member
 from gridwalker.store.tables.review import HubReview
 
@@ -105,11 +107,39 @@ def test_the_readme_deploy_section_runs_as_written(tmp_path: Path) -> None:
             continue
         run(where, command)
     assert len(log) == len(steps) - 2  # every command but the copy and the desk ran
-    if os.environ.get("GRIDWALKER_WALKTHROUGH_LOG"):  # the transcript, for a closing note
-        Path(os.environ["GRIDWALKER_WALKTHROUGH_LOG"]).write_text("\n".join(log), encoding="utf-8")
     # The member sees what was returned, with the comment.
     engine = open_database(lap.field_db)
     with engine.connect() as conn:
         returned = returns.returned_items(conn)
-    engine.dispose()
     assert [(r.entity, r.comment) for r in returned] == [("visit", "请补充走访情况")]
+    # The member corrects it (what the visit form opened from Today saves) …
+    with engine.begin() as conn:
+        visit = returned[0].uuid
+        before = stored_visit(conn, visit)
+        assert before is not None
+        corrected = replace(before.data, concerns="楼道灯坏了，已报物业")
+        update_visit(conn, "李晓梅", visit, corrected, expect_rev=returned[0].rev)
+        assert returns.returned_items(conn) == []
+    engine.dispose()
+    run("laptop", "gridwalker export --out /media/usb")
+    run("hub", "gridwalker hub import /media/usb")
+    # … it comes back resubmitted, the supervisor approves it, and the member sees that.
+    engine = open_database(hub.hub_db)
+    with engine.begin() as conn:
+        record_arrivals(conn)
+        state = conn.execute(
+            select(HubReview.state).where(HubReview.uuid == visit, HubReview.current.is_(True))
+        ).scalar_one()
+        assert state == "corrected"  # shown as 重新提交 / resubmitted
+        approve(conn, [("visit", visit)], "王建华")
+    engine.dispose()
+    run("hub", "gridwalker hub export --all --out /media/usb")
+    run("laptop", "gridwalker import /media/usb/gridwalker-hub-to-3f9c2a1b7d4e-000003.zip.age")
+    engine = open_database(lap.field_db)
+    with engine.connect() as conn:
+        decision = returns.decision_of(conn, "visit", visit)
+        still = returns.returned_items(conn)
+    engine.dispose()
+    assert decision is not None and decision.state.value == "approved" and still == []
+    if os.environ.get("GRIDWALKER_WALKTHROUGH_LOG"):  # the transcript, for a closing note
+        Path(os.environ["GRIDWALKER_WALKTHROUGH_LOG"]).write_text("\n".join(log), encoding="utf-8")
