@@ -38,9 +38,11 @@ from gridwalker.store.rounds.edits import (
     update_resident,
 )
 from gridwalker.store.rounds.households import (
+    HouseholdFacts,
     HouseholdInfo,
     ResidentRow,
     VisitRow,
+    household_facts,
     household_info,
     resident_row,
     residents_of,
@@ -60,6 +62,7 @@ __all__ = [
     "Coverage",
     "DraftRow",
     "FormError",
+    "HouseholdFacts",
     "HouseholdInfo",
     "LastExport",
     "MemberRef",
@@ -74,6 +77,7 @@ __all__ = [
     "cycle_visits",
     "delete_draft",
     "follow_ups_due",
+    "household_facts",
     "household_info",
     "last_export",
     "list_drafts",

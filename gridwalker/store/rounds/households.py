@@ -162,6 +162,29 @@ def other_heads(conn: Connection, household_uuid: str, excluding: str | None = N
 
 
 @dataclass(frozen=True)
+class HouseholdFacts:
+    """What the household rules need to know of a resident's household (the resident a form
+    edits left out): its other present heads, and how many others live there."""
+
+    other_heads: list[str]
+    others_present: int
+    moved_out: bool = False  # the resident left out has moved out (no rule applies to them)
+
+
+def household_facts(
+    conn: Connection, household_uuid: str, excluding: str | None = None
+) -> HouseholdFacts:
+    """The facts of a household the resident form checks and offers tags by."""
+    people = residents_of(conn, household_uuid)
+    present = [r for r in people if not r.moved_out and r.uuid != excluding]
+    return HouseholdFacts(
+        [r.name for r in present if r.relation == Relation.SELF.value],
+        len(present),
+        any(r.uuid == excluding and r.moved_out for r in people),
+    )
+
+
+@dataclass(frozen=True)
 class VisitRow:
     """A past visit, as the household's history lists it."""
 
