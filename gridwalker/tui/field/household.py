@@ -34,7 +34,7 @@ from gridwalker.domain.i18n import _
 from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.move_out import RosterMoves
-from gridwalker.tui.format import care_labels, choice_label, literal
+from gridwalker.tui.format import care_labels, choice_label, join_words, literal
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
@@ -82,27 +82,34 @@ def fill_table(
         table.add_row(Text(empty, style="dim"))
 
 
-def status_of(resident: ResidentRow, present: int, today: date) -> Text:
-    """The roster's status cell: moved out (when, where to), or the care tags that the facts
-    no longer fit (flagged) or call for (offered: the resident form adds them on a key)."""
+def status_of(resident: ResidentRow) -> Text:
+    """The roster's status cell: moved out, when and where to."""
+    text = Text()
     if resident.moved_out:
-        text = Text(_("moved out"), style="yellow")
+        text.append(_("moved out"), style="yellow")
         if resident.moved_out_on:
             text.append(" " + resident.moved_out_on.isoformat(), style="yellow")
         if resident.moved_to:
             text.append(" → ", style="yellow")
             text.append(clip(resident.moved_to, 20))
-        return text
-    text = Text()
-    for hint in tag_hints(resident.birth_date, resident.care_tags, today, lives_alone=present == 1):
-        if text:
-            text.append(" ")
-        words = choice_label(CareTag, hint.tag)
-        if hint.offer:
-            text.append(_("suggest {tag}").format(tag=words), style="green")
-        else:
-            text.append("⚠ " + _("check {tag}").format(tag=words), style="bold yellow")
     return text
+
+
+def tags_of(resident: ResidentRow, present: int, today: date) -> Text:
+    """The roster's care tags cell: each tag, a stale one flagged (⚠: the facts no longer fit
+    it), then the ones the facts call for (+…?: the resident form adds them on a key)."""
+    if resident.moved_out:
+        return Text(care_labels(resident.care_tags), style="dim")
+    hints = tag_hints(resident.birth_date, resident.care_tags, today, lives_alone=present == 1)
+    stale = {h.tag for h in hints if not h.offer}
+    parts = [
+        Text("⚠" + choice_label(CareTag, t), style="bold yellow")
+        if t in stale
+        else Text(choice_label(CareTag, t), style="magenta")
+        for t in resident.care_tags
+    ]
+    parts += [Text(f"+{choice_label(CareTag, h.tag)}?", style="green") for h in hints if h.offer]
+    return Text(join_words(["", ""])).join(parts)  # the UI language's list separator
 
 
 @dataclass(frozen=True)
@@ -270,8 +277,8 @@ class HouseholdScreen(RosterMoves, DbScreen):
                     mask_phone(r.phone),
                 )
             ]
-            cells.append(Text(care_labels(r.care_tags), style="dim" if r.moved_out else "magenta"))
-            cells.append(status_of(r, present, today))
+            cells.append(tags_of(r, present, today))
+            cells.append(status_of(r))
             rows.append((r.uuid, cells))
         headers = [
             _("Name"),

@@ -56,6 +56,7 @@ class ResidentRules(DbMixin, metaclass=type(Screen)):  # Textual's metaclass reg
             with self.prevent(Select.Changed):  # type: ignore[attr-defined]
                 self.query_one("#relation", Select).value = other  # type: ignore[attr-defined]
         self.show_problems()  # type: ignore[attr-defined]
+        self.show_hints()
 
     def rule_problems(self, data: ResidentInput) -> dict[str, Invalid]:
         """What the household rules refuse in the form (known once the facts are read)."""
@@ -86,9 +87,9 @@ class ResidentRules(DbMixin, metaclass=type(Screen)):  # Textual's metaclass reg
             if text:
                 text.append("\n")
             if hint.offer:
-                text.append("＋ " + hint.text(lang), style="bold green")
+                text.append("＋" + hint.text(lang), style="bold green")
             else:
-                text.append("⚠ " + hint.text(lang), style="bold yellow")
+                text.append("⚠" + hint.text(lang), style="bold yellow")
         if any(h.offer for h in hints):
             text.append("\n" + _("Ctrl+T adds the suggested tags"), style="dim")
         box = self.query_one("#tag-hints", Static)  # type: ignore[attr-defined]
