@@ -94,6 +94,7 @@ _NOTES = {
     ("issue", "description"),
     ("issue_event", "note"),
     ("review_decision", "comment"),  # a supervisor's comment on a returned record
+    ("resident", "moved_to"),  # where a resident moved to (free text)
 }
 _UUIDS = {"uuid", "actor"}  # fields holding a uuid besides the *_uuid ones
 

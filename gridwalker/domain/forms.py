@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .choices import CareTag, Relation, ResidenceType, Sex, VisitOutcome
+from .fields import check_text
 from .validators import (
     Invalid,
     birth_date_from_id,
@@ -186,3 +187,138 @@ def check_visit(
             "visit.concerns_long", "诉求与情况不超过 2000 字", "Concerns: at most 2000 characters"
         )
     return problems
+
+
+# -- household rules: one head, moving out, the tags that follow from facts ---------------------
+
+
+def second_head(relation: str, other_heads: list[str]) -> Invalid | None:
+    """One 本人 (the head, relation "self") per household: `other_heads` are the names of the
+    household's other present residents related as "self" (a form's own resident excluded)."""
+    if relation != Relation.SELF.value or not other_heads:
+        return None
+    name = other_heads[0]
+    return Invalid(
+        "resident.second_head",
+        f"本户已有本人（户主）：{name}。每户只能有一位本人，请选择与户主的其他关系",
+        f"This household already has its head (self): {name}. "
+        "One per household: choose another relation",
+    )
+
+
+def check_move_out(
+    day_text: str, moved_to: str, birth: date | None, today: date
+) -> dict[str, Invalid]:
+    """A move out (迁出): the day (not in the future, not before the birth date) and where to
+    (free text, optional, a note's length)."""
+    problems: dict[str, Invalid] = {}
+    day = parse_iso_day(day_text) if day_text.strip() else None
+    if not day_text.strip():
+        problems["moved_out_on"] = Invalid(
+            "resident.moved_out_on", "请填写迁出日期", "Enter the day of moving out"
+        )
+    elif day is None:
+        problems["moved_out_on"] = Invalid(
+            "resident.moved_out_on_format",
+            f"迁出日期 {day_text} 无法识别，请按 YYYY-MM-DD 填写",
+            f"Moving-out day {day_text} not understood; type YYYY-MM-DD",
+        )
+    elif day > today:
+        problems["moved_out_on"] = Invalid(
+            "resident.moved_out_future", "迁出日期晚于今天", "The moving-out day is in the future"
+        )
+    elif birth is not None and day < birth:
+        problems["moved_out_on"] = Invalid(
+            "resident.moved_out_before_birth",
+            f"迁出日期早于出生日期 {birth}",
+            f"The moving-out day is before the birth date {birth}",
+        )
+    bad = check_text("resident", "moved_to", moved_to.strip())
+    if bad is not None:
+        problems["moved_to"] = Invalid(
+            "resident.moved_to",
+            f"迁往：{bad.zh.split('：', 1)[-1]}",
+            f"Moved to: {bad.en.split(': ', 1)[-1]}",
+        )
+    return problems
+
+
+ELDERLY_AGE = 60  # 老人: the age 独居老人 (elderly living alone) applies from
+AGED_AGE = 80  # 高龄老人
+
+
+def age_on(birth: date, day: date) -> int:
+    """Age in whole years on a day."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@dataclass(frozen=True)
+class TagHint:
+    """A care tag the facts call for (offer) or contradict (stale), with the reason."""
+
+    tag: str
+    offer: bool  # True: the facts call for the tag and it is missing; False: it is stale
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        """The reason in `lang` ("en", else Chinese)."""
+        return self.en if lang == "en" else self.zh
+
+
+def tag_hints(
+    birth: date | None, tags: list[str], today: date, *, lives_alone: bool | None
+) -> list[TagHint]:
+    """What the facts say about the tags that follow from them (DOMAIN.md): 高龄老人 from the
+    birth date (80+), 独居老人 from the birth date (60+) and the household (`lives_alone`: the
+    only present resident; None when unknown). Never a change: a screen offers or flags them."""
+    hints: list[TagHint] = []
+    age = age_on(birth, today) if birth is not None else None
+    aged, alone = CareTag.AGED_80, CareTag.ELDERLY_ALONE
+    if age is not None and age >= AGED_AGE and aged.value not in tags:
+        hints.append(
+            TagHint(
+                aged.value,
+                True,
+                f"已满 {AGED_AGE} 周岁（{age} 岁）：可加“{aged.zh}”标签",
+                f"Aged {age} (80 or over): add the tag {aged.en}?",
+            )
+        )
+    elif age is not None and age < AGED_AGE and aged.value in tags:
+        hints.append(
+            TagHint(
+                aged.value,
+                False,
+                f"“{aged.zh}”与出生日期不符：{age} 岁，未满 {AGED_AGE} 周岁",
+                f"{aged.en} does not fit the birth date: aged {age}, under {AGED_AGE}",
+            )
+        )
+    if alone.value in tags:
+        if lives_alone is False:
+            hints.append(
+                TagHint(
+                    alone.value,
+                    False,
+                    f"“{alone.zh}”与本户不符：户内还有其他在住人员",
+                    f"{alone.en} does not fit the household: others live here",
+                )
+            )
+        elif age is not None and age < ELDERLY_AGE:
+            hints.append(
+                TagHint(
+                    alone.value,
+                    False,
+                    f"“{alone.zh}”与出生日期不符：{age} 岁，未满 {ELDERLY_AGE} 周岁",
+                    f"{alone.en} does not fit the birth date: aged {age}, under {ELDERLY_AGE}",
+                )
+            )
+    elif lives_alone and age is not None and age >= ELDERLY_AGE:
+        hints.append(
+            TagHint(
+                alone.value,
+                True,
+                f"{age} 岁，独自居住：可加“{alone.zh}”标签",
+                f"Aged {age} and the only one living here: add the tag {alone.en}?",
+            )
+        )
+    return hints

@@ -57,6 +57,7 @@ class GridwalkerBaseApp(App[None]):
     # The palette's provider is imported when first used, to keep the first frame fast.
     COMMANDS: ClassVar = {lambda: _action_commands()}
     FAILED_HINT: ClassVar[str] = ""
+    HOME_MODE: ClassVar[str] = ""  # where Esc on the first screen of another mode leads
 
     def __init__(
         self, db_path: Path, *, lang: str | None = None, home: config.Paths | None = None
@@ -157,3 +158,18 @@ class GridwalkerBaseApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(screen_keys(self.screen)))
+
+    # -- going back (Esc) ---------------------------------------------------------------------
+
+    def can_go_back(self) -> bool:
+        """Whether Esc has somewhere to go: a screen under this one, or home from a mode."""
+        return len(self.screen_stack) > 1 or bool(
+            self.HOME_MODE and self.current_mode != self.HOME_MODE
+        )
+
+    def go_back(self) -> None:
+        """Esc: back to the screen under this one; on another mode's first screen, home."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.HOME_MODE and self.current_mode != self.HOME_MODE:
+            self.switch_mode(self.HOME_MODE)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from gridwalker.domain.choices import Relation, ResidenceType
+from gridwalker.domain.forms import second_head
 from gridwalker.store import search
 from gridwalker.store.roster.checking import CheckedRow, RowChecker
 from gridwalker.store.roster.columns import RosterError, RosterResult
@@ -113,6 +114,7 @@ def import_roster(
         inserts: list[dict[str, Any]] = []
         updates: list[tuple[str, dict[str, Any]]] = []
         claimed: dict[str, int] = {}
+        heads = _Heads(residents, checker)
         for row, building in placed:
             if not row.ok:
                 continue
@@ -132,7 +134,9 @@ def import_roster(
                         },
                     )
                     new_households[key] = planned
-                if row.data.get("relation", "self") == "self" and "head_name" not in planned.data:
+                if not heads.place(planned.uuid, row, None):
+                    continue
+                if row.data["relation"] == "self" and "head_name" not in planned.data:
                     planned.data["head_name"] = row.data["name"]
                     if "phone" in row.data:
                         planned.data["phone"] = row.data["phone"]
@@ -140,7 +144,8 @@ def import_roster(
                 continue
             match = _match(residents.get(household, []), row.data)
             if match is None:
-                inserts.append(_insert_data(household, row.data))
+                if heads.place(household, row, None):
+                    inserts.append(_insert_data(household, row.data))
                 continue
             if match["uuid"] in claimed:
                 first = claimed[match["uuid"]]
@@ -152,6 +157,8 @@ def import_roster(
                 )
                 continue
             claimed[match["uuid"]] = row.line
+            if not heads.place(household, row, match):
+                continue
             changes = _changes(match, row.data)
             if changes:
                 updates.append((match["uuid"], changes))
@@ -185,6 +192,43 @@ def import_roster(
             then(conn)
         result.written = True
     return result
+
+
+class _Heads:
+    """One 本人 per household (`domain.forms.second_head`, the rule the resident form
+    applies): the heads each household has, stored and from earlier rows of the file."""
+
+    def __init__(self, stored: dict[str, list[dict[str, Any]]], checker: RowChecker) -> None:
+        self.checker = checker
+        self.heads: dict[str, dict[str, str]] = {
+            household: {
+                r["uuid"]: r["name"]
+                for r in people
+                if r["relation"] == Relation.SELF.value and not r["moved_out"]
+            }
+            for household, people in stored.items()
+        }
+
+    def place(self, household: str, row: CheckedRow, match: dict[str, Any] | None) -> bool:
+        """Whether the row may be written; a new resident of no given relation is the head
+        when the household has none yet, else 其他 (other). A second head is the row's error."""
+        heads = self.heads.setdefault(household, {})
+        key = match["uuid"] if match is not None else f"line:{row.line}"
+        others = [name for uuid, name in heads.items() if uuid != key]
+        if "relation" not in row.data and match is None:
+            row.data["relation"] = Relation.OTHER.value if others else Relation.SELF.value
+        relation = row.data.get("relation", match["relation"] if match else Relation.SELF.value)
+        if match is not None and match["moved_out"]:
+            return True  # not of the household now: no head to count
+        bad = second_head(relation, others)
+        if bad is not None:
+            self.checker.error(row.line, "relation", bad.zh, bad.en)
+            return False
+        if relation == Relation.SELF.value:
+            heads[key] = row.data["name"]
+        else:
+            heads.pop(key, None)
+        return True
 
 
 def _match(candidates: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any] | None:

@@ -42,9 +42,11 @@ from gridwalker.store.rounds.edits import (
     update_visit,
 )
 from gridwalker.store.rounds.households import (
+    HouseholdFacts,
     HouseholdInfo,
     ResidentRow,
     VisitRow,
+    household_facts,
     household_info,
     resident_row,
     residents_of,
@@ -64,6 +66,7 @@ __all__ = [
     "Coverage",
     "DraftRow",
     "FormError",
+    "HouseholdFacts",
     "HouseholdInfo",
     "LastExport",
     "MemberRef",
@@ -78,6 +81,7 @@ __all__ = [
     "cycle_visits",
     "delete_draft",
     "follow_ups_due",
+    "household_facts",
     "household_info",
     "last_export",
     "list_drafts",

@@ -13,14 +13,16 @@ from gridwalker.domain.choices import is_care_case
 from gridwalker.domain.forms import (
     ResidentInput,
     VisitInput,
+    check_move_out,
     check_resident,
     check_visit,
     parse_iso_day,
     resident_fields,
+    second_head,
 )
 from gridwalker.domain.validators import Invalid
 from gridwalker.store.rounds.drafts import delete_draft, visit_draft_key, visit_fix_draft_key
-from gridwalker.store.rounds.households import residents_of
+from gridwalker.store.rounds.households import other_heads, resident_row, residents_of
 from gridwalker.store.tables import Visit
 from gridwalker.store.writes import Writer
 
@@ -36,6 +38,9 @@ class FormError(ValueError):
 def add_resident(conn: Connection, actor: str, household_uuid: str, data: ResidentInput) -> str:
     """Add a resident to a household; FormError (nothing written) when the form is invalid."""
     problems = check_resident(data, clock.today())
+    head = second_head(data.relation, other_heads(conn, household_uuid))
+    if head is not None:
+        problems["relation"] = head
     if problems:
         raise FormError(problems)
     return Writer(conn, actor).insert(
@@ -54,8 +59,14 @@ def update_resident(
     """Save changes to a resident; returns the new rev, or None when nothing changed.
 
     `expect_rev` is the rev the form loaded: StaleWrite (nothing written) when the resident
-    was changed elsewhere since."""
+    was changed elsewhere since. A second 本人 in the household is refused (a moved-out
+    resident's form is not: they are not of the household any more)."""
     problems = check_resident(data, clock.today())
+    row = resident_row(conn, resident_uuid)
+    if row is not None and not row.moved_out:
+        head = second_head(data.relation, other_heads(conn, row.household_uuid, resident_uuid))
+        if head is not None:
+            problems["relation"] = head
     if problems:
         raise FormError(problems)
     return Writer(conn, actor).update(
@@ -69,14 +80,36 @@ def move_out(
     resident_uuid: str,
     moved_out: bool = True,
     *,
+    on: str | None = None,
+    moved_to: str = "",
     expect_rev: str | None = None,
 ) -> str | None:
-    """Mark a resident as moved out (or back in); the record and its history stay.
+    """Mark a resident as moved out (迁出) on a day (`on`, YYYY-MM-DD; today when None) and
+    to where (free text, optional), or back in; the record and its history stay.
 
-    `expect_rev`: the rev the roster showed (StaleWrite when the resident moved on since)."""
-    return Writer(conn, actor).update(
-        "resident", resident_uuid, {"moved_out": moved_out}, expect_rev=expect_rev
-    )
+    FormError (nothing written) when the day or the place is not valid, or when moving back
+    in would make a second 本人 of the household. `expect_rev`: the rev the roster showed
+    (StaleWrite when the resident moved on since)."""
+    row = resident_row(conn, resident_uuid)
+    values: dict[str, Any]
+    if moved_out:
+        day_text = clock.today().isoformat() if on is None else on
+        birth = row.birth_date if row is not None else None
+        problems = check_move_out(day_text, moved_to, birth, clock.today())
+        if problems:
+            raise FormError(problems)
+        values = {
+            "moved_out": True,
+            "moved_out_on": parse_iso_day(day_text),
+            "moved_to": moved_to.strip() or None,
+        }
+    else:
+        if row is not None:
+            head = second_head(row.relation, other_heads(conn, row.household_uuid, resident_uuid))
+            if head is not None:
+                raise FormError({"relation": head})
+        values = {"moved_out": False, "moved_out_on": None, "moved_to": None}
+    return Writer(conn, actor).update("resident", resident_uuid, values, expect_rev=expect_rev)
 
 
 def save_visit(

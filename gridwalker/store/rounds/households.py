@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, case, false, select
 
 from gridwalker.domain.addresses import address
+from gridwalker.domain.choices import Relation
 from gridwalker.domain.forms import ResidentInput
 from gridwalker.store.tables import Building, Community, Grid, Household, Member, Resident, Visit
 
@@ -83,6 +84,9 @@ class ResidentRow:
     care_tags: list[str]
     moved_out: bool
     rev: str = ""  # the row's rev when read: an edit of it is saved only over this rev
+    household_uuid: str = ""
+    moved_out_on: date | None = None  # the day of moving out (迁出), when known
+    moved_to: str | None = None  # where to, as the member wrote it
 
     def as_input(self) -> ResidentInput:
         """The resident as a form to edit."""
@@ -111,11 +115,14 @@ _RESIDENT_COLUMNS = (
     Resident.care_tags,
     Resident.moved_out,
     Resident.rev,
+    Resident.household_uuid,
+    Resident.moved_out_on,
+    Resident.moved_to,
 )
 
 
 def _resident(r: Any) -> ResidentRow:
-    return ResidentRow(*r[:8], list(r[8] or []), bool(r[9]), r[10])
+    return ResidentRow(*r[:8], list(r[8] or []), bool(r[9]), *r[10:])
 
 
 def residents_of(conn: Connection, household_uuid: str) -> list[ResidentRow]:
@@ -138,6 +145,43 @@ def resident_row(conn: Connection, resident_uuid: str) -> ResidentRow | None:
         )
     ).first()
     return None if r is None else _resident(r)
+
+
+def other_heads(conn: Connection, household_uuid: str, excluding: str | None = None) -> list[str]:
+    """The names of the household's present residents related as 本人 ("self"), but for
+    `excluding` (the resident a form edits): what `domain.forms.second_head` is given."""
+    stmt = select(Resident.name).where(
+        Resident.household_uuid == household_uuid,
+        Resident.deleted == false(),
+        Resident.moved_out == false(),
+        Resident.relation == Relation.SELF.value,
+    )
+    if excluding is not None:
+        stmt = stmt.where(Resident.uuid != excluding)
+    return list(conn.execute(stmt.order_by(Resident.name)).scalars())
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    """What the household rules need to know of a resident's household (the resident a form
+    edits left out): its other present heads, and how many others live there."""
+
+    other_heads: list[str]
+    others_present: int
+    moved_out: bool = False  # the resident left out has moved out (no rule applies to them)
+
+
+def household_facts(
+    conn: Connection, household_uuid: str, excluding: str | None = None
+) -> HouseholdFacts:
+    """The facts of a household the resident form checks and offers tags by."""
+    people = residents_of(conn, household_uuid)
+    present = [r for r in people if not r.moved_out and r.uuid != excluding]
+    return HouseholdFacts(
+        [r.name for r in present if r.relation == Relation.SELF.value],
+        len(present),
+        any(r.uuid == excluding and r.moved_out for r in people),
+    )
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,5 @@ class Resident(Synced, table=True):
     residence_type: str = "permanent"
     care_tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     moved_out: bool = False
+    moved_out_on: date | None = None  # the day of moving out (迁出), when known
+    moved_to: str | None = None  # where to (free text)

@@ -340,4 +340,4 @@ class IssueListScreen(DbScreen):
         navigator(self).log_issue(**start)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.gw.go_back()

@@ -77,6 +77,7 @@ class HubApp(GridwalkerBaseApp):
         "issues": lambda: _mode_screen("issues"),
     }
     DEFAULT_MODE: ClassVar[str] = "queue"
+    HOME_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", N_("Quit"), priority=True),
         Binding("f1", "help", N_("Help")),

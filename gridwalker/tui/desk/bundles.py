@@ -371,12 +371,11 @@ class BundlesScreen(DbScreen):
         if action == "retry":
             return self.books is not None and bool(self.books.quarantined)
         if action == "back":
-            return len(self.app.screen_stack) > 1
+            return self.gw.can_go_back()
         return True
 
     def action_refresh(self) -> None:
         self.database_ready()
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+        self.gw.go_back()

@@ -169,12 +169,11 @@ class ConflictListScreen(DbScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Back only when there is a screen to go back to."""
         if action == "back":
-            return len(self.app.screen_stack) > 1
+            return self.gw.can_go_back()
         return True
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+        self.gw.go_back()
 
 
 class ValueModal(ModalScreen[str | None]):

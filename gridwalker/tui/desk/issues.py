@@ -23,12 +23,11 @@ class HubIssueListScreen(IssueListScreen):
         if action in ("log_issue", "toggle_mine"):
             return False
         if action == "back":
-            return len(self.app.screen_stack) > 1
+            return self.gw.can_go_back()
         return True
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+        self.gw.go_back()
 
 
 class HubIssueDetailScreen(IssueDetailScreen):

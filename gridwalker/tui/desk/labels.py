@@ -49,6 +49,8 @@ FIELD_LABELS: dict[str, str] = {
     "residence_type": N_("Residence"),
     "care_tags": N_("Care tags"),
     "moved_out": N_("Moved out"),
+    "moved_out_on": N_("Moved out on"),
+    "moved_to": N_("Moved to"),
     "enterprise_uuid": N_("Enterprise"),
     "year": N_("Year"),
     "census_date": N_("Census date"),

@@ -40,6 +40,7 @@ class GridwalkerApp(GridwalkerBaseApp):
     # and the palette's provider are imported when first used, to keep the first frame fast.
     MODES: ClassVar = {"today": TodayScreen, "places": lambda: _places_screen()}
     DEFAULT_MODE: ClassVar[str] = "today"
+    HOME_MODE: ClassVar[str] = "today"
     FAILED_HINT: ClassVar[str] = N_(
         "Check that the folder exists and can be written, or choose another file."
     )

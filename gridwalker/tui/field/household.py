@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
+    CareTag,
     IssueCategory,
     IssueStatus,
     Occupancy,
@@ -28,12 +29,12 @@ from gridwalker.domain.choices import (
     VisitOutcome,
     is_care_case,
 )
-from gridwalker.domain.i18n import _, language
+from gridwalker.domain.forms import tag_hints
+from gridwalker.domain.i18n import _
 from gridwalker.domain.masking import mask_id, mask_phone
-from gridwalker.tui.common.dialogs import ask_yes_no
 from gridwalker.tui.common.workers import DbResult, DbScreen
-from gridwalker.tui.field.actor import actor_of
-from gridwalker.tui.format import care_labels, choice_label, literal
+from gridwalker.tui.field.move_out import RosterMoves
+from gridwalker.tui.format import care_labels, choice_label, join_words, literal
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
@@ -79,6 +80,36 @@ def fill_table(
         table.add_row(*cells, key=key)
     if not rows:
         table.add_row(Text(empty, style="dim"))
+
+
+def status_of(resident: ResidentRow) -> Text:
+    """The roster's status cell: moved out, when and where to."""
+    text = Text()
+    if resident.moved_out:
+        text.append(_("moved out"), style="yellow")
+        if resident.moved_out_on:
+            text.append(" " + resident.moved_out_on.isoformat(), style="yellow")
+        if resident.moved_to:
+            text.append(" → ", style="yellow")
+            text.append(clip(resident.moved_to, 20))
+    return text
+
+
+def tags_of(resident: ResidentRow, present: int, today: date) -> Text:
+    """The roster's care tags cell: each tag, a stale one flagged (⚠: the facts no longer fit
+    it), then the ones the facts call for (+…?: the resident form adds them on a key)."""
+    if resident.moved_out:
+        return Text(care_labels(resident.care_tags), style="dim")
+    hints = tag_hints(resident.birth_date, resident.care_tags, today, lives_alone=present == 1)
+    stale = {h.tag for h in hints if not h.offer}
+    parts = [
+        Text("⚠" + choice_label(CareTag, t), style="bold yellow")
+        if t in stale
+        else Text(choice_label(CareTag, t), style="magenta")
+        for t in resident.care_tags
+    ]
+    parts += [Text(f"+{choice_label(CareTag, h.tag)}?", style="green") for h in hints if h.offer]
+    return Text(join_words(["", ""])).join(parts)  # the UI language's list separator
 
 
 @dataclass(frozen=True)
@@ -132,10 +163,6 @@ class HouseholdRead(DbResult):
     """The household, its roster, visits, issues and draft were read (a HouseholdData)."""
 
 
-class ResidentMoved(DbResult):
-    """A resident was marked moved out (True) or back in (False)."""
-
-
 class VisitDraftFound(DbResult):
     """The household's waiting visit draft (None when there is none)."""
 
@@ -144,7 +171,7 @@ class NextUnvisitedFound(DbResult):
     """The next household not yet visited (None when every one is)."""
 
 
-class HouseholdScreen(DbScreen):
+class HouseholdScreen(RosterMoves, DbScreen):
     """A household: summary, roster, visit history and linked issues."""
 
     CSS_PATH = "household.tcss"
@@ -234,6 +261,7 @@ class HouseholdScreen(DbScreen):
         table = self.query_one("#roster", DataTable)
         cursor = table.cursor_row
         today = clock.today()
+        present = sum(not r.moved_out for r in residents)
         rows: list[tuple[str | None, list[Any]]] = []
         for r in residents:
             style = "dim strike" if r.moved_out else ""
@@ -249,8 +277,8 @@ class HouseholdScreen(DbScreen):
                     mask_phone(r.phone),
                 )
             ]
-            cells.append(Text(care_labels(r.care_tags), style="dim" if r.moved_out else "magenta"))
-            cells.append(Text(_("moved out") if r.moved_out else "", style="yellow"))
+            cells.append(tags_of(r, present, today))
+            cells.append(status_of(r))
             rows.append((r.uuid, cells))
         headers = [
             _("Name"),
@@ -354,53 +382,6 @@ class HouseholdScreen(DbScreen):
     def _resident_saved(self, resident_uuid: str | None) -> None:
         if resident_uuid:
             self.notify(_("Resident saved."))
-
-    def action_move_out(self) -> None:
-        """Mark the selected resident moved out (or back in), after asking."""
-        resident = self.selected_resident()
-        if resident is None:
-            self.notify(_("Choose a resident in the roster first."))
-            return
-        if resident.moved_out:
-            question = _("Move {name} back into this household?").format(name=resident.name)
-            yes = _("Move back in")
-        else:
-            question = _("Mark {name} as moved out?").format(name=resident.name)
-            yes = _("Mark moved out")
-        detail = _("The record and its history are kept.")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._move(resident)
-
-        self.app.push_screen(ask_yes_no(question, yes, _("Cancel"), detail), answered)
-
-    def _move(self, resident: ResidentRow) -> None:
-        from gridwalker.store import rounds
-
-        actor, uuid, out = actor_of(self.gw), resident.uuid, not resident.moved_out
-        rev = resident.rev or None  # as the roster showed them: refused when changed since
-        self.db_write(
-            lambda conn: (rounds.move_out(conn, actor, uuid, out, expect_rev=rev), out)[1],
-            ResidentMoved,
-            failed=self._move_refused,
-        )
-
-    def _move_refused(self, exc: BaseException) -> bool:
-        """Changed elsewhere since the roster was read: say so and show it as it is now."""
-        from gridwalker.store.writes import StaleWrite
-
-        if not isinstance(exc, StaleWrite):
-            return False
-        self.notify(exc.invalid.text(language()), severity="error", timeout=8)
-        self.database_ready()
-        return True
-
-    @on(ResidentMoved)
-    def _moved(self, message: ResidentMoved) -> None:
-        moved_out: bool = message.result
-        self.notify(_("Marked as moved out.") if moved_out else _("Moved back in."))
-        self.database_ready()
 
     # -- visits and walking on ----------------------------------------------------------------
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -24,7 +25,7 @@ from gridwalker.tui.field.places_tree import (
     place_labels,
 )
 from gridwalker.tui.format import error_reason
-from gridwalker.tui.keys import translate_bindings
+from gridwalker.tui.keys import N_, translate_bindings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -69,6 +70,7 @@ class PlacesScreen(Screen[None]):
 
     CSS_PATH = "places.tcss"
     AUTO_FOCUS = None  # the tree takes focus once it has places; hidden until then
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", N_("Back"))]
 
     class ChildrenLoaded(Message):
         """A worker read the children of a tree node."""
@@ -254,3 +256,7 @@ class PlacesScreen(Screen[None]):
     def _show_details(self, node: TreeNode[Place]) -> None:
         """Fill the details panel for a node (a placeholder line has no details)."""
         self.query_one("#details", Static).update(details_text(node.data))
+
+    def action_back(self) -> None:
+        """Esc: back to Today."""
+        self.app.go_back()  # type: ignore[attr-defined]

@@ -23,16 +23,12 @@ from gridwalker.domain import clock
 from gridwalker.domain.choices import CareTag, Relation, ResidenceType, Sex
 from gridwalker.domain.forms import ResidentInput, check_resident
 from gridwalker.domain.i18n import _, label, language
-from gridwalker.domain.validators import (
-    Invalid,
-    birth_date_from_id,
-    normalize_resident_id,
-    sex_from_id,
-)
+from gridwalker.domain.validators import Invalid
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.field.resident_record import RESIDENT_FIELDS, ResidentRecord, base_of
+from gridwalker.tui.field.resident_rules import ResidentRules
 from gridwalker.tui.format import literal
 from gridwalker.tui.forms import DraftingForm
 from gridwalker.tui.keys import N_
@@ -53,13 +49,14 @@ def select_value(select: Select[str]) -> str:
     return value if isinstance(value, str) else ""
 
 
-class ResidentForm(ResidentRecord, DraftingForm, DbModal):
+class ResidentForm(ResidentRecord, ResidentRules, DraftingForm, DbModal):
     """Add a resident to a household, or edit one; dismisses with the saved uuid or None."""
 
     CSS_PATH = "resident.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Save")),
         Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+t", "accept_tags", N_("Add suggested tags")),
     ]
     DRAFT_KIND = "resident"
     REASON_ID: ClassVar[str] = "err-{}"
@@ -181,6 +178,7 @@ class ResidentForm(ResidentRecord, DraftingForm, DbModal):
                     tags.border_title = _("Care tags")
                     yield tags
                     yield Static("", id="err-care_tags", classes="field-error")
+                    yield Static("", id="tag-hints")
             yield Static("", id="resident-status")
             yield Static(
                 _("Ctrl+S save · Esc cancel · Tab next field · Space ticks a care tag"),
@@ -198,6 +196,8 @@ class ResidentForm(ResidentRecord, DraftingForm, DbModal):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
         self.show_problems()
+        self.show_hints()
+        self.read_facts()
 
     # -- the form's values --------------------------------------------------------------------
 
@@ -220,7 +220,8 @@ class ResidentForm(ResidentRecord, DraftingForm, DbModal):
 
     def problems(self) -> dict[str, Invalid]:
         """What is wrong with the form now, by field."""
-        return check_resident(self.form_data(), clock.today())
+        data = self.form_data()
+        return {**self.rule_problems(data), **check_resident(data, clock.today())}
 
     def show_problems(self) -> dict[str, Invalid]:
         """Put each reason under its field (fields not yet filled in stay quiet)."""
@@ -237,24 +238,11 @@ class ResidentForm(ResidentRecord, DraftingForm, DbModal):
         if getattr(self.initial, name) != getattr(self.form_data(), name):
             self.touched.add(name)
         if name == "id_number":
-            self._fill_from_id()
+            self.fill_from_id()
         self.show_problems()
+        self.show_hints()
         self.query_one("#resident-status", Static).update("")
         self.draft_soon()
-
-    def _fill_from_id(self) -> None:
-        """A valid ID gives the birth date and sex when those are still empty."""
-        id_number = normalize_resident_id(self.query_one("#id_number", Input).value)
-        if len(id_number) != 18 or "id_number" in self.problems():
-            return
-        birth = self.query_one("#birth_date", Input)
-        born = birth_date_from_id(id_number)
-        if not birth.value.strip() and born is not None:
-            birth.value = born.isoformat()
-        sex = self.query_one("#sex", Select)
-        from_id = sex_from_id(id_number)
-        if not select_value(sex) and from_id:
-            sex.value = from_id
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:

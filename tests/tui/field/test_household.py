@@ -24,6 +24,7 @@ from gridwalker.store.tables import Device, Resident
 from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.household import HouseholdScreen
+from gridwalker.tui.field.move_out import MoveOutDialog
 from gridwalker.tui.field.resident import ResidentForm
 from tests.support.apps import SIZE, make_app, screen_text, settle
 
@@ -303,17 +304,19 @@ async def test_move_out_asks_and_m_again_moves_back(demo_db: Path) -> None:
         screen = await open_household(pilot, uuid)
         await pilot.press("m")
         await pilot.pause()
-        assert isinstance(app.screen, Ask)
+        assert isinstance(app.screen, MoveOutDialog)
         assert f"将 {first.name} 标记为已迁出？" in screen_text(app)
-        await pilot.press("y")
+        assert app.screen.query_one("#moved_out_on", Input).value == "2026-11-20"  # today
+        await pilot.press("ctrl+s")
         await settle(pilot)
         people = read(demo_db, lambda conn: rounds.residents_of(conn, uuid))
         assert next(p for p in people if p.uuid == first.uuid).moved_out
-        assert "已迁出" in screen_text(app)
+        assert "已迁出 2026-11-20" in screen_text(app)
         roster = screen.query_one("#roster", DataTable)
         roster.move_cursor(row=[p.uuid for p in people].index(first.uuid))
         await pilot.press("m")
         await pilot.pause()
+        assert isinstance(app.screen, Ask)
         assert f"将 {first.name} 迁回本户？" in screen_text(app)
         await pilot.press("y")
         await settle(pilot)

@@ -22,11 +22,11 @@ from gridwalker.store import rounds
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import CensusRecord, Enterprise, Household, Issue
 from gridwalker.store.writes import Writer
-from gridwalker.tui.common.dialogs import Ask
 from gridwalker.tui.common.issue_detail import IssueDetailScreen
 from gridwalker.tui.common.issues import IssueListScreen
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.household import HouseholdScreen
+from gridwalker.tui.field.move_out import MoveOutDialog
 from gridwalker.tui.field.resident import ResidentForm
 from gridwalker.tui.field.search import SearchScreen
 from tests.support.apps import SIZE, make_app, screen_text, settle
@@ -183,9 +183,9 @@ async def test_household_shows_every_hostile_text_as_written(scene: Scene) -> No
         for uuid, name in zip(scene.residents, (BROKEN, CLICK), strict=True):
             roster.focus()
             roster.move_cursor(row=roster.get_row_index(uuid))
-            await pilot.press("m")  # the question names the resident
+            await pilot.press("m")  # the move-out dialog names the resident
             await settle(pilot)
-            assert isinstance(app.screen, Ask)
+            assert isinstance(app.screen, MoveOutDialog)
             await assert_inert(pilot, name)
             await pilot.press("escape")
             await settle(pilot)

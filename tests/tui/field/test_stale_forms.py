@@ -205,7 +205,7 @@ async def test_move_out_of_a_resident_changed_elsewhere_is_refused(demo_db: Path
         before = change_counter(demo_db)
         await pilot.press("m")  # the screen still shows them living here
         await pilot.pause()
-        await pilot.press("y")
+        await pilot.press("ctrl+s")  # the day (today) and no place: mark moved out
         await settle(pilot)
         notices = [n.message for n in app._notifications]  # noqa: SLF001 - no public way
         assert any("changed elsewhere" in words for words in notices), notices
