@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
@@ -31,6 +31,7 @@ from gridwalker.domain.choices import (
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.masking import mask_id, mask_phone
 from gridwalker.tui.common.dialogs import ask_yes_no
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.format import care_labels, choice_label, literal
@@ -175,7 +176,7 @@ class HouseholdScreen(DbScreen):
         issues = DataTable(id="issues", cursor_type="row")
         issues.border_title = _("Issues of this household")
         yield issues
-        yield Footer(compact=True)  # six keys of its own: the wide footer would cut some off
+        yield KeysFooter()  # fits the keys to the width (six of its own)
 
     def on_mount(self) -> None:
         self.sub_title = _("Household")
