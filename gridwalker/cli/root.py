@@ -10,14 +10,15 @@ from pathlib import Path
 import click
 
 from gridwalker import __version__, config
-from gridwalker.cli.common import Progress, epilog, fail, home_paths, pick_language
+from gridwalker.cli.common import Progress, epilog, fail, home_paths, pick_language, use_language
 
 
 @click.group(invoke_without_command=True, epilog=epilog("main"))
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
-    help="Interface language (default: the locale, else Chinese).",
+    help="Language of the app and of every command's messages (default: the settings, "
+    "else the locale, else Chinese).",
 )
 @click.option(
     "--db",
@@ -40,9 +41,10 @@ def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> N
         clock.freeze_from_env()
     except ValueError as exc:
         fail(str(exc), code=2)
-    if ctx.invoked_subcommand is not None:
-        return
     home = home_paths()
+    if ctx.invoked_subcommand is not None:
+        use_language(lang, home)  # the command's messages and results speak it too
+        return
     if demo:
         home = config.paths(home.demo_home)
         db = db or home.field_db
