@@ -123,7 +123,9 @@ def roster_import(
     except ValueError as exc:
         fail(str(exc))
     db = db or home.field_db
+    made_here = not db.exists()  # a first import makes the laptop's database
     engine = open_database(db)
+    result = None
     try:
         result = import_roster(
             engine,
@@ -138,7 +140,15 @@ def roster_import(
         fail(str(exc))  # the message names the file
     finally:
         engine.dispose()
+        if made_here and (result is None or not result.written):
+            _remove_database(db)  # refused or only checked: no empty database left behind
     report_roster(file, result, dry_run)
+
+
+def _remove_database(db: Path) -> None:
+    """Remove a database this command made and did not fill (with SQLite's side files)."""
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
 
 
 def report_roster(file: Path, result: Any, dry_run: bool) -> None:

@@ -13,7 +13,36 @@ from gridwalker import __version__, config
 from gridwalker.cli.common import Progress, epilog, fail, home_paths, pick_language, use_language
 
 
-@click.group(invoke_without_command=True, epilog=epilog("main"))
+class GridwalkerGroup(click.Group):
+    """The root group: a database that cannot be opened or read (a --db that is not a
+    gridwalker database, a damaged file) ends any command with its reason and exit 1, never
+    a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            reason = _database_problem(exc)
+            if reason is None:
+                raise
+            from gridwalker.domain.i18n import _
+
+            fail(_("The database could not be opened or read: {reason}").format(reason=reason))
+            raise  # fail has exited
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """The reason of a database error (None: not one)."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from sqlalchemy.exc import DatabaseError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    return str(exc.orig) if exc.orig is not None else str(exc).splitlines()[0]
+
+
+@click.group(cls=GridwalkerGroup, invoke_without_command=True, epilog=epilog("main"))
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),

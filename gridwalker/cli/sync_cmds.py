@@ -314,9 +314,14 @@ def hub_import(
     """Import bundles (files, or folders scanned for them): checked first, then applied."""
     from gridwalker.sync.hub.intake import import_paths
     from gridwalker.sync.hub.lock import HubLocked
-    from gridwalker.sync.keys import KeyProblem
+    from gridwalker.sync.keys import KeyProblem, load_hub_identity
 
     home = home_paths()
+    if identity is None:
+        try:  # said before the hub database is opened: a refused run leaves nothing behind
+            load_hub_identity(home)
+        except KeyProblem as exc:
+            fail(str(exc))
     engine = _open(db or home.hub_db)
     try:
         with Progress("import") as progress:
