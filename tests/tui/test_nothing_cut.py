@@ -93,6 +93,8 @@ async def test_desk_screens_show_their_keys_and_reasons_whole(
         await visit("RecordScreen", "enter")
         await press(pilot, "escape")
         await visit("ConflictListScreen", "2")
+        # The list says in its footer what Enter does (not only ^q and F1).
+        assert "处理" in {k.description for k in app.screen.query(FooterKey)}
         await visit("ConflictScreen", "enter")
         await press(pilot, "escape")
         await visit("BundlesScreen", "3")

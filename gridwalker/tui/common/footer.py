@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from textual.binding import Binding
 
 # Cells around a key and its description: " key desc " (wide) or "key desc" plus a margin
-# (compact); the palette key, docked right, adds a border and a padding.
+# (compact); the palette key, docked right, adds its border.
 WIDE_PAD = 3
 COMPACT_PAD = 2
-PALETTE_EXTRA = 2
+PALETTE_EXTRA = 1
 HELP_ACTIONS = {"help", "app.help"}
 
 
@@ -33,7 +33,8 @@ def fitted(
     """Which keys to show in `room` cells: indexes in order, and whether compact.
 
     `widths` are the wide widths; a key marked `keep` (F1 help) is never left out; app-wide
-    keys go first, then the screen's from the last. None: not even the kept keys fit.
+    keys go first (search before quit), then the screen's from the last. None: not even the
+    kept keys fit.
     """
     shown = list(range(len(widths)))
     for compact in (False, True):
@@ -46,7 +47,7 @@ def fitted(
             return shown, compact
         if not compact:
             continue
-        for i in [i for i in shown if app_wide[i] and not keep[i]]:
+        for i in reversed([i for i in shown if app_wide[i] and not keep[i]]):
             shown.remove(i)
             if total(shown) <= room:
                 return shown, compact

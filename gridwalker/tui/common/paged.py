@@ -125,8 +125,8 @@ class PagedList(ScrollView, can_focus=True):
     ) -> None:
         """`open_label` (in the UI language) shows Enter in the footer with what it does."""
         super().__init__(id=id, classes=classes)
-        if open_label:
-            self._bindings.bind("enter", "select", open_label)
+        if open_label:  # in place of the class's hidden Enter
+            self._bindings.key_to_bindings["enter"] = [Binding("enter", "select", open_label)]
         self.render_row = render_row
         self.page_size = page_size
         self.cache_pages = cache_pages
