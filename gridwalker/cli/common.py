@@ -23,6 +23,16 @@ def epilog(key: str) -> str:
     return f"\b\nExample:\n  {EXAMPLES[key]}"
 
 
+NO_FOLDER = "文件夹不存在（U 盘插好了吗？）/ folder not found (is the USB stick mounted?)"
+
+
+def no_database(db: object) -> str:
+    """The message for a database that is not there (in the command's language)."""
+    from gridwalker.domain.i18n import _
+
+    return _("{path}: no database here; give --db PATH").format(path=db)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Say why on stderr and exit with `code` (1 refused or failed, 2 wrong usage)."""
     click.echo(message, err=True)
@@ -84,12 +94,37 @@ def home_paths() -> config.Paths:
     return config.paths()
 
 
+LANG_KEY = "gridwalker.lang"
+
+
 def pick_language(lang: str | None, home: config.Paths) -> str | None:
-    """The language asked for, else the one in the settings (None: the locale decides)."""
-    if lang:
-        return lang
+    """The language asked for (by this command's --lang, else by `gridwalker --lang` or
+    `gridwalker hub --lang` before it), else the one in the settings (None: the locale
+    decides, as in the apps)."""
+    ctx = click.get_current_context(silent=True)
+    asked = lang or (ctx.meta.get(LANG_KEY) if ctx is not None else None)
+    if asked:
+        return asked
     try:
         return config.load_settings(home).language or None
     except ValueError as exc:
         fail(str(exc))
     return None
+
+
+def use_language(lang: str | None, home: config.Paths) -> str | None:
+    """Set the language of a command's words (see `pick_language`); a group's --lang holds
+    for the command after it. A broken settings file is left for the command to report."""
+    from gridwalker.domain.i18n import set_language
+
+    ctx = click.get_current_context(silent=True)
+    if lang and ctx is not None:
+        ctx.meta[LANG_KEY] = lang
+    asked = lang or (ctx.meta.get(LANG_KEY) if ctx is not None else None)
+    if not asked:
+        try:
+            asked = config.load_settings(home).language or None
+        except ValueError:
+            asked = None
+    set_language(asked)
+    return asked

@@ -11,7 +11,9 @@ import click
 
 from gridwalker import config
 from gridwalker.cli.common import Progress, epilog, fail, home_paths, parse_day, pick_language
+from gridwalker.cli.lines import counts_words
 from gridwalker.cli.root import main
+from gridwalker.domain.i18n import _
 
 
 @main.group()
@@ -61,7 +63,7 @@ def demo_build(
 
     db = db or home_paths().field_db
     if db.exists() and db.stat().st_size > 0:
-        fail(f"{db} already exists; give another --db or remove it first.")
+        fail(_("{path} already exists; give another --db or remove it first.").format(path=db))
     started = time.perf_counter()
     engine = open_database(db)
     with Progress("demo") as progress:
@@ -71,8 +73,14 @@ def demo_build(
     engine.dispose()
     seconds = time.perf_counter() - started
     rows = sum(summary.counts.values())
-    counts = ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
-    click.echo(f"{db}: {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s): {counts}")
+    click.echo(
+        _("{path}: {rows} rows in {seconds} s: {counts}").format(
+            path=db,
+            rows=f"{rows:,}",
+            seconds=f"{seconds:.1f}",
+            counts=counts_words(summary.counts),
+        )
+    )
 
 
 @main.group()
@@ -110,9 +118,14 @@ def roster_import(
 
     home = home_paths()
     set_language(pick_language(lang, home))
-    settings = config.load_settings(home)
+    try:
+        settings = config.load_settings(home)
+    except ValueError as exc:
+        fail(str(exc))
     db = db or home.field_db
+    made_here = not db.exists()  # a first import makes the laptop's database
     engine = open_database(db)
+    result = None
     try:
         result = import_roster(
             engine,
@@ -127,7 +140,15 @@ def roster_import(
         fail(str(exc))  # the message names the file
     finally:
         engine.dispose()
+        if made_here and (result is None or not result.written):
+            _remove_database(db)  # refused or only checked: no empty database left behind
     report_roster(file, result, dry_run)
+
+
+def _remove_database(db: Path) -> None:
+    """Remove a database this command made and did not fill (with SQLite's side files)."""
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
 
 
 def report_roster(file: Path, result: Any, dry_run: bool) -> None:
@@ -137,13 +158,23 @@ def report_roster(file: Path, result: Any, dry_run: bool) -> None:
         column = f" [{err.column}]" if err.column else ""
         click.echo(f"{where}{column}: {err.message}", err=True)
     for place in result.places_created:
-        click.echo(f"created: {place}", err=True)
-    verb = "checked" if dry_run or result.errors else "imported"
+        click.echo(_("created: {place}").format(place=place), err=True)
+    summary = (
+        _("{rows} rows checked") if dry_run or result.errors else _("{rows} rows imported")
+    ).format(rows=result.rows)
     click.echo(
-        f"{file}: {result.rows} rows {verb}; households new {result.households_created}, "
-        f"residents new {result.residents_created}, updated {result.residents_updated}, "
-        f"unchanged {result.unchanged}; errors {len(result.errors)}"
-        + ("" if result.written else "; nothing written")
+        f"{file}: {summary}; "
+        + _(
+            "households new {households}, residents new {residents}, updated {updated}, "
+            "unchanged {unchanged}; errors {errors}"
+        ).format(
+            households=result.households_created,
+            residents=result.residents_created,
+            updated=result.residents_updated,
+            unchanged=result.unchanged,
+            errors=len(result.errors),
+        )
+        + ("" if result.written else "; " + _("nothing written"))
     )
     if result.errors:
         sys.exit(1)

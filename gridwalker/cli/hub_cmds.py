@@ -17,16 +17,19 @@ import click
 
 from gridwalker.cli.common import (
     EXAMPLES,
+    NO_FOLDER,
     Progress,
     epilog,
     fail,
     home_paths,
+    no_database,
     parse_day,
     pick_language,
 )
 from gridwalker.cli.report_cmds import _report_file, report
 from gridwalker.cli.root import main
-from gridwalker.cli.sync_cmds import NO_FOLDER, hub_group
+from gridwalker.cli.sync_cmds import hub_group
+from gridwalker.domain.i18n import _
 
 EXAMPLES.update(
     {
@@ -66,11 +69,11 @@ def hub_export(
     from gridwalker.sync.keys import KeyProblem
 
     if bool(device) == all_devices:
-        fail("give either --device ID or --all", 2)
+        fail(_("Give either --device ID or --all."), 2)
     home = home_paths()
     db = db or home.hub_db
     if not db.exists():
-        fail(f"{db}: no hub database here; give --db PATH")
+        fail(no_database(db))
     if out is not None and not out.is_dir():
         fail(f"{out}: {NO_FOLDER}")
     engine = open_database(db)
@@ -86,7 +89,7 @@ def hub_export(
     except KeyProblem as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"导出失败 / hub export failed: {exc}")
+        fail(_("Hub export failed: {reason}").format(reason=exc))
     finally:
         engine.dispose()
     refused = [r for r in results if r.refused]
@@ -99,10 +102,12 @@ def hub_export(
             }
         )
     else:
+        from gridwalker.cli.lines import hub_export_line
+
         for result in results:
-            click.echo(result.summary(), err=not result.paths)
+            click.echo(hub_export_line(result), err=not result.paths)
         if not results:
-            click.echo("没有可导出的设备 / no devices have sent bundles here", err=True)
+            click.echo(_("No device has sent bundles here."), err=True)
     if refused:
         sys.exit(1)
 
@@ -121,7 +126,7 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     home = home_paths()
     db = db or home.field_db
     if not db.exists():
-        fail(f"{db}: no database here; give --db PATH")
+        fail(no_database(db))
     engine = open_database(db)
     try:
         outcome = import_hub_bundle(engine, home, file)
@@ -130,7 +135,9 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     if as_json:
         _print_json(outcome.as_json())
     else:
-        click.echo(outcome.summary(), err=outcome.status == "refused")
+        from gridwalker.cli.lines import laptop_import_line
+
+        click.echo(laptop_import_line(outcome), err=outcome.status == "refused")
     if outcome.status == "refused":
         sys.exit(1)
 
@@ -162,15 +169,19 @@ def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | 
     set_language(pick_language(lang, home))
     db = db or (home.hub_db if home.hub_db.exists() else home.field_db)
     if not db.exists():
-        fail(f"{db}: no database here; give --db PATH")
+        fail(no_database(db))
     if not out.parent.is_dir():
-        fail(f"{out}: the folder {out.parent} does not exist.")
+        fail(f"{out.parent}: {NO_FOLDER}")
     engine = open_database(db)
     try:
         with engine.connect() as conn:
             rows = write_coverage_report(conn, out, today, lang=language())
     except OSError as exc:
-        fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+        fail(
+            _("{path}: cannot write the report: {reason}").format(
+                path=out, reason=exc.strerror or exc
+            )
+        )
     finally:
         engine.dispose()
-    click.echo(f"{out}: {rows} rows (street, communities, grids)")
+    click.echo(_("{path}: {n} rows (street, communities, grids)").format(path=out, n=rows))

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from gridwalker import config
-from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths, pick_language
+from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths, no_database, pick_language
 from gridwalker.cli.root import main
 from gridwalker.domain.choices import IssueStatus, Role
-from gridwalker.domain.workflow import IssueAction
+from gridwalker.domain.i18n import _
+from gridwalker.domain.workflow import TRANSITIONS, IssueAction
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -51,7 +52,7 @@ def _open(db: Path | None, home: config.Paths):  # noqa: ANN202 - an Engine
 
     db = db or home.field_db
     if not db.exists():
-        fail(f"{db}: no such database (build one with `gridwalker demo build`)")
+        fail(no_database(db))
     return open_database(db)
 
 
@@ -148,7 +149,10 @@ def issue_list(
             f"{r.category.label(language)}\t{r.place}\t{r.summary}"
         )
     shown = ", ".join(f"{IssueStatus(code).label(language)} {n}" for code, n in counts.items() if n)
-    click.echo(f"{len(rows)} of {total} issues; {shown}", err=True)
+    click.echo(
+        _("{shown} of {total} issues; {counts}").format(shown=len(rows), total=total, counts=shown),
+        err=True,
+    )
 
 
 @issue.command("show", epilog=epilog("issue_show"))
@@ -236,7 +240,22 @@ def _check_supervisor(conn: Connection, member_uuid: str, language: str) -> None
         )
 
 
-@issue.command("act", epilog=epilog("issue_act"))
+def actions_help() -> str:
+    """The actions `issue act` takes, each with its labels and where it leads (for --help)."""
+    lines = ["\b", "ACTION is the code or either label (受理, Accept):"]
+    width = max(len(a.value) for a in IssueAction)
+    for action in IssueAction:
+        step = TRANSITIONS[action]
+        sources = "/".join(s.value for s in step.sources)
+        target = step.target.value if step.target else "(back)"
+        who = "" if Role.MEMBER in step.roles else "  [--as supervisor]"
+        lines.append(
+            f"  {action.value:<{width}}  {action.zh} / {action.en}   {sources} → {target}{who}"
+        )
+    return "\n".join(lines) + "\n\n" + epilog("issue_act")
+
+
+@issue.command("act", epilog=actions_help())
 @click.argument("issue_id", metavar="ISSUE")
 @click.argument("action", metavar="ACTION", callback=_parse_action)
 @click.option("--note", default="", help="Why (needed to decline or return).")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gridwalker.cli.common import fail, home_paths, pick_language
+from gridwalker.cli.common import NO_FOLDER, fail, home_paths, no_database, pick_language
 from gridwalker.cli.root import main
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def report_census(
     out: Path, with_contacts: bool, tower: str | None, db: Path | None, lang: str | None
 ) -> None:
     """The party-building information base (党建工作信息库): every enterprise present."""
-    from gridwalker.domain.i18n import language, set_language
+    from gridwalker.domain.i18n import _, language, set_language
     from gridwalker.store.census import InfoFilter
     from gridwalker.store.migrate import open_database
     from gridwalker.store.reports import write_census_report
@@ -67,9 +67,9 @@ def report_census(
     set_language(pick_language(lang, home))
     db = db or home.field_db
     if not db.exists():
-        fail(f"{db}: no database here; give --db or build one with `gridwalker demo build`.")
+        fail(no_database(db))
     if not out.parent.is_dir():
-        fail(f"{out}: the folder {out.parent} does not exist.")
+        fail(f"{out.parent}: {NO_FOLDER}")
     engine = open_database(db)
     try:
         with engine.connect() as conn:
@@ -85,16 +85,21 @@ def report_census(
                 lang=language(),
             )
     except OSError as exc:
-        fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+        fail(
+            _("{path}: cannot write the report: {reason}").format(
+                path=out, reason=exc.strerror or exc
+            )
+        )
     finally:
         engine.dispose()
     if with_contacts:
         click.echo(
-            f"注意：{out} 含个人信息（完整联系电话），请妥善保管 / "
-            f"{out} holds personal data (full contact phone numbers): share it with care.",
+            _(
+                "{path} holds personal data (full contact phone numbers): share it with care."
+            ).format(path=out),
             err=True,
         )
-    click.echo(f"{out}: {rows} enterprises")
+    click.echo(_("{path}: {n} enterprises").format(path=out, n=rows))
 
 
 def _tower_uuid(conn: Connection, name: str) -> str:

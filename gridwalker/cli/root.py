@@ -10,14 +10,44 @@ from pathlib import Path
 import click
 
 from gridwalker import __version__, config
-from gridwalker.cli.common import Progress, epilog, fail, home_paths, pick_language
+from gridwalker.cli.common import Progress, epilog, fail, home_paths, pick_language, use_language
 
 
-@click.group(invoke_without_command=True, epilog=epilog("main"))
+class GridwalkerGroup(click.Group):
+    """The root group: a database that cannot be opened or read (a --db that is not a
+    gridwalker database, a damaged file) ends any command with its reason and exit 1, never
+    a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            reason = _database_problem(exc)
+            if reason is None:
+                raise
+            from gridwalker.domain.i18n import _
+
+            fail(_("The database could not be opened or read: {reason}").format(reason=reason))
+            raise  # fail has exited
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """The reason of a database error (None: not one)."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from sqlalchemy.exc import DatabaseError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    return str(exc.orig) if exc.orig is not None else str(exc).splitlines()[0]
+
+
+@click.group(cls=GridwalkerGroup, invoke_without_command=True, epilog=epilog("main"))
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
-    help="Interface language (default: the locale, else Chinese).",
+    help="Language of the app and of every command's messages (default: the settings, "
+    "else the locale, else Chinese).",
 )
 @click.option(
     "--db",
@@ -40,9 +70,10 @@ def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> N
         clock.freeze_from_env()
     except ValueError as exc:
         fail(str(exc), code=2)
-    if ctx.invoked_subcommand is not None:
-        return
     home = home_paths()
+    if ctx.invoked_subcommand is not None:
+        use_language(lang, home)  # the command's messages and results speak it too
+        return
     if demo:
         home = config.paths(home.demo_home)
         db = db or home.field_db

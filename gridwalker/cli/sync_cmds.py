@@ -14,8 +14,18 @@ from typing import Any
 import click
 
 from gridwalker import config
-from gridwalker.cli.common import EXAMPLES, Progress, epilog, fail, home_paths
+from gridwalker.cli.common import (
+    EXAMPLES,
+    NO_FOLDER,
+    Progress,
+    epilog,
+    fail,
+    home_paths,
+    no_database,
+    use_language,
+)
 from gridwalker.cli.root import main
+from gridwalker.domain.i18n import _
 
 EXAMPLES.update(
     {
@@ -24,9 +34,6 @@ EXAMPLES.update(
         "hub_import": "gridwalker hub import /media/usb/outbox/",
     }
 )
-
-
-NO_FOLDER = "文件夹不存在（U 盘插好了吗？）/ folder not found (is the USB stick mounted?)"
 
 
 def _print_json(obj: dict[str, Any]) -> None:
@@ -71,7 +78,7 @@ def export_cmd(
     home = home_paths()
     db = db or home.field_db
     if not db.exists():
-        fail(f"{db}: no database here; give --db PATH")
+        fail(no_database(db))
     if out is not None and not out.is_dir():
         fail(f"{out}: {NO_FOLDER}")
     try:
@@ -93,15 +100,15 @@ def export_cmd(
     except (ExportRefused, KeyProblem) as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"导出失败 / export failed: {exc}; nothing was marked as exported")
+        fail(_("Export failed: {reason}; nothing was marked as exported").format(reason=exc))
     finally:
         engine.dispose()
+    from gridwalker.cli.lines import export_line
+
     if as_json:
         _print_json(result.as_json())
-    elif result.path is None:
-        click.echo(result.summary(), err=True)
     else:
-        click.echo(result.summary())
+        click.echo(export_line(result), err=result.path is None)
 
 
 # --- bundle ---------------------------------------------------------------------------------
@@ -155,7 +162,8 @@ def bundle_inspect(file: Path, identity: Path | None, db: Path | None, as_json: 
             if local_id == key_id:
                 return fmt.SigningKey(key_id, line, "this laptop")
         raise fmt.BundleRefused(
-            "unknown-key", f"key {key_id} is neither enrolled here nor this laptop's key"
+            "unknown-key",
+            _("key {key} is neither enrolled here nor this laptop's key").format(key=key_id),
         )
 
     try:
@@ -192,7 +200,11 @@ def _hub_group() -> click.Group:
         is_flag=True,
         help="Open a hub holding the demo street as received from its laptops (built on first use).",
     )
-    @click.option("--lang", type=click.Choice(["zh", "en"]), help="Interface language.")
+    @click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        help="Language of the desk and of every hub command's messages.",
+    )
     @click.option(
         "--as",
         "actor",
@@ -204,11 +216,12 @@ def _hub_group() -> click.Group:
         ctx: click.Context, db: Path | None, demo: bool, lang: str | None, actor: str | None
     ) -> None:
         """The supervisor's hub: the review desk, identity, enrolled laptops, bundles."""
+        home = home_paths()
+        language = use_language(lang, home)
         if ctx.invoked_subcommand is not None:
             return
         if actor is not None and not actor.strip():
-            fail("--as needs a name: who decides at the desk", 2)
-        home = home_paths()
+            fail(_("--as needs a name: who decides at the desk"), 2)
         if demo:
             home = config.paths(home.data / "demo-hub")
             db = db or home.hub_db
@@ -217,13 +230,14 @@ def _hub_group() -> click.Group:
         db = db or home.hub_db
         if not db.exists():
             fail(
-                f"{db} does not exist; run `gridwalker hub init` and import bundles, or try `gridwalker hub --demo`."
+                _(
+                    "{path} does not exist; run `gridwalker hub init` and import bundles, "
+                    "or try `gridwalker hub --demo`."
+                ).format(path=db)
             )
-        from gridwalker.domain.i18n import set_language
         from gridwalker.tui.desk.app import run_hub
 
-        set_language(lang)
-        run_hub(db, lang, home, _desk_actor(home, db, actor, demo))
+        run_hub(db, language, home, _desk_actor(home, db, actor, demo))
 
     return hub
 
@@ -300,9 +314,14 @@ def hub_import(
     """Import bundles (files, or folders scanned for them): checked first, then applied."""
     from gridwalker.sync.hub.intake import import_paths
     from gridwalker.sync.hub.lock import HubLocked
-    from gridwalker.sync.keys import KeyProblem
+    from gridwalker.sync.keys import KeyProblem, load_hub_identity
 
     home = home_paths()
+    if identity is None:
+        try:  # said before the hub database is opened: a refused run leaves nothing behind
+            load_hub_identity(home)
+        except KeyProblem as exc:
+            fail(str(exc))
     engine = _open(db or home.hub_db)
     try:
         with Progress("import") as progress:
@@ -323,9 +342,11 @@ def hub_import(
         }
         _print_json({"bundles": [o.as_json() for o in outcomes], **tally})
     else:
+        from gridwalker.cli.lines import hub_import_line
+
         for outcome in outcomes:
-            click.echo(outcome.summary(), err=outcome.status == "refused")
+            click.echo(hub_import_line(outcome), err=outcome.status == "refused")
         if not outcomes:
-            click.echo("没有找到同步包 / no bundles found", err=True)
+            click.echo(_("No bundles found."), err=True)
     if refused:
         sys.exit(1)

@@ -94,13 +94,16 @@ def write_public_json(path: Path, obj: dict[str, Any]) -> Path:
     return path
 
 
-def _load(path: Path, what: str, expected_format: str) -> dict[str, Any]:
-    """A card or pairing file's object: bounded, strict JSON, the right format and version."""
+def _load(path: Path, what: tuple[str, str], expected_format: str) -> dict[str, Any]:
+    """A card or pairing file's object: bounded, strict JSON, the right format and version.
+
+    `what` names the file in Chinese and in English, for the messages."""
+    zh, en = what
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise PairingProblem(
-                f"{path}: {size:,} 字节，不是{what} / {size:,} bytes: not a {what} file"
+                f"{path}: {size:,} 字节，不是{zh}文件 / {size:,} bytes: not a {en} file"
             )
         data = path.read_bytes()
     except OSError as exc:
@@ -110,11 +113,11 @@ def _load(path: Path, what: str, expected_format: str) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         obj = None
     if type(obj) is not dict or obj.get("format") != expected_format:
-        raise PairingProblem(f"{path}: 不是 gridwalker 的{what}文件 / not a gridwalker {what} file")
+        raise PairingProblem(f"{path}: 不是 gridwalker 的{zh}文件 / not a gridwalker {en} file")
     if obj.get("version") != VERSION:
         raise PairingProblem(
-            f"{path}: {what}文件版本 {obj.get('version')!r} 不受支持 / "
-            f"{what} file version {obj.get('version')!r} is not supported (this gridwalker reads "
+            f"{path}: {zh}文件版本 {obj.get('version')!r} 不受支持 / "
+            f"{en} file version {obj.get('version')!r} is not supported (this gridwalker reads "
             f"version {VERSION})"
         )
     return obj
@@ -155,7 +158,7 @@ def _public_key(text: str, key_id: str, name: str) -> object:
 
 def read_hub_card(path: Path) -> HubCard:
     """A hub card file, checked; PairingProblem says what is wrong with it."""
-    obj = _load(path, "枢纽名片 / hub card", CARD_FORMAT)
+    obj = _load(path, ("枢纽名片", "hub card"), CARD_FORMAT)
     recipient = _text(obj, "recipient", path, 100)
     if not valid_recipient(recipient):
         raise PairingProblem(f"{path}: recipient 不是 age 公钥 / recipient is not an age recipient")
@@ -172,7 +175,7 @@ def read_hub_card(path: Path) -> HubCard:
 
 def read_pairing(path: Path) -> Pairing:
     """A pairing file, checked; PairingProblem says what is wrong with it."""
-    obj = _load(path, "配对 / pairing", PAIRING_FORMAT)
+    obj = _load(path, ("配对", "pairing"), PAIRING_FORMAT)
     device_id = _text(obj, "device_id", path, 64)
     if not DEVICE_ID.match(device_id):
         raise PairingProblem(f"{path}: device_id 无效 / device_id is not a device id")

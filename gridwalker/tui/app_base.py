@@ -9,7 +9,7 @@ Both apps paint first and open their database in a worker (`open_database` calls
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -21,9 +21,14 @@ from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import screen_keys, translate_bindings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlalchemy import Engine
+    from textual.app import SystemCommand
+    from textual.binding import Binding
     from textual.command import Provider
     from textual.notifications import SeverityLevel
+    from textual.screen import Screen
 
     from gridwalker.store.rounds import MemberRef
 
@@ -32,6 +37,12 @@ def _action_commands() -> type[Provider]:
     from gridwalker.tui.common.palette import ActionCommands
 
     return ActionCommands
+
+
+def _system_commands() -> type[Provider]:
+    from textual.system_commands import SystemCommandsProvider
+
+    return SystemCommandsProvider
 
 
 class DatabaseOpened(Message):
@@ -54,8 +65,9 @@ class DatabaseFailed(Message):
 class GridwalkerBaseApp(App[None]):
     """An app on one database at `db_path`; `connect` opens it (subclasses add to that)."""
 
-    # The palette's provider is imported when first used, to keep the first frame fast.
-    COMMANDS: ClassVar = {lambda: _action_commands()}
+    # The palette's providers are imported when first used, to keep the first frame fast:
+    # the screen's actions, and Textual's system commands in the UI language.
+    COMMANDS: ClassVar = {lambda: _action_commands(), lambda: _system_commands()}
     FAILED_HINT: ClassVar[str] = ""
     HOME_MODE: ClassVar[str] = ""  # where Esc on the first screen of another mode leads
 
@@ -173,3 +185,33 @@ class GridwalkerBaseApp(App[None]):
             self.pop_screen()
         elif self.HOME_MODE and self.current_mode != self.HOME_MODE:
             self.switch_mode(self.HOME_MODE)
+
+    # -- Textual's own words in the UI language -------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Open the command palette (its placeholder and messages in the UI language)."""
+        from gridwalker.tui.common.palette import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's system commands (theme, maximize, screenshot) in the UI language."""
+        from gridwalker.tui.common.palette import system_commands
+
+        return system_commands(self, screen)
+
+    def search_themes(self) -> None:
+        """The theme picker, asking in the UI language."""
+        from gridwalker.tui.common.palette import search_themes
+
+        search_themes(self)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer shows it; a key named by a word (Space) in the UI language."""
+        from gridwalker.domain.i18n import language
+        from gridwalker.tui.keys import KEY_WORDS
+
+        if language() == "zh" and not binding.key_display and binding.key in KEY_WORDS:
+            return _(KEY_WORDS[binding.key])
+        return super().get_key_display(binding)

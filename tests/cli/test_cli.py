@@ -43,7 +43,7 @@ def test_demo_build_small_street(runner, tmp_path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "rows/s" in result.stdout and "household 120" in result.stdout
+    assert " 行，用时 " in result.stdout and "户 120" in result.stdout  # in the locale's Chinese
     engine = open_database(db)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Household)).scalar_one() == 120
@@ -53,7 +53,7 @@ def test_demo_build_small_street(runner, tmp_path) -> None:
 def test_demo_build_refuses_an_existing_database(runner, demo_db) -> None:
     result = runner.invoke(main, ["demo", "build", "--db", str(demo_db)])
     assert result.exit_code == 1
-    assert "already exists" in result.stderr
+    assert "已存在" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_roster_import_reports_bad_rows_with_file_and_line(runner, demo_db, tmp_
     )
     assert result.exit_code == 1
     assert f"{roster}:2" in result.stderr
-    assert "nothing written" in result.stdout
+    assert "未写入任何内容" in result.stdout
 
 
 def test_roster_import_good_file(runner, demo_db, tmp_path) -> None:
@@ -98,9 +98,9 @@ def test_roster_import_good_file(runner, demo_db, tmp_path) -> None:
     args = ["roster", "import", str(roster), "--grid", "XH-01-01", "--db", str(demo_db)]
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
-    assert "residents new 1" in first.stdout
+    assert "新增居民 1" in first.stdout
     again = runner.invoke(main, args)
-    assert again.exit_code == 0 and "unchanged 1" in again.stdout
+    assert again.exit_code == 0 and "未变 1" in again.stdout
 
 
 def test_roster_import_missing_file_is_usage_error(runner, tmp_path) -> None:
@@ -138,7 +138,7 @@ def test_hub_without_a_database_says_what_to_run(runner) -> None:
 def test_hub_as_an_empty_name_is_a_usage_error(runner) -> None:
     result = runner.invoke(main, ["hub", "--as", "  "])
     assert result.exit_code == 2
-    assert "--as needs a name" in result.stderr
+    assert "--as 需要一个姓名" in result.stderr
 
 
 def test_hub_as_names_the_supervisor_at_the_desk(runner, monkeypatch, tmp_path) -> None:

@@ -114,7 +114,7 @@ def test_list_text_marks_overdue_issues(runner: CliRunner, demo_db: Path) -> Non
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 3 and all(line.split()[1] == "!" for line in lines)
-    assert "3 of" in result.stderr
+    assert "显示 3 件" in result.stderr
 
 
 def test_list_mine_needs_a_member_then_uses_it(runner: CliRunner, demo_db: Path) -> None:
@@ -227,5 +227,5 @@ def test_act_unknown_action_is_wrong_usage(runner: CliRunner, demo_db: Path) -> 
 def test_missing_database_exits_1_and_creates_nothing(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     result = runner.invoke(main, ["issue", "list", "--db", str(db)])
-    assert result.exit_code == 1 and "no such database" in result.stderr
+    assert result.exit_code == 1 and "这里没有数据库" in result.stderr
     assert not db.exists()

@@ -29,7 +29,7 @@ def test_census_xlsx_prints_path_and_count(runner, demo_db, tmp_path) -> None:
     out = tmp_path / "普查.xlsx"
     result = runner.invoke(main, ["report", "census", "--db", str(demo_db), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{out}: 37 enterprises"
+    assert result.stdout.strip() == f"{out}：37 家企业"
     sheet = load_workbook(out).active
     assert sheet.max_row == 38 and sheet["A1"].value == "楼宇"
 
@@ -40,7 +40,7 @@ def test_census_csv_masks_phones_unless_asked(runner, demo_db, tmp_path) -> None
     assert runner.invoke(main, [*args, str(masked)]).exit_code == 0
     result = runner.invoke(main, [*args, str(full), "--with-contacts"])
     assert result.exit_code == 0
-    assert "full contact phone numbers" in result.stderr
+    assert "完整联系电话" in result.stderr
     assert all(MASKED.match(p) for p in phones(masked))
     assert all(re.fullmatch(r"1\d{10}", p) for p in phones(full))
     assert [p[-4:] for p in phones(masked)] == [p[-4:] for p in phones(full)]
@@ -80,14 +80,14 @@ def test_missing_database_exits_1(runner, tmp_path) -> None:
     db = tmp_path / "nowhere.db"
     result = runner.invoke(main, ["report", "census", "--db", str(db), "--out", "r.csv"])
     assert result.exit_code == 1
-    assert "no database" in result.stderr and not db.exists()
+    assert "这里没有数据库" in result.stderr and not db.exists()
 
 
 def test_missing_folder_exits_1(runner, demo_db, tmp_path) -> None:
     out = tmp_path / "no" / "such" / "r.xlsx"
     result = runner.invoke(main, ["report", "census", "--db", str(demo_db), "--out", str(out)])
     assert result.exit_code == 1
-    assert "does not exist" in result.stderr
+    assert "folder not found" in result.stderr
 
 
 def test_unwritable_path_exits_1(runner, demo_db, tmp_path) -> None:
@@ -95,7 +95,7 @@ def test_unwritable_path_exits_1(runner, demo_db, tmp_path) -> None:
     (tmp_path / ".r.csv.part").mkdir()  # the temporary file cannot be created
     result = runner.invoke(main, ["report", "census", "--db", str(demo_db), "--out", str(out)])
     assert result.exit_code == 1
-    assert "cannot write the report" in result.stderr and not out.exists()
+    assert "无法写入报表" in result.stderr and not out.exists()
 
 
 def test_help_shows_an_example(runner) -> None:

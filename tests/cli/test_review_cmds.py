@@ -95,7 +95,7 @@ def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path)
     code, _out, err = run("import", path, home=hub)  # the hub home has no laptop database
     assert code == 1
     code, out, _err = run("hub", "export", "--all", "--out", str(out_dir), home=hub)
-    assert code == 0 and "nothing new" in _err
+    assert code == 0 and "没有新内容" in _err
 
     for name in ("coverage.csv", "coverage.xlsx"):
         target = tmp_path / name

@@ -52,7 +52,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_street: Path) -> None:
     assert code == 0 and exported["exported"] and exported["encrypted"]
     bundle = Path(exported["path"])
     code, out, err = run("export", home=lap)
-    assert code == 0 and out == "" and "nothing new" in err
+    assert code == 0 and out == "" and "没有新的变更" in err
 
     pub = config.paths(lap).keys / "device.pub"
     code, out, _err = run("bundle", "inspect", str(bundle), "--json", home=hub)
@@ -70,7 +70,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_street: Path) -> None:
     )
     shutil.copy(bundle, tmp_path / bundle.name)
     code, out, err = run("hub", "import", str(tmp_path / bundle.name), home=hub)
-    assert code == 0 and "already imported" in out, (out, err)
+    assert code == 0 and "已导入过" in out, (out, err)
 
     junk = tmp_path / "junk"
     junk.mkdir()

@@ -81,7 +81,7 @@ def test_a_refused_file_is_copied_and_stays_on_the_stick(
     again = hub_import(hub, str(stick))
     assert again.exit_code == 1
     lines = [line for line in again.stderr.splitlines() if poison.name in line]
-    assert len(lines) == 1 and "refused before" in lines[0], again.stderr
+    assert len(lines) == 1 and "拒收过" in lines[0], again.stderr
     assert quarantine_rows(hub) == 1
     assert sorted(p.name for p in quarantine_dir(hub.home).iterdir()) == [
         copy.name,

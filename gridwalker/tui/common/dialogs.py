@@ -76,11 +76,13 @@ class Ask(ModalScreen[Any]):
     }
     Ask #ask-question {
         width: auto;
+        max-width: 100%;
         text-style: bold;
         margin-bottom: 1;
     }
     Ask #ask-detail {
         width: auto;
+        max-width: 100%;
         color: $text-muted;
         margin-bottom: 1;
     }

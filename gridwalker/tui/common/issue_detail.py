@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import Role
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import IssueAction, requires_note
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.issue_rows import status_style, urgency_text
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import literal, local_time, pad
@@ -158,7 +159,7 @@ class IssueDetailScreen(DbScreen):
             yield Horizontal(id="issue-actions")
             yield Static(_("Timeline"), id="issue-timeline-title")
             yield Static("", id="issue-timeline")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Issue")

@@ -13,11 +13,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from gridwalker.domain.choices import IssueCategory, IssueStatus
 from gridwalker.domain.i18n import _, label
 from gridwalker.tui.common.dialogs import PickerModal
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.issue_detail import (
     CSS_FILE,
 )
@@ -101,7 +102,7 @@ class IssueListScreen(DbScreen):
         yield PagedList(
             render_issue_row, empty_text=_("No issue matches this filter."), id="issue-list"
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Issues")

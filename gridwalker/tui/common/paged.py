@@ -119,10 +119,14 @@ class PagedList(ScrollView, can_focus=True):
         page_size: int = 100,
         cache_pages: int = 10,
         empty_text: str = "",
+        open_label: str = "",
         id: str | None = None,  # noqa: A002 - Textual's name
         classes: str | None = None,
     ) -> None:
+        """`open_label` (in the UI language) shows Enter in the footer with what it does."""
         super().__init__(id=id, classes=classes)
+        if open_label:  # in place of the class's hidden Enter
+            self._bindings.key_to_bindings["enter"] = [Binding("enter", "select", open_label)]
         self.render_row = render_row
         self.page_size = page_size
         self.cache_pages = cache_pages

@@ -16,6 +16,18 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
+# The other kinds a sync bundle carries (the export names them), not reviewed one by one.
+BUNDLE_KIND_LABELS: dict[str, str] = {
+    "street": N_("Street"),
+    "community": N_("Community"),
+    "member": N_("Grid member"),
+    "grid": N_("Grid"),
+    "building": N_("Building"),
+    "issue_event": N_("Issue history"),
+}
+
+
 def kind_label(entity: str) -> str:
     """A kind of record in words (an unknown kind as it is)."""
-    return _(KIND_LABELS[entity]) if entity in KIND_LABELS else entity
+    words = KIND_LABELS.get(entity) or BUNDLE_KIND_LABELS.get(entity)
+    return _(words) if words else entity

@@ -11,10 +11,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.dialogs import ask_yes_no
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.decisions import decider
@@ -112,6 +113,11 @@ def device_cells(d: DeviceRow) -> tuple[Text | str, ...]:
     )
 
 
+# Cells of a quarantine row besides the reason: three columns (16, 16, 5), each cell's
+# padding, the table's margins, border and scrollbar.
+QUARANTINE_FIXED = 16 + 16 + 5 + 4 * 2 + 4 + 2 + 2
+
+
 class BundlesScreen(DbScreen):
     """What arrived from which device; held bundles (force-apply) and quarantined ones (retry)."""
 
@@ -140,7 +146,7 @@ class BundlesScreen(DbScreen):
         yield DataTable(id="held-table", cursor_type="row")
         yield Static(_("Quarantined: refused, with the reason"), classes="section")
         yield DataTable(id="quarantine-table", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Bundles")
@@ -161,8 +167,8 @@ class BundlesScreen(DbScreen):
         quarantine.add_column(_("Received at"), width=16)
         quarantine.add_column(_("Device"), width=16)
         quarantine.add_column(_("Seq"), width=5)
-        quarantine.add_column(_("Reason"), width=52)
-        quarantine.add_column(_("File"))
+        # The reason wraps in what the terminal leaves of its width, the file below it.
+        quarantine.add_column(_("Reason"), width=max(30, self.app.size.width - QUARANTINE_FIXED))
         quarantine.show_cursor = False
         if self.engine is not None:
             self.database_ready()
@@ -239,9 +245,9 @@ class BundlesScreen(DbScreen):
                 local_time(q.at),
                 literal(q.device_id or "—", no_wrap=True),
                 str(q.seq) if q.seq is not None else "—",
-                Text(f"[{q.reason}] {q.message}", style="red"),
-                Text(q.file, style="dim"),
+                Text.assemble((f"[{q.reason}] {q.message}", "red"), "\n", (q.file, "dim")),
                 key=str(q.id),
+                height=None,
             )
         quarantine.show_cursor = bool(books.quarantined)
         self.refresh_bindings()

@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Input, Static
 
 from gridwalker.domain.i18n import _, language
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
@@ -116,9 +117,12 @@ class ConflictListScreen(DbScreen):
         yield Static("", id="conflicts-summary")
         yield Static(conflict_titles(), id="conflicts-columns")
         yield PagedList(
-            render_conflict_row, empty_text=_("No conflict is open."), id="conflicts-list"
+            render_conflict_row,
+            empty_text=_("No conflict is open."),
+            open_label=_("Decide"),
+            id="conflicts-list",
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Conflicts")
@@ -272,7 +276,7 @@ class ConflictScreen(DbScreen):
         )
         yield Input(placeholder=_("Reason (required): why these values"), id="conflict-reason")
         yield Static("", id="conflict-error")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Conflict")

@@ -11,12 +11,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from gridwalker.config import private_dir
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory
 from gridwalker.domain.i18n import _, label, language
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import percent
 from gridwalker.tui.keys import N_
@@ -94,7 +95,7 @@ class CoverageScreen(DbScreen):
         yield DataTable(id="coverage-table", cursor_type="cell")
         yield Static("", id="coverage-issues")
         yield Static("", id="coverage-report")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Coverage")

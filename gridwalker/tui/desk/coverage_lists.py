@@ -17,11 +17,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import Occupancy, Scale, VisitOutcome
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import care_labels, cell, choice_label, percent, yes_no
@@ -268,7 +269,7 @@ class AreaListScreen(DbScreen):
         yield Static("", id="list-summary")
         yield Static(titles(self.columns), id="list-columns")
         yield PagedList(self.render_row, empty_text=_(self.EMPTY), id="area-list")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         # DbScreen.on_mount (called after this one) reads the list when the database is open.

@@ -9,10 +9,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import literal, local_time
 from gridwalker.tui.keys import N_
@@ -81,7 +82,7 @@ class MembersScreen(DbScreen):
         yield Header(show_clock=False)
         yield Static("", id="members-summary")
         yield DataTable(id="members-table", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         from gridwalker.store.desk.members import SPARK_DAYS

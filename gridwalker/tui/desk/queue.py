@@ -15,11 +15,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from gridwalker.domain.choices import ReviewState
 from gridwalker.domain.i18n import _, label
 from gridwalker.tui.common.dialogs import PickerModal, ask_yes_no
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
@@ -232,7 +233,7 @@ class QueueScreen(DbScreen):
         yield PagedList(
             self.render_row, empty_text=_("Nothing to review under this filter."), id="queue-list"
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Review queue")

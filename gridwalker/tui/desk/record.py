@@ -14,10 +14,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from gridwalker.domain.choices import ReviewState
 from gridwalker.domain.i18n import _, language
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.comment import CommentModal
@@ -204,7 +205,7 @@ class RecordScreen(DbScreen):
                 yield Static("", id="record-revisions")
                 yield Static(_("Decisions"), classes="section")
                 yield Static("", id="record-decisions")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Record under review")

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
+from textual.widgets import Checkbox, Header, Input, Select, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
@@ -19,6 +19,7 @@ from gridwalker.domain.choices import (
 )
 from gridwalker.domain.i18n import _
 from gridwalker.tui.common.dialogs import LeaveDialog
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.census_checks import CensusChecks
 from gridwalker.tui.field.census_fields import (
@@ -156,7 +157,7 @@ class CensusFormScreen(CensusRecord, CensusChecks, DraftingForm, DbScreen):
         yield Header(show_clock=False)
         yield CensusFields(id="census-form", can_focus=False)
         yield Static("", id="form-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Census {year}").format(year=self.year)

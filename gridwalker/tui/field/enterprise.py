@@ -10,12 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import Industry, OperatingStatus, Ownership, Scale
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.masking import mask_phone
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.census_words import flags_text, party_text
 from gridwalker.tui.format import choice_label, literal, yes_no
@@ -54,7 +55,7 @@ class EnterpriseScreen(DbScreen):
             yield Static("", id="enterprise-details")
             yield Static("", id="enterprise-census")
             yield Static("", id="enterprise-flags")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Enterprise")

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbModal
 from gridwalker.tui.format import error_reason, literal
 from gridwalker.tui.keys import N_
@@ -82,7 +83,7 @@ class ExportScreen(DbModal):
 
     def on_export_screen_step(self, message: Step) -> None:
         self.query_one("#export-step", Static).update(
-            literal(_("Writing {entity}…").format(entity=message.label))
+            literal(_("Writing {entity}…").format(entity=kind_label(message.label)))
         )
         self.query_one("#export-bar", ProgressBar).update(
             total=message.total, progress=message.done
@@ -105,7 +106,9 @@ class ExportScreen(DbModal):
             shown.update(_("No file was written; the next export carries every new change."))
         else:
             step.update(Text("✓ " + _("Exported."), style="bold green"))
-            counts = "  ".join(f"{entity} {n:,}" for entity, n in result.counts.items() if n)
+            counts = "  ".join(
+                f"{kind_label(entity)} {n:,}" for entity, n in result.counts.items() if n
+            )
             lines: list[Any] = [
                 (_("File") + ": ", "bold"),
                 str(result.path),

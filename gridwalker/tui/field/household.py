@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import (
@@ -32,6 +32,7 @@ from gridwalker.domain.choices import (
 from gridwalker.domain.forms import tag_hints
 from gridwalker.domain.i18n import _
 from gridwalker.domain.masking import mask_id, mask_phone
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.move_out import RosterMoves
 from gridwalker.tui.format import care_labels, choice_label, join_words, literal
@@ -202,7 +203,7 @@ class HouseholdScreen(RosterMoves, DbScreen):
         issues = DataTable(id="issues", cursor_type="row")
         issues.border_title = _("Issues of this household")
         yield issues
-        yield Footer(compact=True)  # six keys of its own: the wide footer would cut some off
+        yield KeysFooter()  # fits the keys to the width (six of its own)
 
     def on_mount(self) -> None:
         self.sub_title = _("Household")

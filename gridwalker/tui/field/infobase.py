@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.config import private_dir
@@ -21,6 +21,7 @@ from gridwalker.domain.census import CensusFlag
 from gridwalker.domain.choices import Industry, OperatingStatus, PartyOrgKind, PartyOrgStatus
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.masking import mask_phone
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import choice_label, fit, join_words, literal
@@ -178,7 +179,7 @@ class InfoBaseScreen(DbScreen):
             render_info_row, empty_text=_("No enterprise matches this filter."), id="info-list"
         )
         yield Static("", id="info-export")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Party-building information base")

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Header, Input, Select, Static, TextArea
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import IssueCategory, IssueStatus, ReporterKind, Urgency
 from gridwalker.domain.i18n import _, label, language
 from gridwalker.domain.workflow import default_due
 from gridwalker.tui.common.dialogs import LeaveDialog
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.issue_fields import FIELDS, IssueFields
 from gridwalker.tui.format import literal
@@ -109,7 +110,7 @@ class IssueFormScreen(DraftingForm, DbScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield IssueFields(id="issue-form")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Log an issue")

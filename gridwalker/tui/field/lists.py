@@ -12,11 +12,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.columns import line, widths
 from gridwalker.tui.format import care_labels, local_time
@@ -119,7 +120,7 @@ class AttentionList(DbScreen):
         yield Static(_(TITLES[self.kind]), id="list-title")
         yield Static("", id="list-headings")
         yield OptionList(id="list-rows")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _(TITLES[self.kind])

@@ -12,10 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Header, Static, Tree
 from textual.widgets.tree import NodeID, TreeNode, UnknownNodeID
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.field.places_tree import (
     CHILD_KIND,
     Place,
@@ -105,7 +106,7 @@ class PlacesScreen(Screen[None]):
             yield PlacesTree(_("Places"), id="places")
             with VerticalScroll(id="details-pane"):
                 yield Static(details_text(None), id="details")
-        yield Footer()
+        yield KeysFooter()
 
     class RootLoaded(Message):
         """A worker read the tree's first level."""

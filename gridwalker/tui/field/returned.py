@@ -10,10 +10,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import local_time, pad
@@ -78,7 +79,7 @@ class ReturnedList(DbScreen):
         yield Header(show_clock=False)
         yield Static(_("Loading…"), id="returned-head")
         yield OptionList(id="returned-list")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Returned for correction")

@@ -12,10 +12,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from gridwalker.domain.choices import Occupancy
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import choice_label, pad
@@ -92,7 +93,7 @@ class RoundScreen(DbScreen):
         yield PagedList(
             render_round_row, empty_text=_("No household matches this filter."), id="round-list"
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Round")

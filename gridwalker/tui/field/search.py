@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.format import fit
@@ -149,7 +150,7 @@ class SearchScreen(DbModal):
             yield Static(self.hint(), id="search-count")
             yield ResultList(id="search-results")
             yield Static(_("↓ to the results · Enter opens · Esc closes"), id="search-keys")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()

@@ -11,11 +11,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.format import local_time
 from gridwalker.tui.keys import N_
@@ -102,7 +103,7 @@ class TodayScreen(DbScreen):
         yield Static("", id="coverage-label")
         yield ProgressBar(total=100, show_eta=False, id="coverage-bar")
         yield OptionList(id="figures")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Today")

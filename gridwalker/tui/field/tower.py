@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import OperatingStatus
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.census_progress import next_to_census, tower_row
 from gridwalker.tui.field.census_words import flags_text, floor_words, party_text, tower_figures
@@ -107,7 +108,7 @@ class TowerScreen(DbScreen):
         yield Static("", id="tower-figures")
         yield OptionList(id="tower-rows")
         yield Static(self.legend(), id="tower-legend")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Enterprise census")

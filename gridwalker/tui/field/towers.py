@@ -9,11 +9,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gridwalker.domain import clock
 from gridwalker.domain.i18n import _
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.census_words import tower_figures
 from gridwalker.tui.field.columns import line, widths
@@ -54,7 +55,7 @@ class TowersScreen(DbScreen):
         yield Static("", id="towers-coverage")
         yield Static("", id="towers-headings", classes="headings")
         yield OptionList(id="towers-rows")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Enterprise census")

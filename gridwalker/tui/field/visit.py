@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     RadioSet,
@@ -28,6 +27,7 @@ from gridwalker.domain.choices import VisitOutcome
 from gridwalker.domain.forms import VisitInput
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.validators import Invalid
+from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.actor import actor_of
 from gridwalker.tui.field.visit_fields import (
@@ -123,7 +123,7 @@ class VisitScreen(WalkOn, DraftingForm, DbScreen):
         yield VisitFields(self.start, id="visit-form")
         yield Static("", id="visit-status")
         yield Static("", id="visit-saved")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Visit")

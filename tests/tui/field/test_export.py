@@ -29,6 +29,10 @@ async def test_export_from_today_writes_a_bundle_and_today_shows_it(demo_db: Pat
         bundles = list(home.outbox.glob("gridwalker-*.zip.age"))
         result = str(app.screen.query_one("#export-result").render())
         assert len(bundles) == 1 and str(bundles[0]) in result
+        # The counts name the kinds of record in the UI language, never the table names.
+        assert "户 " in result and "入户走访 " in result and "网格员 " in result, result
+        for table in ("household", "resident", "visit", "issue_event", "member"):
+            assert table not in result.replace(str(bundles[0]), "")
         await pilot.press("escape")
         await settle(pilot)
         assert "2026-11-20 09:00" in screen_text(pilot.app)  # Today: the last export

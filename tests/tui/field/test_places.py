@@ -136,7 +136,7 @@ async def test_f1_opens_help_listing_the_keys(demo_file: Path) -> None:
         shown = text_of(app.screen.query_one("#help-keys"))
         assert "Ctrl+Q" in shown and "退出" in shown
         assert "F1" in shown and "帮助" in shown
-        assert "Enter / Space" in shown and "展开或收起" in shown
+        assert "Enter / 空格" in shown and "展开或收起" in shown
         await pilot.press("escape")
         assert isinstance(app.screen, PlacesScreen)
 
