@@ -94,19 +94,33 @@ def setup_cmd(
     from gridwalker.config import private_dir
     from gridwalker.store.migrate import open_database
     from gridwalker.sync.keys import KeyProblem
-    from gridwalker.sync.laptop.setup import SetupRequest, set_up_laptop
+    from gridwalker.sync.laptop.setup import SetupRequest, check_request, set_up_laptop
+    from gridwalker.sync.pairing import read_hub_card
 
     home = home_paths()
+    request = SetupRequest(member, grid, hub_card, phone, place, pair_out)
+    try:  # what can be checked without a database, before anything is made
+        check_request(request)
+        read_hub_card(hub_card)
+    except (KeyProblem, ValueError) as exc:
+        fail(str(exc))
     if db is None:
         db = home.field_db
-        private_dir(db.parent)
     elif not db.parent.is_dir():
         fail(f"{db.parent}: 文件夹不存在 / folder not found")
-    request = SetupRequest(member, grid, hub_card, phone, place, pair_out)
+    made_folder = not db.parent.exists()
+    new_database = not db.exists()
+    private_dir(db.parent)
     engine = open_database(db)
     try:
         result = set_up_laptop(engine, home, request)
     except (KeyProblem, ValueError) as exc:
+        engine.dispose()
+        if new_database:  # a refused first setup leaves no database behind
+            for leftover in db.parent.glob(db.name + "*"):
+                leftover.unlink()
+            if made_folder and not any(db.parent.iterdir()):
+                db.parent.rmdir()
         fail(str(exc))
     finally:
         engine.dispose()
@@ -382,11 +396,11 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
             "no longer be imported, so import them first; the old keys move to keys/retired-…/.",
             yes,
         )
+    open_database(db).dispose()  # the schema, created or migrated (a bad --db stops here)
     try:
         made = set_up_hub(home, name, rotate=rotate)
     except KeyProblem as exc:
         fail(str(exc))
-    open_database(db).dispose()  # the schema, created or migrated
     if as_json:
         _print_json(
             {
