@@ -1,4 +1,5 @@
-"""The member's edits: residents added, changed or moved out, and visits saved."""
+"""The member's edits: residents added, changed or moved out, visits saved, a household's
+head, phone and occupancy."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gridwalker.domain import clock
-from gridwalker.domain.choices import is_care_case
+from gridwalker.domain import clock, fields
+from gridwalker.domain.choices import Occupancy, is_care_case
 from gridwalker.domain.forms import (
     ResidentInput,
     VisitInput,
@@ -20,10 +21,10 @@ from gridwalker.domain.forms import (
     resident_fields,
     second_head,
 )
-from gridwalker.domain.validators import Invalid
+from gridwalker.domain.validators import Invalid, check_phone, normalize_phone
 from gridwalker.store.rounds.drafts import delete_draft, visit_draft_key, visit_fix_draft_key
 from gridwalker.store.rounds.households import other_heads, resident_row, residents_of
-from gridwalker.store.tables import Visit
+from gridwalker.store.tables import Household, Visit
 from gridwalker.store.writes import Writer
 
 
@@ -234,3 +235,53 @@ def update_visit(
     )
     delete_draft(conn, visit_fix_draft_key(visit_uuid))
     return rev
+
+
+def stored_household(conn: Connection, household_uuid: str) -> dict[str, Any] | None:
+    """A live household's editable fields and its rev (None when gone)."""
+    row = conn.execute(
+        select(Household.head_name, Household.phone, Household.occupancy, Household.rev).where(
+            Household.uuid == household_uuid, Household.deleted.is_(False)
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def update_household(
+    conn: Connection,
+    actor: str,
+    household_uuid: str,
+    head_name: str,
+    phone: str,
+    occupancy: str,
+    *,
+    expect_rev: str | None = None,
+) -> str | None:
+    """Save a household's head, phone and occupancy (FormError by field, nothing written);
+    returns the new rev, None when nothing changed; StaleWrite over a change made meanwhile."""
+    problems: dict[str, Invalid] = {}
+    phone = phone.strip()
+    if phone:
+        bad = check_phone(phone)
+        if bad is not None:
+            problems["phone"] = bad
+        else:
+            phone = normalize_phone(phone)
+    if occupancy not in {o.value for o in Occupancy}:
+        problems["occupancy"] = Invalid(
+            "household.occupancy",
+            f"未知的居住情况「{occupancy}」",
+            f"unknown occupancy {occupancy!r}",
+        )
+    for name, value in (("head_name", head_name.strip()), ("phone", phone)):
+        bad = fields.check_value("household", name, value) if value else None
+        if bad is not None:
+            problems[name] = bad
+    if problems:
+        raise FormError(problems)
+    changes = {
+        "head_name": head_name.strip() or None,
+        "phone": phone or None,
+        "occupancy": occupancy,
+    }
+    return Writer(conn, actor).update("household", household_uuid, changes, expect_rev=expect_rev)

@@ -1,17 +1,20 @@
 """The forms a returned record opens in, with the supervisor's comment above each: a resident
 in the resident form, a census record in the census form of its enterprise and year, a
-household on its screen (it has no form of its own: its roster and visits are corrected
-there), an issue in its detail. A visit has its own module (visit_correction)."""
+household on its screen (`h` edits its head, phone and occupancy; its roster and visits are
+corrected there too), an issue in its detail. A visit has its own module (visit_correction)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
 
 from gridwalker.tui.common.issue_detail import IssueDetailScreen
 from gridwalker.tui.field.census_form import CensusFormScreen
 from gridwalker.tui.field.household import HouseholdScreen
 from gridwalker.tui.field.resident import ResidentForm
 from gridwalker.tui.field.return_note import ReturnNote
+from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
     from gridwalker.store.returns import ReturnedItem
@@ -43,9 +46,12 @@ class CensusCorrection(ReturnNote, CensusFormScreen):
 
 
 class HouseholdCorrection(ReturnNote, HouseholdScreen):
-    """A returned household: its screen (roster, visits), the comment above it."""
+    """A returned household: its screen (roster, visits), the comment above it; `h` shown."""
 
     NOTE_BEFORE = "#hh-summary"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "edit_household", N_("Edit household")),
+    ]
 
     def __init__(self, household_uuid: str, item: ReturnedItem) -> None:
         super().__init__(household_uuid)

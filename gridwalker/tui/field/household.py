@@ -182,6 +182,7 @@ class HouseholdScreen(RosterMoves, DbScreen):
         Binding("a", "add_resident", N_("Add resident")),
         Binding("e", "edit_resident", N_("Edit resident")),
         Binding("m", "move_out", N_("Move out/in")),
+        Binding("h", "edit_household", N_("Edit household"), show=False),
         Binding("n", "next_household", N_("Next unvisited")),
         Binding("i", "log_issue", N_("Log an issue")),
     ]
@@ -360,6 +361,16 @@ class HouseholdScreen(RosterMoves, DbScreen):
             index = event.cursor_row
             if 0 <= index < len(self.data.issues):
                 field_navigator(self).open_issue(self.data.issues[index].uuid)
+
+    def action_edit_household(self) -> None:
+        """The household's head, phone and occupancy (how a returned household is corrected)."""
+        from gridwalker.tui.field.actor import actor_of
+        from gridwalker.tui.field.household_form import HouseholdForm
+
+        info = self.data.info if self.data is not None else None
+        if info is not None:
+            form = HouseholdForm(info.uuid, actor_of(self.gw), info.address)
+            self.app.push_screen(form, lambda saved: saved and self.database_ready())
 
     def action_log_issue(self) -> None:
         """Log an issue for this household (its address is filled in)."""

@@ -243,3 +243,35 @@ async def test_a_correction_left_as_a_draft_comes_back_as_a_correction(
     with field_a.engine.connect() as conn:
         assert rounds.load_draft(conn, rounds.visit_fix_draft_key(visit)) is None
         assert returned_items(conn) == []
+
+
+async def test_a_corrected_household_leaves_the_returned_list(desk: Desk, field_a: Field) -> None:
+    """h edits a returned household's head, phone and occupancy; a bad phone is refused in
+    the dialog with nothing written; a good one saves and the household leaves the list."""
+    from gridwalker.store.tables import Household
+    from gridwalker.tui.field.household_form import HouseholdForm
+
+    uuid = return_one(desk, field_a, "household")
+    app = laptop_app(field_a)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_returned()
+        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "h")
+        assert isinstance(app.screen, HouseholdForm)
+        app.screen.query_one("#phone", Input).value = "12345"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, HouseholdForm)
+        assert "11" in text_of(app.screen.query_one("#household-error", Static))
+        with field_a.engine.connect() as conn:
+            assert (
+                conn.execute(select(Household.phone).where(Household.uuid == uuid)).scalar_one()
+                != "12345"
+            )
+        app.screen.query_one("#phone", Input).value = "13912345678"
+        await press(pilot, "ctrl+s")
+        assert type(app.screen).__name__ == "HouseholdCorrection"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ReturnedList)
+        assert app.screen.items == [] and [i.uuid for i in app.screen.resubmitted] == [uuid]
