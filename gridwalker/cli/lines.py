@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gridwalker.domain.i18n import _
+from gridwalker.sync.synclog import inert
 
 if TYPE_CHECKING:
     from gridwalker.sync.hub.export import HubExportResult
@@ -101,7 +102,7 @@ def hub_import_line(outcome: ImportOutcome) -> str:
         text = _("refused [{code}]: {reason}").format(code=outcome.reason, reason=outcome.message)
         if outcome.quarantined:
             text += " → " + str(outcome.quarantined)
-    return f"{outcome.path.name}: {text}"
+    return inert(f"{outcome.path.name}: {text}")  # one line, no terminal sequences
 
 
 def laptop_import_line(outcome: LaptopImportOutcome) -> str:
@@ -127,7 +128,7 @@ def laptop_import_line(outcome: LaptopImportOutcome) -> str:
         text = _("refused [{code}]: {reason}; nothing was written").format(
             code=outcome.reason, reason=outcome.message
         )
-    return f"{outcome.path.name}: {text}"
+    return inert(f"{outcome.path.name}: {text}")  # one line, no terminal sequences
 
 
 def hub_export_line(result: HubExportResult) -> str:
