@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -27,7 +27,15 @@ class HubReview(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("entity", "uuid", "rev"),
         Index("ix_hub_review_queue", "current", "state", "received_at"),
-        Index("ix_hub_review_queue_day", "current", "state", "day", "received_at", "id"),
+        Index(
+            "ix_hub_review_queue_day",
+            "state",
+            "day",
+            "received_at",
+            "id",
+            sqlite_where=text("current = 1"),
+            postgresql_where=text("current"),
+        ),
         Index("ix_hub_review_record", "entity", "uuid"),
     )
 
