@@ -128,3 +128,13 @@ def use_language(lang: str | None, home: config.Paths) -> str | None:
             asked = None
     set_language(asked)
     return asked
+
+
+def echo_rows(rows: list[tuple[str, str]], *, err: bool = False) -> None:
+    """Lines of `label: value` with the values aligned, measured in cells (Chinese labels are
+    two cells a character)."""
+    from rich.cells import cell_len
+
+    width = max((cell_len(label) for label, _value in rows), default=0)
+    for label, value in rows:
+        click.echo(f"{label}:{' ' * (width - cell_len(label) + 2)}{value}", err=err)

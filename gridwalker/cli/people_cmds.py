@@ -15,6 +15,7 @@ import click
 
 from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths
 from gridwalker.cli.sync_cmds import hub_group
+from gridwalker.domain.i18n import _, language
 
 EXAMPLES.update(
     {
@@ -41,7 +42,11 @@ def _hub_engine(db: Path | None):  # noqa: ANN202 - an Engine
 
     db = db or home_paths().hub_db
     if not db.exists():
-        fail(f"{db}: no hub database here; run `gridwalker hub init`, or give --db PATH")
+        fail(
+            _("{path}: no hub database here; run `gridwalker hub init`, or give --db PATH").format(
+                path=db
+            )
+        )
     return open_database(db)
 
 
@@ -72,7 +77,7 @@ def member_add(name: str, grid: str, phone: str | None, db: Path | None, as_json
     if phone and phone.strip():
         bad = check_phone(phone)
         if bad is not None:
-            fail(f"--phone: {bad.zh} / {bad.en}")
+            fail(f"--phone: {bad.text(language())}")
         phone = normalize_phone(phone)
     engine = _hub_engine(db)
     try:
@@ -107,11 +112,9 @@ def member_list(db: Path | None, as_json: bool) -> None:
         _print_json({"members": [m.as_json() for m in rows]})
         return
     if not rows:
-        click.echo(
-            "还没有网格员 / no members yet: gridwalker hub member add NAME --grid CODE", err=True
-        )
+        click.echo(_("no members yet: gridwalker hub member add NAME --grid CODE"), err=True)
     for m in rows:
-        state = "已离任 / retired" if m.retired else f"{m.devices} laptop(s)"
+        state = _("retired") if m.retired else _("{n} laptop(s)").format(n=m.devices)
         click.echo(f"{m.name}\t{m.grid_code or '-'}\t{m.grid_path or '-'}\t{state}")
 
 
@@ -133,8 +136,10 @@ def member_move(name: str, grid: str, db: Path | None) -> None:
         engine.dispose()
     click.echo(f"{name.strip()}: {where.code} {where.path}")
     click.echo(
-        f"provision their laptop with the new grid: gridwalker hub provision --member "
-        f"{name.strip()} --out DIR",
+        _(
+            "provision their laptop with the new grid: gridwalker hub provision --member "
+            "{name} --out DIR"
+        ).format(name=name.strip()),
         err=True,
     )
 
@@ -154,7 +159,9 @@ def member_retire(name: str, db: Path | None) -> None:
         fail(str(exc))
     finally:
         engine.dispose()
-    click.echo(f"{name.strip()}: 已离任 / retired; {len(keys)} laptop key(s) revoked")
+    click.echo(
+        _("{name}: retired; {n} laptop key(s) revoked").format(name=name.strip(), n=len(keys))
+    )
 
 
 @hub_group.command("provision", epilog=epilog("hub_provision"))
@@ -179,7 +186,7 @@ def hub_provision(name: str, out: Path, db: Path | None, as_json: bool) -> None:
     except (ProvisionProblem, KeyProblem) as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"{out}: 无法写入 / cannot write ({exc.strerror or exc})")
+        fail(_("{path}: cannot write ({why})").format(path=out, why=exc.strerror or exc))
     finally:
         engine.dispose()
     if as_json:
@@ -187,8 +194,16 @@ def hub_provision(name: str, out: Path, db: Path | None, as_json: bool) -> None:
         return
     click.echo(str(result.paths[0]))
     click.echo(
-        f"{result.member}: {result.records:,} records, {result.decisions} decisions for device "
-        f"{result.device_id}; on the laptop: gridwalker import {result.paths[0].name}",
+        _(
+            "{member}: {records} records, {decisions} decisions for device {device}; "
+            "on the laptop: gridwalker import {file}"
+        ).format(
+            member=result.member,
+            records=f"{result.records:,}",
+            decisions=result.decisions,
+            device=result.device_id,
+            file=result.paths[0].name,
+        ),
         err=True,
     )
 
@@ -207,7 +222,7 @@ def hub_revoke(device: str, reason: str | None, db: Path | None) -> None:
 
         bad = fields.check_value("issue_event", "note", reason)
         if bad is not None:
-            fail(f"--reason: {bad.zh} / {bad.en}", 2)
+            fail(f"--reason: {bad.text(language())}", 2)
     engine = _hub_engine(db)
     try:
         keys = revoke_device(engine, device.strip(), reason)
@@ -215,8 +230,10 @@ def hub_revoke(device: str, reason: str | None, db: Path | None) -> None:
         fail(str(exc))
     finally:
         engine.dispose()
-    click.echo(f"{device.strip()}: revoked key(s) {', '.join(keys)}")
-    click.echo("bundles it sent before stay; later ones are refused", err=True)
+    click.echo(
+        _("{device}: revoked key(s) {keys}").format(device=device.strip(), keys=", ".join(keys))
+    )
+    click.echo(_("bundles it sent before stay; later ones are refused"), err=True)
 
 
 @hub_group.group("roster")
@@ -244,7 +261,7 @@ def hub_roster_import(
     """
     from gridwalker.cli.common import pick_language
     from gridwalker.cli.field_cmds import report_roster
-    from gridwalker.domain.i18n import language, set_language
+    from gridwalker.domain.i18n import set_language
     from gridwalker.store.desk.people import audit_top, keep_hub_versions
     from gridwalker.store.migrate import open_database
     from gridwalker.store.roster import RosterError, import_roster
@@ -253,7 +270,11 @@ def hub_roster_import(
     set_language(pick_language(lang, home))
     db = db or home.hub_db
     if not db.exists() and not home.keys.joinpath("hub.key").exists():
-        fail(f"{db}: no hub here; run `gridwalker hub init` first, or give --db PATH")
+        fail(
+            _("{path}: no hub here; run `gridwalker hub init` first, or give --db PATH").format(
+                path=db
+            )
+        )
     engine = open_database(db)
     actor = _actor()
     with engine.connect() as conn:
@@ -298,8 +319,8 @@ def supervisor_add(name: str, street: str | None, community: str | None, db: Pat
         fail(str(exc))
     finally:
         engine.dispose()
-    where = " / ".join(p for p in (row.street, row.community) if p) or "all"
-    click.echo(f"supervisor {row.name}: {where}")
+    where = " / ".join(p for p in (row.street, row.community) if p) or _("the whole hub")
+    click.echo(_("supervisor {name}: {where}").format(name=row.name, where=where))
 
 
 @supervisor.command("list")

@@ -12,9 +12,10 @@ from typing import Any
 
 import click
 
-from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths
+from gridwalker.cli.common import EXAMPLES, echo_rows, epilog, fail, home_paths
 from gridwalker.cli.root import main
 from gridwalker.cli.sync_cmds import hub_group
+from gridwalker.domain.i18n import _
 
 EXAMPLES.update(
     {
@@ -42,9 +43,9 @@ def _confirm_rotation(what_stops: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        fail("更换密钥需要确认：加 --yes / replacing a key needs a confirmation: add --yes")
-    if not click.confirm("继续？/ Go on?", default=False, err=True):
-        fail("未更换 / nothing replaced")
+        fail(_("replacing a key needs a confirmation: add --yes"))
+    if not click.confirm(_("Go on?"), default=False, err=True):
+        fail(_("nothing replaced"))
 
 
 # --- setup ---------------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def setup_cmd(
     if db is None:
         db = home.field_db
     elif not db.parent.is_dir():
-        fail(f"{db.parent}: 文件夹不存在 / folder not found")
+        fail(_("{path}: folder not found").format(path=db.parent))
     made_folder = not db.parent.exists()
     new_database = not db.exists()
     private_dir(db.parent)
@@ -128,18 +129,26 @@ def setup_cmd(
         _print_json(result.as_json())
         return
     if result.already:
-        click.echo("已设置，无需改动 / already set up; nothing changed", err=True)
-    click.echo(f"member:       {result.member} ({result.grid.code} {result.grid.path})")
-    click.echo(f"device:       {result.device_id}, key {result.key_id}")
-    click.echo(f"trusted hub:  {result.hub_name}")
+        click.echo(_("already set up; nothing changed"), err=True)
+    rows = [
+        (_("member"), f"{result.member} ({result.grid.code} {result.grid.path})"),
+        (_("device"), _("{device}, key {key}").format(device=result.device_id, key=result.key_id)),
+        (_("trusted hub"), result.hub_name),
+    ]
     if result.pairing_file:
-        click.echo(f"pairing file: {result.pairing_file}")
+        rows.append((_("pairing file"), str(result.pairing_file)))
+    echo_rows(rows)
+    if result.pairing_file:
         click.echo(
-            f"give it to your supervisor: gridwalker hub enroll {result.pairing_file.name}",
+            _("give it to your supervisor: gridwalker hub enroll {file}").format(
+                file=result.pairing_file.name
+            ),
             err=True,
         )
     else:
-        click.echo("write the pairing file for the hub: gridwalker keys pair --out DIR", err=True)
+        click.echo(
+            _("write the pairing file for the hub: gridwalker keys pair --out DIR"), err=True
+        )
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -162,11 +171,11 @@ def keys_init(rotate: bool, yes: bool, as_json: bool) -> None:
     home = home_paths()
     if rotate:
         _confirm_rotation(
-            "更换设备密钥：枢纽要重新登记本机（gridwalker keys pair --out DIR；gridwalker hub "
-            "enroll），在此之前本机的新同步包会被拒收；旧密钥移到 keys/retired-…/。\n"
-            "Replacing the device key: the hub must enrol this laptop again (gridwalker keys "
-            "pair --out DIR; gridwalker hub enroll), until then it refuses this laptop's new "
-            "bundles; the old keys move to keys/retired-…/.",
+            _(
+                "Replacing the device key: the hub must enrol this laptop again (gridwalker keys "
+                "pair --out DIR; gridwalker hub enroll), until then it refuses this laptop's new "
+                "bundles; the old keys move to keys/retired-…/."
+            ),
             yes,
         )
     try:
@@ -198,13 +207,17 @@ def keys_init(rotate: bool, yes: bool, as_json: bool) -> None:
         )
         return
     if keys_now.already:
-        click.echo("已设置，无需改动 / already set up; nothing changed", err=True)
-    click.echo(f"device key {keys_now.key_id}: {keys_now.public_key}")
-    click.echo(f"recipient: {keys_now.recipient}")
+        click.echo(_("already set up; nothing changed"), err=True)
+    echo_rows(
+        [
+            (_("device key"), f"{keys_now.key_id} ({keys_now.public_key})"),
+            (_("recipient"), keys_now.recipient),
+        ]
+    )
     if keys_now.retired_to:
-        click.echo(f"old keys kept in {keys_now.retired_to}", err=True)
+        click.echo(_("old keys kept in {path}").format(path=keys_now.retired_to), err=True)
     click.echo(
-        "write the pairing file for your supervisor: gridwalker keys pair --out /media/usb",
+        _("write the pairing file for your supervisor: gridwalker keys pair --out /media/usb"),
         err=True,
     )
 
@@ -271,15 +284,20 @@ def keys_show(db: Path | None, as_json: bool) -> None:
     if as_json:
         _print_json(info)
         return
-    click.echo(f"device id:    {device_id or '(no database yet)'}")
-    click.echo(f"device key:   {key_id or '(none: run gridwalker keys init)'}")
-    click.echo(f"public key:   {info['public_key'] or '-'}")
-    click.echo(f"recipient:    {recipient or '(none: run gridwalker keys init)'}")
-    click.echo(
-        f"trusted hub:  {info['trusted_hub'] or '(none: run gridwalker keys trust-hub --card FILE)'}"
-    )
+    no_keys = _("(none: run gridwalker keys init)")
+    rows = [
+        (_("device id"), device_id or _("(no database yet)")),
+        (_("device key"), key_id or no_keys),
+        (_("public key"), info["public_key"] or "-"),
+        (_("recipient"), recipient or no_keys),
+        (
+            _("trusted hub"),
+            info["trusted_hub"] or _("(none: run gridwalker keys trust-hub --card FILE)"),
+        ),
+    ]
     if info["hub_signing_key"]:
-        click.echo(f"hub sign key: {hub_key_id} ({info['hub_signing_key']})")
+        rows.append((_("hub signing key"), f"{hub_key_id} ({info['hub_signing_key']})"))
+    echo_rows(rows)
 
 
 @keys.command("trust-hub", epilog=epilog("keys_trust_hub"))
@@ -300,19 +318,19 @@ def keys_trust_hub(recipient: str | None, card: Path | None, hub_key: Path | Non
     from gridwalker.sync.pairing import read_hub_card, trust_hub_card
 
     if bool(card) == bool(recipient):
-        fail("give the hub card (--card hub-card.json) or, older form, RECIPIENT", 2)
+        fail(_("give the hub card (--card hub-card.json) or, older form, RECIPIENT"), 2)
     home = home_paths()
     try:
         if card is not None:
             hub = read_hub_card(card)
             trust_hub_card(home, hub)
-            click.echo(f"trusted hub: {hub.name} ({hub.recipient})")
+            echo_rows([(_("trusted hub"), f"{hub.name} ({hub.recipient})")])
             return
         assert recipient is not None
         trust_hub(home, recipient, hub_key)
     except KeyProblem as exc:
         fail(str(exc))
-    click.echo(f"trusted hub: {recipient.strip()}")
+    echo_rows([(_("trusted hub"), recipient.strip())])
 
 
 @keys.command("pair", epilog=epilog("keys_pair"))
@@ -342,7 +360,7 @@ def keys_pair(out: Path, db: Path | None, as_json: bool) -> None:
     except ValueError as exc:
         fail(str(exc))
     if not settings.member_name or not db.exists():
-        fail("本机还没有设置 / this laptop is not set up yet; run: gridwalker setup --help")
+        fail(_("this laptop is not set up yet; run: gridwalker setup --help"))
     engine = open_database(db)
     try:
         device_id = ensure_device(engine)
@@ -386,14 +404,15 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
         db = home.hub_db
         private_dir(db.parent)
     elif not db.parent.is_dir():
-        fail(f"{db.parent}: 文件夹不存在 / folder not found")
+        fail(_("{path}: folder not found").format(path=db.parent))
     if rotate:
         _confirm_rotation(
-            "更换枢纽密钥：各笔记本要信任新的枢纽名片（gridwalker keys trust-hub --card）；"
-            "用旧密钥加密、尚未导入的同步包将无法导入，请先导入；旧密钥移到 keys/retired-…/。\n"
-            "Replacing the hub's keys: every laptop must trust the new hub card (gridwalker "
-            "keys trust-hub --card); bundles encrypted to the old key and not imported yet can "
-            "no longer be imported, so import them first; the old keys move to keys/retired-…/.",
+            _(
+                "Replacing the hub's keys: every laptop must trust the new hub card (gridwalker "
+                "keys trust-hub --card); bundles encrypted to the old key and not imported yet "
+                "can no longer be imported, so import them first; the old keys move to "
+                "keys/retired-…/."
+            ),
             yes,
         )
     open_database(db).dispose()  # the schema, created or migrated (a bad --db stops here)
@@ -417,13 +436,15 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
         )
         return
     if made.already:
-        click.echo("已设置，无需改动 / already set up; the same identity:", err=True)
+        click.echo(_("already set up; the same identity:"), err=True)
     click.echo(made.recipient)
-    click.echo(f"hub card: {made.card_path}")
+    echo_rows([(_("hub card"), str(made.card_path))])
     click.echo(
-        f"identity: {made.identity} (keep it safe); signing key {made.key_id}\n"
-        "copy the hub card to the laptops' USB stick; on a laptop: gridwalker setup "
-        "--member NAME --grid CODE --hub-card hub-card.json --pair-out DIR",
+        _(
+            "identity: {identity} (keep it safe); signing key {key}\n"
+            "copy the hub card to the laptops' USB stick; on a laptop: gridwalker setup "
+            "--member NAME --grid CODE --hub-card hub-card.json --pair-out DIR"
+        ).format(identity=made.identity, key=made.key_id),
         err=True,
     )
 
@@ -466,13 +487,15 @@ def hub_enroll(
 
     is_pairing = file.suffix.lower() == ".json"
     if is_pairing and (member or recipient):
-        fail("a pairing file names the member and recipient itself: drop --member/--recipient", 2)
+        fail(
+            _("a pairing file names the member and recipient itself: drop --member/--recipient"), 2
+        )
     if baseline and not is_pairing:
-        fail("--baseline goes with a pairing file (gridwalker-pair-….json)", 2)
+        fail(_("--baseline goes with a pairing file (gridwalker-pair-….json)"), 2)
     if not is_pairing and not member:
-        fail("give a pairing file (gridwalker-pair-….json), or device.pub with --member NAME", 2)
+        fail(_("give a pairing file (gridwalker-pair-….json), or device.pub with --member NAME"), 2)
     if recipient and not valid_recipient(recipient):
-        fail(f"not an age recipient (age1…): {recipient!r}", 2)
+        fail(_("not an age recipient (age1…): {value}").format(value=repr(recipient)), 2)
     try:
         pairing = read_pairing(file) if is_pairing else None
     except KeyProblem as exc:
@@ -492,13 +515,22 @@ def hub_enroll(
         if as_json:
             _print_json({"key_id": key_id, "member": member.strip(), "device_id": None})
         else:
-            click.echo(f"enrolled key {key_id} for {member.strip()}")
+            click.echo(
+                _("enrolled key {key} for {member}").format(key=key_id, member=member.strip())
+            )
         return
     if as_json:
         _print_json(done.as_json())
         return
     click.echo(
-        f"enrolled device {done.device_id} (key {done.key_id}) for {done.member}, grid {done.grid}"
+        _("enrolled device {device} (key {key}) for {member}, grid {grid}").format(
+            device=done.device_id, key=done.key_id, member=done.member, grid=done.grid
+        )
     )
     for old in done.replaced:
-        click.echo(f"key {old} of the same device revoked: replaced by {done.key_id}", err=True)
+        click.echo(
+            _("key {old} of the same device revoked: replaced by {new}").format(
+                old=old, new=done.key_id
+            ),
+            err=True,
+        )

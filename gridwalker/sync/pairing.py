@@ -23,6 +23,7 @@ import orjson
 
 from gridwalker.config import Paths, private_dir
 from gridwalker.domain import fields
+from gridwalker.domain.i18n import language
 from gridwalker.sync.keys import (
     HUB_RECIPIENT,
     HUB_SIGN_PUB,
@@ -367,7 +368,7 @@ def set_up_hub(home: Paths, name: str | None = None, *, rotate: bool = False) ->
     card_name = (name or "").strip() or old_name or "网格中心 / gridwalker hub"
     bad = fields.check_value("member", "name", card_name)
     if bad is not None:
-        raise PairingProblem(f"--name: {bad.zh} / {bad.en}")
+        raise PairingProblem(f"--name: {bad.text(language())}")
     card = HubCard(recipient, card_name, recipient, sign_public.read_text(encoding="utf-8"), key_id)
     card_path = hub_card_path(home)
     if not card_path.exists() or old_name != card_name or read_hub_card(card_path) != card:

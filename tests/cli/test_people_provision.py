@@ -109,7 +109,7 @@ def test_members_added_listed_moved_and_retired(street: Street) -> None:
     code, _out, err = street.h("hub", "member", "add", "赵敏", "--grid", "XH-99-99")
     assert code == 1 and "unknown grid 'XH-99-99'" in err and "XH-03-10" in err
     code, _out, err = street.h("hub", "member", "add", "赵敏", "--grid", "XH-03-10", "--phone", "1")
-    assert code == 1 and "11 digits" in err
+    assert code == 1 and "11位数字" in err
     assert street.h("hub", "member", "add", "赵敏", "--grid", "新华街/邮三社区/第10网格")[0] == 0
 
     listed = json.loads(street.h("hub", "member", "list", "--json")[1])["members"]
@@ -184,7 +184,7 @@ def test_a_revoked_laptop_is_refused_with_when_and_why(street: Street) -> None:
     code, _out, err = street.h("hub", "revoke", "nosuchdevice")
     assert code == 1 and device in err
     code, out, _err = street.h("hub", "revoke", device, "--reason", "笔记本遗失")
-    assert code == 0 and "revoked" in out
+    assert code == 0 and "已吊销密钥" in out
     # A later bundle (the laptop was found by someone else and used) is refused.
     from gridwalker.store.writes import Writer
 
@@ -208,7 +208,7 @@ def test_a_retired_member_s_laptop_is_refused(street: Street) -> None:
     street.h("hub", "member", "add", "李晓梅", "--grid", "XH-03-09")
     lap = street.laptop("lap", "李晓梅")
     code, out, _err = street.h("hub", "member", "retire", "李晓梅")
-    assert code == 0 and "1 laptop key(s) revoked" in out
+    assert code == 0 and "已吊销 1 台笔记本的密钥" in out
     bundle = json.loads(run("export", "--json", home=lap)[1])["path"]
     code, _out, err = street.h("hub", "import", bundle)
     assert code == 1 and "member 李晓梅 retired" in err

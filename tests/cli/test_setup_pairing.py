@@ -92,7 +92,7 @@ def test_hub_init_writes_a_card_and_is_idempotent(tmp_path: Path) -> None:
     assert Path(first["card"]).stat().st_mode & 0o777 == 0o644  # public: no secret in it
 
     code, out, err = run("hub", "init", home=home)
-    assert code == 0 and "already set up" in err and out.splitlines()[0] == first["recipient"]
+    assert code == 0 and "已设置" in err and out.splitlines()[0] == first["recipient"]
     assert read_hub_card(Path(first["card"])).name == "新华街道网格中心"  # the name is kept
 
 
@@ -100,7 +100,7 @@ def test_hub_init_rotate_asks_and_keeps_the_old_keys(tmp_path: Path) -> None:
     home = tmp_path / "hub"
     first = json.loads(run("hub", "init", "--json", home=home)[1])
     code, _out, err = run("hub", "init", "--rotate", home=home, stdin="n\n")
-    assert code == 1 and "every laptop must trust the new hub card" in err
+    assert code == 1 and "各笔记本要信任新的枢纽名片" in err
     assert json.loads(run("hub", "init", "--json", home=home)[1])["recipient"] == first["recipient"]
 
     code, out, err = run("hub", "init", "--rotate", "--yes", "--json", home=home)
@@ -124,7 +124,7 @@ def test_keys_init_is_idempotent_and_rotates_on_request(tmp_path: Path) -> None:
     assert json.loads(out)["already_set_up"] is True
     code, out, err = run("keys", "init", "--rotate", "--yes", "--json", home=home)
     assert code == 0 and json.loads(out)["key_id"] != first["key_id"]
-    assert "the hub must enrol this laptop again" in err
+    assert "枢纽要重新登记本机" in err
 
 
 # --- setup -----------------------------------------------------------------------------------
@@ -235,8 +235,8 @@ def test_setup_refuses_a_tampered_hub_card(
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [
-        (("--phone", "12345"), "has 11 digits"),
-        (("--member", "李\x07晓梅"), "control character"),
+        (("--phone", "12345"), "11位数字"),
+        (("--member", "李\x07晓梅"), "控制字符"),
     ],
 )
 def test_setup_refuses_bad_member_details(
@@ -314,7 +314,7 @@ def test_hub_enroll_usage_errors(tmp_path: Path, usb: Path, card: Path) -> None:
     made = setup(tmp_path, usb, card)[1]
     hub = tmp_path / "hub"
     code, _, err = run("hub", "enroll", made["pairing_file"], "--member", "x", home=hub)
-    assert code == 2 and "pairing file names the member" in err
+    assert code == 2 and "配对文件已写明网格员" in err
     code, _, err = run("hub", "enroll", made["public_key"], home=hub)
     assert code == 2 and "--member" in err
 
@@ -327,7 +327,7 @@ def test_keys_pair_rewrites_the_pairing_file(tmp_path: Path, usb: Path, card: Pa
     code, _, err = run("keys", "pair", "--out", str(tmp_path / "gone"), home=tmp_path / "lap")
     assert code == 1 and "is the USB stick mounted?" in err
     code, _, err = run("keys", "pair", "--out", str(usb), home=tmp_path / "new")
-    assert code == 1 and "not set up yet" in err
+    assert code == 1 and "本机还没有设置" in err
 
 
 def test_trust_hub_by_card_and_the_older_form(tmp_path: Path, card: Path) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from gridwalker import config
 from gridwalker.domain import fields
+from gridwalker.domain.i18n import language
 from gridwalker.domain.validators import check_phone, normalize_phone
 from gridwalker.store.migrate import ensure_device
 from gridwalker.store.rounds.setup import (
@@ -131,7 +132,7 @@ def check_request(request: SetupRequest) -> None:
     if bad is None and request.phone and request.phone.strip():
         bad = check_phone(request.phone.strip())
     if bad is not None:
-        raise SetupProblem(f"{bad.zh} / {bad.en}")
+        raise SetupProblem(bad.text(language()))
 
 
 def set_up_laptop(engine: Engine, home: config.Paths, request: SetupRequest) -> SetupResult:

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from gridwalker.domain.i18n import _
+from gridwalker.domain.i18n import _, language
 from gridwalker.tui.common.workers import DbModal, DbResult
 from gridwalker.tui.format import literal
 from gridwalker.tui.keys import N_
@@ -110,7 +110,7 @@ class NewMemberModal(DbModal):
 
             bad = check_phone(phone)
             if bad is not None:
-                self._error(f"{bad.zh} / {bad.en}")
+                self._error(bad.text(language()))
                 return
             phone = normalize_phone(phone)
         actor = self.actor
