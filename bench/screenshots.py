@@ -175,6 +175,59 @@ async def take_hub(db: Path, home: Any, out: Path, name: str, keys: tuple[str, .
             app.save_screenshot(f"{name}.svg", str(out))
 
 
+RETURN_COMMENT = "关爱对象的走访情况没有填写，请补充。"
+
+
+def return_a_visit(db: Path, member_uuid: str) -> None:
+    """A supervisor's return of the member's latest visit, as a hub bundle would bring it."""
+    from sqlalchemy import select
+
+    from gridwalker.domain import clock
+    from gridwalker.store.migrate import open_database
+    from gridwalker.store.returns import store_decisions
+    from gridwalker.store.tables import Visit
+    from gridwalker.store.writes import stable_uuid
+
+    engine = open_database(db)
+    with engine.begin() as conn:
+        visit = conn.execute(
+            select(Visit.uuid, Visit.rev)
+            .where(Visit.member_uuid == member_uuid)
+            .order_by(Visit.visited_at.desc(), Visit.uuid)
+            .limit(1)
+        ).one()
+        decision = stable_uuid("screenshot-return", visit.uuid)
+        store_decisions(
+            conn,
+            [
+                {
+                    "decision_uuid": decision,
+                    "decision_rev": "1-" + decision.replace("-", "")[:16],
+                    "entity": "visit",
+                    "uuid": visit.uuid,
+                    "rev": visit.rev,
+                    "state": "returned",
+                    "comment": RETURN_COMMENT,
+                    "actor": "王主任",
+                    "at": clock.now(),
+                }
+            ],
+        )
+    engine.dispose()
+
+
+async def returned_list(pilot: Any) -> None:
+    pilot.app.open_returned()
+    await settle(pilot)
+
+
+async def correction(pilot: Any) -> None:
+    pilot.app.open_returned()
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def take_setup(root: Path, out: Path) -> None:
     """A new laptop's first start: the setup (no member on it yet)."""
     from gridwalker import config
@@ -200,6 +253,9 @@ HUB_SHOTS = {
     "hub-conflicts": ("2",),
     "hub-bundles": ("3",),
     "hub-members": ("4",),
+    # The queue's state filter → 重新提交 (the third choice), then the first such record: the
+    # earlier comment and what changed since the returned version.
+    "hub-resubmitted": ("s", "down", "down", "enter", "enter"),
     "hub-coverage": ("5",),
     # Enter on a figure of the first grid: its visited households, its care-tagged residents.
     "hub-coverage-households": ("5", "down", "right", "right", "right", "enter"),
@@ -245,6 +301,11 @@ def main() -> None:
         for name in ("today", "visit"):
             asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
             print(f"{out / name}-en.svg")
+        with clock.frozen(TODAY):
+            return_a_visit(db, member.uuid)
+        for name, action in (("returned", returned_list), ("correction", correction)):
+            asyncio.run(take(db, out, name, "zh", action))
+            print(f"{out / name}.svg")
         asyncio.run(take_setup(Path(tmp) / "new-laptop", out))
         print(f"{out / 'setup'}.svg")
         from gridwalker.demo.hub import build_demo_hub
