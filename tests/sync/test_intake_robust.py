@@ -272,6 +272,50 @@ def test_a_record_outside_its_rules_is_refused_before_anything_is_written(
     assert outcome.quarantined is not None and outcome.quarantined.exists()
 
 
+def _drop_field(data: bytes, field: str) -> bytes:
+    """A records file whose records lack one data field (made by an older gridwalker)."""
+    lines = []
+    for line in data.split(b"\n"):
+        if line.strip():
+            record = json.loads(line)
+            del record["data"][field]
+            line = json.dumps(record, ensure_ascii=False).encode()
+        lines.append(line)
+    return b"\n".join(lines)
+
+
+def test_a_bundle_from_an_older_version_says_to_upgrade_both_sides(
+    laptop: Laptop, hub: Hub, tmp_path: Path
+) -> None:
+    """Records without a field a later migration added (resident.moved_to, 0011): refused as
+    records outside their schema, with the cause named (the versions differ) and the cure."""
+    source = laptop.export(plaintext=True).path
+    name = "records/resident.jsonl"
+    data = dict(read_zip(source))[name]
+    older = rebuild(
+        laptop,
+        source,
+        tmp_path / source.name,
+        {name: _drop_field(data, "moved_to")},
+        {"schema_version": "0010"},
+    )
+    before = snapshot(hub.engine)
+    outcome = hub.one(older)
+    assert outcome.status == "refused" and outcome.reason == "schema"
+    assert "made by gridwalker at schema 0010" in outcome.message
+    assert "upgrade gridwalker on the laptop and the hub to the same version" in outcome.message
+    assert f"{name} line 1: data: missing moved_to" in outcome.message
+    assert snapshot(hub.engine) == before
+
+    # The same versions: a field missing is damage, not an upgrade to make.
+    (tmp_path / "same").mkdir()
+    same = rebuild(
+        laptop, source, tmp_path / "same" / source.name, {name: _drop_field(data, "moved_to")}
+    )
+    outcome = hub.one(same)
+    assert outcome.status == "refused" and "upgrade" not in outcome.message
+
+
 def test_an_unknown_issue_state_never_reaches_the_issue_list(
     laptop: Laptop, hub: Hub, tmp_path: Path
 ) -> None:
