@@ -585,7 +585,7 @@ def _version_skew(manifest: dict[str, Any], errors: list[str]) -> list[str]:
         return []
     return [
         f"made by gridwalker at schema {theirs}, this one is at {head_revision()}: "
-        "upgrade gridwalker on the laptop and the hub to the same version, then export again"
+        "upgrade gridwalker on the laptop and the hub to the same version, then `gridwalker export --full` on the laptop"
     ]
 
 
