@@ -146,3 +146,27 @@ async def test_the_footer_measures_again_when_the_terminal_grows(demo_db: Path) 
         wide = {k.action for k in app.screen.query(FooterKey)}
         assert narrow < wide
         check_footer(app, "household at 160×40")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_queue_keeps_room_for_the_record_and_shows_the_highlighted_one_whole(
+    busy_desk: BusyDesk, size: tuple[int, int]
+) -> None:
+    """At 100 columns the queue leaves the community out (its grid names it) so the record's
+    title has room; the line under the list shows the highlighted record whole, at any width."""
+    app = make_desk_app(busy_desk.desk)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        titles = text_of(app.screen.query_one("#queue-columns", Static))
+        assert "…" not in titles and "标志/版本" in titles
+        assert ("社区" in titles) == (size[0] >= 110)
+        for _ in range(3):
+            paged = app.screen.query_one("#queue-list")
+            row = paged.current
+            current = text_of(app.screen.query_one("#queue-current", Static))
+            assert row.title in current and row.grid_code in current and row.member in current
+            await press(pilot, "down")
+        # Growing the terminal brings the community back.
+        await pilot.resize_terminal(140, 40)
+        await settle(pilot)
+        assert "社区" in text_of(app.screen.query_one("#queue-columns", Static))

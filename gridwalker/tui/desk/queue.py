@@ -46,8 +46,12 @@ QUEUE_COLUMNS = (
     (10, N_("Community")),
     (10, N_("Grid")),
     (8, N_("Member")),
-    (8, N_("Flag / version")),
+    (9, N_("Flag / version")),
 )
+COMMUNITY_COLUMN = 4
+# Below this many cells of screen the queue leaves out the community (its grid names it), so
+# the record's title keeps room; the line under the list shows the highlighted one whole.
+NARROW_SCREEN = 110
 COUNTED_STATES = (
     ReviewState.RECEIVED,
     ReviewState.CORRECTED,
@@ -88,13 +92,26 @@ class ArrivalsRecorded(DbResult):
     """What arrived since the desk last looked was picked up (how many records)."""
 
 
-def queue_titles() -> Text:
+def queue_columns(narrow: bool) -> tuple[tuple[int, str], ...]:
+    """The queue's columns (width, title) at this screen width."""
+    if narrow:
+        return QUEUE_COLUMNS[:COMMUNITY_COLUMN] + QUEUE_COLUMNS[COMMUNITY_COLUMN + 1 :]
+    return QUEUE_COLUMNS
+
+
+def queue_titles(narrow: bool = False) -> Text:
     """The titles above the queue's columns."""
     text = Text(" ")
-    for width, title in QUEUE_COLUMNS:
+    for width, title in queue_columns(narrow):
         text.append_text(cell(_(title) if title else "", width, "bold"))
     text.append(_("Record"), style="bold")
     return text
+
+
+def whole_line(row: QueueRow) -> Text:
+    """The highlighted record in full, under the list: where, who, its title."""
+    where = " · ".join(p for p in (row.community, row.grid_code, row.member) if p)
+    return Text.assemble("▸ ", (where, "dim"), "  ", row.title)
 
 
 def flags_of(row: QueueRow) -> Text:
@@ -108,18 +125,20 @@ def flags_of(row: QueueRow) -> Text:
     return text
 
 
-def queue_line(row: QueueRow, marked: bool) -> Text:
-    """One queue line: mark, state, kind, day, community, grid, member, flags, title."""
+def queue_line(row: QueueRow, marked: bool, narrow: bool = False) -> Text:
+    """One queue line: mark, state, kind, day, community (not when narrow), grid, member,
+    flags, title."""
     text = Text(" ")
     text.append_text(cell("●" if marked else "", 2, "bold magenta"))
     text.append_text(cell(label(row.state), 8, STATE_STYLES[row.state.value]))
     text.append_text(cell(kind_label(row.entity), 8, "bold"))
     text.append_text(cell(row.day.isoformat() if row.day else "—", 10))
-    text.append_text(cell(row.community or "—", 10))
+    if not narrow:
+        text.append_text(cell(row.community or "—", 10))
     text.append_text(cell(row.grid_code or "—", 10))
     text.append_text(cell(row.member or "—", 8))
     flags = flags_of(row)
-    flags.truncate(8, overflow="ellipsis", pad=True)
+    flags.truncate(9, overflow="ellipsis", pad=True)
     flags.append(" ")
     text.append_text(flags)
     text.append(row.title)
@@ -233,6 +252,7 @@ class QueueScreen(DbScreen):
         yield PagedList(
             self.render_row, empty_text=_("Nothing to review under this filter."), id="queue-list"
         )
+        yield Static("", id="queue-current")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -247,9 +267,23 @@ class QueueScreen(DbScreen):
         status.set_class(error, "-error")
         status.display = True
 
+    @property
+    def narrow(self) -> bool:
+        """Whether the screen is too narrow for every column (see NARROW_SCREEN)."""
+        return self.size.width < NARROW_SCREEN
+
     def render_row(self, row: QueueRow, width: int) -> Text:
         """One queue line, marked when it is."""
-        return queue_line(row, (row.entity, row.uuid) in self.marked)
+        return queue_line(row, (row.entity, row.uuid) in self.marked, self.narrow)
+
+    def on_resize(self) -> None:
+        """The columns follow the screen's width (the rows are drawn again with them)."""
+        self.query_one("#queue-columns", Static).update(queue_titles(self.narrow))
+        self.query_one(PagedList).refresh()
+
+    @on(PagedList.Highlighted, "#queue-list")
+    def _highlighted(self, message: PagedList.Highlighted) -> None:
+        self.query_one("#queue-current", Static).update(whole_line(message.row))
 
     def database_ready(self, cursor: int = 0) -> None:
         from gridwalker.store.desk import lookups
@@ -312,6 +346,7 @@ class QueueScreen(DbScreen):
     def refilter(self, flt: QueueFilter) -> None:
         """Show another filter, from the top (the marks stay)."""
         self.flt = flt
+        self.query_one("#queue-current", Static).update("")  # the new first row fills it
         self.database_ready()
 
     # -- marks and decisions ----------------------------------------------------------------
