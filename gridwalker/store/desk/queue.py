@@ -96,6 +96,18 @@ def _queue_where(flt: QueueFilter) -> list[ColumnElement[bool]]:
 def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
     """One page of the queue, the oldest record first (by its day: a visit's date …), then
     the oldest arrival."""
+    order = (HubReview.day, HubReview.received_at, HubReview.id)
+    # The page's ids first, from hub_review alone: its index gives them in order and the
+    # search stops at the page; names and flags are then looked up for those rows only (with
+    # the joins in the same query, every waiting record was joined before the sort).
+    page = (
+        select(HubReview.id)
+        .where(*_queue_where(flt))
+        .order_by(*order)
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+        .subquery()
+    )
     conflict = case((_open_conflict(), literal(1)), else_=literal(0))
     stmt = (
         select(
@@ -105,13 +117,11 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
             func.coalesce(Member.name, "").label("member"),
             conflict.label("conflict"),
         )
+        .join(page, page.c.id == HubReview.id)
         .outerjoin(Grid, Grid.uuid == HubReview.grid_uuid)
         .outerjoin(Community, Community.uuid == HubReview.community_uuid)
         .outerjoin(Member, Member.uuid == HubReview.member_uuid)
-        .where(*_queue_where(flt))
-        .order_by(HubReview.day, HubReview.received_at, HubReview.id)
-        .offset(max(0, offset))
-        .limit(max(0, limit))
+        .order_by(*order)
     )
     out = []
     for r in conn.execute(stmt):

@@ -26,7 +26,6 @@ class HubReview(SQLModel, table=True):
     __tablename__ = "hub_review"
     __table_args__ = (
         UniqueConstraint("entity", "uuid", "rev"),
-        Index("ix_hub_review_queue", "current", "state", "received_at"),
         Index(
             "ix_hub_review_queue_day",
             "state",
