@@ -135,6 +135,9 @@ def echo_rows(rows: list[tuple[str, str]], *, err: bool = False) -> None:
     two cells a character)."""
     from rich.cells import cell_len
 
+    from gridwalker.domain.i18n import language
+
+    colon = ":" if language() == "en" else "："  # a full-width colon after Chinese words
     width = max((cell_len(label) for label, _value in rows), default=0)
     for label, value in rows:
-        click.echo(f"{label}:{' ' * (width - cell_len(label) + 2)}{value}", err=err)
+        click.echo(f"{label}{colon}{' ' * (width - cell_len(label) + 1)}{value}", err=err)
