@@ -1,7 +1,7 @@
 """the review queue's page is read through the day index alone: the index led by `current`
 goes
 
-Revision ID: 0012
+Revision ID: 0013
 Revises: 0011
 Create Date: 2026-12-07 03:10:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0013"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
