@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import Engine, select
 
 from gridwalker import config
@@ -22,6 +23,11 @@ from tests.support.demo import MEMBER
 
 if TYPE_CHECKING:
     from tests.support.laptops import Laptop
+
+ENGINES = ("sqlite", "postgresql")
+# A test or module marked with this runs once per engine: its `hub`, `desk` and CLI hub
+# commands (through GRIDWALKER_HUB_DB) use a SQLite hub.db, then a PostgreSQL database.
+both_engines = pytest.mark.parametrize("hub_engine", ENGINES, indirect=True)
 
 
 @dataclass
@@ -61,16 +67,16 @@ class Desk(Hub):
         return export_hub_bundles(self.engine, self.home, device_ids=[device_id])[0]
 
 
-def make_hub(root: Path) -> Hub:
-    """A hub home with an identity and a migrated hub.db."""
+def make_hub(root: Path, db: str | None = None) -> Hub:
+    """A hub home with an identity and a migrated database (hub.db, else the URL `db`)."""
     home = config.paths(root)
     recipient, _path = init_hub_identity(home, clock.now())
-    return Hub(home, open_database(home.hub_db), recipient)
+    return Hub(home, open_database(db or home.hub_db), recipient)
 
 
-def make_desk(root: Path) -> Desk:
-    """A hub home with its identity, signing key and hub.db."""
-    hub = make_hub(root)
+def make_desk(root: Path, db: str | None = None) -> Desk:
+    """A hub home with its identity, signing key and database (hub.db, else the URL `db`)."""
+    hub = make_hub(root, db)
     init_hub_signing_key(hub.home)
     return Desk(hub.home, hub.engine, hub.recipient)
 
