@@ -84,6 +84,14 @@ def hub_db(hub_engine: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | N
     postgres.drop_database(url)
 
 
+@pytest.fixture
+def empty_pg_database() -> Iterator[str]:
+    """The URL of an empty PostgreSQL database of this test's own (no schema yet)."""
+    url = postgres.new_database(migrated=False)
+    yield url
+    postgres.drop_database(url)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _postgres_template() -> Iterator[None]:
     """The test process's template database goes when the session ends (if one was made)."""

@@ -181,7 +181,7 @@ class DatabaseParam(click.ParamType):
 
         try:
             url = make_url(text)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is no number
             self.fail(f"{text!r} is not a database URL", param, ctx)
         if url.password is not None:
             self.fail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +66,12 @@ class Desk(Hub):
     def export_to(self, device_id: str) -> HubExportResult:
         """The hub bundles of one device."""
         return export_hub_bundles(self.engine, self.home, device_ids=[device_id])[0]
+
+
+def hub_database(root: Path) -> str | Path:
+    """The database the CLI's hub commands of the home `root` use: GRIDWALKER_HUB_DB (a
+    `both_engines` test on PostgreSQL sets it), else the home's hub.db."""
+    return os.environ.get("GRIDWALKER_HUB_DB") or config.paths(root).hub_db
 
 
 def make_hub(root: Path, db: str | None = None) -> Hub:

@@ -88,9 +88,9 @@ def template_name() -> str:
     return _template
 
 
-def new_database() -> str:
-    """A fresh, migrated database of its own: its URL."""
-    template = template_name()
+def new_database(migrated: bool = True) -> str:
+    """A database of its own, migrated (else empty): its URL."""
+    template = template_name() if migrated else "template1"
     name = f"{_prefix()}_{next(_numbers)}"
     admin = _admin()
     try:
