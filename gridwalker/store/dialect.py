@@ -6,14 +6,20 @@ SQL for the same meaning, the expression is built here and compiled per dialect:
 - `json_list_has(column, value)`: a JSON list column holds the value (a resident seen on a
   visit). SQLite walks the list with `json_each`; PostgreSQL asks JSONB containment (`@>`).
 - `json_list_has_any(column, values)`: the list holds any of these strings (a care tag).
+- `named_lock(engine, name, wait_seconds)`: one holder at a time of a named lock across every
+  connection to the database, on other machines too: a PostgreSQL advisory lock. SQLite has
+  one writer at a time and a hub whose file sits in its home, so there it takes nothing
+  (the hub's import lock file serves, `sync.hub.lock.hub_lock`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Boolean, literal
+from sqlalchemy import Boolean, Engine, literal, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
@@ -92,3 +98,32 @@ def _any_postgresql(element: json_list_has_any, compiler: Any, **kw: Any) -> str
     values = _inline(compiler, element.values)
     # jsonb_exists_any is the function behind `?|` (the operator would read as a parameter mark).
     return f"jsonb_exists_any({column}, ARRAY[{values}]::text[])"
+
+
+def lock_key(name: str) -> int:
+    """The 64-bit key of a named advisory lock (stable across processes and machines)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def named_lock(engine: Engine, name: str, wait_seconds: float) -> Iterator[None]:
+    """Hold the lock `name` for the block, waiting up to `wait_seconds` for another holder.
+
+    PostgreSQL: a session advisory lock on a connection of its own (the server frees it if
+    the process dies); a wait beyond the bound fails with lock_not_available (55P03), which
+    the caller reads as "busy". Elsewhere: nothing to take.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = lock_key(name)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(
+            text("SELECT set_config('lock_timeout', :ms, false)"),
+            {"ms": f"{max(1, int(wait_seconds * 1000))}ms"},
+        )
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
