@@ -3,6 +3,7 @@ hubs and laptops for whoever asks (their builders live in tests/support)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,8 +67,9 @@ def small_street(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def hub_engine(request: pytest.FixtureRequest) -> str:
-    """The engine the hub runs on: SQLite, unless the test is marked `both_engines`."""
-    return getattr(request, "param", "sqlite")
+    """The engine the hub runs on: each in turn for a test marked `both_engines`, else SQLite
+    (or GRIDWALKER_TEST_HUB_ENGINE=postgresql: every hub test on PostgreSQL, a longer run)."""
+    return getattr(request, "param", os.environ.get("GRIDWALKER_TEST_HUB_ENGINE", "sqlite"))
 
 
 @pytest.fixture
