@@ -237,7 +237,12 @@ def _hub_group() -> click.Group:
             )
         from gridwalker.tui.desk.app import run_hub
 
-        run_hub(db, language, home, _desk_actor(home, db, actor, demo))
+        run_hub(
+            db if isinstance(db, Path) else str(db),
+            language,
+            home,
+            _desk_actor(home, db, actor, demo),
+        )
 
     return hub
 

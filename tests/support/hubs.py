@@ -38,6 +38,7 @@ class Hub:
     home: config.Paths
     engine: Engine
     recipient: str
+    db: Path | str = ""  # the database: hub.db, or a PostgreSQL URL
 
     def enroll(self, laptop: Laptop, member: str = MEMBER) -> str:
         """Trust a laptop's device key."""
@@ -78,14 +79,15 @@ def make_hub(root: Path, db: str | None = None) -> Hub:
     """A hub home with an identity and a migrated database (hub.db, else the URL `db`)."""
     home = config.paths(root)
     recipient, _path = init_hub_identity(home, clock.now())
-    return Hub(home, open_database(db or home.hub_db), recipient)
+    target = db or home.hub_db
+    return Hub(home, open_database(target), recipient, target)
 
 
 def make_desk(root: Path, db: str | None = None) -> Desk:
     """A hub home with its identity, signing key and database (hub.db, else the URL `db`)."""
     hub = make_hub(root, db)
     init_hub_signing_key(hub.home)
-    return Desk(hub.home, hub.engine, hub.recipient)
+    return Desk(hub.home, hub.engine, hub.recipient, hub.db)
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
@@ -102,3 +104,13 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
             cols = [c for c in table.columns if c.name not in skip]
             out[table.name] = sorted(tuple(map(repr, r)) for r in conn.execute(select(*cols)))
     return out
+
+
+def make_twin_desk(desk: Desk, root: Path, db: str) -> Desk:
+    """Another home with copies of `desk`'s keys, on the database `db` (a URL or a file):
+    it opens the same bundles (a second machine, or the same hub on another engine)."""
+    import shutil
+
+    home = config.paths(root)
+    shutil.copytree(desk.home.config, home.config)
+    return Desk(home, open_database(db), desk.recipient, db)

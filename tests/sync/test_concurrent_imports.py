@@ -16,11 +16,10 @@ from sqlalchemy import func, select
 
 from gridwalker import config
 from gridwalker.cli import main
-from gridwalker.store.migrate import open_database
 from gridwalker.store.tables.hub import HubLedger, HubQuarantine
 from gridwalker.sync.hub import intake, lock
 from gridwalker.sync.hub.folders import quarantine_dir
-from tests.support.hubs import Desk, snapshot
+from tests.support.hubs import Desk, make_twin_desk, snapshot
 from tests.support.laptops import Field
 
 pytestmark = pytest.mark.parametrize("hub_engine", ["postgresql"], indirect=True)
@@ -29,9 +28,7 @@ pytestmark = pytest.mark.parametrize("hub_engine", ["postgresql"], indirect=True
 @pytest.fixture
 def second_home(desk: Desk, hub_db: str, tmp_path: Path) -> Iterator[Desk]:
     """Another machine: a home with copies of the hub's keys, on the same database."""
-    home = config.paths(tmp_path / "other-machine")
-    shutil.copytree(desk.home.config, home.config)
-    other = Desk(home, open_database(hub_db), desk.recipient)
+    other = make_twin_desk(desk, tmp_path / "other-machine", hub_db)
     yield other
     other.engine.dispose()
 

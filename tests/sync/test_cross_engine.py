@@ -4,7 +4,6 @@ compared, after imports, a conflict, a held and a refused bundle, arrivals and d
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,14 +13,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-from gridwalker import config
 from gridwalker.store.desk.decisions import approve, return_item
-from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Household
 from gridwalker.sync.hub.enrol import enroll
 from tests.support import postgres
 from tests.support.demo import MEMBER, SUPERVISOR
-from tests.support.hubs import Desk, make_desk
+from tests.support.hubs import Desk, make_desk, make_twin_desk
 from tests.support.laptops import make_field, make_laptop, visit_uuids
 
 # Columns that name where a home is on disk: the two hubs live in two folders.
@@ -32,10 +29,8 @@ HOME_COLUMNS = {("hub_ledger", "path"), ("hub_backlog", "path"), ("hub_quarantin
 def twins(tmp_path: Path) -> Iterator[tuple[Desk, Desk]]:
     """Two desks with one identity: hub.db on SQLite, a database of its own on PostgreSQL."""
     lite = make_desk(tmp_path / "lite")
-    home = config.paths(tmp_path / "pg")
-    shutil.copytree(lite.home.config, home.config)  # the same keys: both open the same bundles
     url = postgres.new_database()
-    pg = Desk(home, open_database(url), lite.recipient)
+    pg = make_twin_desk(lite, tmp_path / "pg", url)
     yield lite, pg
     lite.engine.dispose()
     pg.engine.dispose()
