@@ -63,6 +63,8 @@ def make_engine(url: str | Path) -> Engine:
         # columns the same whatever the server's own time zone. Credentials come from libpq
         # (PGPASSWORD, PGPASSFILE, ~/.pgpass), never from the URL.
         options["connect_args"] = {"options": "-c timezone=UTC"}
+        # A desk stays open for hours: a connection the server dropped meanwhile is replaced.
+        options["pool_pre_ping"] = True
     engine = create_engine(
         url, json_serializer=json_text, json_deserializer=orjson.loads, **options
     )

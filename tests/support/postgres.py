@@ -37,11 +37,15 @@ def server_url() -> str:
     if _server is None:
         url = os.environ.get(URL_ENV, "").strip()
         if not url:
-            run = subprocess.run([str(SCRIPT)], capture_output=True, text=True, check=False)
-            if run.returncode != 0 or not run.stdout.strip():
+            try:
+                run = subprocess.run([str(SCRIPT)], capture_output=True, text=True, check=False)
+                failed, reason = run.returncode != 0 or not run.stdout.strip(), run.stderr.strip()
+            except OSError as exc:
+                failed, reason = True, str(exc)
+            if failed:
                 pytest.fail(
                     f"PostgreSQL for the tests could not be started by {SCRIPT} "
-                    f"(or set {URL_ENV}): {run.stderr.strip() or 'no URL printed'}",
+                    f"(or set {URL_ENV}): {reason or 'no URL printed'}",
                     pytrace=False,
                 )
             url = run.stdout.strip().splitlines()[-1]
