@@ -173,9 +173,10 @@ class DatabaseParam(click.ParamType):
             return value
         text = str(value)
         if not _URL_SCHEME.match(text):
-            if not text or text.endswith(("/", "\\")):
+            path = Path(text).expanduser()
+            if not text or text.endswith(("/", "\\")) or path.is_dir():
                 self.fail(f"{text!r}: a database file is needed, not a folder", param, ctx)
-            return Path(text).expanduser()
+            return path
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 

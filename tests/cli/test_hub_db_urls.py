@@ -132,6 +132,13 @@ def _commands(name: str, command: click.Command) -> list[tuple[str, click.Comman
     return found
 
 
+def test_a_folder_is_not_a_database(in_tmp: Path) -> None:
+    for db in (str(in_tmp), f"{in_tmp}/nowhere/"):
+        code, _out, err = run("hub", "member", "list", "--db", db, home=in_tmp / "hub")
+        assert code == 2 and "not a folder" in err
+    assert sorted(p.name for p in in_tmp.iterdir()) == []
+
+
 def test_every_hub_command_takes_a_url() -> None:
     """Each hub command (and the reports) reads --db as a path or URL, GRIDWALKER_HUB_DB too."""
     from gridwalker.cli.common import DATABASE, HUB_DB_ENV
