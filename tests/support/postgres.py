@@ -67,6 +67,32 @@ def _prefix() -> str:
     return f"gw_{worker}_{os.getpid()}"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _drop_leftovers(conn) -> None:  # noqa: ANN001 - an autocommit Connection
+    """Drop the databases of test processes that are gone (killed before their session's end).
+
+    Only on a server of this machine: there the process ids in the names are ours to check.
+    """
+    if make_url(server_url()).host not in ("127.0.0.1", "localhost", "::1", None):
+        return
+    names = conn.execute(
+        text("SELECT datname FROM pg_database WHERE datname LIKE 'gw\\_%'")
+    ).scalars()
+    for name in list(names):
+        parts = name.split("_")  # gw_<worker>_<pid>_<n or tpl>
+        if len(parts) == 4 and parts[2].isdigit() and not _alive(int(parts[2])):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def template_name() -> str:
     """This process's migrated template database, made on first use."""
     global _template
@@ -75,6 +101,7 @@ def template_name() -> str:
         admin = _admin()
         try:
             with admin.connect() as conn:
+                _drop_leftovers(conn)
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
         except Exception as exc:  # noqa: BLE001 - any failure is the run's failure, with its reason
