@@ -17,9 +17,15 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/gridwalker --demo
 
+# The hub's tests run on SQLite and on a real PostgreSQL: GRIDWALKER_TEST_PG_URL when set, else
+# the throwaway cluster of scripts/test-postgres (started here; when it cannot start, the run
+# stops with the reason).
 test: setup
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -n 2 --dist loadfile
+	@url="$${GRIDWALKER_TEST_PG_URL:-}"; \
+	if [ -z "$$url" ]; then url="$$(scripts/test-postgres)" || exit 1; fi; \
+	echo "PostgreSQL for the tests: $$url"; \
+	GRIDWALKER_TEST_PG_URL="$$url" $(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check gridwalker tests bench

@@ -3,6 +3,7 @@ hubs and laptops for whoever asks (their builders live in tests/support)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from gridwalker.domain import clock
+from tests.support import postgres
 from tests.support.demo import DEMO_TODAY, build_street
 from tests.support.hubs import Desk, Hub, make_desk, make_hub
 from tests.support.laptops import Field, Laptop, make_field, make_laptop
@@ -64,9 +66,45 @@ def small_street(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
+def hub_engine(request: pytest.FixtureRequest) -> str:
+    """The engine the hub runs on: each in turn for a test marked `both_engines`, else SQLite
+    (or GRIDWALKER_TEST_HUB_ENGINE=postgresql: every hub test on PostgreSQL, a longer run)."""
+    return getattr(request, "param", os.environ.get("GRIDWALKER_TEST_HUB_ENGINE", "sqlite"))
+
+
+@pytest.fixture
+def hub_db(hub_engine: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """The hub's database: None for the home's hub.db (SQLite), else the URL of a fresh,
+    migrated PostgreSQL database of this test's own, which CLI hub commands also get
+    (GRIDWALKER_HUB_DB). No server: the test fails with the reason, never skips."""
+    if hub_engine == "sqlite":
+        yield None
+        return
+    url = postgres.new_database()
+    monkeypatch.setenv("GRIDWALKER_HUB_DB", url)
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+def empty_pg_database() -> Iterator[str]:
+    """The URL of an empty PostgreSQL database of this test's own (no schema yet)."""
+    url = postgres.new_database(migrated=False)
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_template() -> Iterator[None]:
+    """The test process's template database goes when the session ends (if one was made)."""
+    yield
+    postgres.drop_template()
+
+
+@pytest.fixture
+def hub(tmp_path: Path, hub_db: str | None) -> Iterator[Hub]:
     """An empty hub with its identity."""
-    h = make_hub(tmp_path / "hub")
+    h = make_hub(tmp_path / "hub", hub_db)
     yield h
     h.engine.dispose()
 
@@ -81,9 +119,9 @@ def laptop(tmp_path: Path, small_street: Path, hub: Hub) -> Iterator[Laptop]:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Desk]:
+def desk(tmp_path: Path, hub_db: str | None) -> Iterator[Desk]:
     """An empty hub with its age identity and signing key."""
-    d = make_desk(tmp_path / "hub")
+    d = make_desk(tmp_path / "hub", hub_db)
     yield d
     d.engine.dispose()
 

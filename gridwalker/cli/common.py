@@ -3,8 +3,12 @@ progress on a terminal, the home folders and the language."""
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -141,3 +145,86 @@ def echo_rows(rows: list[tuple[str, str]], *, err: bool = False) -> None:
     width = max((cell_len(label) for label, _value in rows), default=0)
     for label, value in rows:
         click.echo(f"{label}{colon}{' ' * (width - cell_len(label) + 1)}{value}", err=err)
+
+
+# -- --db: a SQLite file or a database URL ----------------------------------------------------
+
+HUB_DB_ENV = "GRIDWALKER_HUB_DB"
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A database on a server, named by its URL (never with a password: libpq's environment
+    and ~/.pgpass give that, so it reaches neither a command line nor a log)."""
+
+    url: str
+
+    def exists(self) -> bool:
+        """A server's database is there for all we can tell without connecting; whether it
+        answers is found out, with its reason, when it is opened."""
+        return True
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DatabaseParam(click.ParamType):
+    """A --db value: a path to a SQLite file, `sqlite:///path`, or a PostgreSQL URL.
+
+    A value with a scheme is always a URL (click's Path would make `postgresql+psycopg://…`
+    a relative folder); `sqlite:///` URLs become their file's path, so they are checked and
+    created as a path is.
+    """
+
+    name = "PATH|URL"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | DatabaseUrl:
+        if isinstance(value, Path | DatabaseUrl):
+            return value
+        text = str(value)
+        if not _URL_SCHEME.match(text):
+            path = Path(text).expanduser()
+            if not text or text.endswith(("/", "\\")) or path.is_dir():
+                self.fail(f"{text!r}: a database file is needed, not a folder", param, ctx)
+            return path
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(text)
+        except (ArgumentError, ValueError):  # ValueError: a port that is no number
+            self.fail(f"{text!r} is not a database URL", param, ctx)
+        if url.password is not None:
+            self.fail(
+                "no password in a database URL (it would show in the process list and in "
+                "logs): use ~/.pgpass or the PGPASSWORD / PGPASSFILE environment",
+                param,
+                ctx,
+            )
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            if not url.database or url.database == ":memory:":
+                self.fail(f"{text!r}: a SQLite URL names a file (sqlite:////abs/path)", param, ctx)
+            return Path(url.database).expanduser()
+        if backend != "postgresql":
+            self.fail(
+                f"{text!r}: gridwalker runs on SQLite or PostgreSQL "
+                "(postgresql+psycopg://user@host:port/db)",
+                param,
+                ctx,
+            )
+        # psycopg 3 is the driver (SQLAlchemy's default for postgresql:// is psycopg2).
+        return DatabaseUrl(url.set(drivername="postgresql+psycopg").render_as_string())
+
+
+DATABASE = DatabaseParam()
+
+
+def hub_db_option(
+    help: str = "The hub database: a file or a URL (default: hub.db in the data folder).",
+) -> Callable:
+    """The --db option of a hub command: a path or a URL, GRIDWALKER_HUB_DB by default."""
+    return click.option("--db", "db", type=DATABASE, envvar=HUB_DB_ENV, show_envvar=True, help=help)

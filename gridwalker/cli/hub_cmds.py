@@ -18,10 +18,12 @@ import click
 from gridwalker.cli.common import (
     EXAMPLES,
     NO_FOLDER,
+    DatabaseUrl,
     Progress,
     epilog,
     fail,
     home_paths,
+    hub_db_option,
     no_database,
     parse_day,
     pick_language,
@@ -53,15 +55,14 @@ def _print_json(obj: dict[str, Any]) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write into (default: hub-outbox in the data folder).",
 )
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The hub database (default: hub.db in the data folder).",
-)
+@hub_db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def hub_export(
-    device: str | None, all_devices: bool, out: Path | None, db: Path | None, as_json: bool
+    device: str | None,
+    all_devices: bool,
+    out: Path | None,
+    db: Path | DatabaseUrl | None,
+    as_json: bool,
 ) -> None:
     """Write hub bundles: decisions, resolutions and issues back to the laptops."""
     from gridwalker.store.migrate import open_database
@@ -151,15 +152,14 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     callback=_report_file,
     help="The file to write: .xlsx or .csv (UTF-8 with BOM, opens in Excel).",
 )
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The database (default: hub.db if there is one, else the field database).",
+@hub_db_option(
+    "The database: a file or a URL (default: hub.db if there is one, else the field database)."
 )
 @click.option("--today", callback=parse_day, help="As of this day (YYYY-MM-DD); default: today.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the headers.")
-def report_coverage(out: Path, db: Path | None, today: date | None, lang: str | None) -> None:
+def report_coverage(
+    out: Path, db: Path | DatabaseUrl | None, today: date | None, lang: str | None
+) -> None:
     """Coverage per community and grid: visits, care, census, party organisations, issues."""
     from gridwalker.domain.i18n import language, set_language
     from gridwalker.store.desk.coverage import write_coverage_report

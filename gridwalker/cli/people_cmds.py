@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths
+from gridwalker.cli.common import (
+    EXAMPLES,
+    DatabaseUrl,
+    epilog,
+    fail,
+    home_paths,
+    hub_db_option,
+)
 from gridwalker.cli.sync_cmds import hub_group
 from gridwalker.domain.i18n import _, language
 
@@ -25,27 +32,22 @@ EXAMPLES.update(
     }
 )
 
-DB_OPTION = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The hub database (default: hub.db in the data folder).",
-)
+DB_OPTION = hub_db_option()
 
 
 def _print_json(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-def _hub_engine(db: Path | None):  # noqa: ANN202 - an Engine
+def _hub_engine(db: Path | DatabaseUrl | None):  # noqa: ANN202 - an Engine
     from gridwalker.store.migrate import open_database
 
     db = db or home_paths().hub_db
     if not db.exists():
         fail(
-            _("{path}: no hub database here; run `gridwalker hub init`, or give --db PATH").format(
-                path=db
-            )
+            _(
+                "{path}: no hub database here; run `gridwalker hub init`, or give --db PATH|URL"
+            ).format(path=db)
         )
     return open_database(db)
 
@@ -69,7 +71,9 @@ def member() -> None:
 @click.option("--phone", help="Their phone (optional).")
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def member_add(name: str, grid: str, phone: str | None, db: Path | None, as_json: bool) -> None:
+def member_add(
+    name: str, grid: str, phone: str | None, db: Path | DatabaseUrl | None, as_json: bool
+) -> None:
     """Add a member who walks a grid."""
     from gridwalker.domain.validators import check_phone, normalize_phone
     from gridwalker.store.desk.people import MemberProblem, add_member
@@ -98,7 +102,7 @@ def member_add(name: str, grid: str, phone: str | None, db: Path | None, as_json
 @member.command("list")
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def member_list(db: Path | None, as_json: bool) -> None:
+def member_list(db: Path | DatabaseUrl | None, as_json: bool) -> None:
     """Every member with their grid and enrolled laptops (retired ones last)."""
     from gridwalker.store.desk.people import list_members
 
@@ -122,7 +126,7 @@ def member_list(db: Path | None, as_json: bool) -> None:
 @click.argument("name")
 @click.option("--grid", required=True, help="The grid they walk from now on (code or path).")
 @DB_OPTION
-def member_move(name: str, grid: str, db: Path | None) -> None:
+def member_move(name: str, grid: str, db: Path | DatabaseUrl | None) -> None:
     """Move a member to another grid (their records stay where they were made)."""
     from gridwalker.store.desk.people import MemberProblem, move_member
 
@@ -147,7 +151,7 @@ def member_move(name: str, grid: str, db: Path | None) -> None:
 @member.command("retire")
 @click.argument("name")
 @DB_OPTION
-def member_retire(name: str, db: Path | None) -> None:
+def member_retire(name: str, db: Path | DatabaseUrl | None) -> None:
     """Retire a member: history stays theirs; their laptops are refused from now on."""
     from gridwalker.store.desk.people import MemberProblem, retire_member
 
@@ -175,7 +179,7 @@ def member_retire(name: str, db: Path | None) -> None:
 )
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def hub_provision(name: str, out: Path, db: Path | None, as_json: bool) -> None:
+def hub_provision(name: str, out: Path, db: Path | DatabaseUrl | None, as_json: bool) -> None:
     """Write a laptop's grid as the hub holds it (a full hub bundle for its enrolled device)."""
     from gridwalker.sync.hub.provision import ProvisionProblem, provision
     from gridwalker.sync.keys import KeyProblem
@@ -212,7 +216,7 @@ def hub_provision(name: str, out: Path, db: Path | None, as_json: bool) -> None:
 @click.argument("device")
 @click.option("--reason", help="Why (shown with every refusal of its bundles).")
 @DB_OPTION
-def hub_revoke(device: str, reason: str | None, db: Path | None) -> None:
+def hub_revoke(device: str, reason: str | None, db: Path | DatabaseUrl | None) -> None:
     """Refuse a lost or retired laptop (device id or key id) from now on."""
     from gridwalker.sync.hub.enrol import revoke_device
     from gridwalker.sync.keys import KeyProblem
@@ -252,7 +256,7 @@ def hub_roster() -> None:
 @DB_OPTION
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the messages.")
 def hub_roster_import(
-    file: Path, create: bool, dry_run: bool, db: Path | None, lang: str | None
+    file: Path, create: bool, dry_run: bool, db: Path | DatabaseUrl | None, lang: str | None
 ) -> None:
     """Load a street's roster at the hub (the same checks and all-or-nothing rule as a laptop's).
 
@@ -271,7 +275,7 @@ def hub_roster_import(
     db = db or home.hub_db
     if not db.exists() and not home.keys.joinpath("hub.key").exists():
         fail(
-            _("{path}: no hub here; run `gridwalker hub init` first, or give --db PATH").format(
+            _("{path}: no hub here; run `gridwalker hub init` first, or give --db PATH|URL").format(
                 path=db
             )
         )
@@ -307,7 +311,9 @@ def supervisor() -> None:
 @click.option("--street", help="The street they supervise (its name).")
 @click.option("--community", help="The community they supervise (its name).")
 @DB_OPTION
-def supervisor_add(name: str, street: str | None, community: str | None, db: Path | None) -> None:
+def supervisor_add(
+    name: str, street: str | None, community: str | None, db: Path | DatabaseUrl | None
+) -> None:
     """Register a supervisor of this hub."""
     from gridwalker.store.desk.people import MemberProblem, add_supervisor
 
@@ -326,7 +332,7 @@ def supervisor_add(name: str, street: str | None, community: str | None, db: Pat
 @supervisor.command("list")
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def supervisor_list(db: Path | None, as_json: bool) -> None:
+def supervisor_list(db: Path | DatabaseUrl | None, as_json: bool) -> None:
     """The supervisors of this hub."""
     from gridwalker.store.desk.people import supervisors
 

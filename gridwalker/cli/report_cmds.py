@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gridwalker.cli.common import NO_FOLDER, fail, home_paths, no_database, pick_language
+from gridwalker.cli.common import (
+    NO_FOLDER,
+    DatabaseUrl,
+    fail,
+    home_paths,
+    hub_db_option,
+    no_database,
+    pick_language,
+)
 from gridwalker.cli.root import main
 
 if TYPE_CHECKING:
@@ -50,12 +58,14 @@ def report() -> None:
     help="Write contact phones in full (masked as 138****1234 otherwise).",
 )
 @click.option("--tower", "tower", help="Only the enterprises of this tower (its name).")
-@click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
-)
+@hub_db_option("The database: a file or a URL (default: the field database).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of headers and values.")
 def report_census(
-    out: Path, with_contacts: bool, tower: str | None, db: Path | None, lang: str | None
+    out: Path,
+    with_contacts: bool,
+    tower: str | None,
+    db: Path | DatabaseUrl | None,
+    lang: str | None,
 ) -> None:
     """The party-building information base (党建工作信息库): every enterprise present."""
     from gridwalker.domain.i18n import _, language, set_language

@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from gridwalker.cli.common import EXAMPLES, echo_rows, epilog, fail, home_paths
+from gridwalker.cli.common import (
+    EXAMPLES,
+    DatabaseUrl,
+    echo_rows,
+    epilog,
+    fail,
+    home_paths,
+    hub_db_option,
+)
 from gridwalker.cli.root import main
 from gridwalker.cli.sync_cmds import hub_group
 from gridwalker.domain.i18n import _
@@ -107,7 +115,7 @@ def setup_cmd(
         fail(str(exc))
     if db is None:
         db = home.field_db
-    elif not db.parent.is_dir():
+    elif isinstance(db, Path) and not db.parent.is_dir():
         fail(_("{path}: folder not found").format(path=db.parent))
     made_folder = not db.parent.exists()
     new_database = not db.exists()
@@ -385,14 +393,13 @@ def keys_pair(out: Path, db: Path | None, as_json: bool) -> None:
 @click.option("--name", help="The hub's name on its card (e.g. 新华街道网格中心).")
 @click.option("--rotate", is_flag=True, help="Replace the hub's keys (every laptop must re-trust).")
 @click.option("--yes", is_flag=True, help="Do not ask before replacing keys (with --rotate).")
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The hub database to create or migrate (default: hub.db in the data folder).",
+@hub_db_option(
+    "The hub database to create or migrate: a file or a URL (default: hub.db in the data folder)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json: bool) -> None:
+def hub_init(
+    name: str | None, rotate: bool, yes: bool, db: Path | DatabaseUrl | None, as_json: bool
+) -> None:
     """Make the hub's age identity, signing key, hub card and database, once; idempotent."""
     from gridwalker.config import private_dir
     from gridwalker.store.migrate import open_database
@@ -403,7 +410,7 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
     if db is None:
         db = home.hub_db
         private_dir(db.parent)
-    elif not db.parent.is_dir():
+    elif isinstance(db, Path) and not db.parent.is_dir():
         fail(_("{path}: folder not found").format(path=db.parent))
     if rotate:
         _confirm_rotation(
@@ -463,12 +470,7 @@ def hub_init(name: str | None, rotate: bool, yes: bool, db: Path | None, as_json
     is_flag=True,
     help="Take the laptop's first full bundle (its history) as accepted, not into the queue.",
 )
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The hub database (default: hub.db in the data folder).",
-)
+@hub_db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def hub_enroll(
     file: Path,
@@ -476,7 +478,7 @@ def hub_enroll(
     recipient: str | None,
     replace: bool,
     baseline: bool,
-    db: Path | None,
+    db: Path | DatabaseUrl | None,
     as_json: bool,
 ) -> None:
     """Trust a laptop from its pairing file (or, older form, its device.pub and --member)."""

@@ -17,10 +17,12 @@ from gridwalker import config
 from gridwalker.cli.common import (
     EXAMPLES,
     NO_FOLDER,
+    DatabaseUrl,
     Progress,
     epilog,
     fail,
     home_paths,
+    hub_db_option,
     no_database,
     use_language,
 )
@@ -126,14 +128,13 @@ def bundle() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="An age identity to decrypt with (default: this home's hub key).",
 )
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The hub database with the enrolled keys (default: hub.db if present).",
+@hub_db_option(
+    "The hub database with the enrolled keys: a file or a URL (default: hub.db if present)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def bundle_inspect(file: Path, identity: Path | None, db: Path | None, as_json: bool) -> None:
+def bundle_inspect(
+    file: Path, identity: Path | None, db: Path | DatabaseUrl | None, as_json: bool
+) -> None:
     """Show a bundle's manifest and check its hashes and signature."""
     from gridwalker.sync import bundle as fmt
     from gridwalker.sync.inspect import inspect_bundle
@@ -189,12 +190,7 @@ def _hub_group() -> click.Group:
         return existing
 
     @main.group("hub", invoke_without_command=True, epilog=HUB_EPILOG)
-    @click.option(
-        "--db",
-        "db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="The hub database (default: hub.db in the data folder).",
-    )
+    @hub_db_option()
     @click.option(
         "--demo",
         is_flag=True,
@@ -213,7 +209,11 @@ def _hub_group() -> click.Group:
     )
     @click.pass_context
     def hub(
-        ctx: click.Context, db: Path | None, demo: bool, lang: str | None, actor: str | None
+        ctx: click.Context,
+        db: Path | DatabaseUrl | None,
+        demo: bool,
+        lang: str | None,
+        actor: str | None,
     ) -> None:
         """The supervisor's hub: the review desk, identity, enrolled laptops, bundles."""
         home = home_paths()
@@ -237,12 +237,17 @@ def _hub_group() -> click.Group:
             )
         from gridwalker.tui.desk.app import run_hub
 
-        run_hub(db, language, home, _desk_actor(home, db, actor, demo))
+        run_hub(
+            db if isinstance(db, Path) else str(db),
+            language,
+            home,
+            _desk_actor(home, db, actor, demo),
+        )
 
     return hub
 
 
-def _desk_actor(home: config.Paths, db: Path, actor: str | None, demo: bool) -> str:
+def _desk_actor(home: config.Paths, db: Path | DatabaseUrl, actor: str | None, demo: bool) -> str:
     """The supervisor who decides at the desk (a known one; remembered for next time)."""
     from gridwalker.store.desk.people import MemberProblem, add_supervisor, desk_actor, supervisors
     from gridwalker.store.migrate import open_database
@@ -296,12 +301,7 @@ hub_group = _hub_group()
 
 @hub_group.command("import", epilog=epilog("hub_import"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The hub database (default: hub.db in the data folder).",
-)
+@hub_db_option()
 @click.option(
     "--identity",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -309,7 +309,7 @@ hub_group = _hub_group()
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def hub_import(
-    paths: tuple[Path, ...], db: Path | None, identity: Path | None, as_json: bool
+    paths: tuple[Path, ...], db: Path | DatabaseUrl | None, identity: Path | None, as_json: bool
 ) -> None:
     """Import bundles (files, or folders scanned for them): checked first, then applied."""
     from gridwalker.sync.hub.intake import import_paths

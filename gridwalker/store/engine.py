@@ -46,7 +46,8 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str | Path) -> Engine:
-    """Create an engine; a plain path is taken as a SQLite file. Pragmas set on each connect.
+    """Create an engine; a plain path is taken as a SQLite file, a URL as it says (SQLite or
+    PostgreSQL through psycopg 3). SQLite's pragmas are set on each connect.
 
     A SQLite file is created owner-only (0600, with its -wal/-shm) whatever the umask.
     """
@@ -56,7 +57,17 @@ def make_engine(url: str | Path) -> Engine:
         url = sqlite_url(url)
     elif url.startswith("sqlite:///") and url != "sqlite:///:memory:" and "?" not in url:
         _private_sqlite_file(Path(url.removeprefix("sqlite:///")))
-    engine = create_engine(url, json_serializer=json_text, json_deserializer=orjson.loads)
+    options: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        # Every stored date-time is UTC (UTCDateTime); a session in UTC keeps the few naive
+        # columns the same whatever the server's own time zone. Credentials come from libpq
+        # (PGPASSWORD, PGPASSFILE, ~/.pgpass), never from the URL.
+        options["connect_args"] = {"options": "-c timezone=UTC"}
+        # A desk stays open for hours: a connection the server dropped meanwhile is replaced.
+        options["pool_pre_ping"] = True
+    engine = create_engine(
+        url, json_serializer=json_text, json_deserializer=orjson.loads, **options
+    )
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

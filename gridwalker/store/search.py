@@ -3,8 +3,9 @@
 `search_doc` is an ordinary table (portable) holding one row per searchable record: a title,
 where it is, the name with its pinyin (full and initials) and a `text` column. On SQLite an
 FTS5 trigram index mirrors `text` (external content, kept current by triggers created in the
-migration); this module is the only place that knows about FTS5. A PostgreSQL hub would put
-a pg_trgm index on `search_doc.text` instead and change `raw_fts` alone.
+migration), and another one the pairs of Chinese characters; on PostgreSQL a pg_trgm GIN
+index on `text` and a GIN index on the pairs as an array do the same (migration 0014). This
+module is the only place that knows about either (`_text_tier`, `raw_fts`).
 
 Trigram needs three characters. Shorter queries ("张三", "zs", "邮三", "302") use prefix
 ranges over indexed columns (name, pinyin initials, full pinyin, room, community), which
@@ -269,20 +270,45 @@ def _tiers() -> list:
     ]
 
 
-def _text_tier(table: str, tier: int):  # noqa: ANN202
-    """Text anywhere, from an FTS5 index: trigrams (3+ characters) or character pairs (2)."""
-    return (
-        text(
-            f"SELECT rowid AS id, {tier} AS tier FROM {table} WHERE {table} MATCH :phrase LIMIT :n"
+# The pairs as an array, written as migration 0014's index on PostgreSQL has it.
+_PAIRS_ARRAY = "string_to_array(search_doc.pairs, ' ')"
+
+
+def _text_tier(kind: str, tier: int, engine: str, by_grid: bool):  # noqa: ANN202
+    """Text anywhere: trigrams (3+ characters, kind "long") or character pairs (2, "pairs").
+
+    SQLite: the FTS5 tables. PostgreSQL: LIKE over pg_trgm's index on `text` (the pattern in
+    :pattern), and array containment over the pairs' index.
+    """
+    if engine != "postgresql":
+        table = FTS_TABLE if kind == "long" else PAIRS_TABLE
+        return (
+            text(
+                f"SELECT rowid AS id, {tier} AS tier FROM {table} "
+                f"WHERE {table} MATCH :phrase LIMIT :n"
+            )
+            .columns(id=Integer, tier=Integer)
+            .subquery()
         )
-        .columns(id=Integer, tier=Integer)
-        .subquery()
-    )
+    doc = SearchDoc
+    if kind == "long":
+        condition = doc.text.ilike(bindparam("pattern"), escape="\\")
+    else:
+        condition = text(f"{_PAIRS_ARRAY} @> ARRAY[CAST(:q AS text)]")
+    stmt = select(doc.id.label("id"), literal(tier).label("tier")).where(condition)
+    if by_grid:
+        stmt = stmt.where(doc.grid_uuid == bindparam("grid"))
+    return stmt.limit(bindparam("n")).subquery()
 
 
-@lru_cache(maxsize=8)
-def _statement(kind: str, by_grid: bool):  # noqa: ANN202
-    """One statement per query shape, built once: every tier in a single round trip."""
+def _like_pattern(q: str) -> str:
+    """Text containing q, as a LIKE pattern (its own %, _ and \\ taken literally)."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@lru_cache(maxsize=16)
+def _statement(kind: str, by_grid: bool, engine: str = "sqlite"):  # noqa: ANN202
+    """One statement per query shape and engine, built once: every tier in one round trip."""
     doc = SearchDoc
     parts = []
     for tier, condition in enumerate(_tiers()):
@@ -291,8 +317,7 @@ def _statement(kind: str, by_grid: bool):  # noqa: ANN202
             stmt = stmt.where(doc.grid_uuid == bindparam("grid"))
         parts.append(select(stmt.limit(bindparam("n")).subquery()))
     if kind != "short":
-        table = FTS_TABLE if kind == "long" else PAIRS_TABLE
-        sub = _text_tier(table, len(parts))
+        sub = _text_tier(kind, len(parts), engine, by_grid)
         parts.append(select(sub.c.id, sub.c.tier))
     hits = union_all(*parts).subquery()
     stmt = select(doc, hits.c.tier).join(hits, hits.c.id == doc.id)
@@ -317,11 +342,16 @@ def search(
     door = addresses.parse_door(q)
     at_door = _door_hits(conn, door, grid_uuid, limit) if door else []
     kind = "long" if len(q) >= 3 else "pairs" if len(q) == 2 and _CJK.fullmatch(q) else "short"
-    params = {"q": q, "q_hi": q + "\uffff", "n": limit, "phrase": _fts_phrase(q)}
+    engine = conn.dialect.name
+    params = {"q": q, "q_hi": q + "\uffff", "n": limit}
+    if engine == "postgresql":
+        params["pattern"] = _like_pattern(q)
+    else:
+        params["phrase"] = _fts_phrase(q)
     if grid_uuid:
         params["grid"] = grid_uuid
     best: dict[int, tuple[int, dict]] = {}
-    for row in conn.execute(_statement(kind, bool(grid_uuid)), params).mappings():
+    for row in conn.execute(_statement(kind, bool(grid_uuid), engine), params).mappings():
         if row["id"] not in best or row["tier"] < best[row["id"]][0]:
             best[row["id"]] = (row["tier"], row)
 
@@ -369,7 +399,11 @@ def _door_hits(
 
 
 def raw_fts(conn: Connection, q: str, limit: int = 30) -> list[int]:
-    """Ids of documents whose text contains q (3+ characters): the bare FTS5 query."""
+    """Ids of documents whose text contains q (3+ characters): the bare index query (FTS5 on
+    SQLite, pg_trgm's LIKE on PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        stmt = text("SELECT id FROM search_doc WHERE text ILIKE :p ESCAPE '\\' LIMIT :n")
+        return [r[0] for r in conn.execute(stmt, {"p": _like_pattern(q.lower()), "n": limit})]
     stmt = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :p LIMIT :n")
     return [r[0] for r in conn.execute(stmt, {"p": _fts_phrase(q), "n": limit})]
 

@@ -72,13 +72,14 @@ class GridwalkerBaseApp(App[None]):
     HOME_MODE: ClassVar[str] = ""  # where Esc on the first screen of another mode leads
 
     def __init__(
-        self, db_path: Path, *, lang: str | None = None, home: config.Paths | None = None
+        self, db_path: Path | str, *, lang: str | None = None, home: config.Paths | None = None
     ) -> None:
         """Set the UI language ("zh", "en", None: from the locale); nothing is opened yet."""
         set_language(lang)
         super().__init__()
         translate_bindings(self)
-        self.db_path = Path(db_path)
+        # A database on a server is named by its URL (a hub on PostgreSQL); else a file.
+        self.db_path: Path | str = str(db_path) if "://" in str(db_path) else Path(db_path)
         self.home = home or config.paths()
         self.engine: Engine | None = None
         self.member: MemberRef | None = None

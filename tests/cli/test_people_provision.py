@@ -19,7 +19,7 @@ from gridwalker.cli import main
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Grid, Household, Member, Resident
 from gridwalker.store.tables.hub import HubDevice, HubRev
-from tests.support.hubs import snapshot
+from tests.support.hubs import both_engines, hub_database, snapshot
 
 ROSTER = """街道,社区,网格,楼栋,单元,楼层,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,人口类型,关爱标签
 新华街,邮三社区,XH-03-09,1栋,1,2,201,张大爷,男,1940-03-05,,13871234567,本人,常住,高龄老人
@@ -79,11 +79,15 @@ class Street:
         return home
 
     def engine(self):  # noqa: ANN201 - an Engine
-        return open_database(config.paths(self.hub).hub_db)
+        return open_database(hub_database(self.hub))
+
+
+# The hub's people and provisioning, on SQLite and on PostgreSQL (GRIDWALKER_HUB_DB).
+pytestmark = both_engines
 
 
 @pytest.fixture
-def street(tmp_path: Path) -> Street:
+def street(tmp_path: Path, hub_db: str | None) -> Street:
     return Street(tmp_path)
 
 

@@ -15,6 +15,7 @@ from gridwalker.store.desk.decisions import return_item
 from gridwalker.store.desk.queue import QueueFilter, queue_page
 from gridwalker.store.migrate import open_database
 from gridwalker.sync.keys import init_device_key
+from tests.support.hubs import both_engines, hub_database
 
 
 def run(*args: str, home: Path) -> tuple[int, str, str]:
@@ -25,9 +26,12 @@ def run(*args: str, home: Path) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path) -> None:
+@both_engines
+def test_keys_hub_export_import_and_coverage(
+    tmp_path: Path, small_street: Path, hub_db: str | None
+) -> None:
     lap, hub = tmp_path / "lap", tmp_path / "hub"
-    lap_home, hub_home = config.paths(lap), config.paths(hub)
+    lap_home = config.paths(lap)
     lap_home.data.mkdir(parents=True)
     shutil.copy(small_street, lap_home.field_db)
     old_key = init_device_key(lap_home)  # a laptop from before: a signing key, no age identity
@@ -73,7 +77,7 @@ def test_keys_hub_export_import_and_coverage(tmp_path: Path, small_street: Path)
     assert run("export", home=lap)[0] == 0
     assert run("hub", "import", str(lap_home.outbox), home=hub)[0] == 0
     assert run("hub", "export", home=hub)[0] == 2  # --device or --all
-    engine = open_database(hub_home.hub_db)
+    engine = open_database(hub_database(hub))
     with engine.begin() as conn:
         record_arrivals(conn)
         first = queue_page(conn, QueueFilter(entity="visit"), 0, 1)[0]

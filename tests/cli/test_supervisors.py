@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from gridwalker import config
 from gridwalker.cli import main
+from tests.support.hubs import both_engines
 
 
 def run(*args: str, home: Path) -> tuple[int, str, str]:
@@ -29,7 +30,10 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_the_desk_opens_only_as_a_known_supervisor(tmp_path: Path, opened: list[str]) -> None:
+@both_engines
+def test_the_desk_opens_only_as_a_known_supervisor(
+    tmp_path: Path, opened: list[str], hub_db: str | None
+) -> None:
     hub = tmp_path / "hub"
     assert run("hub", "init", home=hub)[0] == 0
     assert run("hub", "member", "list", home=hub)[0] == 0  # makes hub.db

@@ -12,6 +12,7 @@ from gridwalker.store.migrate import open_database
 from gridwalker.store.revs import generation, next_rev
 from gridwalker.store.tables import Audit, Device, Household, Resident, Street
 from gridwalker.store.writes import WriteError, Writer
+from tests.support.hubs import Hub, both_engines
 
 
 @pytest.fixture
@@ -104,7 +105,9 @@ def test_audit_trail_records_who_and_which_fields(engine) -> None:
     ]
 
 
-def test_audit_trail_is_append_only(engine) -> None:
+@both_engines
+def test_audit_trail_is_append_only(hub: Hub) -> None:
+    engine = hub.engine
     with engine.begin() as conn:
         make_street(conn)
     with engine.begin() as conn, pytest.raises(DatabaseError, match="append-only"):

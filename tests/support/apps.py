@@ -64,7 +64,7 @@ def make_app(
 
 def make_desk_app(hub: Hub, lang: str = "zh", *, actor: str = SUPERVISOR) -> HubApp:
     """The review desk on a hub home, worked by `actor`, animations off."""
-    app = HubApp(hub.home.hub_db, lang=lang, home=hub.home, actor=actor)
+    app = HubApp(hub.db or hub.home.hub_db, lang=lang, home=hub.home, actor=actor)
     app.animation_level = "none"
     return app
 

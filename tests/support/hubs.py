@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import Engine, select
 
 from gridwalker import config
@@ -23,6 +25,11 @@ from tests.support.demo import MEMBER
 if TYPE_CHECKING:
     from tests.support.laptops import Laptop
 
+ENGINES = ("sqlite", "postgresql")
+# A test or module marked with this runs once per engine: its `hub`, `desk` and CLI hub
+# commands (through GRIDWALKER_HUB_DB) use a SQLite hub.db, then a PostgreSQL database.
+both_engines = pytest.mark.parametrize("hub_engine", ENGINES, indirect=True)
+
 
 @dataclass
 class Hub:
@@ -31,6 +38,7 @@ class Hub:
     home: config.Paths
     engine: Engine
     recipient: str
+    db: Path | str = ""  # the database: hub.db, or a PostgreSQL URL
 
     def enroll(self, laptop: Laptop, member: str = MEMBER) -> str:
         """Trust a laptop's device key."""
@@ -61,18 +69,25 @@ class Desk(Hub):
         return export_hub_bundles(self.engine, self.home, device_ids=[device_id])[0]
 
 
-def make_hub(root: Path) -> Hub:
-    """A hub home with an identity and a migrated hub.db."""
+def hub_database(root: Path) -> str | Path:
+    """The database the CLI's hub commands of the home `root` use: GRIDWALKER_HUB_DB (a
+    `both_engines` test on PostgreSQL sets it), else the home's hub.db."""
+    return os.environ.get("GRIDWALKER_HUB_DB") or config.paths(root).hub_db
+
+
+def make_hub(root: Path, db: str | None = None) -> Hub:
+    """A hub home with an identity and a migrated database (hub.db, else the URL `db`)."""
     home = config.paths(root)
     recipient, _path = init_hub_identity(home, clock.now())
-    return Hub(home, open_database(home.hub_db), recipient)
+    target = db or home.hub_db
+    return Hub(home, open_database(target), recipient, target)
 
 
-def make_desk(root: Path) -> Desk:
-    """A hub home with its identity, signing key and hub.db."""
-    hub = make_hub(root)
+def make_desk(root: Path, db: str | None = None) -> Desk:
+    """A hub home with its identity, signing key and database (hub.db, else the URL `db`)."""
+    hub = make_hub(root, db)
     init_hub_signing_key(hub.home)
-    return Desk(hub.home, hub.engine, hub.recipient)
+    return Desk(hub.home, hub.engine, hub.recipient, hub.db)
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
@@ -89,3 +104,13 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
             cols = [c for c in table.columns if c.name not in skip]
             out[table.name] = sorted(tuple(map(repr, r)) for r in conn.execute(select(*cols)))
     return out
+
+
+def make_twin_desk(desk: Desk, root: Path, db: str) -> Desk:
+    """Another home with copies of `desk`'s keys, on the database `db` (a URL or a file):
+    it opens the same bundles (a second machine, or the same hub on another engine)."""
+    import shutil
+
+    home = config.paths(root)
+    shutil.copytree(desk.home.config, home.config)
+    return Desk(home, open_database(db), desk.recipient, db)

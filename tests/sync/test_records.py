@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gridwalker.store import search
 from gridwalker.store.tables import SYNCED_TABLES, SearchDoc
 from gridwalker.sync.records import Column_, RecordError, check_record, columns, db_values
-from tests.support.hubs import Hub
+from tests.support.hubs import Hub, both_engines
 from tests.support.laptops import Laptop
 
 GOOD = {
@@ -103,6 +103,7 @@ def test_missing_and_unknown_data_fields() -> None:
         check_record("household", {**_record("household"), "rev": "2-XYZ"}, 1, 10)
 
 
+@both_engines
 def test_a_hub_indexes_nothing_until_it_rebuilds_its_search(laptop: Laptop, hub: Hub) -> None:
     """The desk has no search box: imports skip the index; `search.rebuild` makes a whole one."""
     assert hub.one(laptop.export().path).status == "applied"

@@ -13,10 +13,11 @@ from gridwalker.store.desk.queue import QueueFilter, queue_count, queue_page
 from gridwalker.store.desk.records import record_detail
 from gridwalker.store.returns import decision_of, returned_items
 from gridwalker.store.tables.review import HubInbox, ReviewDecision
-from tests.support.hubs import Desk
+from tests.support.hubs import Desk, both_engines
 from tests.support.laptops import Field, visit_uuids
 
 
+@both_engines
 def test_round_trip_across_two_homes(desk: Desk, field_a: Field) -> None:
     assert desk.one(field_a.export().path).status == "applied"
     assert desk.arrivals() > 0

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from gridwalker.store.tables import SYNCED_TABLES, Household, SearchDoc
 from gridwalker.store.writes import Writer
 from gridwalker.sync import bundle as fmt
-from tests.support.hubs import Hub
+from tests.support.hubs import Hub, both_engines
 from tests.support.laptops import Laptop, make_laptop
 
 
@@ -59,6 +59,7 @@ def test_demo_laptop_round_trip(tmp_path: Path, demo_db: Path, hub: Hub) -> None
         )
 
 
+@both_engines
 def test_repeats_are_no_ops(laptop: Laptop, hub: Hub) -> None:
     from tests.support.hubs import snapshot
 

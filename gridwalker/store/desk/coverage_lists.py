@@ -22,13 +22,10 @@ from sqlalchemy import (
     Connection,
     Select,
     Subquery,
-    Text,
     case,
-    cast,
     exists,
     false,
     func,
-    literal,
     or_,
     select,
 )
@@ -36,6 +33,7 @@ from sqlalchemy import (
 from gridwalker.domain import clock
 from gridwalker.domain.addresses import address as address_text
 from gridwalker.store import census, rounds
+from gridwalker.store.dialect import json_list_has
 from gridwalker.store.tables import (
     Building,
     Community,
@@ -243,22 +241,16 @@ def seen_this_cycle(day: date) -> ColumnElement[bool]:
     """Whether a live visit of this cycle to the resident's household lists them as seen.
 
     A visit may only list residents of its own household (`forms.check_visit`), so this is
-    the field app's "seen" (`rounds.care_not_seen`) as one portable condition: the uuid is
-    looked for, quoted, in the visit's JSON list.
+    the field app's "seen" (`rounds.care_not_seen`) as one condition both engines run: the
+    visit's JSON list holds the resident's uuid (`dialect.json_list_has`).
     """
     start, end = clock.cycle_bounds(day)
-    # The uuid as a LIKE pattern: a uuid from a bundle is any short string, so its own
-    # "%" and "_" are escaped rather than read as wildcards.
-    escaped = func.replace(
-        func.replace(func.replace(Resident.uuid, "\\", "\\\\"), "%", "\\%"), "_", "\\_"
-    )
-    quoted = literal('%"') + escaped + literal('"%')
     return exists().where(
         Visit.household_uuid == Resident.household_uuid,
         Visit.visited_on >= start,
         Visit.visited_on < end,
         Visit.deleted == false(),
-        cast(Visit.residents_seen, Text).like(quoted, escape="\\"),
+        json_list_has(Visit.residents_seen, Resident.uuid),
     )
 
 

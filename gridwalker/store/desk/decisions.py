@@ -45,11 +45,14 @@ def _decide(
                 HubReview.rev,
                 HubReview.device_id,
                 HubReview.member_uuid,
-            ).where(
+            )
+            .where(
                 HubReview.entity == entity,
                 HubReview.uuid.in_(sorted(uuids)),
                 HubReview.current == true(),
             )
+            # The log's order is the records' (engines return unordered rows each their own way).
+            .order_by(HubReview.uuid)
         ).all()
         found = {r.uuid for r in rows}
         missing = sorted(uuids - found)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, exists, false, func, literal, select, tuple_
 
 from gridwalker.domain import clock
 from gridwalker.domain.choices import CARE_CASE_TAGS
+from gridwalker.store.dialect import json_list_has_any
 from gridwalker.store.rounds.cycle import cycle_visits, status_expr
 from gridwalker.store.tables import Building, Draft, Household, Resident
 
@@ -34,10 +35,7 @@ class RoundRow:
 def has_care_tag():  # noqa: ANN201 - a SQL condition
     """The resident has a care tag (独居老人, 高龄老人 …); status tags alone (党员, 退役军人, 失业)
     do not make a care case (DOMAIN.md)."""
-    tag = func.json_each(Resident.care_tags).table_valued("value").alias("tag")
-    return (
-        select(literal(1)).select_from(tag).where(tag.c.value.in_(sorted(CARE_CASE_TAGS))).exists()
-    )
+    return json_list_has_any(Resident.care_tags, CARE_CASE_TAGS)
 
 
 def _round_query(grid_uuid: str, status: str | None, day: date):  # noqa: ANN202

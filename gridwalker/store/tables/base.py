@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+# JSON columns: text on SQLite, JSONB on PostgreSQL (indexable, with its operators).
+JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Synced(SQLModel):

@@ -15,8 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from gridwalker.store.tables.base import JsonDoc
 
 
 class SyncExport(SQLModel, table=True):
@@ -139,7 +141,7 @@ class HubRev(SQLModel, table=True):
     base_rev: str | None = Field(default=None, max_length=40)
     origin: str | None = Field(default=None, max_length=40)
     deleted: bool = False
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
     updated_at: datetime
     updated_by: str = Field(max_length=64)
     device_id: str | None = Field(default=None, max_length=64)
@@ -157,7 +159,7 @@ class HubConflict(SQLModel, table=True):
     field: str
     base_rev: str | None = Field(default=None, max_length=40)
     chosen_rev: str = Field(max_length=40)
-    candidates: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    candidates: list[Any] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
     status: str = Field(default="open", max_length=16)
     created_at: datetime
     resolved_at: datetime | None = None

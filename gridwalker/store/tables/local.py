@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from gridwalker.store.tables.base import JsonDoc
 
 
 class Device(SQLModel, table=True):
@@ -30,7 +32,7 @@ class Audit(SQLModel, table=True):
     uuid: str = Field(index=True)
     op: str
     rev: str
-    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
 
 
 class Draft(SQLModel, table=True):
@@ -39,7 +41,7 @@ class Draft(SQLModel, table=True):
     key: str = Field(primary_key=True)  # e.g. "visit:<household uuid>"
     kind: str
     title: str = ""
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
     updated_at: datetime
 
 

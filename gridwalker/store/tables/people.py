@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import Column
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import Synced
+from gridwalker.store.tables.base import JsonDoc, Synced
 
 
 class Resident(Synced, table=True):
@@ -19,7 +19,7 @@ class Resident(Synced, table=True):
     phone: str | None = None
     relation: str = "self"
     residence_type: str = "permanent"
-    care_tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    care_tags: list[str] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
     moved_out: bool = False
     moved_out_on: date | None = None  # the day of moving out (迁出), when known
     moved_to: str | None = None  # where to (free text)

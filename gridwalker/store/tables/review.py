@@ -16,8 +16,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from gridwalker.store.tables.base import JsonDoc
 
 
 class HubReview(SQLModel, table=True):
@@ -86,9 +88,9 @@ class HubResolution(SQLModel, table=True):
     entity: str = Field(max_length=32)
     uuid: str = Field(max_length=36, index=True)
     rev: str = Field(max_length=40)
-    heads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    choices: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    conflict_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    heads: list[str] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
+    choices: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
+    conflict_ids: list[int] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
     actor: str
     reason: str
     at: datetime

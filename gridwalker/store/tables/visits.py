@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import Column, Index
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import Synced
+from gridwalker.store.tables.base import JsonDoc, Synced
 
 
 class Visit(Synced, table=True):
@@ -19,10 +19,14 @@ class Visit(Synced, table=True):
     visited_on: date = Field(index=True)
     visited_at: datetime
     outcome: str
-    residents_seen: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    residents_seen: list[str] = Field(
+        default_factory=list, sa_column=Column(JsonDoc, nullable=False)
+    )
     care_checks: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False)
+        default_factory=dict, sa_column=Column(JsonDoc, nullable=False)
     )
     concerns: str = ""
     follow_up: date | None = None
-    roster_changes: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    roster_changes: list[Any] = Field(
+        default_factory=list, sa_column=Column(JsonDoc, nullable=False)
+    )

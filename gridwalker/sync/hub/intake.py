@@ -39,7 +39,7 @@ from gridwalker.sync.hub.apply import Progress, apply_bundle
 from gridwalker.sync.hub.enrol import key_lookup
 from gridwalker.sync.hub.export import is_hub_bundle_name
 from gridwalker.sync.hub.folders import hold, quarantine, quarantine_dir
-from gridwalker.sync.hub.lock import HubBusy, hub_lock, is_busy
+from gridwalker.sync.hub.lock import HubBusy, device_lock, hub_lock, is_busy
 from gridwalker.sync.keys import KeyProblem, load_hub_identity, load_identity
 from gridwalker.sync.synclog import inert, log_line, log_value
 
@@ -334,7 +334,9 @@ def _check_and_apply(
     """The checks, then apply, hold or leave as already known (BundleRefused when refused)."""
     with engine.connect() as conn:
         opened = fmt.open_bundle(path, identities, hub_id, key_lookup(conn))
-    with opened:
+    # Everything from reading the device's books to booking the bundle, under its lock: a
+    # second import of the same bundle then finds it booked, never applies it twice.
+    with opened, device_lock(engine, opened.device_id):
         return _checked_and_applied(
             engine, home, path, opened, progress, backlog_row, forced_by, outcome
         )

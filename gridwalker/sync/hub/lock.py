@@ -1,4 +1,7 @@
-"""The hub's import lock: one importer at a time (a lock file in the data folder)."""
+"""The hub's import locks: one importer at a time in a home (a lock file in the data folder),
+and one import of a device's bundles at a time across every importer of the database (on
+PostgreSQL, an advisory lock per device: a cron job and a supervisor's run, even on two
+machines with copies of the hub's keys)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from gridwalker.config import Paths, private_dir, private_opener
+from gridwalker.store.dialect import named_lock
 
 LOCK_NAME = "hub-import.lock"
 
@@ -34,6 +39,8 @@ class HubBusy(HubLocked):
 # first, and the pause between them (each attempt also waits the engine's busy_timeout).
 BUSY_RETRIES = 3
 BUSY_PAUSE_SECONDS = 2.0
+# How long an import waits for another import of the same device's bundles to finish.
+DEVICE_WAIT_SECONDS = 30.0
 
 _BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
 _BUSY_SQLSTATES = ("55P03",)  # PostgreSQL lock_not_available
@@ -88,6 +95,15 @@ def hub_lock(home: Paths) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+@contextmanager
+def device_lock(engine: Engine, device_id: str) -> Iterator[None]:
+    """Hold the import of one device's bundles: a second importer waits (then finds the bundle
+    booked: "already"), or, past DEVICE_WAIT_SECONDS, fails busy (`is_busy`) with the file
+    left in place."""
+    with named_lock(engine, f"gridwalker-import:{device_id}", DEVICE_WAIT_SECONDS):
+        yield
 
 
 def _locked_message(path: Path) -> str:

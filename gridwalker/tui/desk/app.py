@@ -92,7 +92,7 @@ class HubApp(GridwalkerBaseApp):
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         *,
         lang: str | None = None,
         home: config.Paths | None = None,
@@ -111,7 +111,7 @@ class HubApp(GridwalkerBaseApp):
         from gridwalker.store import migrate
         from gridwalker.store.desk.arrivals import record_arrivals
 
-        if not self.db_path.exists():
+        if isinstance(self.db_path, Path) and not self.db_path.exists():
             raise FileNotFoundError(
                 _(
                     "{path}: no hub database here (make one with `gridwalker hub --demo`, "
@@ -174,7 +174,7 @@ class HubApp(GridwalkerBaseApp):
 
 
 def run_hub(
-    db: Path, lang: str | None, home: config.Paths | None, actor: str | None = None
+    db: Path | str, lang: str | None, home: config.Paths | None, actor: str | None = None
 ) -> None:
     """Run the review desk on the hub database `db` until the supervisor quits."""
     HubApp(db, lang=lang, home=home, actor=actor).run()

@@ -29,7 +29,7 @@ from gridwalker.store.tables.review import HubResolution
 from gridwalker.sync.hub.backlog import BacklogProblem, force_apply
 from tests.support.bundles import rebuild
 from tests.support.demo import DEMO_TODAY, MEMBER
-from tests.support.hubs import Desk
+from tests.support.hubs import Desk, both_engines
 from tests.support.laptops import Field, make_field
 
 
@@ -38,6 +38,7 @@ def _household(lap: Field) -> str:
         return conn.execute(select(Household.uuid).order_by(Household.uuid).limit(1)).scalar_one()
 
 
+@both_engines
 def test_conflict_resolution_is_a_new_revision_with_who_and_why(
     desk: Desk, field_a: Field, tmp_path: Path, small_street: Path
 ) -> None:
@@ -107,6 +108,7 @@ def test_conflict_resolution_is_a_new_revision_with_who_and_why(
     field_b.engine.dispose()
 
 
+@both_engines
 def test_force_apply_of_a_held_bundle(desk: Desk, field_a: Field) -> None:
     uuid = _household(field_a)
     one = field_a.export().path
@@ -177,6 +179,7 @@ def test_forcing_needs_a_name_and_a_held_bundle(desk: Desk) -> None:
         force_apply(desk.engine, desk.home, 99, " ")
 
 
+@both_engines
 def test_coverage_figures_against_hand_counts(desk: Desk, field_a: Field) -> None:
     desk.one(field_a.export().path)
     start, end = clock.cycle_bounds(DEMO_TODAY)
@@ -227,6 +230,7 @@ def test_coverage_figures_against_hand_counts(desk: Desk, field_a: Field) -> Non
     assert street.households == len(households) and street.visited == sum(g.visited for g in grids)
 
 
+@both_engines
 def test_member_stats(desk: Desk, field_a: Field) -> None:
     desk.one(field_a.export().path)
     desk.arrivals()

@@ -34,6 +34,7 @@ from gridwalker.tui.desk.record import RecordScreen
 from gridwalker.tui.field.returned import ReturnedList
 from tests.support.apps import SIZE, make_app, make_desk_app, press, settle
 from tests.support.demo import MEMBER, SUPERVISOR
+from tests.support.hubs import both_engines
 from tests.support.laptops import Field
 from tests.support.scenes import BusyDesk
 
@@ -83,6 +84,7 @@ async def test_help_lists_the_desk_keys(busy_desk: BusyDesk) -> None:
             assert words in keys
 
 
+@both_engines
 async def test_approve_one_record_then_back_at_the_next_row(busy_desk: BusyDesk) -> None:
     first, second = queue_rows(busy_desk, 2)
     app = make_desk_app(busy_desk.desk)
@@ -169,6 +171,7 @@ async def test_state_filter_and_clear(busy_desk: BusyDesk) -> None:
             assert paged.count == queue_count(conn, QueueFilter())
 
 
+@both_engines
 async def test_conflict_resolution_takes_a_field_from_each_side(busy_desk: BusyDesk) -> None:
     with busy_desk.desk.engine.connect() as conn:
         [row] = conflict_page(conn, 0, 10)
@@ -241,6 +244,7 @@ async def test_force_apply_of_a_held_bundle(busy_desk: BusyDesk) -> None:
     assert len(forced) == 1 and forced[0].missing
 
 
+@both_engines
 async def test_coverage_figures_equal_the_coverage_table(busy_desk: BusyDesk) -> None:
     with busy_desk.desk.engine.connect() as conn:
         table = coverage_table(conn)

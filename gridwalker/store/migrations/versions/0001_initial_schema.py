@@ -8,6 +8,7 @@ Create Date: 2026-11-26 09:42:59.049786
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 import sqlmodel
 from alembic import op
 
@@ -28,7 +29,7 @@ def upgrade() -> None:
     sa.Column('uuid', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('op', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('rev', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('audit', schema=None) as batch_op:
@@ -47,7 +48,7 @@ def upgrade() -> None:
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
@@ -271,7 +272,7 @@ def upgrade() -> None:
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('relation', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('residence_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('care_tags', sa.JSON(), nullable=False),
+    sa.Column('care_tags', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('moved_out', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['household_uuid'], ['household.uuid'], ),
     sa.PrimaryKeyConstraint('uuid')
@@ -294,11 +295,11 @@ def upgrade() -> None:
     sa.Column('visited_on', sa.Date(), nullable=False),
     sa.Column('visited_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('residents_seen', sa.JSON(), nullable=False),
-    sa.Column('care_checks', sa.JSON(), nullable=False),
+    sa.Column('residents_seen', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('care_checks', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('concerns', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('follow_up', sa.Date(), nullable=True),
-    sa.Column('roster_changes', sa.JSON(), nullable=False),
+    sa.Column('roster_changes', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['household_uuid'], ['household.uuid'], ),
     sa.ForeignKeyConstraint(['member_uuid'], ['member.uuid'], ),
     sa.PrimaryKeyConstraint('uuid')

@@ -11,6 +11,7 @@ Create Date: 2026-11-26 09:59:45.882038
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 import sqlmodel
 from alembic import op
 
@@ -43,7 +44,7 @@ def upgrade() -> None:
     sa.Column('field', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('base_rev', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('chosen_rev', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('candidates', sa.JSON(), nullable=False),
+    sa.Column('candidates', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -104,7 +105,7 @@ def upgrade() -> None:
     sa.Column('base_rev', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('deleted', sa.Boolean(), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('device_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),

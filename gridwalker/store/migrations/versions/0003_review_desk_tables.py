@@ -11,6 +11,7 @@ Create Date: 2026-11-26 10:53:20.940391
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 import sqlmodel
 from alembic import op
 
@@ -88,9 +89,9 @@ def upgrade() -> None:
     sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('uuid', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('rev', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('heads', sa.JSON(), nullable=False),
-    sa.Column('choices', sa.JSON(), nullable=False),
-    sa.Column('conflict_ids', sa.JSON(), nullable=False),
+    sa.Column('heads', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('choices', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('conflict_ids', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

@@ -23,9 +23,16 @@ depends_on: str | Sequence[str] | None = None
 NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
+# PostgreSQL named the unnamed constraint itself when 0001 made it (table_columns_key).
+PG_NAME = "census_record_enterprise_uuid_year_key"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("census_record", naming_convention=NAMING) as batch_op:
-        batch_op.drop_constraint("uq_census_record_enterprise_uuid", type_="unique")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(PG_NAME, "census_record", type_="unique")
+    else:
+        with op.batch_alter_table("census_record", naming_convention=NAMING) as batch_op:
+            batch_op.drop_constraint("uq_census_record_enterprise_uuid", type_="unique")
     op.create_index(
         "uq_census_record_live",
         "census_record",
