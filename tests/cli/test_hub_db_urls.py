@@ -84,7 +84,7 @@ def test_the_default_comes_from_gridwalker_hub_db(in_tmp: Path, empty_pg_databas
     assert run("hub", "init", home=hub, **env)[0] == 0
     assert _revision(empty_pg_database) == head_revision()
     code, _out, err = run("hub", "member", "list", home=hub, **env)
-    assert code == 0 and "no members yet" in err
+    assert code == 0 and "还没有网格员" in err
     assert not config.paths(hub).hub_db.exists()
 
 
