@@ -557,9 +557,7 @@ def check_records(bundle: OpenedBundle, files: RecordsFiles) -> int:
                 except RecordError as exc:
                     errors.append(f"records/{entity}.jsonl line {number}: {exc}")
                     if len(errors) >= MAX_ERRORS:
-                        raise bundle.refuse(
-                            "schema", "; ".join([*_version_skew(bundle.manifest, errors), *errors])
-                        ) from None
+                        raise bundle.refuse("schema", "; ".join(errors)) from None
         finally:
             seen.close()
         if count != bundle.manifest["counts"][entity]:
@@ -569,24 +567,8 @@ def check_records(bundle: OpenedBundle, files: RecordsFiles) -> int:
         total += count
     if errors:
         reason = "schema" if any(" line " in e for e in errors) else "count-mismatch"
-        raise bundle.refuse(reason, "; ".join([*_version_skew(bundle.manifest, errors), *errors]))
+        raise bundle.refuse(reason, "; ".join(errors))
     return total
-
-
-def _version_skew(manifest: dict[str, Any], errors: list[str]) -> list[str]:
-    """The likely cause when records miss or add fields: the two sides run different versions
-    of gridwalker (a field added by a migration on one side only). Empty otherwise."""
-    from gridwalker.store.migrate import head_revision
-
-    theirs = manifest.get("schema_version") or "?"
-    if theirs == head_revision() or not any(
-        "data: missing" in e or "data: unknown" in e for e in errors
-    ):
-        return []
-    return [
-        f"made by gridwalker at schema {theirs}, this one is at {head_revision()}: "
-        "upgrade gridwalker on the laptop and the hub to the same version, then `gridwalker export --full` on the laptop"
-    ]
 
 
 Checked = tuple[dict[str, Any], dict[str, Any]]  # a record and its row values

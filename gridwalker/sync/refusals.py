@@ -40,8 +40,8 @@ class BundleRefused(Exception):
 
     def __init__(self, reason: str, detail: str = "", manifest: dict[str, Any] | None = None):
         self.reason = reason
-        self.detail = detail
         self.manifest = manifest or {}
+        self.detail = _with_version_skew(self.manifest, detail) if reason == "schema" else detail
         super().__init__(self.message)
 
     @property
@@ -49,3 +49,20 @@ class BundleRefused(Exception):
         """The bilingual reason with its detail."""
         text = REASONS.get(self.reason, self.reason)
         return f"{text}: {self.detail}" if self.detail else text
+
+
+def _with_version_skew(manifest: dict[str, Any], detail: str) -> str:
+    """The records' errors, after their likely cause when records miss or add fields: the two
+    sides run different versions of gridwalker (a field added by a migration on one side)."""
+    from gridwalker.store.migrate import head_revision
+
+    theirs = manifest.get("schema_version") or "?"
+    if theirs == head_revision() or (
+        "data: missing" not in detail and "data: unknown" not in detail
+    ):
+        return detail
+    return (
+        f"made by gridwalker at schema {theirs}, this one is at {head_revision()}: "
+        "upgrade gridwalker on the laptop and the hub to the same version, "
+        f"then `gridwalker export --full` on the laptop; {detail}"
+    )

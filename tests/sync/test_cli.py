@@ -29,7 +29,7 @@ def test_keys_export_and_hub_import(tmp_path: Path, small_street: Path) -> None:
 
     assert run("keys", "init", home=lap)[0] == 0
     code, _out, err = run("keys", "init", home=lap)
-    assert code == 0 and "already set up" in err
+    assert code == 0 and "已设置" in err
     secret = config.paths(lap).keys / "device.key"
     assert secret.stat().st_mode & 0o777 == 0o600
     assert secret.parent.stat().st_mode & 0o777 == 0o700

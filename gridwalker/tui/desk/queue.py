@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -212,7 +212,28 @@ class Marks:
         return sum(1 for f, i in self.at.values() if f == flt and i < index)
 
 
-class QueueScreen(DbScreen):
+class QueueWidth:
+    """What the queue shows at the screen's width (a part of QueueScreen): the community
+    column only when there is room, and the highlighted record whole under the list."""
+
+    size: Any
+    query_one: Any
+
+    @property
+    def narrow(self) -> bool:
+        """Whether the screen is too narrow for every column (see NARROW_SCREEN)."""
+        return self.size.width < NARROW_SCREEN
+
+    def on_resize(self) -> None:
+        """The columns follow the screen's width (the rows are drawn again with them)."""
+        self.query_one("#queue-columns", Static).update(queue_titles(self.narrow))
+        self.query_one(PagedList).refresh()
+
+    def on_paged_list_highlighted(self, message: PagedList.Highlighted) -> None:
+        self.query_one("#queue-current", Static).update(whole_line(message.row))
+
+
+class QueueScreen(QueueWidth, DbScreen):
     """Everything received and not yet reviewed, paged from SQL, filtered by key."""
 
     CSS_PATH = "queue.tcss"
@@ -267,23 +288,9 @@ class QueueScreen(DbScreen):
         status.set_class(error, "-error")
         status.display = True
 
-    @property
-    def narrow(self) -> bool:
-        """Whether the screen is too narrow for every column (see NARROW_SCREEN)."""
-        return self.size.width < NARROW_SCREEN
-
     def render_row(self, row: QueueRow, width: int) -> Text:
         """One queue line, marked when it is."""
         return queue_line(row, (row.entity, row.uuid) in self.marked, self.narrow)
-
-    def on_resize(self) -> None:
-        """The columns follow the screen's width (the rows are drawn again with them)."""
-        self.query_one("#queue-columns", Static).update(queue_titles(self.narrow))
-        self.query_one(PagedList).refresh()
-
-    @on(PagedList.Highlighted, "#queue-list")
-    def _highlighted(self, message: PagedList.Highlighted) -> None:
-        self.query_one("#queue-current", Static).update(whole_line(message.row))
 
     def database_ready(self, cursor: int = 0) -> None:
         from gridwalker.store.desk import lookups
