@@ -1,0 +1,39 @@
+"""Encrypted laptops in tests: a passphrase, its 0600 file, and a KDF cheap enough for tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from gridwalker.store.dbkey import KdfParams, key_record_path
+
+PASSPHRASE = "门前三包 correct horse"
+# The record stores its parameters, so a cheap KDF in tests exercises the same code paths.
+CHEAP_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def passphrase_file(folder: Path, text: str = PASSPHRASE, mode: int = 0o600) -> Path:
+    """A passphrase file as a script would keep it (0600 unless `mode` says otherwise)."""
+    path = folder / f"passphrase-{mode:o}.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    os.chmod(path, mode)
+    return path
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """Copy a database file and its key record (when it has one)."""
+    shutil.copy(source, target)
+    if key_record_path(source).exists():
+        shutil.copy(key_record_path(source), key_record_path(target))
+    return target
+
+
+def file_bytes(db: Path) -> bytes:
+    """The raw bytes of a database with its -wal, -shm and key record, as a finder reads them."""
+    data = b""
+    for suffix in ("", "-wal", "-shm", "-journal", ".key"):
+        part = db.with_name(db.name + suffix)
+        if part.exists():
+            data += part.read_bytes()
+    return data
