@@ -37,3 +37,11 @@ def file_bytes(db: Path) -> bytes:
         if part.exists():
             data += part.read_bytes()
     return data
+
+
+def open_field(db: Path):  # noqa: ANN201 - an Engine
+    """Open a laptop's database in a test as the member would: with PASSPHRASE if encrypted."""
+    from gridwalker.store.dbkey import is_encrypted, unlock
+    from gridwalker.store.migrate import open_database
+
+    return open_database(db, key=unlock(db, PASSPHRASE) if is_encrypted(db) else None)
