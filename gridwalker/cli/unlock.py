@@ -67,13 +67,23 @@ def can_prompt() -> bool:
     return sys.stdin.isatty()
 
 
-def new_passphrase(passphrase_file: Path | None) -> str:
-    """A new passphrase: from the file, else asked twice on a terminal, else exit 1."""
-    from gridwalker.store.dbkey import check_new_passphrase, passphrase_file_from_env
+def new_passphrase(passphrase_file: Path | None, *, from_env: bool = True) -> str:
+    """A new passphrase: from the file (or $GRIDWALKER_PASSPHRASE_FILE with `from_env`), else
+    asked twice on a terminal, else exit 1."""
+    from gridwalker.store.dbkey import (
+        PassphraseFileError,
+        check_new_passphrase,
+        passphrase_file_from_env,
+        read_passphrase_file,
+    )
 
-    source = passphrase_file or passphrase_file_from_env()
-    passphrase = given_passphrase(passphrase_file)
-    if passphrase is None:
+    source = passphrase_file or (passphrase_file_from_env() if from_env else None)
+    if source is not None:
+        try:
+            passphrase = read_passphrase_file(source)
+        except PassphraseFileError as exc:
+            fail(str(exc))
+    else:
         if not can_prompt():
             fail(_no_terminal_message())
         click.echo(
@@ -92,6 +102,16 @@ def new_passphrase(passphrase_file: Path | None) -> str:
     return passphrase
 
 
+def current_passphrase(passphrase_file: Path | None) -> str:
+    """The passphrase the database has now: from a file, else asked once on a terminal."""
+    passphrase = given_passphrase(passphrase_file)
+    if passphrase is None:
+        if not can_prompt():
+            fail(_no_terminal_message())
+        passphrase = click.prompt("口令 / passphrase", hide_input=True, err=True)
+    return passphrase
+
+
 def laptop_key(db: Path, passphrase_file: Path | None = None) -> bytes | None:
     """The raw key of an encrypted database (None for a plain one), or exit 1 with why."""
     from gridwalker.store.dbkey import (
@@ -105,8 +125,9 @@ def laptop_key(db: Path, passphrase_file: Path | None = None) -> bytes | None:
     if not is_encrypted(db):
         if db.exists() and db.stat().st_size > 0 and not looks_plain(db):
             fail(
-                f"{db}: 数据库已加密但缺少密钥文件 {db.name}.key / the database is encrypted but "
-                f"its key record {db.name}.key is missing"
+                f"{db}: 不是未加密的 SQLite 数据库，也没有密钥文件 {db.name}.key（已加密但密钥文件"
+                f"丢失，或不是数据库）/ not a plain SQLite database and its key record "
+                f"{db.name}.key is missing (encrypted without its key, or not a database)"
             )
         return None
     given = given_passphrase(passphrase_file)

@@ -270,18 +270,23 @@ def check_database(db: str | Path, key: bytes | None) -> CheckResult:
     if not db.exists():
         raise AtRestError(f"{db}: 没有数据库 / no database here")
     problems: list[str] = []
-    try:
-        with closing(_connect(db, key)) as conn:
+    digests: dict[str, tuple[int, str]] = {}
+    with closing(_connect(db, key)) as conn:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except dbapi2.DatabaseError as exc:
+            raise AtRestError(
+                f"{db}: 无法读取（密钥不对或文件损坏）/ cannot be read: wrong key or damaged ({exc})"
+            ) from None
+        if key is not None:  # every page's HMAC, before SQLite reads a damaged one
+            problems += [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
+        try:
             rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
             if rows != ["ok"]:
                 problems += rows
-            if key is not None:
-                problems += [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
             digests = table_digests(conn)
-    except dbapi2.DatabaseError as exc:
-        raise AtRestError(
-            f"{db}: 无法读取（密钥不对或文件损坏）/ cannot be read: wrong key or damaged ({exc})"
-        ) from None
+        except dbapi2.DatabaseError as exc:
+            problems.append(str(exc))
     return CheckResult(
         encrypted=key is not None,
         tables=len(digests),
