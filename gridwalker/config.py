@@ -148,6 +148,7 @@ class Settings:
     language: str = ""  # "zh", "en" or "" (from the locale)
     demo: bool = False
     supervisor: str = ""  # at a hub: who decides at the desk unless --as says otherwise
+    lock_minutes: int = 10  # an encrypted laptop's app locks after this long idle (0: never)
 
 
 def load_settings(p: Paths) -> Settings:

@@ -6,9 +6,11 @@ app tells every screen (`database_ready`); on first start it asks who is signed 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 
 from gridwalker import config
@@ -49,6 +51,7 @@ class GridwalkerApp(GridwalkerBaseApp):
         Binding("f1", "help", N_("Help")),
         Binding("slash", "search", N_("Search")),
         Binding("ctrl+n", "log_issue", N_("Log an issue"), show=False),
+        Binding("ctrl+l", "lock", N_("Lock"), show=False),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
 
@@ -65,6 +68,60 @@ class GridwalkerApp(GridwalkerBaseApp):
         self.DEFAULT_MODE = start  # read by App.__init__
         super().__init__(db_path, lang=lang, home=home)
         self.title = _("Gridwalker") + title_suffix
+        self.db_key: bytes | None = None  # an encrypted laptop's key, once unlocked
+        self.last_input = time.monotonic()
+
+    # -- an encrypted laptop: unlock at start, lock on ctrl+l and when idle ----------------
+
+    def on_mount(self, event: events.Mount) -> None:
+        """Ask for the passphrase first when the database is encrypted and no passphrase
+        file was given (the base class's opening waits for it); else open as before."""
+        from gridwalker.store.dbkey import is_encrypted, passphrase_file_from_env
+
+        self.set_interval(15, self._lock_when_idle)
+        if is_encrypted(self.db_path) and passphrase_file_from_env() is None:
+            from gridwalker.tui.field.unlock import UnlockScreen
+
+            event.prevent_default()  # Textual would call the base class's on_mount next
+            self.push_screen(UnlockScreen(self.db_path), self._unlocked_at_start)
+
+    def _unlocked_at_start(self, key: bytes | None) -> None:
+        self.db_key = key
+        self.last_input = time.monotonic()
+        self.open_database()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note the member's last key press or click (for the idle lock)."""
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_when_idle(self) -> None:
+        minutes = self.settings.lock_minutes
+        if (
+            self.db_key is not None
+            and minutes > 0
+            and time.monotonic() - self.last_input >= minutes * 60
+        ):
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Cover the app until the passphrase is typed again; what is open stays as it is."""
+        from gridwalker.store.dbkey import is_encrypted
+        from gridwalker.tui.field.unlock import UnlockScreen
+
+        if isinstance(self.screen, UnlockScreen):
+            return
+        if not is_encrypted(self.db_path):
+            self.notify(
+                _("This laptop's database is not encrypted: run gridwalker db encrypt."),
+                severity="warning",
+            )
+            return
+        self.push_screen(UnlockScreen(self.db_path, locked=True), self._unlocked_after_lock)
+
+    def _unlocked_after_lock(self, _key: bytes | None) -> None:
+        self.last_input = time.monotonic()
 
     @property
     def places(self) -> PlacesScreen:
@@ -76,7 +133,7 @@ class GridwalkerApp(GridwalkerBaseApp):
         # Imported here: SQLAlchemy costs ~0.3 s, which the first frame must not wait for.
         from gridwalker.store import migrate, rounds
 
-        engine = migrate.open_database(self.db_path)
+        engine = migrate.open_database(self.db_path, key=self._database_key())
         with engine.connect() as conn:
             member = (
                 rounds.member_ref(conn, self.settings.member_uuid)
@@ -84,6 +141,23 @@ class GridwalkerApp(GridwalkerBaseApp):
                 else None
             )
         return engine, member
+
+    def _database_key(self) -> bytes | None:
+        """The key typed at the unlock screen, or read from $GRIDWALKER_PASSPHRASE_FILE."""
+        from gridwalker.store.dbkey import (
+            is_encrypted,
+            passphrase_file_from_env,
+            read_passphrase_file,
+            unlock,
+        )
+
+        if self.db_key is not None or not is_encrypted(self.db_path):
+            return self.db_key
+        path = passphrase_file_from_env()
+        if path is None:
+            return None
+        self.db_key = unlock(self.db_path, read_passphrase_file(path))
+        return self.db_key
 
     def database_opened(self) -> None:
         """Ask who is signed in if nobody is; else offer the drafts left last time."""
