@@ -46,6 +46,7 @@ class EncryptResult:
     rows: int
     wiped_bytes: int
     resumed: bool = False
+    key: bytes = field(default=b"", repr=False)  # the database key, to reopen without a KDF
 
 
 @dataclass
@@ -251,6 +252,7 @@ def encrypt_in_place(
         rows=sum(count for count, _digest in before.values()),
         wiped_bytes=wiped,
         resumed=resumed,
+        key=key,
     )
 
 
