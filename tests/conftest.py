@@ -20,15 +20,18 @@ from tests.support.scenes import BusyDesk, fill_desk
 @pytest.fixture(autouse=True)
 def gridwalker_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No test touches a real home folder; time stands still at the demo's day; a key record
-    made in a test uses a cheap KDF (its parameters are stored, so the code path is the same)."""
-    from gridwalker.store import dbkey
-    from tests.support.at_rest import CHEAP_KDF
+    made in a test uses a cheap KDF (its parameters are stored, so the code path is the same);
+    the kernel keyring is the test's own."""
+    from gridwalker.store import dbkey, session_key
+    from tests.support.at_rest import CHEAP_KDF, FakeKeyring
 
     home = tmp_path / "home"
     monkeypatch.setenv("GRIDWALKER_HOME", str(home))
     monkeypatch.delenv("GRIDWALKER_TODAY", raising=False)
     monkeypatch.delenv(dbkey.PASSPHRASE_ENV, raising=False)
     monkeypatch.setattr(dbkey, "DEFAULT_KDF", CHEAP_KDF)
+    # Keys an unlocked app holds go to a keyring of the test's own, never the machine's.
+    monkeypatch.setattr(session_key, "_keyctl", FakeKeyring())
     with clock.frozen(DEMO_TODAY):
         yield home
 

@@ -1,8 +1,9 @@
 """The laptop database's passphrase on the command line: where it comes from, how it opens.
 
 A passphrase comes from the 0600 file named by `--passphrase-file` (setup and the db
-commands), else from the file named by GRIDWALKER_PASSPHRASE_FILE (every command), else from
-a prompt when stdin is a terminal. Never from the command line or the environment itself,
+commands), else from the file named by GRIDWALKER_PASSPHRASE_FILE (every command); else the
+key the member's unlocked session holds in the kernel keyring (store/session_key.py) is
+used; else a prompt when stdin is a terminal. Never from the command line or the environment itself,
 and never a prompt under cron: without a terminal the command exits 1 and says what to give.
 A database without a key record (the demo, a hub, a laptop not encrypted yet) opens as it is.
 """
@@ -37,8 +38,8 @@ def _no_terminal_message() -> str:
     return (
         "数据库已加密，需要口令：用 --passphrase-file FILE 或 GRIDWALKER_PASSPHRASE_FILE 指定"
         "口令文件（0600）；没有终端时不会提示输入 / the database is encrypted: give the "
-        "passphrase in a 0600 file with --passphrase-file FILE or GRIDWALKER_PASSPHRASE_FILE "
-        "(no prompt without a terminal)"
+        "passphrase in a 0600 file with --passphrase-file FILE or GRIDWALKER_PASSPHRASE_FILE, "
+        "or unlock the app in the member's session first (no prompt without a terminal)"
     )
 
 
@@ -131,6 +132,12 @@ def laptop_key(db: Path, passphrase_file: Path | None = None) -> bytes | None:
             )
         return None
     given = given_passphrase(passphrase_file)
+    if given is None:
+        from gridwalker.store.session_key import held_key
+
+        held = held_key(db)
+        if held is not None:
+            return held
     if given is None and not can_prompt():
         fail(_no_terminal_message())
     for attempt in range(1 if given is not None else PROMPT_TRIES):

@@ -221,3 +221,16 @@ def test_an_encrypted_file_without_its_key_record_is_said_so(
     key_record_path(sealed.db).unlink()
     code, _out, err = run("export", home=home_of(sealed))
     assert code == 1 and "key record gridwalker.db.key is missing" in err
+
+
+def test_export_under_cron_uses_the_key_the_unlocked_session_holds(sealed: Laptop) -> None:
+    from gridwalker.store import session_key
+    from gridwalker.store.dbkey import unlock
+
+    assert session_key.hold_key(sealed.db, unlock(sealed.db, PASSPHRASE), 3600)
+    code, out, err = run("export", "--json", home=home_of(sealed))
+    assert code == 0, err
+    assert Path(json.loads(out)["path"]).exists()
+    session_key.drop_key(sealed.db)  # the session ended: the timer has no key again
+    code, _out, err = run("export", home=home_of(sealed))
+    assert code == 1 and "unlock the app in the member's session first" in err

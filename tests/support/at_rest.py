@@ -45,3 +45,31 @@ def open_field(db: Path):  # noqa: ANN201 - an Engine
     from gridwalker.store.migrate import open_database
 
     return open_database(db, key=unlock(db, PASSPHRASE) if is_encrypted(db) else None)
+
+
+class FakeKeyring:
+    """keyctl's user keyring for one test: the commands session_key runs, in memory."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[str, bytes]] = {}  # id -> (description, payload)
+        self.timeouts: dict[str, int] = {}
+
+    def __call__(self, *args: str, data: bytes | None = None) -> str | None:
+        command, rest = args[0], args[1:]
+        if command == "padd":
+            _type, desc, _ring = rest
+            key_id = next((i for i, (d, _p) in self.keys.items() if d == desc), None)
+            key_id = key_id or str(1000 + len(self.keys))
+            self.keys[key_id] = (desc, data or b"")
+            return key_id
+        if command == "search":
+            return next((i for i, (d, _p) in self.keys.items() if d == rest[2]), None)
+        if command == "pipe":
+            return self.keys[rest[0]][1].decode() if rest[0] in self.keys else None
+        if command == "timeout":
+            self.timeouts[rest[0]] = int(rest[1])
+            return ""
+        if command in ("unlink", "revoke"):
+            self.keys.pop(rest[0], None)
+            return ""
+        return ""  # setperm

@@ -10,13 +10,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 
 from gridwalker import config
 from gridwalker.domain.i18n import _
 from gridwalker.tui.app_base import GridwalkerBaseApp
+from gridwalker.tui.common.workers import DbResult
 from gridwalker.tui.field.today import TodayScreen
+from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
     from gridwalker.store.returns import CorrectionTarget, ReturnedItem
     from gridwalker.store.rounds import MemberRef, ResidentRow
     from gridwalker.tui.field.places import PlacesScreen
+
+
+class ClosedWithExport(DbResult):
+    """The export on closing is done: its ExportResult, or the reason it failed (str)."""
 
 
 def _places_screen() -> PlacesScreen:
@@ -134,6 +140,7 @@ class GridwalkerApp(GridwalkerBaseApp):
         from gridwalker.store import migrate, rounds
 
         engine = migrate.open_database(self.db_path, key=self._database_key())
+        self._hold_key()
         with engine.connect() as conn:
             member = (
                 rounds.member_ref(conn, self.settings.member_uuid)
@@ -158,6 +165,61 @@ class GridwalkerApp(GridwalkerBaseApp):
             return None
         self.db_key = unlock(self.db_path, read_passphrase_file(path))
         return self.db_key
+
+    def _hold_key(self) -> None:
+        """Let the member's session hold the unlocked key for the nightly export (worker)."""
+        from gridwalker.store import session_key
+
+        hours = self.settings.hold_key_hours
+        if self.db_key is not None and hours > 0:
+            session_key.hold_key(self.db_path, self.db_key, hours * 3600)
+
+    # -- export on close ------------------------------------------------------------------
+
+    def _export_on_close_due(self) -> bool:
+        from gridwalker.sync.keys import trusted_hub
+
+        return (
+            self.settings.export_on_close
+            and not self.settings.demo
+            and self.engine is not None
+            and self.member is not None
+            and trusted_hub(self.home) is not None
+        )
+
+    async def action_quit(self) -> None:
+        """Quit; a real laptop writes its next sync bundle first (export on close)."""
+        if not self._export_on_close_due():
+            self.exit()
+            return
+        self.notify(_("Exporting the changes before closing…"))
+        self._export_then_exit()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="close")
+    def _export_then_exit(self) -> None:
+        from gridwalker.sync.laptop.export import export_bundle
+
+        assert self.engine is not None and self.member is not None
+        try:
+            result = export_bundle(self.engine, self.home, member=self.member.name)
+        except Exception as exc:  # the member is told on the terminal; closing goes on
+            self.post_message(ClosedWithExport(error_reason(exc)))
+        else:
+            self.post_message(ClosedWithExport(result))
+
+    @on(ClosedWithExport)
+    def _closed_with_export(self, message: ClosedWithExport) -> None:
+        if isinstance(message.result, str):
+            self.exit(
+                message=_("The export on closing failed: {reason}. Run gridwalker export.").format(
+                    reason=message.result
+                )
+            )
+            return
+        path = message.result.path
+        self.exit(
+            message=_("Exported on closing: {path}").format(path=path) if path is not None else None
+        )
 
     def database_opened(self) -> None:
         """Ask who is signed in if nobody is; else offer the drafts left last time."""

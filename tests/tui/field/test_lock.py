@@ -9,17 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from gridwalker.store import rounds
 from gridwalker.store.at_rest import encrypt_in_place
+from gridwalker.store.migrate import open_database
 from gridwalker.tui.field.app import GridwalkerApp
 from gridwalker.tui.field.today import TodayScreen
 from gridwalker.tui.field.unlock import UnlockScreen
 from gridwalker.tui.field.visit import VisitScreen
 from tests.support.apps import SIZE, make_app, screen_text, settle, sign_in
 from tests.support.at_rest import PASSPHRASE
+from tests.support.laptops import Laptop
 from tests.tui.field.test_household import household, type_into
 from tests.tui.field.test_visit import open_visit, write_concerns
 
@@ -162,3 +165,66 @@ def test_unlock_screen_snapshot(
         await unlock_with(pilot, "wrong")
 
     assert snap_compare(make_app(sealed_db, lang), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_an_unlocked_session_holds_the_key_for_the_nightly_export(sealed_db: Path) -> None:
+    from gridwalker.store import session_key
+
+    app = make_app(sealed_db, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert session_key.held_key(sealed_db) is None  # nothing before the passphrase
+        await unlock_with(pilot, PASSPHRASE)
+        assert app.db_key is not None and session_key.held_key(sealed_db) == app.db_key
+
+
+async def test_no_key_is_held_when_the_settings_say_so(sealed_db: Path) -> None:
+    from gridwalker import config
+    from gridwalker.store import session_key
+
+    settings = config.load_settings(config.paths())
+    settings.hold_key_hours = 0
+    config.save_settings(config.paths(), settings)
+    app = make_app(sealed_db, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock_with(pilot, PASSPHRASE)
+        assert app.engine is not None and session_key.held_key(sealed_db) is None
+
+
+async def test_quitting_exports_first(laptop: Laptop) -> None:
+    from gridwalker import config
+    from gridwalker.store.tables import Member
+
+    laptop.engine.dispose()
+    engine = open_database(laptop.db)
+    with engine.connect() as conn:
+        member = conn.execute(select(Member.uuid, Member.name).order_by(Member.name)).first()
+    engine.dispose()
+    config.save_settings(laptop.home, config.Settings(member_uuid=member[0], member_name=member[1]))
+    encrypt_in_place(laptop.db, PASSPHRASE)
+    app = make_app(laptop.db, "en", home=laptop.home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock_with(pilot, PASSPHRASE)
+        assert not laptop.home.outbox.exists() or not list(laptop.home.outbox.iterdir())
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    bundles = list(laptop.home.outbox.glob("*.zip.age"))
+    assert len(bundles) == 1
+    assert app.return_code == 0
+
+
+async def test_quitting_without_a_trusted_hub_just_quits(demo_db: Path) -> None:
+    app = make_app(demo_db, "en", signed_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert not config_outbox().exists() or not list(config_outbox().iterdir())
+
+
+def config_outbox() -> Path:
+    from gridwalker import config
+
+    return config.paths().outbox
