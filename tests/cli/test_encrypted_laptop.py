@@ -4,6 +4,7 @@ or exits 1 saying why, never a prompt without a terminal (cron), nothing persona
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -234,3 +235,20 @@ def test_export_under_cron_uses_the_key_the_unlocked_session_holds(sealed: Lapto
     session_key.drop_key(sealed.db)  # the session ended: the timer has no key again
     code, _out, err = run("export", home=home_of(sealed))
     assert code == 1 and "unlock the app in the member's session first" in err
+
+
+def test_the_demo_stays_plain_and_says_so(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridwalker.tui.field.app import GridwalkerApp
+
+    home = tmp_path / "home"
+    demo_home = config.paths(config.paths(home).demo_home)
+    demo_home.data.mkdir(parents=True)
+    shutil.copy(demo_db, demo_home.field_db)
+    titles: list[str] = []
+    monkeypatch.setattr(GridwalkerApp, "run", lambda app: titles.append(app.title))
+    code, _out, err = run("--lang", "en", "--demo", home=home)
+    assert code == 0, err
+    assert titles == ["Gridwalker (demo: made-up people, not encrypted)"]
+    assert looks_plain(demo_home.field_db) and not key_record_path(demo_home.field_db).exists()
