@@ -56,9 +56,15 @@ class SetupOutcome:
 
 
 def set_up_and_encrypt(
-    engine: Engine, home: Paths, request: Any, db_path: Path, passphrase: str | None
+    engine: Engine,
+    home: Paths,
+    request: Any,
+    db_path: Path,
+    passphrase: str | None,
+    hold_seconds: int = 0,
 ) -> SetupOutcome:
-    """Set the laptop up, then encrypt its (still plain) database and reopen it."""
+    """Set the laptop up, then encrypt its (still plain) database and reopen it; the key is
+    held for the session (`hold_seconds`), as after an unlock."""
     from gridwalker.store.at_rest import AtRestError, encrypt_in_place
     from gridwalker.store.migrate import open_database
     from gridwalker.sync.laptop.setup import set_up_laptop
@@ -71,6 +77,10 @@ def set_up_and_encrypt(
         done = encrypt_in_place(db_path, passphrase)
     except (AtRestError, ValueError) as exc:
         return SetupOutcome(result, not_encrypted=str(exc))
+    if hold_seconds > 0:
+        from gridwalker.store.session_key import hold_key
+
+        hold_key(db_path, done.key, hold_seconds)
     return SetupOutcome(result, open_database(db_path, key=done.key), done.key)
 
 
@@ -237,9 +247,10 @@ class SetupScreen(DbModal):
             return
         self._error("")
         db_path = self.gw.db_path
+        hold = max(self.gw.settings.hold_key_hours, 0) * 3600
 
         def run(engine: Engine, home: Paths) -> SetupOutcome:
-            return set_up_and_encrypt(engine, home, request, db_path, passphrase)
+            return set_up_and_encrypt(engine, home, request, db_path, passphrase, hold)
 
         self.run_engine(run, SetUp, failed=self._refused)
 

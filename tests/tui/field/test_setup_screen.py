@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from textual.widgets import Input, Select
 
 from gridwalker import config
+from gridwalker.store import session_key
 from gridwalker.store.dbkey import key_record_path, looks_plain
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Grid, Member
@@ -64,6 +65,7 @@ async def test_a_new_laptop_is_set_up_in_the_app(tmp_path: Path, card: Path) -> 
         shown = screen_text(app)
         assert "设置完成：李晓梅" in shown and "配对文件：" in shown, shown
         assert "未加密" not in shown and not looks_plain(home.field_db)
+        assert session_key.held_key(home.field_db) == app.db_key  # for the nightly export
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "TodayScreen"
