@@ -148,6 +148,9 @@ class Settings:
     language: str = ""  # "zh", "en" or "" (from the locale)
     demo: bool = False
     supervisor: str = ""  # at a hub: who decides at the desk unless --as says otherwise
+    lock_minutes: int = 10  # an encrypted laptop's app locks after this long idle (0: never)
+    hold_key_hours: int = 12  # the unlocked key stays in the kernel keyring this long (0: never)
+    export_on_close: bool = True  # quitting the app writes the next sync bundle first
 
 
 def load_settings(p: Paths) -> Settings:

@@ -21,12 +21,34 @@ from tests.support.scenes import BusyDesk, fill_desk
 
 @pytest.fixture(autouse=True)
 def gridwalker_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """No test touches a real home folder; time stands still at the demo's day."""
+    """No test touches a real home folder; time stands still at the demo's day; a key record
+    made in a test uses a cheap KDF (its parameters are stored, so the code path is the same);
+    the kernel keyring is the test's own."""
+    from gridwalker.store import dbkey, session_key
+    from tests.support.at_rest import CHEAP_KDF, FakeKeyring
+
     home = tmp_path / "home"
     monkeypatch.setenv("GRIDWALKER_HOME", str(home))
     monkeypatch.delenv("GRIDWALKER_TODAY", raising=False)
+    monkeypatch.delenv(dbkey.PASSPHRASE_ENV, raising=False)
+    monkeypatch.setattr(dbkey, "DEFAULT_KDF", CHEAP_KDF)
+    # Keys an unlocked app holds go to a keyring of the test's own, never the machine's.
+    monkeypatch.setattr(session_key, "_keyctl", FakeKeyring())
     with clock.frozen(DEMO_TODAY):
         yield home
+
+
+@pytest.fixture
+def passphrase_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """GRIDWALKER_PASSPHRASE_FILE names a 0600 file holding PASSPHRASE (as a timer would)."""
+    from gridwalker.store.dbkey import PASSPHRASE_ENV
+    from tests.support.at_rest import passphrase_file
+
+    folder = tmp_path / "secrets"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = passphrase_file(folder)
+    monkeypatch.setenv(PASSPHRASE_ENV, str(path))
+    return path
 
 
 # -- demo streets (built once per test process, copied for each test that writes) ---------------

@@ -112,8 +112,8 @@ def roster_import(
     lang: str | None,
 ) -> None:
     """Import a roster (CSV in UTF-8 / GB18030, or XLSX): every row is checked first."""
+    from gridwalker.cli.unlock import open_laptop
     from gridwalker.domain.i18n import language, set_language
-    from gridwalker.store.migrate import open_database
     from gridwalker.store.roster import RosterError, import_roster
 
     home = home_paths()
@@ -124,7 +124,7 @@ def roster_import(
         fail(str(exc))
     db = db or home.field_db
     made_here = not db.exists()  # a first import makes the laptop's database
-    engine = open_database(db)
+    engine = open_laptop(db)
     result = None
     try:
         result = import_roster(

@@ -121,14 +121,14 @@ def hub_export(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     """Apply a hub bundle on this laptop: checked completely first, then applied at once."""
-    from gridwalker.store.migrate import open_database
+    from gridwalker.cli.unlock import open_laptop
     from gridwalker.sync.laptop.import_ import import_hub_bundle
 
     home = home_paths()
     db = db or home.field_db
     if not db.exists():
         fail(no_database(db))
-    engine = open_database(db)
+    engine = open_laptop(db)
     try:
         outcome = import_hub_bundle(engine, home, file)
     finally:
@@ -161,9 +161,9 @@ def report_coverage(
     out: Path, db: Path | DatabaseUrl | None, today: date | None, lang: str | None
 ) -> None:
     """Coverage per community and grid: visits, care, census, party organisations, issues."""
+    from gridwalker.cli.unlock import open_laptop
     from gridwalker.domain.i18n import language, set_language
     from gridwalker.store.desk.coverage import write_coverage_report
-    from gridwalker.store.migrate import open_database
 
     home = home_paths()
     set_language(pick_language(lang, home))
@@ -172,7 +172,7 @@ def report_coverage(
         fail(no_database(db))
     if not out.parent.is_dir():
         fail(f"{out.parent}: {NO_FOLDER}")
-    engine = open_database(db)
+    engine = open_laptop(db)
     try:
         with engine.connect() as conn:
             rows = write_coverage_report(conn, out, today, lang=language())

@@ -48,12 +48,12 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 def _open(db: Path | None, home: config.Paths):  # noqa: ANN202 - an Engine
     """Open an existing field database, or fail (never create one by reading it)."""
-    from gridwalker.store.migrate import open_database
+    from gridwalker.cli.unlock import open_laptop
 
     db = db or home.field_db
     if not db.exists():
         fail(no_database(db))
-    return open_database(db)
+    return open_laptop(db)
 
 
 def _settings(home: config.Paths) -> config.Settings:

@@ -68,9 +68,9 @@ def report_census(
     lang: str | None,
 ) -> None:
     """The party-building information base (党建工作信息库): every enterprise present."""
+    from gridwalker.cli.unlock import open_laptop
     from gridwalker.domain.i18n import _, language, set_language
     from gridwalker.store.census import InfoFilter
-    from gridwalker.store.migrate import open_database
     from gridwalker.store.reports import write_census_report
 
     home = home_paths()
@@ -80,7 +80,7 @@ def report_census(
         fail(no_database(db))
     if not out.parent.is_dir():
         fail(f"{out.parent}: {NO_FOLDER}")
-    engine = open_database(db)
+    engine = open_laptop(db)
     try:
         with engine.connect() as conn:
             try:

@@ -86,7 +86,12 @@ def main(ctx: click.Context, lang: str | None, db: Path | None, demo: bool) -> N
     set_language(language)
     from gridwalker.tui.field.app import GridwalkerApp
 
-    GridwalkerApp(db, lang=language, home=home).run()
+    suffix = ""
+    if demo:  # the demo stays plain: made-up people, and nobody to forget a passphrase
+        from gridwalker.domain.i18n import _
+
+        suffix = _(" (demo: made-up people, not encrypted)")
+    GridwalkerApp(db, lang=language, home=home, title_suffix=suffix).run()
 
 
 def _build_demo_laptop(home: config.Paths, db: Path) -> None:
@@ -94,7 +99,11 @@ def _build_demo_laptop(home: config.Paths, db: Path) -> None:
     from gridwalker.demo.street import build_demo
     from gridwalker.store.migrate import open_database
 
-    click.echo(f"Building the demo laptop in {db} …", err=True)
+    click.echo(
+        f"Building the demo laptop in {db} … (made-up people; the demo database is not "
+        "encrypted, a real laptop's is)",
+        err=True,
+    )
     tmp = db.with_suffix(".building")
     for leftover in tmp.parent.glob(tmp.name + "*"):
         leftover.unlink()

@@ -23,6 +23,7 @@ from gridwalker.cli.common import (
 )
 from gridwalker.cli.root import main
 from gridwalker.cli.sync_cmds import hub_group
+from gridwalker.cli.unlock import new_passphrase, open_laptop, passphrase_file_option
 from gridwalker.domain.i18n import _
 
 EXAMPLES.update(
@@ -88,6 +89,7 @@ def _confirm_rotation(what_stops: str, yes: bool) -> None:
 @click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="The field database."
 )
+@passphrase_file_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def setup_cmd(
     member: str,
@@ -97,10 +99,17 @@ def setup_cmd(
     hub_card: Path,
     pair_out: Path | None,
     db: Path | None,
+    passphrase_file: Path | None,
     as_json: bool,
 ) -> None:
-    """First-run setup without the app: member, grid, keys, trusted hub, pairing file."""
+    """First-run setup without the app: member, grid, keys, trusted hub, pairing file.
+
+    A new database is encrypted (SQLCipher) with the passphrase from --passphrase-file or
+    $GRIDWALKER_PASSPHRASE_FILE, else asked twice on a terminal.
+    """
     from gridwalker.config import private_dir
+    from gridwalker.store.at_rest import new_encrypted_key
+    from gridwalker.store.dbkey import is_encrypted
     from gridwalker.store.migrate import open_database
     from gridwalker.sync.keys import KeyProblem
     from gridwalker.sync.laptop.setup import SetupRequest, check_request, set_up_laptop
@@ -118,14 +127,18 @@ def setup_cmd(
     elif isinstance(db, Path) and not db.parent.is_dir():
         fail(_("{path}: folder not found").format(path=db.parent))
     made_folder = not db.parent.exists()
-    new_database = not db.exists()
-    private_dir(db.parent)
-    engine = open_database(db)
+    new_database = not db.exists() or (db.stat().st_size == 0 and not is_encrypted(db))
+    if new_database:
+        passphrase = new_passphrase(passphrase_file)  # before anything is made
+        private_dir(db.parent)
+        engine = open_database(db, key=new_encrypted_key(db, passphrase))
+    else:
+        engine = open_laptop(db, passphrase_file)
     try:
         result = set_up_laptop(engine, home, request)
     except (KeyProblem, ValueError) as exc:
         engine.dispose()
-        if new_database:  # a refused first setup leaves no database behind
+        if new_database:  # a refused first setup leaves no database (nor key) behind
             for leftover in db.parent.glob(db.name + "*"):
                 leftover.unlink()
             if made_folder and not any(db.parent.iterdir()):
@@ -146,6 +159,8 @@ def setup_cmd(
     if result.pairing_file:
         rows.append((_("pairing file"), str(result.pairing_file)))
     echo_rows(rows)
+    if not is_encrypted(db):
+        click.echo(_("the database is not encrypted: gridwalker db encrypt"), err=True)
     if result.pairing_file:
         click.echo(
             _("give it to your supervisor: gridwalker hub enroll {file}").format(
@@ -195,9 +210,9 @@ def keys_init(rotate: bool, yes: bool, as_json: bool) -> None:
 
         device_id = None
         if home.field_db.exists():
-            from gridwalker.store.migrate import ensure_device, open_database
+            from gridwalker.store.migrate import ensure_device
 
-            engine = open_database(home.field_db)
+            engine = open_laptop(home.field_db)
             device_id = ensure_device(engine)
             engine.dispose()
         _print_json(
@@ -255,9 +270,9 @@ def keys_show(db: Path | None, as_json: bool) -> None:
     db = db or home.field_db
     device_id = None
     if db.exists():
-        from gridwalker.store.migrate import ensure_device, open_database
+        from gridwalker.store.migrate import ensure_device
 
-        engine = open_database(db)
+        engine = open_laptop(db)
         device_id = ensure_device(engine)
         engine.dispose()
     secret, public = device_key_paths(home)
@@ -356,7 +371,7 @@ def keys_trust_hub(recipient: str | None, card: Path | None, hub_key: Path | Non
 def keys_pair(out: Path, db: Path | None, as_json: bool) -> None:
     """Write this laptop's pairing file (again) for the hub to enrol."""
     from gridwalker import config
-    from gridwalker.store.migrate import ensure_device, open_database
+    from gridwalker.store.migrate import ensure_device
     from gridwalker.sync.keys import KeyProblem
     from gridwalker.sync.laptop.setup import pairing_for
     from gridwalker.sync.pairing import write_pairing
@@ -369,7 +384,7 @@ def keys_pair(out: Path, db: Path | None, as_json: bool) -> None:
         fail(str(exc))
     if not settings.member_name or not db.exists():
         fail(_("this laptop is not set up yet; run: gridwalker setup --help"))
-    engine = open_database(db)
+    engine = open_laptop(db)
     try:
         device_id = ensure_device(engine)
     finally:

@@ -43,9 +43,9 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 
 def _open(db: Path):  # noqa: ANN202 - an Engine
-    from gridwalker.store.migrate import open_database
+    from gridwalker.cli.unlock import open_laptop
 
-    return open_database(db)
+    return open_laptop(db)
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -45,11 +45,54 @@ def _private_sqlite_file(path: Path) -> None:
             private_file(companion)
 
 
-def make_engine(url: str | Path) -> Engine:
+def _sqlcipher_options(url: str, key: bytes) -> dict[str, Any]:
+    """create_engine arguments for an encrypted SQLite file: SQLCipher's DB-API module and a
+    creator whose first statement on every connection is the key.
+
+    SQLAlchemy's `sqlite+pysqlcipher` dialect takes a passphrase in the URL and lets SQLCipher
+    derive the key (PBKDF2, ~0.1 s on every new connection); our key is already derived
+    (store/dbkey.py), so it is handed over raw (`x'…'`) by a creator, which also runs before
+    the dialect's first-connect queries: no statement ever reaches the file without the key.
+    """
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+    from sqlalchemy.engine import make_url
+    from sqlcipher3 import dbapi2
+
+    from gridwalker.store.dbkey import KEY_BYTES, DatabaseKeyRefused
+
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"a database key has {KEY_BYTES} bytes")
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        raise ValueError("only a SQLite file can be encrypted")
+    key_pragma = f"PRAGMA key = \"x'{key.hex()}'\""
+    args, kwargs = SQLiteDialect_pysqlite().create_connect_args(parsed)
+
+    def connect() -> Any:
+        conn = dbapi2.connect(*args, **kwargs)
+        try:
+            # SQLCipher logs a wrong key's failed page to stderr; the refusal says it better.
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(key_pragma)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except dbapi2.DatabaseError:
+            conn.close()
+            raise DatabaseKeyRefused(
+                f"{parsed.database}: 密钥打不开这个数据库（或它未加密）/ this key does not "
+                "open the database (or it is not encrypted); nothing was changed"
+            ) from None
+        return conn
+
+    return {"module": dbapi2, "creator": connect}
+
+
+def make_engine(url: str | Path, *, key: bytes | None = None) -> Engine:
     """Create an engine; a plain path is taken as a SQLite file, a URL as it says (SQLite or
     PostgreSQL through psycopg 3). SQLite's pragmas are set on each connect.
 
-    A SQLite file is created owner-only (0600, with its -wal/-shm) whatever the umask.
+    A SQLite file is created owner-only (0600, with its -wal/-shm) whatever the umask. With
+    `key` (the raw 32-byte database key, store/dbkey.py) the file is SQLCipher-encrypted: the
+    key is the first statement on every connection, before the pragmas below.
     """
     url = str(url)
     if "://" not in url:
@@ -57,7 +100,7 @@ def make_engine(url: str | Path) -> Engine:
         url = sqlite_url(url)
     elif url.startswith("sqlite:///") and url != "sqlite:///:memory:" and "?" not in url:
         _private_sqlite_file(Path(url.removeprefix("sqlite:///")))
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {} if key is None else _sqlcipher_options(url, key)
     if url.startswith("postgresql"):
         # Every stored date-time is UTC (UTCDateTime); a session in UTC keeps the few naive
         # columns the same whatever the server's own time zone. Credentials come from libpq

@@ -59,9 +59,16 @@ def ensure_device(engine: Engine, device_id: str | None = None) -> str:
         return new_id
 
 
-def open_database(path_or_url: str | Path, device_id: str | None = None) -> Engine:
-    """An engine on a migrated database with its device row."""
-    engine = make_engine(path_or_url)
-    upgrade(engine)
-    ensure_device(engine, device_id)
+def open_database(
+    path_or_url: str | Path, device_id: str | None = None, *, key: bytes | None = None
+) -> Engine:
+    """An engine on a migrated database with its device row (`key`: an encrypted laptop's
+    raw database key, store/dbkey.py)."""
+    engine = make_engine(path_or_url, key=key)
+    try:
+        upgrade(engine)
+        ensure_device(engine, device_id)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

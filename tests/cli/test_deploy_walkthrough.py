@@ -13,6 +13,7 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ from gridwalker.store.rounds import save_visit
 from gridwalker.store.rounds.edits import stored_visit, update_visit
 from gridwalker.store.tables import Household, Member
 from gridwalker.store.tables.review import HubReview
+from tests.support.at_rest import open_field
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ROSTER = """街道,社区,网格,楼栋,单元,楼层,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,人口类型,关爱标签
@@ -35,6 +37,9 @@ ROSTER = """街道,社区,网格,楼栋,单元,楼层,房号,姓名,性别,出�
 新华街,邮三社区,XH-03-09,10栋,1,3,301,王先生,男,1980-01-01,,,本人,常住,
 新华街,邮三社区,XH-03-10,2栋,1,3,301,赵女士,女,1985-01-01,,,本人,常住,
 """
+
+# A laptop is set up as a real one: encrypted, its passphrase in a 0600 file.
+pytestmark = pytest.mark.usefixtures("passphrase_env")
 
 
 def deploy_steps() -> list[tuple[int, str, str]]:
@@ -86,7 +91,7 @@ def test_the_readme_deploy_section_runs_as_written(tmp_path: Path) -> None:
 
     for number, where, command in steps:
         if number == 10:  # the member walks: one visit, then the export
-            engine = open_database(lap.field_db)
+            engine = open_field(lap.field_db)
             with engine.begin() as conn:
                 household = conn.execute(select(Household.uuid).limit(1)).scalar_one()
                 member = conn.execute(select(Member.uuid)).scalar_one()
@@ -108,7 +113,7 @@ def test_the_readme_deploy_section_runs_as_written(tmp_path: Path) -> None:
         run(where, command)
     assert len(log) == len(steps) - 2  # every command but the copy and the desk ran
     # The member sees what was returned, with the comment.
-    engine = open_database(lap.field_db)
+    engine = open_field(lap.field_db)
     with engine.connect() as conn:
         returned = returns.returned_items(conn)
     assert [(r.entity, r.comment) for r in returned] == [("visit", "请补充走访情况")]
@@ -135,7 +140,7 @@ def test_the_readme_deploy_section_runs_as_written(tmp_path: Path) -> None:
     engine.dispose()
     run("hub", "gridwalker hub export --all --out /media/usb")
     run("laptop", "gridwalker import /media/usb/gridwalker-hub-to-3f9c2a1b7d4e-000003.zip.age")
-    engine = open_database(lap.field_db)
+    engine = open_field(lap.field_db)
     with engine.connect() as conn:
         decision = returns.decision_of(conn, "visit", visit)
         still = returns.returned_items(conn)

@@ -18,6 +18,12 @@ from gridwalker.cli import main
 # no database.
 COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "bundle inspect": (["bundle", "inspect"], ["bundle", "inspect", "{tmp}/junk.zip.age"]),
+    "db check": (["db", "check", "extra"], ["db", "check", "--db", "{tmp}/not-a.db"]),
+    "db encrypt": (["db", "encrypt", "--db"], ["db", "encrypt", "--db", "{tmp}/not-a.db"]),
+    "db passphrase": (
+        ["db", "passphrase", "--new-passphrase-file"],
+        ["db", "passphrase", "--db", "{tmp}/not-a.db"],
+    ),
     "demo build": (
         ["demo", "build", "--households", "0"],
         ["demo", "build", "--db", "{tmp}/not-a.db"],

@@ -19,6 +19,7 @@ from gridwalker.cli import main
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Grid, Household, Member, Resident
 from gridwalker.store.tables.hub import HubDevice, HubRev
+from tests.support.at_rest import open_field
 from tests.support.hubs import both_engines, hub_database, snapshot
 
 ROSTER = """街道,社区,网格,楼栋,单元,楼层,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,人口类型,关爱标签
@@ -26,6 +27,9 @@ ROSTER = """街道,社区,网格,楼栋,单元,楼层,房号,姓名,性别,出�
 新华街,邮三社区,XH-03-09,1栋,1,2,202,李阿姨,女,1950-06-01,,,本人,常住,
 新华街,邮三社区,XH-03-10,2栋,1,3,301,王先生,男,1980-01-01,,,本人,常住,
 """
+
+# A laptop is set up as a real one: encrypted, its passphrase in a 0600 file.
+pytestmark = pytest.mark.usefixtures("passphrase_env")
 
 
 def run(*args: str, home: Path) -> tuple[int, str, str]:
@@ -143,7 +147,7 @@ def test_a_new_laptop_is_provisioned_with_its_grid(street: Street) -> None:
     bundle = Path(json.loads(out)["path"])
     code, out, err = run("import", str(bundle), "--json", home=lap)
     assert code == 0, err
-    laptop = open_database(config.paths(lap).field_db)
+    laptop = open_field(config.paths(lap).field_db)
     with laptop.connect() as conn:
         households = conn.execute(select(func.count()).select_from(Household)).scalar()
         members = conn.execute(select(Member.name, Member.phone)).all()
@@ -192,7 +196,7 @@ def test_a_revoked_laptop_is_refused_with_when_and_why(street: Street) -> None:
     # A later bundle (the laptop was found by someone else and used) is refused.
     from gridwalker.store.writes import Writer
 
-    laptop = open_database(config.paths(lap).field_db)
+    laptop = open_field(config.paths(lap).field_db)
     with laptop.begin() as conn:
         uuid = conn.execute(select(Member.uuid)).scalars().first()
         Writer(conn, "李晓梅").update("member", uuid, {"phone": "13800000000"})
@@ -230,7 +234,7 @@ def test_a_replacement_laptop_gets_everything_the_hub_had(street: Street) -> Non
         street.h("hub", "provision", "--member", "李晓梅", "--out", str(street.usb), "--json")[1]
     )["path"]
     assert run("import", bundle, home=old)[0] == 0
-    laptop = open_database(config.paths(old).field_db)
+    laptop = open_field(config.paths(old).field_db)
     with laptop.begin() as conn:
         household = conn.execute(select(Household.uuid).limit(1)).scalar_one()
         member = conn.execute(select(Member.uuid)).scalar_one()
@@ -252,14 +256,14 @@ def test_a_replacement_laptop_gets_everything_the_hub_had(street: Street) -> Non
     new_device = json.loads(run("keys", "show", "--json", home=new)[1])["device_id"]
     assert provisioned["device_id"] == new_device != old_device
     assert run("import", provisioned["path"], home=new)[0] == 0
-    laptop = open_database(config.paths(new).field_db)
+    laptop = open_field(config.paths(new).field_db)
     with laptop.connect() as conn:
         concerns = conn.execute(select(Visit.concerns).where(Visit.uuid == visit)).scalar()
     laptop.dispose()
     assert concerns == "漏水"  # nothing the hub had is lost
     from gridwalker.store.writes import Writer
 
-    laptop = open_database(config.paths(old).field_db)  # the broken one, if it ever speaks
+    laptop = open_field(config.paths(old).field_db)  # the broken one, if it ever speaks
     with laptop.begin() as conn:
         Writer(conn, "李晓梅").update("visit", visit, {"concerns": "漏水已修"})
     laptop.dispose()
@@ -278,7 +282,7 @@ def test_a_grid_typed_with_another_code_is_matched_by_its_path(street: Street) -
     code, out, err = run("import", bundle, "--json", home=lap)
     assert code == 0, err
     assert json.loads(out)["merged_grids"] == {"XH-3-9": "XH-03-09"}
-    laptop = open_database(config.paths(lap).field_db)
+    laptop = open_field(config.paths(lap).field_db)
     with laptop.connect() as conn:
         grids = conn.execute(select(Grid.code)).scalars().all()
         member_grid = conn.execute(select(Member.grid_uuid)).scalar_one()

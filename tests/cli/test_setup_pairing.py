@@ -18,9 +18,13 @@ from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Grid, Member
 from gridwalker.store.tables.hub import HubDevice
 from gridwalker.sync.pairing import read_hub_card, read_pairing
+from tests.support.at_rest import open_field
 from tests.support.hubs import snapshot
 
 PLACE = "新华街/邮三社区/第9网格"
+
+# A laptop is set up as a real one: encrypted, its passphrase in a 0600 file.
+pytestmark = pytest.mark.usefixtures("passphrase_env")
 
 
 def run(*args: str, home: Path, stdin: str | None = None) -> tuple[int, str, str]:
@@ -69,7 +73,7 @@ def nothing_made(home: Path) -> bool:
         return False
     if not paths.field_db.exists():
         return True
-    engine = open_database(paths.field_db)
+    engine = open_field(paths.field_db)
     with engine.connect() as conn:
         empty = not conn.execute(select(Member.uuid)).first()
         empty = empty and not conn.execute(select(Grid.uuid)).first()
@@ -168,7 +172,7 @@ def test_setup_refuses_another_member_on_the_same_laptop(
 ) -> None:
     assert setup(tmp_path, usb, card)[0] == 0
     lap = config.paths(tmp_path / "lap")
-    engine = open_database(lap.field_db)
+    engine = open_field(lap.field_db)
     before = snapshot(engine)
     code, _, err = setup(tmp_path, usb, card, member="王建国")
     assert code == 1 and "this laptop is set up for 李晓梅" in err

@@ -6,15 +6,19 @@ app tells every screen (`database_ready`); on first start it asks who is signed 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 
 from gridwalker import config
 from gridwalker.domain.i18n import _
 from gridwalker.tui.app_base import GridwalkerBaseApp
+from gridwalker.tui.common.workers import DbResult
 from gridwalker.tui.field.today import TodayScreen
+from gridwalker.tui.format import error_reason
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
@@ -25,6 +29,10 @@ if TYPE_CHECKING:
     from gridwalker.store.returns import CorrectionTarget, ReturnedItem
     from gridwalker.store.rounds import MemberRef, ResidentRow
     from gridwalker.tui.field.places import PlacesScreen
+
+
+class ClosedWithExport(DbResult):
+    """The export on closing is done: its ExportResult, or the reason it failed (str)."""
 
 
 def _places_screen() -> PlacesScreen:
@@ -49,6 +57,7 @@ class GridwalkerApp(GridwalkerBaseApp):
         Binding("f1", "help", N_("Help")),
         Binding("slash", "search", N_("Search")),
         Binding("ctrl+n", "log_issue", N_("Log an issue"), show=False),
+        Binding("ctrl+l", "lock", N_("Lock"), show=False),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
 
@@ -65,6 +74,60 @@ class GridwalkerApp(GridwalkerBaseApp):
         self.DEFAULT_MODE = start  # read by App.__init__
         super().__init__(db_path, lang=lang, home=home)
         self.title = _("Gridwalker") + title_suffix
+        self.db_key: bytes | None = None  # an encrypted laptop's key, once unlocked
+        self.last_input = time.monotonic()
+
+    # -- an encrypted laptop: unlock at start, lock on ctrl+l and when idle ----------------
+
+    def on_mount(self, event: events.Mount) -> None:
+        """Ask for the passphrase first when the database is encrypted and no passphrase
+        file was given (the base class's opening waits for it); else open as before."""
+        from gridwalker.store.dbkey import is_encrypted, passphrase_file_from_env
+
+        self.set_interval(15, self._lock_when_idle)
+        if is_encrypted(self.db_path) and passphrase_file_from_env() is None:
+            from gridwalker.tui.field.unlock import UnlockScreen
+
+            event.prevent_default()  # Textual would call the base class's on_mount next
+            self.push_screen(UnlockScreen(self.db_path), self._unlocked_at_start)
+
+    def _unlocked_at_start(self, key: bytes | None) -> None:
+        self.db_key = key
+        self.last_input = time.monotonic()
+        self.open_database()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note the member's last key press or click (for the idle lock)."""
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_when_idle(self) -> None:
+        minutes = self.settings.lock_minutes
+        if (
+            self.db_key is not None
+            and minutes > 0
+            and time.monotonic() - self.last_input >= minutes * 60
+        ):
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Cover the app until the passphrase is typed again; what is open stays as it is."""
+        from gridwalker.store.dbkey import is_encrypted
+        from gridwalker.tui.field.unlock import UnlockScreen
+
+        if isinstance(self.screen, UnlockScreen):
+            return
+        if not is_encrypted(self.db_path):
+            self.notify(
+                _("This laptop's database is not encrypted: run gridwalker db encrypt."),
+                severity="warning",
+            )
+            return
+        self.push_screen(UnlockScreen(self.db_path, locked=True), self._unlocked_after_lock)
+
+    def _unlocked_after_lock(self, _key: bytes | None) -> None:
+        self.last_input = time.monotonic()
 
     @property
     def places(self) -> PlacesScreen:
@@ -76,7 +139,8 @@ class GridwalkerApp(GridwalkerBaseApp):
         # Imported here: SQLAlchemy costs ~0.3 s, which the first frame must not wait for.
         from gridwalker.store import migrate, rounds
 
-        engine = migrate.open_database(self.db_path)
+        engine = migrate.open_database(self.db_path, key=self._database_key())
+        self._hold_key()
         with engine.connect() as conn:
             member = (
                 rounds.member_ref(conn, self.settings.member_uuid)
@@ -84,6 +148,78 @@ class GridwalkerApp(GridwalkerBaseApp):
                 else None
             )
         return engine, member
+
+    def _database_key(self) -> bytes | None:
+        """The key typed at the unlock screen, or read from $GRIDWALKER_PASSPHRASE_FILE."""
+        from gridwalker.store.dbkey import (
+            is_encrypted,
+            passphrase_file_from_env,
+            read_passphrase_file,
+            unlock,
+        )
+
+        if self.db_key is not None or not is_encrypted(self.db_path):
+            return self.db_key
+        path = passphrase_file_from_env()
+        if path is None:
+            return None
+        self.db_key = unlock(self.db_path, read_passphrase_file(path))
+        return self.db_key
+
+    def _hold_key(self) -> None:
+        """Let the member's session hold the unlocked key for the nightly export (worker)."""
+        from gridwalker.store import session_key
+
+        hours = self.settings.hold_key_hours
+        if self.db_key is not None and hours > 0:
+            session_key.hold_key(self.db_path, self.db_key, hours * 3600)
+
+    # -- export on close ------------------------------------------------------------------
+
+    def _export_on_close_due(self) -> bool:
+        from gridwalker.sync.keys import trusted_hub
+
+        return (
+            self.settings.export_on_close
+            and not self.settings.demo
+            and self.engine is not None
+            and self.member is not None
+            and trusted_hub(self.home) is not None
+        )
+
+    async def action_quit(self) -> None:
+        """Quit; a real laptop writes its next sync bundle first (export on close)."""
+        if not self._export_on_close_due():
+            self.exit()
+            return
+        self.notify(_("Exporting the changes before closing…"))
+        self._export_then_exit()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="close")
+    def _export_then_exit(self) -> None:
+        from gridwalker.sync.laptop.export import export_bundle
+
+        assert self.engine is not None and self.member is not None
+        try:
+            result = export_bundle(self.engine, self.home, member=self.member.name)
+        except Exception as exc:  # the member is told on the terminal; closing goes on
+            self.post_message(ClosedWithExport(error_reason(exc)))
+        else:
+            self.post_message(ClosedWithExport(result))
+
+    @on(ClosedWithExport)
+    def _closed_with_export(self, message: ClosedWithExport) -> None:
+        if isinstance(message.result, str):
+            self.exit(
+                message=_("The export on closing failed: {reason}. Run gridwalker export.").format(
+                    reason=message.result
+                )
+            )
+            return
+        path = message.result.path
+        self.exit(
+            message=_("Exported on closing: {path}").format(path=path) if path is not None else None
+        )
 
     def database_opened(self) -> None:
         """Ask who is signed in if nobody is; else offer the drafts left last time."""

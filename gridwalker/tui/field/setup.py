@@ -4,10 +4,15 @@ The member gives their name (phone optional), their grid (one the laptop holds a
 import, or a new one: its code and its path 街道/社区/网格), the hub card from the USB stick
 and where to write the pairing file. `sync.laptop.setup.set_up_laptop` does the rest, exactly
 as `gridwalker setup` does; its refusal is shown under the form and nothing is written.
+
+A plain database is then encrypted with the passphrase typed twice (`store.at_rest`, as
+`gridwalker db encrypt` does) and reopened with its key; the form says first that a forgotten
+passphrase means provisioning the laptop again from the hub.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,7 +42,46 @@ class GridsRead(DbResult):
 
 
 class SetUp(DbResult):
-    """The laptop was set up (a SetupResult)."""
+    """The laptop was set up (a SetupOutcome)."""
+
+
+@dataclass
+class SetupOutcome:
+    """What the setup worker did: the setup, and the database reopened encrypted (or why not)."""
+
+    result: SetupResult
+    engine: Engine | None = None  # the encrypted database's engine, replacing the app's
+    key: bytes | None = None
+    not_encrypted: str = ""  # why the database stayed plain, when it did
+
+
+def set_up_and_encrypt(
+    engine: Engine,
+    home: Paths,
+    request: Any,
+    db_path: Path,
+    passphrase: str | None,
+    hold_seconds: int = 0,
+) -> SetupOutcome:
+    """Set the laptop up, then encrypt its (still plain) database and reopen it; the key is
+    held for the session (`hold_seconds`), as after an unlock."""
+    from gridwalker.store.at_rest import AtRestError, encrypt_in_place
+    from gridwalker.store.migrate import open_database
+    from gridwalker.sync.laptop.setup import set_up_laptop
+
+    result = set_up_laptop(engine, home, request)
+    if passphrase is None:
+        return SetupOutcome(result)
+    engine.dispose()
+    try:
+        done = encrypt_in_place(db_path, passphrase)
+    except (AtRestError, ValueError) as exc:
+        return SetupOutcome(result, not_encrypted=str(exc))
+    if hold_seconds > 0:
+        from gridwalker.store.session_key import hold_key
+
+        hold_key(db_path, done.key, hold_seconds)
+    return SetupOutcome(result, open_database(db_path, key=done.key), done.key)
 
 
 def _grids(conn: Connection) -> list[GridRef]:
@@ -93,6 +137,19 @@ class SetupScreen(DbModal):
                 yield Input(id="card", placeholder="/media/usb/hub-card.json")
                 yield Label(_("Pairing file to"))
                 yield Input(id="pair-out", placeholder=_("folder; blank: next to the hub card"))
+                yield Static(
+                    _(
+                        "The grid's records are stored encrypted with this passphrase. A "
+                        "forgotten passphrase means provisioning this laptop again from the hub "
+                        "(nothing already exported is lost)."
+                    ),
+                    id="setup-passphrase-hint",
+                    classes="passphrase",
+                )
+                yield Label(_("Passphrase"), classes="passphrase")
+                with Horizontal(id="passphrases", classes="passphrase"):
+                    yield Input(id="passphrase", password=True, placeholder=_("Passphrase"))
+                    yield Input(id="passphrase2", password=True, placeholder=_("Passphrase again"))
             yield Static("", id="setup-error")
             yield Static("", id="setup-done")
             with Horizontal(id="setup-buttons"):
@@ -105,6 +162,27 @@ class SetupScreen(DbModal):
         self.query_one("#setup-done", Static).display = False
         self.query_one("#setup-error", Static).display = False
         self.query_one("#name", Input).focus()
+        for widget in self.query(".passphrase"):
+            widget.display = self.asks_passphrase
+
+    @property
+    def asks_passphrase(self) -> bool:
+        """A plain database is encrypted at setup; an encrypted one already has its key."""
+        from gridwalker.store.dbkey import is_encrypted
+
+        return not is_encrypted(self.gw.db_path)
+
+    def _passphrase(self) -> str | None:
+        """The passphrase typed twice (None when the database is already encrypted)."""
+        from gridwalker.store.dbkey import check_new_passphrase
+
+        if not self.asks_passphrase:
+            return None
+        first = self.query_one("#passphrase", Input).value
+        if first != self.query_one("#passphrase2", Input).value:
+            raise ValueError(_("The two passphrases differ: type the same one twice."))
+        check_new_passphrase(first)
+        return first
 
     def database_ready(self) -> None:
         self.db_read(_grids, GridsRead)
@@ -154,6 +232,8 @@ class SetupScreen(DbModal):
         shown = self.query_one("#setup-error", Static)
         shown.update(Text(text))  # inert: a file name or a name may hold [brackets]
         shown.display = bool(text)
+        if text:
+            self.call_after_refresh(shown.scroll_visible, animate=False)
 
     def action_set_up(self) -> None:
         if self.result is not None:
@@ -161,15 +241,16 @@ class SetupScreen(DbModal):
             return
         try:
             request = self._request()
+            passphrase = self._passphrase()
         except ValueError as exc:
             self._error(str(exc))
             return
         self._error("")
+        db_path = self.gw.db_path
+        hold = max(self.gw.settings.hold_key_hours, 0) * 3600
 
-        def run(engine: Engine, home: Paths) -> SetupResult:
-            from gridwalker.sync.laptop.setup import set_up_laptop
-
-            return set_up_laptop(engine, home, request)
+        def run(engine: Engine, home: Paths) -> SetupOutcome:
+            return set_up_and_encrypt(engine, home, request, db_path, passphrase, hold)
 
         self.run_engine(run, SetUp, failed=self._refused)
 
@@ -183,8 +264,14 @@ class SetupScreen(DbModal):
 
     @on(SetUp)
     def _done(self, message: SetUp) -> None:
-        result: SetupResult = message.result
+        outcome: SetupOutcome = message.result
+        result = outcome.result
         self.result = result
+        if outcome.engine is not None:  # the database reopened encrypted: the app uses it now
+            old, self.gw.engine = self.gw.engine, outcome.engine
+            self.gw.db_key = outcome.key  # type: ignore[attr-defined]
+            if old is not None:
+                old.dispose()
         lines = [
             _("Set up: {member}, grid {code} ({path}).").format(
                 member=result.member, code=result.grid.code, path=result.grid.path
@@ -198,6 +285,12 @@ class SetupScreen(DbModal):
                 _(
                     "Pairing file: {path} — give it to your supervisor (gridwalker hub enroll)."
                 ).format(path=result.pairing_file)
+            )
+        if outcome.not_encrypted:
+            lines.append(
+                _("The database is NOT encrypted ({reason}): run gridwalker db encrypt.").format(
+                    reason=outcome.not_encrypted
+                )
             )
         lines.append(_("Press Enter to start work."))
         done = self.query_one("#setup-done", Static)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.cells import cell_len
@@ -203,10 +204,10 @@ async def test_first_frame_comes_before_the_database(
     release = threading.Event()
     real_open: Callable[..., Engine] = gridwalker.store.migrate.open_database
 
-    def slow_open(path: Path) -> Engine:
+    def slow_open(path: Path, *args: Any, **kwargs: Any) -> Engine:
         """Hold the opening worker until the test has looked at the first frame."""
         assert release.wait(10), "the test never released the database"
-        return real_open(path)
+        return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(gridwalker.store.migrate, "open_database", slow_open)
     app = make_app(demo_file, start="places")

@@ -11,10 +11,13 @@ from sqlalchemy import select, update
 from textual.widgets import Input, Select
 
 from gridwalker import config
+from gridwalker.store import session_key
+from gridwalker.store.dbkey import key_record_path, looks_plain
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Grid, Member
 from gridwalker.sync.pairing import read_pairing, set_up_hub, write_public_json
 from tests.support.apps import make_app, screen_text, settle
+from tests.support.at_rest import PASSPHRASE, open_field
 from tests.support.demo import GRID_CODE
 
 
@@ -52,11 +55,17 @@ async def test_a_new_laptop_is_set_up_in_the_app(tmp_path: Path, card: Path) -> 
         shown = screen_text(app)
         assert "设置本机" in shown and "请先导入花名册" not in shown
         assert app.screen.query_one("#grid", Select).value == "__new__"  # no grid here yet
+        app.screen.query_one("#passphrase", Input).focus()
+        await pilot.pause()
+        assert "忘记口令只能由枢纽重新配置本机" in screen_text(app)  # shown beside the fields
         fill(app, name="李晓梅", code="XH-03-09", place="新华街/邮三社区/第9网格", card=str(card))
+        fill(app, passphrase=PASSPHRASE, passphrase2=PASSPHRASE)
         await pilot.press("ctrl+s")
         await settle(pilot)
         shown = screen_text(app)
         assert "设置完成：李晓梅" in shown and "配对文件：" in shown, shown
+        assert "未加密" not in shown and not looks_plain(home.field_db)
+        assert session_key.held_key(home.field_db) == app.db_key  # for the nightly export
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "TodayScreen"
@@ -79,6 +88,7 @@ async def test_a_bad_hub_card_is_shown_under_the_form_and_nothing_is_written(
     async with app.run_test(size=(100, 30)) as pilot:
         await open_setup(pilot)
         fill(app, name="李晓梅", code="XH-03-09", place="新华街/邮三社区/第9网格", card=str(card))
+        fill(app, passphrase=PASSPHRASE, passphrase2=PASSPHRASE)
         await pilot.press("ctrl+s")
         await settle(pilot)
         shown = screen_text(app)
@@ -119,10 +129,11 @@ async def test_a_laptop_with_a_roster_offers_its_grids(
         await settle(pilot)
         assert not app.screen.query_one("#new-grid").display
         fill(app, name="王建国", card=str(card), **{"pair-out": str(tmp_path)})
+        fill(app, passphrase=PASSPHRASE, passphrase2=PASSPHRASE)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "设置完成：王建国" in screen_text(app)
-    engine = open_database(home.field_db)
+    engine = open_field(home.field_db)  # encrypted at setup, every row of the roster kept
     with engine.connect() as conn:
         assert conn.execute(select(Grid.uuid)).all() == grids_before  # no second grid
         grid_member = conn.execute(select(Grid.member_uuid).where(Grid.code == GRID_CODE)).scalar()
@@ -131,3 +142,51 @@ async def test_a_laptop_with_a_roster_offers_its_grids(
         )
     engine.dispose()
     assert list(tmp_path.glob("gridwalker-pair-*.json"))
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reason"),
+    [
+        (PASSPHRASE, PASSPHRASE + "x", "两次输入的口令不一致"),
+        ("short", "short", "口令至少 8 个字符"),
+    ],
+)
+async def test_a_passphrase_not_typed_twice_alike_writes_nothing(
+    tmp_path: Path, card: Path, first: str, second: str, reason: str
+) -> None:
+    home = config.paths()
+    home.data.mkdir(parents=True, exist_ok=True)
+    app = make_app(home.field_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_setup(pilot)
+        fill(app, name="李晓梅", code="XH-03-09", place="新华街/邮三社区/第9网格", card=str(card))
+        fill(app, passphrase=first, passphrase2=second)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert reason in screen_text(app)
+        assert type(app.screen).__name__ == "SetupScreen"
+    assert not config.paths().settings_file.exists()
+    assert looks_plain(home.field_db) and not key_record_path(home.field_db).exists()
+    assert not list(card.parent.glob("gridwalker-pair-*.json"))
+
+
+async def test_an_encrypted_laptop_with_no_member_is_not_asked_again(
+    tmp_path: Path, card: Path
+) -> None:
+    from gridwalker.store.at_rest import new_encrypted_key
+
+    home = config.paths()
+    home.data.mkdir(parents=True, exist_ok=True)
+    open_database(home.field_db, key=new_encrypted_key(home.field_db, PASSPHRASE)).dispose()
+    app = make_app(home.field_db, "en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"x")  # the unlock screen first
+        app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+        await pilot.press("enter")
+        await open_setup(pilot)
+        assert not app.screen.query_one("#passphrases").display
+        fill(app, name="李晓梅", code="XH-03-09", place="新华街/邮三社区/第9网格", card=str(card))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Set up: 李晓梅" in screen_text(app)
