@@ -28,8 +28,9 @@ ROSTER = """街道,社区,网格,楼栋,单元,楼层,房号,姓名,性别,出�
 新华街,邮三社区,XH-03-10,2栋,1,3,301,王先生,男,1980-01-01,,,本人,常住,
 """
 
-# A laptop is set up as a real one: encrypted, its passphrase in a 0600 file.
-pytestmark = pytest.mark.usefixtures("passphrase_env")
+# A laptop is set up as a real one: encrypted, its passphrase in a 0600 file; the hub's people
+# and provisioning run on SQLite and on PostgreSQL (GRIDWALKER_HUB_DB).
+pytestmark = [pytest.mark.usefixtures("passphrase_env"), both_engines]
 
 
 def run(*args: str, home: Path) -> tuple[int, str, str]:
@@ -84,10 +85,6 @@ class Street:
 
     def engine(self):  # noqa: ANN201 - an Engine
         return open_database(hub_database(self.hub))
-
-
-# The hub's people and provisioning, on SQLite and on PostgreSQL (GRIDWALKER_HUB_DB).
-pytestmark = both_engines
 
 
 @pytest.fixture
