@@ -60,6 +60,13 @@ class Matter(Choice):
         return self is Matter.ORDINARY
 
 
+class ConsultStatus(Choice):
+    """Whether a consultation still takes votes."""
+
+    OPEN = ("open", "征询中", "Open")
+    CLOSED = ("closed", "已结束", "Closed")
+
+
 class VoteChoice(Choice):
     """An owner's answer to a decision."""
 
@@ -100,6 +107,18 @@ def parse_money(text: str, zh: str, en: str) -> Decimal:
             f"{en} {text!r}: expected 0 to {MONEY_MAX} yuan, two decimals at most"
         )
     return value.quantize(CENT)
+
+
+def check_decimal_text(text: str, *, money: bool = False) -> str | None:
+    """Why a stored area or amount (decimal text) is not one, or None when it is."""
+    try:
+        if money:
+            parse_money(text, "金额", "amount")
+        else:
+            parse_area(text)
+    except ConsultError as exc:
+        return str(exc)
+    return None
 
 
 def parse_coefficient(text: str) -> Decimal:
