@@ -3,6 +3,7 @@ progress on a terminal, the home folders and the language."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import date
 
@@ -128,3 +129,11 @@ def use_language(lang: str | None, home: config.Paths) -> str | None:
             asked = None
     set_language(asked)
     return asked
+
+
+def hub_actor() -> str:
+    """Who acts at the hub from the command line: the login name."""
+    try:
+        return f"hub:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "hub"

@@ -6,14 +6,13 @@ to stderr, results to stdout, `--json` prints one object, exit 0 done, 1 refused
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths
+from gridwalker.cli.common import EXAMPLES, epilog, fail, home_paths, hub_actor
 from gridwalker.cli.sync_cmds import hub_group
 
 EXAMPLES.update(
@@ -47,10 +46,7 @@ def _hub_engine(db: Path | None):  # noqa: ANN202 - an Engine
 
 def _actor() -> str:
     """Who acts at the hub from the command line: the login name."""
-    try:
-        return f"hub:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):
-        return "hub"
+    return hub_actor()
 
 
 @hub_group.group("member", epilog=epilog("hub_member"))

@@ -18,6 +18,20 @@ from gridwalker.cli import main
 # no database.
 COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "bundle inspect": (["bundle", "inspect"], ["bundle", "inspect", "{tmp}/junk.zip.age"]),
+    "consult list": (["consult", "list", "extra"], ["consult", "list", "--db", "{tmp}/not-a.db"]),
+    "consult new": (
+        ["consult", "new", "--title", "t"],
+        ["consult", "new", "--title", "t", "--scope", "XH-01-01/1栋", "--kind", "survey"],
+    ),
+    "consult owners import": (
+        ["consult", "owners", "import", "6d2c538d"],
+        ["consult", "owners", "import", "6d2c538d", "{tmp}/junk.csv", "--db", "{tmp}/not-a.db"],
+    ),
+    "consult tally": (["consult", "tally"], ["consult", "tally", "6d2c538d"]),
+    "consult votes import": (
+        ["consult", "votes", "import"],
+        ["consult", "votes", "import", "6d2c538d", "{tmp}/junk.csv"],
+    ),
     "demo build": (
         ["demo", "build", "--households", "0"],
         ["demo", "build", "--db", "{tmp}/not-a.db"],

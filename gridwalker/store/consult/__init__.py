@@ -9,6 +9,11 @@ SQLite and PostgreSQL both run (a hub counts the same way as a laptop).
 
 from __future__ import annotations
 
+import re
+
+# Where the English half of a "中文 / English" message starts (a path's slashes have no space).
+_HALVES = re.compile(r"\s?/ (?=[A-Za-z0-9'\"(-])")
+
 
 class ConsultProblem(ValueError):
     """A consultation command that cannot be done as asked (the message is bilingual: the
@@ -20,5 +25,7 @@ class ConsultProblem(ValueError):
 
     def in_language(self, lang: str) -> str:
         """The message in one language ("en", else Chinese)."""
-        zh, sep, en = str(self).partition(" / ")
-        return en if sep and lang == "en" else zh if sep else str(self)
+        halves = _HALVES.split(str(self), maxsplit=1)
+        if len(halves) != 2:
+            return str(self)
+        return halves[1] if lang == "en" else halves[0]

@@ -80,10 +80,10 @@ def _building(conn: Connection, grid: GridRef, text: str) -> tuple[str, str]:
     known = "、".join(sorted(r.name for r in rows)[:20]) or "—"
     if exact:
         raise ConsultProblem(
-            f"{grid.path} 有多栋楼名为「{text}」，请写全名 / more than one building of {grid.path} "
-            f"is {text!r}: give its full name"
+            f"{grid.path} 有多栋楼名为「{text}」，请写全名 / more than one building of "
+            f"{grid.path} is {text!r}: give its full name"
         )
     raise ConsultProblem(
-        f"{grid.path} 没有楼栋「{text}」（已有：{known}）/ {grid.path} has no building {text!r} "
+        f"{grid.path} 没有楼栋「{text}」（已有：{known}）/ no building {text!r} in {grid.path} "
         f"(known: {known})"
     )
