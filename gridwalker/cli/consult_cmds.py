@@ -49,7 +49,7 @@ EXAMPLES.update(
 )
 
 
-def _db_options(func):  # noqa: ANN001, ANN202 - a click decorator
+def db_options(func):  # noqa: ANN001, ANN202 - a click decorator
     """--db, --hub and --lang, which every consult command takes."""
     func = click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of messages.")(
         func
@@ -79,7 +79,7 @@ def _lang(lang: str | None, home: config.Paths) -> str:
     return language()
 
 
-def _engine(db: str | None, on_hub: bool, home: config.Paths) -> Engine:
+def consult_engine(db: str | None, on_hub: bool, home: config.Paths) -> Engine:
     """An open database: a file that exists, or (on a hub) a database URL."""
     from gridwalker.store.migrate import open_database
 
@@ -151,7 +151,7 @@ def consult() -> None:
     help="A floor's cost coefficient, FLOOR=VALUE (repeat; the 1st floor usually 1=0).",
 )
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": …}.')
-@_db_options
+@db_options
 def consult_new(
     title: str,
     scope: str,
@@ -174,7 +174,7 @@ def consult_new(
 
     home = home_paths()
     language = _lang(lang, home)
-    engine = _engine(db, on_hub, home)
+    engine = consult_engine(db, on_hub, home)
     try:
         with engine.begin() as conn:
             uuid = create_consultation(
@@ -226,7 +226,7 @@ def _row_errors(path: Path, errors: list[RowError]) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only check the file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@_db_options
+@db_options
 def owners_import(
     ident: str,
     file: Path,
@@ -244,7 +244,7 @@ def owners_import(
 
     home = home_paths()
     language = _lang(lang, home)
-    engine = _engine(db, on_hub, home)
+    engine = consult_engine(db, on_hub, home)
     try:
         with engine.begin() as conn:
             info = find_consultation(conn, ident)
@@ -291,7 +291,7 @@ def owners_import(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only check the file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@_db_options
+@db_options
 def votes_import(
     ident: str,
     file: Path,
@@ -309,7 +309,7 @@ def votes_import(
 
     home = home_paths()
     language = _lang(lang, home)
-    engine = _engine(db, on_hub, home)
+    engine = consult_engine(db, on_hub, home)
     try:
         with engine.begin() as conn:
             info = find_consultation(conn, ident)
@@ -344,7 +344,7 @@ def votes_import(
 @consult.command("tally", epilog=epilog("consult_tally"))
 @click.argument("ident", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@_db_options
+@db_options
 def consult_tally(
     ident: str, as_json: bool, db: str | None, on_hub: bool, lang: str | None
 ) -> None:
@@ -355,7 +355,7 @@ def consult_tally(
 
     home = home_paths()
     language = _lang(lang, home)
-    engine = _engine(db, on_hub, home)
+    engine = consult_engine(db, on_hub, home)
     try:
         with engine.connect() as conn:
             found = count(conn, find_consultation(conn, ident))
@@ -423,14 +423,14 @@ def tally_lines(out: dict[str, Any], lang: str) -> list[str]:
 
 @consult.command("list", epilog=epilog("consult_list"))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@_db_options
+@db_options
 def consult_list(as_json: bool, db: str | None, on_hub: bool, lang: str | None) -> None:
     """The consultations of this database, newest first."""
     from gridwalker.store.consult.consultations import list_consultations
 
     home = home_paths()
     language = _lang(lang, home)
-    engine = _engine(db, on_hub, home)
+    engine = consult_engine(db, on_hub, home)
     try:
         with engine.connect() as conn:
             found = list_consultations(conn)

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from gridwalker.cli import main
 from gridwalker.store.migrate import open_database
-from gridwalker.store.tables import ConsultRoom, ConsultVote
+from gridwalker.store.tables import Consultation, ConsultRoom, ConsultVote
 
 SCOPE = "新华街/邮三社区/第1网格/1栋/1单元"
 ROOMS = [f"{floor}0{n}" for floor in range(1, 9) for n in (1, 2)]
@@ -167,3 +168,60 @@ def test_the_same_commands_on_a_hub(tmp_path: Path, small_street: Path) -> None:
         who = conn.execute(select(ConsultRoom.updated_by).limit(1)).scalar_one()
     engine.dispose()
     assert who.startswith("hub")
+
+
+def test_the_report_as_xlsx_and_csv(db: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    code, out, err = run(
+        "consult", "new", "--title", "加装电梯", "--scope", SCOPE, "--kind", "decision",
+        "--matter", "major", "--cost", "600000", "--subsidy", "200000", "--coef", "1=0",
+        *[f"--coef={f}={0.2 * (f - 1):.1f}" for f in range(2, 9)], "--json", "--db", str(db),
+    )  # fmt: skip
+    assert code == 0, err
+    ident = json.loads(out)["id"]
+    rows = [["楼栋", "单元", "房号", "业主", "面积"]]
+    rows += [
+        ["1栋", "1", room, "欧阳娜娜" if room == "101" else f"业主{room}", "90"] for room in ROOMS
+    ]
+    rows.append(["1栋", "1", "901", "=1+2", "90"])
+    run("consult", "owners", "import", ident, str(csv(tmp_path / "o.csv", rows)), "--db", str(db))
+    run("consult", "votes", "import", ident, str(votes_csv(tmp_path, ROOMS[:3])), "--db", str(db))
+    xlsx = tmp_path / "report.xlsx"
+    code, out, err = run("report", "consultation", ident, "--out", str(xlsx), "--db", str(db),
+                         "--lang", "en")  # fmt: skip
+    assert code == 1 and "1单元 901: floor 9 has no cost coefficient" in err
+    assert not xlsx.exists()
+    engine = open_database(db)
+    with engine.begin() as conn:  # the community adds the 9th floor's coefficient
+        conn.execute(
+            update(Consultation).values(
+                coefficients={**{str(f): "1" for f in range(1, 10)}, "1": "0"}
+            )
+        )
+    engine.dispose()
+    code, out, err = run("report", "consultation", ident, "--out", str(xlsx), "--db", str(db))
+    assert code == 0, err
+    assert xlsx.stat().st_mode & 0o777 == 0o600
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["逐户意见", "统计与门槛", "意见征询表"]
+    rooms = list(book["逐户意见"].iter_rows(values_only=True))
+    assert rooms[1][4] == "欧***"  # masked without --with-contacts
+    assert rooms[1][7] == "同意" and rooms[-2][7] == "未征询"
+    assert sum(Decimal(str(r[6])) for r in rooms[1:]) == Decimal("400000")
+    assert book["逐户意见"].cell(len(rooms), 5).data_type == "s"  # never a formula
+    totals = dict(book["统计与门槛"].iter_rows(values_only=True))
+    assert totals["结果"] == "未通过" and totals["房间数"] == "17"
+    form = book["意见征询表"]
+    assert str(form.page_setup.paperSize) == form.PAPERSIZE_A4 == "9"  # A4
+    assert form.page_setup.orientation == "portrait" and form.page_setup.fitToWidth == 1
+    assert form.print_title_rows == "$5:$5"
+    texts = [c for row in form.iter_rows(values_only=True) for c in row if c]
+    assert "□同意  □不同意  □弃权" in texts
+    plain = tmp_path / "report.csv"
+    code, _out, err = run("report", "consultation", ident, "--out", str(plain), "--db", str(db),
+                          "--with-contacts", "--lang", "en")  # fmt: skip
+    assert code == 0 and "personal data" in err
+    text = plain.read_text(encoding="utf-8-sig")
+    assert "欧阳娜娜" in text and "Participation met" in text and "'=1+2" in text
+    assert plain.stat().st_mode & 0o777 == 0o600

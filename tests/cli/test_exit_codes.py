@@ -86,6 +86,10 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
         ["report", "census", "--out", "{tmp}/r.txt"],
         ["report", "census", "--out", "{tmp}/r.csv"],
     ),
+    "report consultation": (
+        ["report", "consultation", "6d2c538d", "--out", "{tmp}/r.txt"],
+        ["report", "consultation", "6d2c538d", "--out", "{tmp}/r.csv"],
+    ),
     "report coverage": (
         ["report", "coverage", "--out", "{tmp}/r.txt"],
         ["report", "coverage", "--out", "{tmp}/r.csv"],

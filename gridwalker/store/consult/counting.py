@@ -26,7 +26,7 @@ from gridwalker.domain.consultation import (
 )
 from gridwalker.store.consult import ConsultProblem
 from gridwalker.store.consult.consultations import ConsultationInfo
-from gridwalker.store.consult.register import RegisterRoom, register_rooms
+from gridwalker.store.consult.register import RegisterRoom, register_rooms, room_label
 from gridwalker.store.consult.votes import Vote, effective_votes, vote_history
 
 
@@ -60,15 +60,18 @@ def shares(consultation: ConsultationInfo, rooms: list[RegisterRoom]) -> dict[st
     """Each room's share of the cost (room uuid → yuan); empty when no cost was set."""
     if consultation.cost is None or not consultation.coefficients:
         return {}
+    # keyed by the room as people name it, so a refusal says which room (1单元 901)
+    by_label = {room_label(r.unit, r.room): r.uuid for r in rooms}
     try:
-        return cost_shares(
+        split = cost_shares(
             consultation.cost,
             consultation.subsidy or Decimal(0),
             consultation.coefficients,
-            [CostRoom(r.uuid, r.floor, Decimal(r.area)) for r in rooms],
+            [CostRoom(room_label(r.unit, r.room), r.floor, Decimal(r.area)) for r in rooms],
         )
     except ConsultError as exc:
         raise ConsultProblem(str(exc)) from None
+    return {by_label[label]: share for label, share in split.items()}
 
 
 def _share(share: Any, *, threshold: bool = True) -> dict[str, Any]:
