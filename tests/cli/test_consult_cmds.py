@@ -87,7 +87,7 @@ def test_the_whole_contract_on_a_laptop(db: Path, tmp_path: Path) -> None:
     assert tally["missing"] == {"owners": 0, "area": "0.00"}
     code, out, _ = run("consult", "list", "--json", "--db", str(db))
     assert code == 0
-    [item] = json.loads(out)["consultations"]
+    [item] = [c for c in json.loads(out)["consultations"] if c["id"] == ident]
     assert (item["id"], item["rooms"], item["votes"]) == (ident, 16, 11)
 
 
@@ -120,8 +120,10 @@ def test_bad_lines_are_listed_and_nothing_is_written(db: Path, tmp_path: Path) -
     assert code == 1 and ":3: room: 1单元 909 is not in the owner register" in err
     engine = open_database(db)
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(ConsultVote)).scalar_one() == 0
-        assert conn.execute(select(func.count()).select_from(ConsultRoom)).scalar_one() == 16
+        votes = select(func.count()).where(ConsultVote.consultation_uuid == ident)
+        rooms = select(func.count()).where(ConsultRoom.consultation_uuid == ident)
+        assert conn.execute(votes).scalar_one() == 0
+        assert conn.execute(rooms).scalar_one() == 16
     engine.dispose()
 
 
@@ -165,7 +167,9 @@ def test_the_same_commands_on_a_hub(tmp_path: Path, small_street: Path) -> None:
     assert json.loads(out)["rooms"] == 16
     engine = open_database(hub_db)
     with engine.connect() as conn:
-        who = conn.execute(select(ConsultRoom.updated_by).limit(1)).scalar_one()
+        who = conn.execute(
+            select(ConsultRoom.updated_by).where(ConsultRoom.consultation_uuid == ident).limit(1)
+        ).scalar_one()
     engine.dispose()
     assert who.startswith("hub")
 

@@ -114,8 +114,9 @@ def check_choice(consultation: ConsultationInfo, text: str) -> str:
             return VoteChoice.parse(text).value
         except ValueError as exc:
             raise ConsultProblem(str(exc), "choice") from None
-    if text in consultation.options:
-        return text
+    for option in consultation.options:  # as the community wrote it; a cell is NFKC-folded
+        if " ".join(cell_text(option).split()) == text:
+            return option
     listed = " / ".join(consultation.options)
     raise ConsultProblem(
         f"意见「{text}」不是本调查的选项（{listed}）/ {text!r} is not an option ({listed})",
