@@ -104,7 +104,7 @@ def _register(
     twice = _name(rng)  # owns two rooms: counts once
     for i, h in enumerate(households):
         owner = twice if i in (2, 5) else (h.head_name or _name(rng))
-        area = Decimal(rng.randint(5200, 9800)) / 100
+        area = (Decimal(rng.randint(5200, 9800)) / 100).quantize(Decimal("0.01"))
         rows.append(
             {
                 "consultation_uuid": consultation_uuid,

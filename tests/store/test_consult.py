@@ -250,8 +250,10 @@ def test_a_later_vote_replaces_the_earlier_and_both_are_kept(
     assert len(again.history) == 4
     # the same file again records nothing new
     with engine.begin() as conn:
-        repeat = import_votes(conn, "x", info, votes_file(tmp_path, rows[1:2]))
-    assert (repeat.recorded, repeat.unchanged) == (0, 1)
+        repeat = import_votes(conn, "x", info, votes_file(tmp_path, rows, "again.csv"))
+    assert (repeat.recorded, repeat.unchanged) == (0, 3)
+    with engine.connect() as conn:
+        assert len(vote_history(conn, registered)) == 4
 
 
 def test_bad_votes_write_nothing_and_name_every_bad_line(

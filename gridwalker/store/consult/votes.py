@@ -60,7 +60,7 @@ class VotesResult:
 
     rows: int = 0
     recorded: int = 0
-    unchanged: int = 0  # the room's latest vote already says the same
+    unchanged: int = 0  # lines the room's history already holds
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
 
@@ -266,20 +266,17 @@ def import_votes(
     if result.errors:
         result.errors.sort(key=lambda e: e.line)
         return result
-    latest = effective_votes(vote_history(conn, consultation.uuid))
+    # A line the room's history already holds (the same file imported again) is not a new vote.
+    known = {
+        (v.room_uuid, v.choice, v.way.value, v.form_no, v.proxy_name, v.voted_on)
+        for v in vote_history(conn, consultation.uuid)
+    }
     checked.sort(key=lambda item: (item[2]["voted_on"], item[0]))
     at = _recorded_at(conn, [room.uuid for _line, room, _data in checked])
     inserts = []
     for i, (_line, room, data) in enumerate(checked):
-        now = latest.get(room.uuid)
-        same = now is not None and (
-            now.choice,
-            now.way.value,
-            now.form_no,
-            now.proxy_name,
-            now.voted_on,
-        ) == (data["choice"], data["way"], data["form_no"], data["proxy_name"], data["voted_on"])
-        if same:
+        key = (room.uuid, data["choice"], data["way"], data["form_no"], data["proxy_name"])
+        if (*key, data["voted_on"]) in known:
             result.unchanged += 1
             continue
         inserts.append(
