@@ -111,3 +111,27 @@ def tally_json(found: Count) -> dict[str, Any]:
     if t.options:
         out["options"] = [{"option": o.option, **_share(o, threshold=False)} for o in t.options]
     return out
+
+
+def household_consultations(
+    conn: Connection, household_uuid: str
+) -> list[tuple[ConsultationInfo, RegisterRoom]]:
+    """The open consultations whose owner register holds a household's room, with the room
+    (what "record the owner's opinion" on the household screen offers)."""
+    from sqlalchemy import select
+
+    from gridwalker.domain.consultation import ConsultStatus
+    from gridwalker.store.consult.consultations import find_consultation
+    from gridwalker.store.tables import ConsultRoom
+
+    stmt = select(ConsultRoom.consultation_uuid, ConsultRoom.uuid).where(
+        ConsultRoom.household_uuid == household_uuid, ConsultRoom.deleted.is_(False)
+    )
+    out = []
+    for consultation_uuid, room_uuid in conn.execute(stmt).all():
+        info = find_consultation(conn, consultation_uuid)
+        if info.status is not ConsultStatus.OPEN:
+            continue
+        room = next(r for r in register_rooms(conn, consultation_uuid) if r.uuid == room_uuid)
+        out.append((info, room))
+    return sorted(out, key=lambda pair: pair[0].title)

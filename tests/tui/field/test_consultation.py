@@ -82,3 +82,49 @@ def test_snapshot_vote_form(snap_compare: SnapCompare, demo_db: Path) -> None:
 
     sign_in(demo_db)
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=run_before)
+
+
+def asked_and_not(db: Path) -> tuple[str, str]:
+    """A household whose owner the demo elevator has not asked yet, and one outside it."""
+    from gridwalker.store.tables import ConsultRoom, Household
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        linked = select(ConsultRoom.household_uuid).where(ConsultRoom.household_uuid.is_not(None))
+        not_asked = conn.execute(
+            select(ConsultRoom.household_uuid)
+            .where(
+                ConsultRoom.household_uuid.is_not(None),
+                ConsultRoom.uuid.not_in(select(ConsultVote.room_uuid)),
+            )
+            .limit(1)
+        ).scalar_one()
+        outside = conn.execute(
+            select(Household.uuid).where(Household.uuid.not_in(linked)).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    return not_asked, outside
+
+
+async def test_recording_the_owners_opinion_from_the_household(demo_db: Path) -> None:
+    sign_in(demo_db)
+    household, outside = asked_and_not(demo_db)
+    before = votes(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_household(outside)
+        await settle(pilot)
+        await press(pilot, "o")
+        shown = [str(n.message) for n in app._notifications]  # noqa: SLF001 - the toasts shown
+        assert "没有正在征询这户业主的意见征询。" in shown
+        app.open_household(household, replacing=outside)
+        await settle(pilot)
+        await press(pilot, "o")
+        assert "加装电梯" in screen_text(app) and "在场签字" in screen_text(app)
+        await press(pilot, "down")  # 不同意
+        await pilot.click("#vote-form-no")
+        await press(pilot, *"YS-901")
+        await press(pilot, "ctrl+s")
+        assert "已记录意见。" in [str(n.message) for n in app._notifications]  # noqa: SLF001
+    assert votes(demo_db) == before + 1
