@@ -196,7 +196,8 @@ def _infos(conn: Connection, where: Sequence[Any]) -> list[ConsultationInfo]:
         .outerjoin(rooms, rooms.c.consultation_uuid == Consultation.uuid)
         .outerjoin(votes, votes.c.consultation_uuid == Consultation.uuid)
         .where(Consultation.deleted.is_(False), *where)
-        .order_by(Consultation.opens.desc(), Consultation.title, Consultation.uuid)
+        # newest first, the undated last on either engine (PostgreSQL puts NULL first otherwise)
+        .order_by(Consultation.opens.desc().nulls_last(), Consultation.title, Consultation.uuid)
     )
     out = []
     for row in conn.execute(stmt):

@@ -4,6 +4,7 @@ yet asked first, and recording an owner's opinion at the door (Pilot, both langu
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -128,3 +129,30 @@ async def test_recording_the_owners_opinion_from_the_household(demo_db: Path) ->
         await press(pilot, "ctrl+s")
         assert "已记录意见。" in [str(n.message) for n in app._notifications]  # noqa: SLF001
     assert votes(demo_db) == before + 1
+
+
+async def test_a_title_with_markup_is_shown_as_written(demo_db: Path) -> None:
+    from gridwalker.store.consult.consultations import create_consultation
+
+    title = "[@click=app.quit]电梯[/]"
+    engine = open_database(demo_db)
+    with engine.begin() as conn:
+        create_consultation(
+            conn,
+            "x",
+            title=title,
+            scope="XH-01-01/1栋",
+            kind="survey",
+            options=["[b]A", "B"],
+            opens=date(2026, 11, 20),  # the newest: first in the list
+        )
+    engine.dispose()
+    sign_in(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "k")
+        assert title in screen_text(app)
+        await press(pilot, "enter")  # the newest: this survey
+        assert title in screen_text(app) and "[b]A" in screen_text(app)
+        assert app.is_running
