@@ -11,6 +11,7 @@ or failed something, 2 wrong usage. Heavy imports (store, Textual) happen inside
 from __future__ import annotations
 
 from gridwalker.cli import (
+    consult_cmds,
     db_cmds,
     field_cmds,
     hub_cmds,
@@ -23,6 +24,7 @@ from gridwalker.cli import (
 from gridwalker.cli.root import main
 
 __all__ = [
+    "consult_cmds",
     "db_cmds",
     "field_cmds",
     "hub_cmds",

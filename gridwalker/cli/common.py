@@ -3,6 +3,7 @@ progress on a terminal, the home folders and the language."""
 
 from __future__ import annotations
 
+import getpass
 import re
 import sys
 from collections.abc import Callable
@@ -228,3 +229,11 @@ def hub_db_option(
 ) -> Callable:
     """The --db option of a hub command: a path or a URL, GRIDWALKER_HUB_DB by default."""
     return click.option("--db", "db", type=DATABASE, envvar=HUB_DB_ENV, show_envvar=True, help=help)
+
+
+def hub_actor() -> str:
+    """Who acts at the hub from the command line: the login name."""
+    try:
+        return f"hub:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "hub"

@@ -36,6 +36,9 @@ def kind_words(entity: str) -> str:
         "census_record": _("Census record"),
         "issue": _("Issue"),
         "issue_event": _("Issue history"),
+        "consultation": _("Consultation"),
+        "consult_room": _("Owner register room"),
+        "consult_vote": _("Owner's vote"),
     }
     return words.get(entity, entity)
 

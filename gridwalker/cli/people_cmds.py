@@ -6,7 +6,6 @@ to stderr, results to stdout, `--json` prints one object, exit 0 done, 1 refused
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from gridwalker.cli.common import (
     epilog,
     fail,
     home_paths,
+    hub_actor,
     hub_db_option,
 )
 from gridwalker.cli.sync_cmds import hub_group
@@ -54,10 +54,7 @@ def _hub_engine(db: Path | DatabaseUrl | None):  # noqa: ANN202 - an Engine
 
 def _actor() -> str:
     """Who acts at the hub from the command line: the login name."""
-    try:
-        return f"hub:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):
-        return "hub"
+    return hub_actor()
 
 
 @hub_group.group("member", epilog=epilog("hub_member"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gridwalker.cli import consult_cmds
 from gridwalker.cli.common import (
     NO_FOLDER,
     DatabaseUrl,
@@ -133,3 +134,71 @@ def _tower_uuid(conn: Connection, name: str) -> str:
     names = sorted(set(conn.execute(with_enterprises).scalars()))
     known = "、".join(names) if names else "none"
     raise LookupError(f"no tower named {name!r}; towers with enterprises: {known}")
+
+
+CONSULTATION_EXAMPLE = (
+    "\b\nExample:\n"
+    "  gridwalker report consultation 6d2c538d --out 1栋1单元加装电梯.xlsx\n"
+    "  gridwalker report consultation 6d2c538d --out 停车方案.csv --hub --db hub.db"
+)
+
+
+@report.command("consultation", epilog=CONSULTATION_EXAMPLE)
+@click.argument("ident", metavar="ID")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_report_file,
+    help="The file to write: .xlsx (rooms, totals and the printable 意见征询表 for A4) or .csv "
+    "(rooms, then totals).",
+)
+@click.option(
+    "--with-contacts",
+    is_flag=True,
+    help="Write owners' and proxies' names in full (masked as 张* otherwise).",
+)
+@consult_cmds.db_options
+def report_consultation(
+    ident: str,
+    out: Path,
+    with_contacts: bool,
+    db: str | None,
+    on_hub: bool,
+    lang: str | None,
+) -> None:
+    """A building consultation: every room's vote, the count against the thresholds, the form."""
+    from gridwalker.domain.i18n import _, language, set_language
+    from gridwalker.store.consult import ConsultProblem
+    from gridwalker.store.consult.consultations import find_consultation
+    from gridwalker.store.consult.counting import count
+    from gridwalker.store.consult.report import write_consultation_report
+
+    home = home_paths()
+    set_language(pick_language(lang, home))
+    if not out.parent.is_dir():
+        fail(f"{out.parent}: {NO_FOLDER}")
+    engine = consult_cmds.consult_engine(db, on_hub, home)
+    try:
+        with engine.connect() as conn:
+            found = count(conn, find_consultation(conn, ident))
+        rooms = write_consultation_report(found, out, with_contacts=with_contacts, lang=language())
+    except ConsultProblem as exc:
+        fail(exc.in_language(language()))
+    except OSError as exc:
+        fail(
+            _("{path}: cannot write the report: {reason}").format(
+                path=out, reason=exc.strerror or exc
+            )
+        )
+    finally:
+        engine.dispose()
+    if with_contacts:
+        click.echo(
+            _("{path} holds personal data (owners' names in full): share it with care.").format(
+                path=out
+            ),
+            err=True,
+        )
+    click.echo(_("{path}: {n} rooms").format(path=out, n=rooms))

@@ -44,6 +44,9 @@ from gridwalker.store.tables import (
     Building,
     CensusRecord,
     Community,
+    Consultation,
+    ConsultRoom,
+    ConsultVote,
     Enterprise,
     Grid,
     Household,
@@ -114,6 +117,7 @@ def _grid_rows(entity: str, grid: str, community: str, member: str | None) -> Se
     stmt = select(model.__table__)
     in_grid = select(Building.uuid).where(Building.grid_uuid == grid)
     households = select(Household.uuid).where(Household.building_uuid.in_(in_grid))
+    consultations = select(Consultation.uuid).where(Consultation.grid_uuid == grid)
     filters = {
         "street": None,
         "community": Community.uuid == community,
@@ -129,6 +133,9 @@ def _grid_rows(entity: str, grid: str, community: str, member: str | None) -> Se
         ),
         "issue": Issue.grid_uuid == grid,
         "issue_event": IssueEvent.issue_uuid.in_(select(Issue.uuid).where(Issue.grid_uuid == grid)),
+        "consultation": Consultation.grid_uuid == grid,
+        "consult_room": ConsultRoom.consultation_uuid.in_(consultations),
+        "consult_vote": ConsultVote.consultation_uuid.in_(consultations),
     }
     condition = filters[entity]
     return stmt if condition is None else stmt.where(condition)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from gridwalker.demo.consultations import build_consultations
 from gridwalker.demo.street_data import (
     BATCH,
     COMMUNITIES,
@@ -81,6 +82,7 @@ class StreetBuilder:
         self.engine = engine
         self.target = households
         self.rng = random.Random(seed)
+        self.seed = seed
         self.months = months
         self.today = today
         self.progress = progress or (lambda *_: None)
@@ -190,6 +192,10 @@ class StreetBuilder:
             self.issues(households, grids, members, towers)
             self.flush(writer)
             done("issues")
+
+            made = build_consultations(conn, self.seed, self.today)
+            if made:
+                self.summary.counts["consultation"] = made
 
             search.rebuild(conn)
             done("search")

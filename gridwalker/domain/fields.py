@@ -33,6 +33,14 @@ from .choices import (
     Urgency,
     VisitOutcome,
 )
+from .consultation import (
+    ConsultKind,
+    ConsultStatus,
+    Matter,
+    VoteWay,
+    check_decimal_text,
+    parse_coefficient,
+)
 from .validators import Invalid
 from .workflow import IssueAction
 
@@ -87,7 +95,18 @@ CHOICES: dict[str, dict[str, type[Choice]]] = {
         "held_from": IssueStatus,
     },
     "issue_event": {"action": IssueAction, "from_status": IssueStatus, "to_status": IssueStatus},
+    "consultation": {"kind": ConsultKind, "matter": Matter, "status": ConsultStatus},
+    "consult_vote": {"way": VoteWay},
 }
+# Decimal text (exact areas in m² and amounts in yuan): field → whether it is money.
+DECIMALS = {
+    ("consult_room", "area"): False,
+    ("consultation", "cost"): True,
+    ("consultation", "subsidy"): True,
+}
+OPTION_MAX = 200  # a survey option's text
+OPTIONS_MAX = 20  # options of one survey
+FLOORS_MAX = 200  # floors with a cost coefficient
 
 _NOTES = {
     ("visit", "concerns"),
@@ -137,6 +156,11 @@ def check_text(entity: str, name: str, value: str) -> Invalid | None:
                 f"未知的取值「{shown}」",
                 f"unknown code {shown!r} (allowed: {', '.join(sorted(allowed))})",
             )
+        return None
+    if (entity, name) in DECIMALS:
+        why = check_decimal_text(value, money=DECIMALS[entity, name])
+        if why is not None:
+            return Invalid(f"{entity}.{name}", f"{name}：{why}", f"{name}: {why}")
         return None
     limit = text_max(entity, name)
     bad = forbidden_characters(entity, name).search(value)
@@ -210,6 +234,32 @@ def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Inv
                 f"应为人员编号到说明（不超过 {NOTE_MAX} 字）的对象",
                 f"expected an object of resident uuid to a note of at most {NOTE_MAX} characters",
             )
+    elif (entity, name) == ("consultation", "options"):
+        if (
+            type(value) is not list
+            or len(value) > OPTIONS_MAX
+            or not all(_short(v, OPTION_MAX) and v.strip() for v in value)
+            or len(set(value)) != len(value)
+        ):
+            return _invalid(
+                entity,
+                name,
+                f"应为最多 {OPTIONS_MAX} 个互不相同的选项（每项不超过 {OPTION_MAX} 字）",
+                f"expected at most {OPTIONS_MAX} different options "
+                f"(at most {OPTION_MAX} characters each)",
+            )
+    elif (entity, name) == ("consultation", "coefficients"):
+        if (
+            type(value) is not dict
+            or len(value) > FLOORS_MAX
+            or not all(_floor_coefficient(k, v) for k, v in value.items())
+        ):
+            return _invalid(
+                entity,
+                name,
+                "应为楼层到分摊系数（0 至 100 的数字文字）的对象",
+                "expected an object of floor number to a cost coefficient (decimal text, 0 to 100)",
+            )
     elif (entity, name) == ("visit", "roster_changes"):
         if type(value) is not list or not all(_roster_change(item) for item in value):
             return _invalid(
@@ -225,6 +275,19 @@ def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Inv
 def _short(value: Any, limit: int) -> bool:
     """A text of at most `limit` characters without control characters (a uuid, a name)."""
     return type(value) is str and len(value) <= limit and not _FORBIDDEN_IN_TEXT.search(value)
+
+
+def _floor_coefficient(floor: Any, coefficient: Any) -> bool:
+    """One floor's cost coefficient: {"3": "0.8"} (a floor from -9 to 999)."""
+    if type(floor) is not str or not re.fullmatch(r"-?[0-9]{1,3}", floor):
+        return False
+    if type(coefficient) is not str or len(coefficient) > 12:
+        return False
+    try:
+        parse_coefficient(coefficient)
+    except ValueError:
+        return False
+    return True
 
 
 def _roster_change(item: Any) -> bool:

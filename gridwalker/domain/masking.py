@@ -33,3 +33,13 @@ def mask_phone(value: str | None) -> str:
             return f"{WUHAN_AREA_CODE}-****{phone[-4:]}"
         return f"{phone[:3]}****{phone[-4:]}"
     return _mask_all_but_last4(text)
+
+
+def mask_name(value: str | None) -> str:
+    """Mask a person's name as 张* / 欧** (the first character kept); co-owners written
+    张三、李四 are masked one by one."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    parts = text.split("、")
+    return "、".join(p[:1] + "*" * max(len(p) - 1, 1) if p else p for p in parts)

@@ -40,7 +40,7 @@ def _cells(text: str) -> int:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_text(value: object) -> object:
+def csv_text(value: object) -> object:
     """A cell value for CSV; typed text that Excel would run as a formula is quoted with '."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
@@ -58,7 +58,7 @@ def _write_csv(
         for row in rows:
             writer.writerow(
                 [
-                    "" if v is None else _csv_text(v)
+                    "" if v is None else csv_text(v)
                     for v in (c.value(row, lang, full) for c in columns)
                 ]
             )

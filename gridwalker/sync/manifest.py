@@ -18,7 +18,7 @@ from gridwalker.store.tables import SYNCED_TABLES
 from gridwalker.sync.refusals import BundleRefused
 
 FORMAT = "gridwalker-bundle"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: consultations, their owner register and votes
 MAX_MANIFEST_BYTES = 1 << 20  # a hub bundle of an old hub may carry its decisions here
 MAX_SIGNATURE_BYTES = 4096
 MAX_DEPTH = 6  # the manifest object, its files list, one file's object … with room to spare

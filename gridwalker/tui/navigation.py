@@ -76,6 +76,12 @@ class FieldNavigator(Navigator, Protocol):
     def open_towers(self) -> None:
         """The commercial towers of the grid (the enterprise census)."""
 
+    def open_consultations(self) -> None:
+        """The building consultations (意见征询) of the member's grid."""
+
+    def open_consultation(self, consultation_uuid: str) -> None:
+        """One consultation: the live count, its rooms, recording an owner's opinion."""
+
     def open_tower(self, tower_uuid: str) -> None:
         """A tower's floors and their enterprises."""
 

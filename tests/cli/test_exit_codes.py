@@ -24,6 +24,20 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
         ["db", "passphrase", "--new-passphrase-file"],
         ["db", "passphrase", "--db", "{tmp}/not-a.db"],
     ),
+    "consult list": (["consult", "list", "extra"], ["consult", "list", "--db", "{tmp}/not-a.db"]),
+    "consult new": (
+        ["consult", "new", "--title", "t"],
+        ["consult", "new", "--title", "t", "--scope", "XH-01-01/1栋", "--kind", "survey"],
+    ),
+    "consult owners import": (
+        ["consult", "owners", "import", "6d2c538d"],
+        ["consult", "owners", "import", "6d2c538d", "{tmp}/junk.csv", "--db", "{tmp}/not-a.db"],
+    ),
+    "consult tally": (["consult", "tally"], ["consult", "tally", "6d2c538d"]),
+    "consult votes import": (
+        ["consult", "votes", "import"],
+        ["consult", "votes", "import", "6d2c538d", "{tmp}/junk.csv"],
+    ),
     "demo build": (
         ["demo", "build", "--households", "0"],
         ["demo", "build", "--db", "{tmp}/not-a.db"],
@@ -77,6 +91,10 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "report census": (
         ["report", "census", "--out", "{tmp}/r.txt"],
         ["report", "census", "--out", "{tmp}/r.csv"],
+    ),
+    "report consultation": (
+        ["report", "consultation", "6d2c538d", "--out", "{tmp}/r.txt"],
+        ["report", "consultation", "6d2c538d", "--out", "{tmp}/r.csv"],
     ),
     "report coverage": (
         ["report", "coverage", "--out", "{tmp}/r.txt"],

@@ -34,3 +34,13 @@ def test_mask_id(value: str | None, masked: str) -> None:
 )
 def test_mask_phone(value: str | None, masked: str) -> None:
     assert mask_phone(value) == masked
+
+
+def test_owner_names_keep_their_first_character() -> None:
+    from gridwalker.domain.masking import mask_name
+
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_name("王") == "王*"
+    assert mask_name("张三、李四") == "张*、李*"
+    assert mask_name(None) == mask_name("  ") == ""

@@ -105,3 +105,19 @@ def test_real_places_of_xinhua_street(demo_engine) -> None:
         )
     assert {"邮三社区", "江北社区", "单洞社区"} <= names
     assert "良友大厦" in towers
+
+
+def test_the_demo_elevator_in_yousan_stands_close_to_passing(demo_engine) -> None:  # noqa: ANN001
+    from gridwalker.store.consult.consultations import list_consultations
+    from gridwalker.store.consult.counting import count
+
+    with demo_engine.connect() as conn:
+        [elevator] = list_consultations(conn)  # one grid of 邮三社区: no 江北 grid to survey
+        found = count(conn, elevator)
+    assert "邮三社区" in elevator.scope and elevator.matter.value == "major"
+    t = found.tally
+    assert t.participation.met and not t.passed
+    assert 1 <= t.missing.owners <= 3
+    assert t.owners == t.rooms - 1  # one owner holds two rooms
+    assert len(found.history) > len(found.latest)  # owners who changed their minds
+    assert t.not_asked  # rooms still to visit

@@ -281,3 +281,32 @@ def _choice_parts(cls: type[Choice], value: str, what_zh: str, what_en: str) -> 
 def _id_birth(id_number: str) -> date:
     """The birth date of a valid ID number."""
     return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+# -- the cell readings other tables share (a consultation's owner register and votes) ---------
+
+
+def cell_text(text: str) -> str:
+    """A cell NFKC-folded and trimmed (as the roster reads every cell)."""
+    return _fold(text)
+
+
+def building_name(text: str) -> str:
+    """A building cell as a name (a bare number becomes "N栋")."""
+    return _building_name(text)
+
+
+def room_name(text: str) -> str:
+    """A room cell without a trailing 室/号."""
+    return _room(text)
+
+
+def floor_from_room(room: str) -> int:
+    """The floor a room number implies: 302 → 3, 1502 → 15; short numbers → 1."""
+    return _floor_from_room(room)
+
+
+def positive_number(text: str) -> int | None:
+    """A positive whole number as written in a unit or floor cell (2, 2.0, 2单元), else None."""
+    match = _POSITIVE.fullmatch(_fold(text))
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None

@@ -29,16 +29,32 @@ def _header_key(text: str) -> str:
     return re.sub(r"[\s_\-*]", "", folded)
 
 
-_ALIASES: dict[str, str] = {}
-for _key, (_zh, _en, _more) in COLUMNS.items():
-    for _spelling in (_zh, _en, *_more):
-        _ALIASES[_header_key(_spelling)] = _key
+Columns = dict[str, tuple[str, str, tuple[str, ...]]]
+
+
+def _aliases(columns: Columns) -> dict[str, str]:
+    """Every accepted spelling of a header (folded) → its canonical key."""
+    out: dict[str, str] = {}
+    for key, (zh, en, more) in columns.items():
+        for spelling in (zh, en, *more):
+            out[_header_key(spelling)] = key
+    return out
+
+
+_ALIASES = _aliases(COLUMNS)
 
 
 def read_rows(
-    path: Path, lang: str
+    path: Path,
+    lang: str,
+    columns: Columns = COLUMNS,
+    required: tuple[str, ...] = REQUIRED,
 ) -> tuple[list[str], dict[str, str], list[tuple[int, dict]], list[RowError]]:
-    """Canonical keys, the header text each key had, the data rows and the lines in error."""
+    """Canonical keys, the header text each key had, the data rows and the lines in error.
+
+    `columns` and `required` name the table's columns (the roster's unless another table,
+    such as a consultation's owner register, gives its own)."""
+    aliases = _ALIASES if columns is COLUMNS else _aliases(columns)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise RosterError(
@@ -69,7 +85,7 @@ def read_rows(
     positions: dict[str, int] = {}
     originals: dict[str, str] = {}
     for pos, text in enumerate(header):
-        key = _ALIASES.get(_header_key(text)) if text else None
+        key = aliases.get(_header_key(text)) if text else None
         if key is None:
             continue
         if key in positions:
@@ -82,13 +98,13 @@ def read_rows(
             )
         positions[key] = pos
         originals[key] = text
-    missing = [key for key in REQUIRED if key not in positions]
+    missing = [key for key in required if key not in positions]
     if missing:
         raise RosterError(
             in_language(
                 lang,
-                f"{path}：缺少必填列：{'、'.join(COLUMNS[k][0] for k in missing)}",
-                f"{path}: missing required columns: {', '.join(COLUMNS[k][1] for k in missing)}",
+                f"{path}：缺少必填列：{'、'.join(columns[k][0] for k in missing)}",
+                f"{path}: missing required columns: {', '.join(columns[k][1] for k in missing)}",
             )
         )
     rows = []
@@ -98,7 +114,7 @@ def read_rows(
         raise RosterError(
             in_language(lang, f"{path}：只有表头，没有数据行", f"{path}: a header but no data rows")
         )
-    keys = [k for k in COLUMNS if k in positions]
+    keys = [k for k in columns if k in positions]
     return keys, originals, rows, errors
 
 

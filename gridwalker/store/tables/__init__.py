@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gridwalker.store.tables.base import Synced
 from gridwalker.store.tables.census import CensusRecord, Enterprise
+from gridwalker.store.tables.consult import Consultation, ConsultRoom, ConsultVote
 from gridwalker.store.tables.issues import Issue, IssueEvent
 from gridwalker.store.tables.local import Audit, Device, Draft, SearchDoc
 from gridwalker.store.tables.people import Resident
@@ -23,6 +24,9 @@ __all__ = [
     "Building",
     "CensusRecord",
     "Community",
+    "ConsultRoom",
+    "ConsultVote",
+    "Consultation",
     "Device",
     "Draft",
     "Enterprise",
@@ -55,6 +59,9 @@ SYNCED_TABLES: dict[str, type[Synced]] = {
     "census_record": CensusRecord,
     "issue": Issue,
     "issue_event": IssueEvent,
+    "consultation": Consultation,
+    "consult_room": ConsultRoom,
+    "consult_vote": ConsultVote,
 }
 
 SYNC_COLUMNS = ("uuid", "rev", "base_rev", "change", "updated_at", "updated_by", "deleted")

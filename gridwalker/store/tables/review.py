@@ -107,6 +107,7 @@ class HubOutbox(SQLModel, table=True):
     manifest_sha256: str = Field(max_length=64)
     audit_mark: int = 0  # highest hub audit id covered (hub-side writes)
     decision_mark: int = 0  # highest hub_decision id covered
+    consult_mark: int = 0  # highest hub change number of consultation rows covered
     records: int = 0
     decisions: int = 0
     file: str

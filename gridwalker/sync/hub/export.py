@@ -44,7 +44,16 @@ from gridwalker.store import ledger, returns
 from gridwalker.store.desk.arrivals import record_arrivals
 from gridwalker.store.migrate import current_revision
 from gridwalker.store.revs import generation, json_value, next_rev
-from gridwalker.store.tables import SYNCED_TABLES, Audit, Issue, IssueEvent, data_columns
+from gridwalker.store.tables import (
+    SYNCED_TABLES,
+    Audit,
+    Consultation,
+    ConsultRoom,
+    ConsultVote,
+    Issue,
+    IssueEvent,
+    data_columns,
+)
 from gridwalker.store.tables.hub import HubRev
 from gridwalker.store.tables.review import HubDecision, HubOutbox, HubReview
 from gridwalker.sync import bundle as fmt
@@ -57,6 +66,9 @@ HUB_ENTITIES = (DECISION_ENTITY,)  # records files only a hub bundle carries
 # Fixed for good: the uuid of every decision ever sent is derived in it.
 DECISION_NAMESPACE = uuid_mod.UUID("09b87499-47f7-4fe9-9ac5-a1313ecea69d")
 SENT_ENTITIES = ("visit", "household", "resident", "census_record", "issue", "issue_event")
+# A consultation is counted on every laptop of its grid as at the hub: its rows go to each of
+# them whoever wrote them (another laptop, the hub), by the hub's change numbers.
+CONSULT_ENTITIES = ("consultation", "consult_room", "consult_vote")
 Progress = Callable[[str, int, int], None]
 
 
@@ -162,6 +174,64 @@ def _hub_rows(conn: Connection, above: int, grids: set[str]) -> tuple[dict[str, 
     return out, top
 
 
+def consult_top(conn: Connection) -> int:
+    """The hub's highest change number among consultation rows (0 when none)."""
+    return max(
+        conn.execute(select(func.coalesce(func.max(t.change), 0))).scalar_one()
+        for t in (Consultation, ConsultRoom, ConsultVote)
+    )
+
+
+def _consult_grid(entity: str) -> Any:
+    """uuid and grid of the rows of a consultation entity, as a select."""
+    if entity == "consultation":
+        return select(Consultation.uuid, Consultation.grid_uuid)
+    table = ConsultRoom if entity == "consult_room" else ConsultVote
+    return select(table.uuid, Consultation.grid_uuid).join(
+        Consultation, Consultation.uuid == table.consultation_uuid
+    )
+
+
+def _consult_rows(
+    conn: Connection, above: int, top: int, grids: set[str], device_id: str
+) -> dict[str, list[str]]:
+    """Consultation rows of the device's grids changed at the hub in (above, top], except
+    those whose current version came from the device itself (it holds them)."""
+    out: dict[str, list[str]] = {}
+    for entity in CONSULT_ENTITIES:
+        table = SYNCED_TABLES[entity]
+        found = {
+            uuid
+            for uuid, grid in conn.execute(
+                _consult_grid(entity).where(
+                    table.change > above, table.change <= top, Consultation.grid_uuid.in_(grids)
+                )
+            )
+        }
+        if not found:
+            continue
+        held = {
+            uuid
+            for part in _parts(sorted(found))
+            for uuid in conn.execute(
+                select(HubRev.uuid)
+                .join(table, (table.uuid == HubRev.uuid) & (table.rev == HubRev.rev))
+                .where(
+                    HubRev.entity == entity, HubRev.device_id == device_id, HubRev.uuid.in_(part)
+                )
+            ).scalars()
+        }
+        if found - held:
+            out[entity] = sorted(found - held)
+    return out
+
+
+def _parts(uuids: list[str], size: int = 900) -> Iterator[list[str]]:
+    """Slices of at most `size` ids (SQLite's bound parameters, per query)."""
+    for i in range(0, len(uuids), size):
+        yield uuids[i : i + size]
+
+
 def _origins(conn: Connection, entity: str, uuids: list[str], device_id: str) -> dict[str, str]:
     """Per row, the newest rev this device sent (what the laptop holds, as far as we know)."""
     best: dict[str, str] = {}
@@ -198,6 +268,19 @@ def _record_lines(
         }
         lines.append(dumps(record))
         changes.append(row.change)
+    return lines, changes
+
+
+def _lines_in_parts(
+    conn: Connection, entity: str, uuids: list[str], device_id: str
+) -> tuple[list[str], list[int]]:
+    """`_record_lines` over any number of rows, a slice of ids per query."""
+    lines: list[str] = []
+    changes: list[int] = []
+    for part in _parts(uuids):
+        more_lines, more_changes = _record_lines(conn, entity, part, device_id)
+        lines += more_lines
+        changes += more_changes
     return lines, changes
 
 
@@ -315,14 +398,25 @@ def _write_next(
             for d in returns.iter_decisions(conn, decision_mark, device_id, grids, decision_top)
         ]
         rows, audit_top = _hub_rows(conn, audit_mark, grids)
-        entities = [(e, *_record_lines(conn, e, uuids, device_id)) for e, uuids in rows.items()]
+        consult_mark = last.consult_mark if last else 0
+        consulted_top = consult_top(conn)
+        rows.update(_consult_rows(conn, consult_mark, consulted_top, grids, device_id))
+        entities = [(e, *_lines_in_parts(conn, e, uuids, device_id)) for e, uuids in rows.items()]
     if not decisions and not any(changes for _e, _l, changes in entities):
         return False
     write_hub_bundle(
         engine,
         home,
         key,
-        HubContent(device_id, recipient, entities, decisions, audit_top, decision_top),
+        HubContent(
+            device_id,
+            recipient,
+            entities,
+            decisions,
+            audit_top,
+            decision_top,
+            consult_top=consulted_top,
+        ),
         out_dir,
         result,
     )
@@ -353,6 +447,7 @@ class HubContent:
     audit_top: int
     decision_top: int
     kind: str = "delta"
+    consult_top: int = 0  # the hub's change number up to which consultation rows are covered
 
 
 def write_hub_bundle(
@@ -425,6 +520,7 @@ def write_hub_bundle(
                 manifest_sha256=fmt.sha256_hex(zipped.manifest_bytes),
                 audit_mark=content.audit_top,
                 decision_mark=content.decision_top,
+                consult_mark=content.consult_top,
                 records=records,
                 decisions=len(decisions),
                 file=str(final),

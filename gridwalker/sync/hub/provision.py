@@ -24,6 +24,9 @@ from gridwalker.store.tables import (
     Building,
     CensusRecord,
     Community,
+    Consultation,
+    ConsultRoom,
+    ConsultVote,
     Enterprise,
     Grid,
     Household,
@@ -40,6 +43,7 @@ from gridwalker.sync.hub.export import (
     HubContent,
     HubExportResult,
     _record_lines,
+    consult_top,
     decision_record,
     write_hub_bundle,
 )
@@ -130,6 +134,16 @@ def grid_rows(conn: Connection, member_uuid: str) -> dict[str, list[str]]:
     named |= set(ids(select(Visit.member_uuid).where(Visit.uuid.in_(visits))))
     named |= set(ids(select(CensusRecord.member_uuid).where(CensusRecord.uuid.in_(records))))
     named |= set(ids(select(Issue.logged_by).where(Issue.uuid.in_(issues))))
+    consultations = select(Consultation.uuid).where(
+        Consultation.grid_uuid.in_(in_grids), Consultation.deleted == false()
+    )
+    out["consultation"] = ids(consultations)
+    out["consult_room"] = ids(
+        select(ConsultRoom.uuid).where(ConsultRoom.consultation_uuid.in_(consultations))
+    )
+    out["consult_vote"] = ids(
+        select(ConsultVote.uuid).where(ConsultVote.consultation_uuid.in_(consultations))
+    )
     out["member"] = sorted(named)
     return {entity: uuids for entity, uuids in out.items() if uuids}
 
@@ -146,6 +160,7 @@ def provision(engine: Engine, home: Paths, name: str, out_dir: Path) -> HubExpor
         rows = grid_rows(conn, member_uuid)
         grids = set(rows["grid"])
         audit_top = conn.execute(select(func.coalesce(func.max(Audit.id), 0))).scalar_one()
+        consulted_top = consult_top(conn)
         decision_top = conn.execute(select(func.coalesce(func.max(HubDecision.id), 0))).scalar_one()
         entities = []
         for entity, uuids in rows.items():
@@ -166,7 +181,16 @@ def provision(engine: Engine, home: Paths, name: str, out_dir: Path) -> HubExpor
         engine,
         home,
         key,
-        HubContent(device_id, recipient, entities, decisions, audit_top, decision_top, "full"),
+        HubContent(
+            device_id,
+            recipient,
+            entities,
+            decisions,
+            audit_top,
+            decision_top,
+            "full",
+            consult_top=consulted_top,
+        ),
         out_dir,
         result,
     )

@@ -24,6 +24,9 @@ BUNDLE_KIND_LABELS: dict[str, str] = {
     "grid": N_("Grid"),
     "building": N_("Building"),
     "issue_event": N_("Issue history"),
+    "consultation": N_("Consultation"),
+    "consult_room": N_("Owner register room"),
+    "consult_vote": N_("Owner's vote"),
 }
 
 

@@ -362,6 +362,18 @@ class GridwalkerApp(GridwalkerBaseApp):
 
         self.push_screen(TowersScreen())
 
+    def open_consultations(self) -> None:
+        """The building consultations of the member's grid."""
+        from gridwalker.tui.field.consultation import ConsultationsScreen
+
+        self.push_screen(ConsultationsScreen())
+
+    def open_consultation(self, consultation_uuid: str) -> None:
+        """One consultation: the live count, the rooms, recording an owner's opinion."""
+        from gridwalker.tui.field.consultation import ConsultationScreen
+
+        self.push_screen(ConsultationScreen(consultation_uuid))
+
     def open_tower(self, tower_uuid: str) -> None:
         """A tower's floors and their enterprises."""
         from gridwalker.tui.field.tower import TowerScreen

@@ -172,6 +172,10 @@ class NextUnvisitedFound(DbResult):
     """The next household not yet visited (None when every one is)."""
 
 
+class OpinionTargets(DbResult):
+    """The open consultations asking this household's room (list of (consultation, room))."""
+
+
 class HouseholdScreen(RosterMoves, DbScreen):
     """A household: summary, roster, visit history and linked issues."""
 
@@ -185,6 +189,8 @@ class HouseholdScreen(RosterMoves, DbScreen):
         Binding("h", "edit_household", N_("Edit household"), show=False),
         Binding("n", "next_household", N_("Next unvisited")),
         Binding("i", "log_issue", N_("Log an issue")),
+        # in the palette and help (F1): the footer has no room left for it at 120 columns
+        Binding("o", "opinion", N_("Owner's opinion"), show=False),
     ]
 
     def __init__(self, household_uuid: str) -> None:
@@ -371,6 +377,38 @@ class HouseholdScreen(RosterMoves, DbScreen):
         if info is not None:
             form = HouseholdForm(info.uuid, actor_of(self.gw), info.address)
             self.app.push_screen(form, lambda saved: saved and self.database_ready())
+
+    def action_opinion(self) -> None:
+        """Record the owner's opinion in a consultation that asks this household's room."""
+        from gridwalker.store.consult.counting import household_consultations
+
+        household = self.household_uuid
+        self.db_read(lambda conn: household_consultations(conn, household), OpinionTargets)
+
+    @on(OpinionTargets)
+    def _opinion_targets(self, message: OpinionTargets) -> None:
+        from gridwalker.tui.common.dialogs import PickerModal
+        from gridwalker.tui.field.vote_form import VoteForm
+
+        targets = message.result
+        if not targets:
+            self.notify(_("No open consultation asks this household's owner."))
+            return
+
+        def record(index: str | None) -> None:
+            if index is not None:
+                info, room = targets[int(index)]
+                self.app.push_screen(VoteForm(info, room), self._opinion_recorded)
+
+        if len(targets) == 1:
+            record("0")
+            return
+        options = [(Text(info.title), str(i)) for i, (info, _room) in enumerate(targets)]
+        self.app.push_screen(PickerModal(_("Which consultation?"), options, "0"), record)
+
+    def _opinion_recorded(self, saved: object) -> None:
+        if saved:
+            self.notify(_("Opinion recorded."))
 
     def action_log_issue(self) -> None:
         """Log an issue for this household (its address is filled in)."""

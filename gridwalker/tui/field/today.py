@@ -91,6 +91,7 @@ class TodayScreen(DbScreen):
         Binding("n", "next_household", N_("Next unvisited")),
         Binding("i", "issues", N_("Issues")),
         Binding("c", "census", N_("Census")),
+        Binding("k", "consultations", N_("Consultations")),
         Binding("p", "places", N_("Places")),
         Binding("e", "export", N_("Export")),
         Binding("f5", "refresh", N_("Refresh"), show=False),
@@ -253,6 +254,9 @@ class TodayScreen(DbScreen):
 
     def action_census(self) -> None:
         field_navigator(self).open_towers()
+
+    def action_consultations(self) -> None:
+        field_navigator(self).open_consultations()
 
     def action_export(self) -> None:
         field_navigator(self).open_export()

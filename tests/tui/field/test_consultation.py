@@ -1,0 +1,158 @@
+"""The consultation screen of the field app: the live count of the demo elevator, the rooms not
+yet asked first, and recording an owner's opinion at the door (Pilot, both languages)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from gridwalker.store.migrate import open_database
+from gridwalker.store.tables import ConsultVote
+from tests.support.apps import SIZE, footer_text, make_app, press, screen_text, settle, sign_in
+
+SnapCompare = Callable[..., bool]
+
+
+def votes(db: Path) -> int:
+    engine = open_database(db)
+    with engine.connect() as conn:
+        n = conn.execute(select(func.count()).select_from(ConsultVote)).scalar_one()
+    engine.dispose()
+    return n
+
+
+async def open_elevator(pilot) -> None:  # noqa: ANN001 - a Pilot
+    await settle(pilot)
+    await press(pilot, "k")  # Today → the grid's consultations
+    await press(pilot, "enter")  # the demo's elevator
+
+
+async def test_the_live_count_and_recording_a_vote_at_the_door(demo_db: Path) -> None:
+    sign_in(demo_db)
+    before = votes(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        text = screen_text(app)
+        assert "加装电梯" in text and "重大事项" in text
+        assert "还差：" in text and "尚未征询" in text
+        assert "记录业主意见" in footer_text(app)
+        # the first room in the list is one not yet asked: agree, signed, form number
+        await press(pilot, "enter")
+        assert "在场签字" in screen_text(app)
+        await press(pilot, "ctrl+s")  # signed in person without the form's number: refused
+        assert "表单编号" in screen_text(app)
+        assert votes(demo_db) == before
+        await pilot.click("#vote-form-no")
+        await press(pilot, *"YS-900")
+        await press(pilot, "ctrl+s")
+        shown = [str(n.message) for n in app._notifications]  # noqa: SLF001 - the toasts shown
+        assert "已记录意见。" in shown
+        assert "在场签字 " in screen_text(app)  # the room now shows how its vote was given
+    assert votes(demo_db) == before + 1
+
+
+async def test_the_count_in_english(demo_db: Path) -> None:
+    sign_in(demo_db)
+    app = make_app(demo_db, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        text = screen_text(app)
+        assert "Still missing to pass: 2 more owners agreeing" in text
+        assert "needs ≥ 3/4 of both" in text
+        assert "not asked" in text
+
+
+def test_snapshot_consultation(snap_compare: SnapCompare, demo_db: Path) -> None:
+    sign_in(demo_db)
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=open_elevator)
+
+
+def test_snapshot_consultation_in_english(snap_compare: SnapCompare, demo_db: Path) -> None:
+    sign_in(demo_db)
+    assert snap_compare(make_app(demo_db, "en"), terminal_size=SIZE, run_before=open_elevator)
+
+
+def test_snapshot_vote_form(snap_compare: SnapCompare, demo_db: Path) -> None:
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await open_elevator(pilot)
+        await press(pilot, "enter")
+
+    sign_in(demo_db)
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=run_before)
+
+
+def asked_and_not(db: Path) -> tuple[str, str]:
+    """A household whose owner the demo elevator has not asked yet, and one outside it."""
+    from gridwalker.store.tables import ConsultRoom, Household
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        linked = select(ConsultRoom.household_uuid).where(ConsultRoom.household_uuid.is_not(None))
+        not_asked = conn.execute(
+            select(ConsultRoom.household_uuid)
+            .where(
+                ConsultRoom.household_uuid.is_not(None),
+                ConsultRoom.uuid.not_in(select(ConsultVote.room_uuid)),
+            )
+            .limit(1)
+        ).scalar_one()
+        outside = conn.execute(
+            select(Household.uuid).where(Household.uuid.not_in(linked)).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    return not_asked, outside
+
+
+async def test_recording_the_owners_opinion_from_the_household(demo_db: Path) -> None:
+    sign_in(demo_db)
+    household, outside = asked_and_not(demo_db)
+    before = votes(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_household(outside)
+        await settle(pilot)
+        await press(pilot, "o")
+        shown = [str(n.message) for n in app._notifications]  # noqa: SLF001 - the toasts shown
+        assert "没有正在征询这户业主的意见征询。" in shown
+        app.open_household(household, replacing=outside)
+        await settle(pilot)
+        await press(pilot, "o")
+        assert "加装电梯" in screen_text(app) and "在场签字" in screen_text(app)
+        await press(pilot, "down")  # 不同意
+        await pilot.click("#vote-form-no")
+        await press(pilot, *"YS-901")
+        await press(pilot, "ctrl+s")
+        assert "已记录意见。" in [str(n.message) for n in app._notifications]  # noqa: SLF001
+    assert votes(demo_db) == before + 1
+
+
+async def test_a_title_with_markup_is_shown_as_written(demo_db: Path) -> None:
+    from gridwalker.store.consult.consultations import create_consultation
+
+    title = "[@click=app.quit]电梯[/]"
+    engine = open_database(demo_db)
+    with engine.begin() as conn:
+        create_consultation(
+            conn,
+            "x",
+            title=title,
+            scope="XH-01-01/1栋",
+            kind="survey",
+            options=["[b]A", "B"],
+            opens=date(2026, 11, 20),  # the newest: first in the list
+        )
+    engine.dispose()
+    sign_in(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "k")
+        assert title in screen_text(app)
+        await press(pilot, "enter")  # the newest: this survey
+        assert title in screen_text(app) and "[b]A" in screen_text(app)
+        assert app.is_running
