@@ -126,6 +126,13 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         await pilot.press("e")
         await settle(pilot)
 
+    async def consultation(pilot: Any) -> None:
+        # The grid's consultations (k), then the first one: its live count.
+        await pilot.press("k")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
     return {
         "today": today,
         "round": round_list,
@@ -144,6 +151,7 @@ def shots(db: Path) -> dict[str, Callable[[Any], Awaitable[None]]]:
         "census-form": census_form,
         "infobase": infobase,
         "export": export,
+        "consultation": consultation,
     }
 
 
