@@ -101,6 +101,38 @@ def consult_engine(db: str | None, on_hub: bool, home: config.Paths) -> Engine:
     return open_database(target)
 
 
+def _import_file(
+    importer: Any,
+    ident: str,
+    file: Path,
+    dry_run: bool,
+    db: str | None,
+    on_hub: bool,
+    lang: str | None,
+) -> tuple[Any, Any]:
+    """Run one of the store's consultation importers (owners, votes) on `file` in one
+    transaction; a refusal or bad lines end the command. Returns (consultation, result)."""
+    from gridwalker.store.consult import ConsultProblem
+    from gridwalker.store.consult.consultations import find_consultation
+
+    home = home_paths()
+    language = _lang(lang, home)
+    engine = consult_engine(db, on_hub, home)
+    try:
+        with engine.begin() as conn:
+            info = find_consultation(conn, ident)
+            result = importer(
+                conn, _actor(on_hub, home), info, file, lang=language, dry_run=dry_run
+            )
+    except ConsultProblem as exc:
+        _problem(exc, language)
+    finally:
+        engine.dispose()
+    if result.errors:
+        _row_errors(file, result.errors)
+    return info, result
+
+
 def _t(text: str) -> str:
     from gridwalker.domain.i18n import _
 
@@ -246,25 +278,9 @@ def owners_import(
 ) -> None:
     """Import the owner register: columns 楼栋, 单元, 房号, 业主, 面积 (m²) [, 楼层, 未售];
     CSV (UTF-8, BOM, GB18030) or XLSX; all or nothing."""
-    from gridwalker.store.consult import ConsultProblem
-    from gridwalker.store.consult.consultations import find_consultation
     from gridwalker.store.consult.register import import_owners
 
-    home = home_paths()
-    language = _lang(lang, home)
-    engine = consult_engine(db, on_hub, home)
-    try:
-        with engine.begin() as conn:
-            info = find_consultation(conn, ident)
-            result = import_owners(
-                conn, _actor(on_hub, home), info, file, lang=language, dry_run=dry_run
-            )
-    except ConsultProblem as exc:
-        _problem(exc, language)
-    finally:
-        engine.dispose()
-    if result.errors:
-        _row_errors(file, result.errors)
+    info, result = _import_file(import_owners, ident, file, dry_run, db, on_hub, lang)
     if as_json:
         _print_json(
             {
@@ -311,25 +327,9 @@ def votes_import(
 ) -> None:
     """Import votes: columns 楼栋, 单元, 房号, 意见, 方式, 表单编号, 日期 [, 委托人]; a later
     date replaces the owner's earlier vote (both kept)."""
-    from gridwalker.store.consult import ConsultProblem
-    from gridwalker.store.consult.consultations import find_consultation
     from gridwalker.store.consult.votes import import_votes
 
-    home = home_paths()
-    language = _lang(lang, home)
-    engine = consult_engine(db, on_hub, home)
-    try:
-        with engine.begin() as conn:
-            info = find_consultation(conn, ident)
-            result = import_votes(
-                conn, _actor(on_hub, home), info, file, lang=language, dry_run=dry_run
-            )
-    except ConsultProblem as exc:
-        _problem(exc, language)
-    finally:
-        engine.dispose()
-    if result.errors:
-        _row_errors(file, result.errors)
+    info, result = _import_file(import_votes, ident, file, dry_run, db, on_hub, lang)
     if as_json:
         _print_json(
             {

@@ -190,14 +190,7 @@ def _check_line(
     def error(column: str, zh: str, en: str) -> None:
         errors.append(RowError(line, column, in_language(lang, zh, en)))
 
-    building = building_name(cells.get("building", ""))
-    if building != consultation.building:
-        error(
-            "building",
-            f"楼栋「{building}」不在本次征询范围（{consultation.building}）",
-            f"building {building!r} is not the consultation's ({consultation.building})",
-        )
-    unit = check_unit(consultation, cells.get("unit", ""), error)
+    unit = check_scope(consultation, cells, error)
     room = room_name(cells.get("room", ""))
     if not room:
         error("room", "房号为空", "the room is empty")
@@ -234,6 +227,19 @@ def _check_line(
     if len(errors) > before:
         return None
     return {**data, "area": area}
+
+
+def check_scope(consultation: ConsultationInfo, cells: dict[str, str], error) -> int | None:  # noqa: ANN001
+    """A line's building and unit against the consultation's scope; the unit (the scope's when
+    it has one). What is outside the scope is noted through `error`."""
+    building = building_name(cells.get("building", ""))
+    if building != consultation.building:
+        error(
+            "building",
+            f"楼栋「{building}」不在本次征询范围（{consultation.building}）",
+            f"building {building!r} is not the consultation's ({consultation.building})",
+        )
+    return check_unit(consultation, cells.get("unit", ""), error)
 
 
 def check_unit(consultation: ConsultationInfo, text: str, error) -> int | None:  # noqa: ANN001

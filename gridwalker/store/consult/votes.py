@@ -19,8 +19,8 @@ from gridwalker.domain import clock, fields
 from gridwalker.domain.consultation import ConsultKind, VoteChoice, VoteWay
 from gridwalker.store.consult import ConsultProblem
 from gridwalker.store.consult.consultations import ConsultationInfo
-from gridwalker.store.consult.register import RegisterRoom, check_unit, register_rooms, room_label
-from gridwalker.store.roster.checking import building_name, cell_text, parse_date, room_name
+from gridwalker.store.consult.register import RegisterRoom, check_scope, register_rooms, room_label
+from gridwalker.store.roster.checking import cell_text, parse_date, room_name
 from gridwalker.store.roster.columns import RosterError, RowError, in_language
 from gridwalker.store.roster.reading import read_rows
 from gridwalker.store.tables import ConsultVote
@@ -310,14 +310,7 @@ def _check_line(
     def error(column: str, zh: str, en: str) -> None:
         errors.append(RowError(line, column, in_language(lang, zh, en)))
 
-    building = building_name(cells.get("building", ""))
-    if building != consultation.building:
-        error(
-            "building",
-            f"楼栋「{building}」不在本次征询范围（{consultation.building}）",
-            f"building {building!r} is not the consultation's ({consultation.building})",
-        )
-    unit = check_unit(consultation, cells.get("unit", ""), error)
+    unit = check_scope(consultation, cells, error)
     room_text = room_name(cells.get("room", ""))
     room = rooms.get((unit, room_text))
     if room is None and len(errors) == before:
