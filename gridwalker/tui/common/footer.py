@@ -18,6 +18,7 @@ from textual.widgets._footer import FooterKey
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.binding import Binding
+    from textual.screen import Screen
 
 # Cells around a key and its description: " key desc " (wide) or "key desc" plus a margin
 # (compact); the palette key, docked right, adds its border.
@@ -62,12 +63,15 @@ class KeysFooter(Footer):
     """A footer whose keys fit the width of the terminal (see the module's docstring)."""
 
     _composed_for = 0
+    _composed: tuple = ()  # what the last compose showed (see `_plan`)
 
-    def compose(self) -> ComposeResult:
-        """The keys that fit, whole; the command palette's key on the right."""
-        if not self._bindings_ready:
-            return
-        self._composed_for = width = self.app.size.width
+    def _plan(self) -> tuple[tuple, bool, tuple | None]:
+        """The keys that fit, in order, whether compact, and the palette's key (or None).
+
+        Each key is (key, display, description, action, enabled, tooltip): everything a
+        `FooterKey` shows, so two equal plans paint the same footer.
+        """
+        width = self.app.size.width
         active = self.screen.active_bindings
         seen: set[str] = set()
         keys: list[tuple[Binding, bool, str, bool]] = []
@@ -81,9 +85,11 @@ class KeysFooter(Footer):
             seen.add(binding.action)
             keys.append((binding, enabled, tooltip, node is self.app))
         room = width
-        if palette is not None and self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-            binding = palette[0]
-            room -= self._width(binding) + PALETTE_EXTRA
+        with_palette = (
+            palette is not None and self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE
+        )
+        if with_palette:
+            room -= self._width(palette[0]) + PALETTE_EXTRA
         choice = fitted(
             [self._width(k[0]) for k in keys],
             [k[3] for k in keys],
@@ -91,28 +97,49 @@ class KeysFooter(Footer):
             room,
         )
         shown, compact = choice if choice else (list(range(len(keys))), True)
-        self.compact = compact
-        for index in shown:
-            binding, enabled, tooltip, _app_wide = keys[index]
-            yield FooterKey(
-                binding.key,
-                self.app.get_key_display(binding),
-                binding.description,
-                binding.action,
-                disabled=not enabled,
-                tooltip=tooltip,
-            ).data_bind(compact=Footer.compact)
-        if palette is not None and self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+
+        def described(binding: Binding, enabled: bool, tooltip: str) -> tuple:
+            display = self.app.get_key_display(binding)
+            return (binding.key, display, binding.description, binding.action, enabled, tooltip)
+
+        plan = tuple(described(*keys[i][:3]) for i in shown)
+        palette_key = None
+        if with_palette:
             binding, enabled, tooltip = palette
+            palette_key = described(binding, enabled, tooltip or binding.description)
+        return plan, compact, palette_key
+
+    def compose(self) -> ComposeResult:
+        """The keys that fit, whole; the command palette's key on the right."""
+        if not self._bindings_ready:
+            return
+        self._composed_for = self.app.size.width
+        plan, compact, palette_key = self._composed = self._plan()
+        self.compact = compact
+        for key, display, description, action, enabled, tooltip in plan:
             yield FooterKey(
-                binding.key,
-                self.app.get_key_display(binding),
-                binding.description,
-                binding.action,
+                key, display, description, action, disabled=not enabled, tooltip=tooltip
+            ).data_bind(compact=Footer.compact)
+        if palette_key is not None:
+            key, display, description, action, enabled, tooltip = palette_key
+            yield FooterKey(
+                key,
+                display,
+                description,
+                action,
                 classes="-command-palette",
                 disabled=not enabled,
-                tooltip=tooltip or binding.description,
+                tooltip=tooltip,
             )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Compose again only when the keys to show changed: focus moving between widgets
+        changes the bindings often and the footer mostly stays the same."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if not self._composed_for or self._plan() != self._composed:
+            self.call_after_refresh(self.recompose)
 
     def _width(self, binding: Binding) -> int:
         """The cells a key takes in the wide style."""
@@ -122,5 +149,5 @@ class KeysFooter(Footer):
 
     def on_resize(self, _event: events.Resize) -> None:
         """Measure again when the terminal's width changed."""
-        if self._bindings_ready and self.app.size.width != self._composed_for:
+        if self._composed_for and self.app.size.width != self._composed_for:
             self.call_after_refresh(self.recompose)
