@@ -38,6 +38,18 @@ def gridwalker_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         yield home
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot shows the text cursor, never half a blink: under load the blink timer may
+    fire before the screenshot and split a placeholder's first character from the rest."""
+    if "snap_compare" not in request.fixturenames:
+        return
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
 @pytest.fixture
 def passphrase_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """GRIDWALKER_PASSPHRASE_FILE names a 0600 file holding PASSPHRASE (as a timer would)."""
