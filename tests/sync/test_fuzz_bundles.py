@@ -314,6 +314,15 @@ def _dump(record: Any, spliced: str | None) -> bytes:
     return text.encode()
 
 
+def _as_record(line: bytes) -> dict | None:
+    """The line as a JSON object, or None when an earlier edit made it something else."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def edit_records(files: dict[str, bytes], edit: tuple) -> dict[str, bytes]:
     """One mutation of one line of one records file (the file's other lines as they were)."""
     which, line_no, op, key, value, raw_line = edit
@@ -331,8 +340,7 @@ def edit_records(files: dict[str, bytes], edit: tuple) -> dict[str, bytes]:
         lines[at] = raw_line
     elif op == "line":  # the line twice (the same uuid twice) or a line from elsewhere
         lines.insert(at, lines[(at + key_no) % len(lines)])
-    else:
-        record = json.loads(lines[at])
+    elif (record := _as_record(lines[at])) is not None:  # an earlier raw edit: left alone
         data = record["data"] if isinstance(record.get("data"), dict) else record
         keys = sorted(record)
         data_keys = sorted(data) or ["x"]
@@ -350,7 +358,7 @@ def edit_records(files: dict[str, bytes], edit: tuple) -> dict[str, bytes]:
         elif op == "extra":
             record[f"x{key_no}"] = value
         else:  # dup-uuid: another line's uuid
-            other = json.loads(lines[(at + 1 + key_no) % len(lines)])
+            other = _as_record(lines[(at + 1 + key_no) % len(lines)]) or {}
             record["uuid"] = other.get("uuid")
         lines[at] = _dump(record, spliced)
     return {**files, name: b"".join(line + b"\n" for line in lines)}
