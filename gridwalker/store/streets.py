@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, false, func, select, update
 
-from gridwalker.store.tables import SYNCED_TABLES, Device
+from gridwalker.store.tables import SYNCED_TABLES, Device, Street
 
 # Per street-bound entity, in the order a fill must go (a parent before its children): the
 # columns naming its place and the entity each names. Several: the first known wins.
@@ -109,3 +109,36 @@ def fill_streets(
 def fill_all_streets(conn: Connection) -> None:
     """Every row's street (a migration's backfill, or after places were reorganised)."""
     fill_streets(conn, after_change=-1)
+
+
+class UnknownStreet(LookupError):
+    """A street named on a command line that this database does not hold (or holds twice)."""
+
+
+def find_street(conn: Connection, wanted: str) -> str:
+    """The uuid of the live street named `wanted`: by its name, its uuid, or its area code
+    when one street has it. UnknownStreet names the streets there are otherwise."""
+    wanted = wanted.strip()
+    live = select(Street.uuid, Street.name, Street.area_code).where(Street.deleted == false())
+    rows = conn.execute(live.order_by(Street.name)).all()
+    for column in ("name", "uuid"):
+        hits = [r.uuid for r in rows if getattr(r, column) == wanted]
+        if len(hits) == 1:
+            return hits[0]
+    coded = [r for r in rows if r.area_code == wanted]
+    if len(coded) == 1:
+        return coded[0].uuid
+    known = "、".join(f"{r.name} ({r.area_code})" for r in rows) or "-"
+    if len(coded) > 1:
+        raise UnknownStreet(
+            f"区划代码 {wanted} 有 {len(coded)} 个街道，请写街道名 / area code {wanted} has "
+            f"{len(coded)} streets: give the street's name; streets: {known}"
+        )
+    raise UnknownStreet(f"没有街道「{wanted}」/ no street {wanted!r}; streets here: {known}")
+
+
+def street_names(conn: Connection) -> dict[str, str]:
+    """Every live street's name by its uuid."""
+    return dict(
+        conn.execute(select(Street.uuid, Street.name).where(Street.deleted == false())).all()
+    )
