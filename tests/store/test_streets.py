@@ -30,6 +30,7 @@ from gridwalker.store.tables import (
     Visit,
     data_columns,
 )
+from gridwalker.store.tables.hub import HubUser
 from gridwalker.store.tables.review import HubReview
 from tests.support.demo import DEMO_TODAY
 from tests.support.hubs import Desk, both_engines, hub_database
@@ -201,3 +202,24 @@ def test_the_report_commands_take_a_street(desk: Desk, field_a: Field, tmp_path:
         )
         assert code == 2 and "汉口街道" in err and OTHER_STREET in err
         assert not bad.exists()
+
+
+@pytest.mark.parametrize("hub_engine", ["sqlite"], indirect=True)
+def test_hub_user_add_on_a_sqlite_hub_is_wrong_usage(desk: Desk, tmp_path: Path) -> None:
+    """SQLite has no login roles: one supervisor file per street stays; nothing written."""
+    add_other_street(desk.engine)
+    code, out, err = _cli(
+        "hub",
+        "user",
+        "add",
+        "wang_li",
+        "--street",
+        OTHER_STREET,
+        "--db",
+        str(desk.db),
+        home=tmp_path / "hub",
+    )
+    assert code == 2 and out == ""
+    assert "PostgreSQL" in err and "hub supervisor add" in err
+    with desk.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(HubUser)).scalar_one() == 0
