@@ -9,8 +9,7 @@ DEFINER functions given `current_user`:
   owns the hub's tables (the role the hub's imports, exports and migrations run as);
 - `gridwalker_streets_of(login)`: the streets a supervisor login may see.
 
-Two kinds of policy, both for every command (SELECT, INSERT, UPDATE, DELETE) and FORCEd, so
-the owner is held to them too (it passes by `gridwalker_sees_all`):
+Two kinds of policy, both for every command (SELECT, INSERT, UPDATE, DELETE):
 
 - by street, on every table whose rows carry `street_uuid` (`STREET_TABLES`): the row's
   street is one of the login's;
@@ -20,6 +19,12 @@ the owner is held to them too (it passes by `gridwalker_sees_all`):
 
 A login of no street and no admin row sees nothing of those tables. SQLite has no roles:
 there, one supervisor file per street stays, and every function here does nothing.
+
+Row-level security is ENABLEd, not FORCEd: the role owning the tables (the hub's imports,
+exports, migrations and an owner's desk) must see and write every street, and a FORCEd
+policy would only cost it: measured here, a table under a policy loses its pg_trgm index
+for `LIKE '%…%'` (LIKE is not leakproof, so it may not run before the policy) and search
+falls back to a scan. So the owner role is never a supervisor's (docs/security.md).
 """
 
 from __future__ import annotations
@@ -110,7 +115,6 @@ def install(conn: Connection) -> None:
     for table in (*STREET_TABLES, *RECORD_TABLES):
         check = _street_check() if table in STREET_TABLES else _record_check(table)
         conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
-        conn.execute(text(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
         conn.execute(text(f"DROP POLICY IF EXISTS {POLICY} ON {table}"))
         conn.execute(
             text(f"CREATE POLICY {POLICY} ON {table} FOR ALL USING {check} WITH CHECK {check}")
@@ -123,7 +127,6 @@ def uninstall(conn: Connection) -> None:
         return
     for table in (*STREET_TABLES, *RECORD_TABLES):
         conn.execute(text(f"DROP POLICY IF EXISTS {POLICY} ON {table}"))
-        conn.execute(text(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
         conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
     conn.execute(text("DROP FUNCTION IF EXISTS gridwalker_sees_all(name)"))
     conn.execute(text("DROP FUNCTION IF EXISTS gridwalker_streets_of(name)"))
