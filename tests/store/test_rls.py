@@ -17,13 +17,18 @@ from sqlalchemy.exc import ProgrammingError
 from gridwalker import config
 from gridwalker.cli import main
 from gridwalker.store import rls
+from gridwalker.store.desk import coverage_lists as cl
 from gridwalker.store.desk.arrivals import ARRIVALS_MARK, record_arrivals
+from gridwalker.store.desk.coverage import coverage_table
 from gridwalker.store.desk.decisions import approve
 from gridwalker.store.desk.errors import ReviewError
 from gridwalker.store.desk.people import desk_actor
+from gridwalker.store.desk.queue import QueueFilter, queue_count
+from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import Street
 from gridwalker.store.tables.hub import HubUser
 from gridwalker.store.tables.review import HubDecision, HubMark, HubReview
+from tests.support.demo import DEMO_TODAY
 from tests.support.hubs import Desk
 from tests.support.laptops import Field
 from tests.support.streets import OTHER_STREET, OtherStreet, add_other_street
@@ -297,3 +302,27 @@ def test_hub_user_add_twice_is_idempotent_and_a_bad_street_writes_nothing(
         )
         assert code == 2 and bad[:10] in err, bad
     assert _count(desk.engine, "hub_user", "login <> :n", n=name) == 0
+
+
+def test_a_login_opens_the_hub_and_its_desk_shows_its_street_alone(
+    desk: Desk, two_streets: tuple[str, OtherStreet], login: Login
+) -> None:
+    """The desk as a supervisor opens it (their own URL): the coverage, the queue and the
+    lists hold its street, with no district total; the owner's desk shows both streets."""
+    demo, other = two_streets
+    sup = login(other.street, "supervisor")
+    opened = open_database(sup.url.render_as_string(hide_password=False))
+    try:
+        with opened.connect() as conn:
+            table = coverage_table(conn, DEMO_TODAY)
+            assert {r.street_uuid for r in table} == {other.street}
+            assert [r.level for r in table] == ["community", "grid", "street"]
+            assert table[-1].households == 2
+            assert queue_count(conn, QueueFilter(states=frozenset())) == 7
+            assert cl.household_count(conn, cl.Area(), None, DEMO_TODAY) == 2
+    finally:
+        opened.dispose()
+    with desk.engine.connect() as conn:
+        table = coverage_table(conn, DEMO_TODAY)
+        assert {r.street_uuid for r in table if r.level == "street"} == {demo, other.street}
+        assert table[-1].level == "district"
