@@ -7,10 +7,13 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from gridwalker.store.desk.coverage import coverage_table
+from gridwalker.store.desk.queue import queue_count
+from gridwalker.store.streets import street_names
+from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.desk.coverage import CoverageScreen
 from gridwalker.tui.desk.coverage_lists import HouseholdListScreen
 from gridwalker.tui.desk.queue import QueueScreen
-from tests.support.apps import SIZE, make_desk_app, press, settle, text_of
+from tests.support.apps import SIZE, make_desk_app, press, screen_text, settle, text_of
 from tests.support.hubs import Desk
 from tests.support.laptops import Field
 from tests.support.streets import OTHER_STREET, add_other_street
@@ -50,3 +53,25 @@ async def test_each_street_shows_with_its_subtotal_and_the_district_last(
         await press(pilot, "enter")
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.flt.street_uuid == other.street
+
+
+async def test_the_queue_filters_by_street(desk: Desk, field_a: Field) -> None:
+    """`t` picks a street: the queue holds that street's records, and says so above them."""
+    assert desk.one(field_a.export().path).status == "applied"
+    desk.arrivals()
+    add_other_street(desk.engine)
+    app = make_desk_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "t")
+        await press(pilot, "down", "enter")  # the first street after "all streets"
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        chosen = screen.flt.street_uuid
+        with desk.engine.connect() as conn:
+            names = street_names(conn)
+            assert len(names) == 2 and chosen in names
+            assert screen.query_one(PagedList).count == queue_count(conn, screen.flt)
+        assert names[chosen] in screen_text(app)  # the filter in words, above the queue
+        await press(pilot, "x")
+        assert screen.flt.street_uuid is None
