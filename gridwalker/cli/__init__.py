@@ -20,6 +20,7 @@ from gridwalker.cli import (
     report_cmds,
     setup_cmds,
     sync_cmds,
+    user_cmds,
 )
 from gridwalker.cli.root import main
 
@@ -34,4 +35,5 @@ __all__ = [
     "report_cmds",
     "setup_cmds",
     "sync_cmds",
+    "user_cmds",
 ]

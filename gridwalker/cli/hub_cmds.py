@@ -156,14 +156,21 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
     "The database: a file or a URL (default: hub.db if there is one, else the field database)."
 )
 @click.option("--today", callback=parse_day, help="As of this day (YYYY-MM-DD); default: today.")
+@click.option("--street", "street", help="Only this street (its name or code).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the headers.")
 def report_coverage(
-    out: Path, db: Path | DatabaseUrl | None, today: date | None, lang: str | None
+    out: Path,
+    db: Path | DatabaseUrl | None,
+    today: date | None,
+    street: str | None,
+    lang: str | None,
 ) -> None:
-    """Coverage per community and grid: visits, care, census, party organisations, issues."""
+    """Coverage per street, community and grid: visits, care, census, party organisations,
+    issues."""
     from gridwalker.cli.unlock import open_laptop
     from gridwalker.domain.i18n import language, set_language
     from gridwalker.store.desk.coverage import write_coverage_report
+    from gridwalker.store.streets import UnknownStreet, find_street
 
     home = home_paths()
     set_language(pick_language(lang, home))
@@ -175,7 +182,11 @@ def report_coverage(
     engine = open_laptop(db)
     try:
         with engine.connect() as conn:
-            rows = write_coverage_report(conn, out, today, lang=language())
+            try:
+                street_uuid = find_street(conn, street) if street else None
+            except UnknownStreet as exc:
+                fail(str(exc), 2)
+            rows = write_coverage_report(conn, out, today, lang=language(), street_uuid=street_uuid)
     except OSError as exc:
         fail(
             _("{path}: cannot write the report: {reason}").format(

@@ -59,12 +59,14 @@ def report() -> None:
     help="Write contact phones in full (masked as 138****1234 otherwise).",
 )
 @click.option("--tower", "tower", help="Only the enterprises of this tower (its name).")
+@click.option("--street", "street", help="Only this street's enterprises (its name or code).")
 @hub_db_option("The database: a file or a URL (default: the field database).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of headers and values.")
 def report_census(
     out: Path,
     with_contacts: bool,
     tower: str | None,
+    street: str | None,
     db: Path | DatabaseUrl | None,
     lang: str | None,
 ) -> None:
@@ -73,6 +75,7 @@ def report_census(
     from gridwalker.domain.i18n import _, language, set_language
     from gridwalker.store.census import InfoFilter
     from gridwalker.store.reports import write_census_report
+    from gridwalker.store.streets import UnknownStreet, find_street
 
     home = home_paths()
     set_language(pick_language(lang, home))
@@ -85,13 +88,17 @@ def report_census(
     try:
         with engine.connect() as conn:
             try:
+                street_uuid = find_street(conn, street) if street else None
+            except UnknownStreet as exc:
+                fail(str(exc), 2)
+            try:
                 tower_uuid = _tower_uuid(conn, tower) if tower else None
             except LookupError as exc:
                 fail(str(exc.args[0]))
             rows = write_census_report(
                 conn,
                 out,
-                InfoFilter(tower_uuid=tower_uuid),
+                InfoFilter(tower_uuid=tower_uuid, street_uuid=street_uuid),
                 with_contacts=with_contacts,
                 lang=language(),
             )

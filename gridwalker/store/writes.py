@@ -19,6 +19,7 @@ from gridwalker.domain.validators import Invalid
 from gridwalker.store import search
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.revs import next_rev
+from gridwalker.store.streets import STREET_BOUND, fill_streets, streets_for
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Device, data_columns
 
 
@@ -188,6 +189,9 @@ class Writer:
                 }
             )
             audits.append(self._audit(now, entity, row_id, "insert", rev, sorted(data)))
+        if entity in STREET_BOUND:
+            for value, street in zip(values, streets_for(self.conn, entity, fulls), strict=True):
+                value["street_uuid"] = street
         insert_rows(self.conn, table, values)
         insert_rows(self.conn, Audit.__table__, audits)
         self._reindex(entity, ids)
@@ -279,6 +283,8 @@ class Writer:
             raise StaleWrite(
                 entity, uuid, base_rev, now_row["rev"], current, deleted=now_row["deleted"]
             )
+        if entity in STREET_BOUND:  # its place may have changed
+            fill_streets(self.conn, change - 1, [entity])
         op = "delete" if deleted else "update"
         self.conn.execute(
             insert(Audit.__table__), [self._audit(now, entity, uuid, op, rev, changed)]

@@ -80,6 +80,10 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
         ["hub", "supervisor", "list", "extra"],
         ["hub", "supervisor", "list", "--db", "{tmp}/not-a.db"],
     ),
+    "hub user add": (
+        ["hub", "user", "add", "wang_li"],
+        ["hub", "user", "add", "wang_li", "--street", "新华街道", "--db", "{tmp}/not-a.db"],
+    ),
     "import": (["import"], ["import", "{tmp}/junk.zip.age"]),
     "issue act": (["issue", "act", "6d2c538d", "fly"], ["issue", "act", "6d2c538d", "accept"]),
     "issue list": (["issue", "list", "--status", "nope"], ["issue", "list"]),

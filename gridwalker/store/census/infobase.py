@@ -32,6 +32,8 @@ def _infobase_query(flt: InfoFilter, latest: Subquery, columns: list[Any]) -> Se
         stmt = stmt.where(still_present())
     if flt.grid_uuid is not None:
         stmt = stmt.where(Building.grid_uuid == flt.grid_uuid)
+    if flt.street_uuid is not None:
+        stmt = stmt.where(Enterprise.street_uuid == flt.street_uuid)
     if flt.tower_uuid is not None:
         stmt = stmt.where(Enterprise.building_uuid == flt.tower_uuid)
     if flt.industry is not None:

@@ -201,6 +201,7 @@ class InfoFilter:
     """What the information base shows; None means "any"."""
 
     grid_uuid: str | None = None
+    street_uuid: str | None = None
     tower_uuid: str | None = None
     industry: str | None = None
     party_org_status: str | None = None

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from gridwalker.domain.choices import ReviewState
-from gridwalker.store import ledger
+from gridwalker.store import ledger, rls
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.reviewed import REVIEWED, described, title_of
 from gridwalker.store.revs import generation
@@ -46,7 +46,13 @@ def record_arrivals(conn: Connection) -> int:
 
     A revision the hub wrote itself (it is in the hub's audit trail) is the supervisor's own
     and counts as approved; a new revision of a returned record is `corrected`.
+
+    A login confined to some streets (PostgreSQL, `store.rls`) records nothing: it sees only
+    its streets' rows, and the mark it would advance is the whole hub's. The import, run as
+    the hub's own role, records every street's arrivals.
     """
+    if rls.confined(conn):
+        return 0
     mark = _mark(conn, ARRIVALS_MARK)
     high = conn.execute(select(Device.change_counter).where(Device.id == 1)).scalar() or 0
     if high <= mark:
@@ -136,6 +142,7 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
                 "day": day,
                 "grid_uuid": r.grid_uuid,
                 "community_uuid": r.community_uuid,
+                "street_uuid": r.street_uuid,
                 "member_uuid": r.member_uuid,
                 "device_id": devices.get((r.uuid, r.rev)),
                 "deleted": bool(r.deleted),
@@ -188,6 +195,7 @@ def supersede(conn: Connection, entity: str, uuid: str, rev: str, actor: str, co
             day=row.day if isinstance(row.day, date) else row.updated_at.date(),
             grid_uuid=row.grid_uuid,
             community_uuid=row.community_uuid,
+            street_uuid=row.street_uuid,
             member_uuid=row.member_uuid,
             device_id=None,
             deleted=bool(row.deleted),

@@ -13,14 +13,14 @@ from gridwalker.domain.choices import IssueCategory
 from gridwalker.store import census, issues, rounds
 from gridwalker.store.desk import coverage_lists
 from gridwalker.store.sheets import Column, write_sheet
-from gridwalker.store.tables import Community, Grid, Issue
+from gridwalker.store.tables import Community, Grid, Issue, Street
 
 
 @dataclass
 class CoverageRow:
-    """Coverage figures of the street, a community or a grid."""
+    """Coverage figures of the district (several streets), a street, a community or a grid."""
 
-    level: str  # street, community, grid
+    level: str  # district, street, community, grid
     community_uuid: str | None
     community: str
     grid_uuid: str | None
@@ -35,6 +35,8 @@ class CoverageRow:
     with_org: int = 0
     open_issues: dict[str, int] = field(default_factory=dict)
     overdue_issues: dict[str, int] = field(default_factory=dict)
+    street_uuid: str | None = None
+    street: str = ""
 
     @property
     def org_ratio(self) -> float | None:
@@ -76,20 +78,37 @@ class CoverageRow:
                 mine[key] = mine.get(key, 0) + n
 
 
-def coverage_table(conn: Connection, today: date | None = None) -> list[CoverageRow]:
-    """Per community then its grids, and the street last: every coverage figure of the desk.
+def coverage_table(
+    conn: Connection, today: date | None = None, street_uuid: str | None = None
+) -> list[CoverageRow]:
+    """Per street: its communities, each followed by its grids, then the street's subtotal;
+    with several streets, the district's total last. `street_uuid`: that street alone.
 
     Each figure is the length of a list behind it: households, care-tagged residents and
     enterprises in `coverage_lists` (the same definitions, for a grid, a community or the
     street), issues in `issues.issue_page` with `IssueFilter(grid_uuid, open_only / overdue)`.
+    A login confined to some streets (`store.rls`) is shown only those: the database gives
+    it no other grid.
     """
     today = today or clock.today()
-    grids = conn.execute(
-        select(Grid.uuid, Grid.code, Grid.name, Community.uuid, Community.name)
+    stmt = (
+        select(
+            Grid.uuid,
+            Grid.code,
+            Grid.name,
+            Community.uuid,
+            Community.name,
+            Street.uuid,
+            Street.name,
+        )
         .join(Community, Community.uuid == Grid.community_uuid)
+        .join(Street, Street.uuid == Community.street_uuid)
         .where(Grid.deleted == false())
-        .order_by(Grid.code)
-    ).all()
+        .order_by(Street.name, Street.uuid, Grid.code)
+    )
+    if street_uuid is not None:
+        stmt = stmt.where(Street.uuid == street_uuid)
+    grids = conn.execute(stmt).all()
     care = coverage_lists.care_by_grid(conn, today)
     overdue = and_(
         Issue.status.in_(issues.OVERDUE_CAPABLE),
@@ -98,7 +117,7 @@ def coverage_table(conn: Connection, today: date | None = None) -> list[Coverage
     )
     open_by: dict[str, dict[str, int]] = {}
     overdue_by: dict[str, dict[str, int]] = {}
-    for grid, category, n_open, n_overdue in conn.execute(
+    issue_counts = (
         select(
             Issue.grid_uuid,
             Issue.category,
@@ -107,15 +126,20 @@ def coverage_table(conn: Connection, today: date | None = None) -> list[Coverage
         )
         .where(Issue.deleted == false())
         .group_by(Issue.grid_uuid, Issue.category)
-    ):
+    )
+    if street_uuid is not None:
+        issue_counts = issue_counts.where(Issue.street_uuid == street_uuid)
+    for grid, category, n_open, n_overdue in conn.execute(issue_counts):
         if n_open:
             open_by.setdefault(grid, {})[category] = int(n_open)
         if n_overdue:
             overdue_by.setdefault(grid, {})[category] = int(n_overdue)
-    street = CoverageRow("street", None, "", None, "", "")
+    district = CoverageRow("district", None, "", None, "", "")
+    streets: dict[str, CoverageRow] = {}
     communities: dict[str, CoverageRow] = {}
     children: dict[str, list[CoverageRow]] = {}
-    for grid, code, name, community_uuid, community in grids:
+    order: dict[str, list[str]] = {}  # a street's communities, in the order met
+    for grid, code, name, community_uuid, community, street, street_name in grids:
         cover = rounds.coverage(conn, grid, today)
         enterprise = census.coverage(conn, grid_uuid=grid, year=today.year)
         total_care, care_seen = care.get(grid, (0, 0))
@@ -135,19 +159,40 @@ def coverage_table(conn: Connection, today: date | None = None) -> list[Coverage
             with_org=enterprise.with_org,
             open_issues=dict(open_by.get(grid, {})),
             overdue_issues=dict(overdue_by.get(grid, {})),
+            street_uuid=street,
+            street=street_name,
         )
+        if street not in streets:
+            streets[street] = CoverageRow(
+                "street", None, "", None, "", "", street_uuid=street, street=street_name
+            )
+            order[street] = []
         if community_uuid not in communities:
             communities[community_uuid] = CoverageRow(
-                "community", community_uuid, community, None, "", ""
+                "community",
+                community_uuid,
+                community,
+                None,
+                "",
+                "",
+                street_uuid=street,
+                street=street_name,
             )
+            order[street].append(community_uuid)
         communities[community_uuid].add(row)
         children.setdefault(community_uuid, []).append(row)
-        street.add(row)
+        streets[street].add(row)
+        district.add(row)
     out: list[CoverageRow] = []
-    for community_uuid, total in communities.items():
+    for street, total in streets.items():
+        for community_uuid in order[street]:
+            out.append(communities[community_uuid])
+            out.extend(children[community_uuid])
         out.append(total)
-        out.extend(children[community_uuid])
-    out.append(street)
+    if len(streets) > 1:
+        out.append(district)
+    if not streets:  # no grid yet: the (empty) street total, as a one-street hub shows it
+        out.append(CoverageRow("street", None, "", None, "", ""))
     return out
 
 
@@ -156,7 +201,12 @@ def _ratio(value: float | None) -> str:
 
 
 def _coverage_columns() -> tuple[Column, ...]:
-    level = {"street": ("全街道", "Street"), "community": ("小计", "Subtotal"), "grid": ("", "")}
+    level = {
+        "district": ("全部街道", "All streets"),
+        "street": ("全街道", "Street"),
+        "community": ("小计", "Subtotal"),
+        "grid": ("", ""),
+    }
     columns = [
         Column("社区", "Community", 12, lambda r, _l, _f: r.community),
         Column(
@@ -194,15 +244,22 @@ def _coverage_columns() -> tuple[Column, ...]:
                 lambda r, _l, _f, c=category.value: r.overdue_issues.get(c, 0),
             )
         )
+    # Last, so the columns a script reads keep their places (a one-street hub writes one name).
+    columns.append(Column("街道", "Street", 12, lambda r, _l, _f: r.street))
     return tuple(columns)
 
 
 def write_coverage_report(
-    conn: Connection, out: Path, today: date | None = None, lang: str = "zh"
+    conn: Connection,
+    out: Path,
+    today: date | None = None,
+    lang: str = "zh",
+    street_uuid: str | None = None,
 ) -> int:
-    """Write the coverage table to `out` (.csv or .xlsx); returns the rows written."""
+    """Write the coverage table to `out` (.csv or .xlsx), of one street when `street_uuid`
+    says which; returns the rows written."""
     lang = "en" if lang == "en" else "zh"
     title = "覆盖情况" if lang == "zh" else "Coverage"
     # Lazily: the file name is checked before the table is counted.
-    rows = (row for row in coverage_table(conn, today))
+    rows = (row for row in coverage_table(conn, today, street_uuid))
     return write_sheet(out, rows, _coverage_columns(), lang, False, title)

@@ -53,10 +53,12 @@ ENTERPRISE_FILTERS: tuple[str | None, ...] = (None, "censused", "not_censused", 
 
 @dataclass(frozen=True)
 class Area:
-    """Where a list is drawn from: a grid, else a community, else (both None) the street."""
+    """Where a list is drawn from: a grid, else a community, else a street, else (all None)
+    every street the connection sees."""
 
     grid_uuid: str | None = None
     community_uuid: str | None = None
+    street_uuid: str | None = None
 
 
 def area_of(row: Any) -> Area:
@@ -65,6 +67,8 @@ def area_of(row: Any) -> Area:
         return Area(grid_uuid=row.grid_uuid)
     if row.level == "community":
         return Area(community_uuid=row.community_uuid)
+    if row.level == "street" and row.street_uuid is not None:
+        return Area(street_uuid=row.street_uuid)
     return Area()
 
 
@@ -82,6 +86,8 @@ def _area_grids(area: Area) -> Select[Any]:
     )
     if area.community_uuid is not None:
         stmt = stmt.where(Grid.community_uuid == area.community_uuid)
+    if area.street_uuid is not None:
+        stmt = stmt.where(Community.street_uuid == area.street_uuid)
     return stmt.correlate(None)  # its own grid table, never the enclosing query's
 
 

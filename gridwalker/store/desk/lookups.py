@@ -4,7 +4,7 @@ a record's own fields (where a returned record is corrected on a laptop:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -23,18 +23,21 @@ class Place:
 
 @dataclass(frozen=True)
 class Places:
-    """What the pickers offer: communities, grids and members of the hub."""
+    """What the pickers offer: communities, grids and members of the hub, and its streets."""
 
     communities: list[Place]
     grids: list[Place]
     members: list[Place]
+    streets: list[Place] = field(default_factory=list)
 
 
 def queue_places(conn: Connection) -> Places:
     """Communities, grids and members for the queue's pickers."""
     communities: list[Place] = []
     grids: list[Place] = []
+    streets: list[Place] = []
     for street in queries.street_overview(conn):
+        streets.append(Place(street.uuid, street.name))
         for community in queries.communities(conn, street.uuid):
             communities.append(Place(community.uuid, community.name))
             for grid in queries.grids(conn, community.uuid):
@@ -42,7 +45,7 @@ def queue_places(conn: Connection) -> Places:
     members = [
         Place(m.uuid, m.name, m.grid_code) for m in rounds.members(conn) if m.grid_uuid is not None
     ]
-    return Places(communities, grids, members)
+    return Places(communities, grids, members, streets)
 
 
 def record_fields(entity: str) -> list[str]:

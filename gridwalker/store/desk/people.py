@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, false, func, insert, select
 
 from gridwalker.domain import clock, fields
-from gridwalker.store import ledger
+from gridwalker.store import ledger, rls
 from gridwalker.store.revs import json_value
 from gridwalker.store.rounds.setup import GridRef, SetupProblem, find_grid, unknown_grid
 from gridwalker.store.tables import (
@@ -375,7 +375,14 @@ def supervisors(conn: Connection) -> list[SupervisorRow]:
 
 def desk_actor(conn: Connection, wanted: str | None, remembered: str | None) -> str:
     """Who decides at the desk: `--as NAME` (a known supervisor), else the one remembered for
-    this hub user, else the only one there is; MemberProblem lists the names otherwise."""
+    this hub user, else the only one there is; MemberProblem lists the names otherwise.
+
+    On PostgreSQL, a login made by `hub user add` is who decides, whatever `--as` says:
+    each decision records the database's `current_user` (`store.rls.hub_login`).
+    """
+    login = rls.hub_login(conn)
+    if login is not None:
+        return login
     known = [s.name for s in supervisors(conn)]
     listed = "、".join(known) or "-"
     if not known:

@@ -21,6 +21,7 @@ FLAGS = ("conflict", "deleted", "new", "edited")
 class QueueFilter:
     """Which records the queue shows; None / empty means "any"."""
 
+    street_uuid: str | None = None
     community_uuid: str | None = None
     grid_uuid: str | None = None
     member_uuid: str | None = None
@@ -70,6 +71,8 @@ def _queue_where(flt: QueueFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [HubReview.current == true()]
     if flt.states:
         conds.append(HubReview.state.in_(sorted(flt.states)))
+    if flt.street_uuid:
+        conds.append(HubReview.street_uuid == flt.street_uuid)
     if flt.community_uuid:
         conds.append(HubReview.community_uuid == flt.community_uuid)
     if flt.grid_uuid:

@@ -44,6 +44,7 @@ class IssueFilter:
     category: str | None = None
     building_uuid: str | None = None
     grid_uuid: str | None = None
+    street_uuid: str | None = None
     overdue: bool = False
     mine: str | None = None  # a member uuid: issues that member logged
     household_uuid: str | None = None
@@ -110,6 +111,8 @@ def _where(
         conds.append(Issue.building_uuid == flt.building_uuid)
     if flt.grid_uuid:
         conds.append(Issue.grid_uuid == flt.grid_uuid)
+    if flt.street_uuid:
+        conds.append(Issue.street_uuid == flt.street_uuid)
     if flt.household_uuid:
         conds.append(Issue.household_uuid == flt.household_uuid)
     if flt.enterprise_uuid:

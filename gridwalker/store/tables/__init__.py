@@ -8,7 +8,7 @@ readable and portable; the domain layer turns codes into labels. The hub's books
 
 from __future__ import annotations
 
-from gridwalker.store.tables.base import Synced
+from gridwalker.store.tables.base import DERIVED, Synced
 from gridwalker.store.tables.census import CensusRecord, Enterprise
 from gridwalker.store.tables.consult import Consultation, ConsultRoom, ConsultVote
 from gridwalker.store.tables.issues import Issue, IssueEvent
@@ -68,6 +68,7 @@ SYNC_COLUMNS = ("uuid", "rev", "base_rev", "change", "updated_at", "updated_by",
 
 
 def data_columns(entity: str) -> list[str]:
-    """The row's own fields (what a record's `data` holds and the rev hashes)."""
+    """The row's own fields (what a record's `data` holds and the rev hashes): neither the
+    sync columns nor the columns the database derives (a row's street)."""
     table = SYNCED_TABLES[entity].__table__
-    return [c.name for c in table.columns if c.name not in SYNC_COLUMNS]
+    return [c.name for c in table.columns if c.name not in SYNC_COLUMNS and not c.info.get(DERIVED)]

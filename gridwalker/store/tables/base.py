@@ -7,6 +7,7 @@ else writes synced rows.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
@@ -26,3 +27,16 @@ class Synced(SQLModel):
     updated_at: datetime
     updated_by: str = Field(max_length=64)
     deleted: bool = Field(default=False)
+
+
+# Marks a column the database derives from the row's place (its street): it is no field of
+# the record, so it never travels in a bundle and never enters a rev (`data_columns`).
+DERIVED = "derived"
+
+
+def StreetField() -> Any:  # noqa: N802 - used like sqlmodel's Field
+    """The street a place-bound row belongs to, derived from its place chain
+    (`store.streets.fill_streets`); what the filters and row-level security read."""
+    return Field(
+        default=None, max_length=36, index=True, sa_column_kwargs={"info": {DERIVED: True}}
+    )

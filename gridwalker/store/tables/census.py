@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Index, text
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import Synced
+from gridwalker.store.tables.base import StreetField, Synced
 
 
 class Enterprise(Synced, table=True):
@@ -21,6 +21,7 @@ class Enterprise(Synced, table=True):
     contact_name: str | None = None
     contact_phone: str | None = None
     operating_status: str = "normal"
+    street_uuid: str | None = StreetField()
 
 
 class CensusRecord(Synced, table=True):
@@ -54,3 +55,4 @@ class CensusRecord(Synced, table=True):
     instructor_assigned: bool = False
     has_union: bool = False
     has_youth_league: bool = False
+    street_uuid: str | None = StreetField()

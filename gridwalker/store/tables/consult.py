@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Column, Index
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import JsonDoc, Synced
+from gridwalker.store.tables.base import JsonDoc, StreetField, Synced
 
 
 class Consultation(Synced, table=True):
@@ -33,6 +33,7 @@ class Consultation(Synced, table=True):
         default_factory=dict, sa_column=Column(JsonDoc, nullable=False)
     )  # floor number (text) → coefficient (decimal text)
     status: str = "open"
+    street_uuid: str | None = StreetField()
 
 
 class ConsultRoom(Synced, table=True):
@@ -49,6 +50,7 @@ class ConsultRoom(Synced, table=True):
     unsold: bool = False  # the developer's unsold room (all of them count as one owner)
     area: str  # m², decimal text
     household_uuid: str | None = Field(default=None, foreign_key="household.uuid")
+    street_uuid: str | None = StreetField()
 
 
 class ConsultVote(Synced, table=True):
@@ -65,3 +67,4 @@ class ConsultVote(Synced, table=True):
     voted_on: date
     recorded_at: datetime
     recorded_by: str | None = None  # the member's name
+    street_uuid: str | None = StreetField()

@@ -163,3 +163,18 @@ class HubConflict(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     created_at: datetime
     resolved_at: datetime | None = None
+
+
+class HubUser(SQLModel, table=True):
+    """A PostgreSQL login of this hub and the street it may see (`hub user add`).
+
+    Read by the row-level security policies (`store.rls`) through `current_user`: a
+    supervisor's rows confine it to its streets; an admin row lets the login see all.
+    """
+
+    __tablename__ = "hub_user"
+
+    login: str = Field(primary_key=True, max_length=63)
+    street_uuid: str = Field(primary_key=True, max_length=36)
+    role: str = Field(max_length=16)  # supervisor, admin
+    added_at: datetime

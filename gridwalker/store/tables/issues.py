@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import Synced
+from gridwalker.store.tables.base import StreetField, Synced
 
 
 class Issue(Synced, table=True):
@@ -27,6 +27,7 @@ class Issue(Synced, table=True):
     reported_on: date
     due_date: date | None = Field(default=None, index=True)
     logged_by: str | None = Field(default=None, foreign_key="member.uuid")
+    street_uuid: str | None = StreetField()
 
 
 class IssueEvent(Synced, table=True):
@@ -39,3 +40,4 @@ class IssueEvent(Synced, table=True):
     from_status: str | None = None
     to_status: str
     note: str = ""
+    street_uuid: str | None = StreetField()

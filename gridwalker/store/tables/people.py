@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Column
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import JsonDoc, Synced
+from gridwalker.store.tables.base import JsonDoc, StreetField, Synced
 
 
 class Resident(Synced, table=True):
@@ -23,3 +23,4 @@ class Resident(Synced, table=True):
     moved_out: bool = False
     moved_out_on: date | None = None  # the day of moving out (迁出), when known
     moved_to: str | None = None  # where to (free text)
+    street_uuid: str | None = StreetField()

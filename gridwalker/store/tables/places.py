@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import Synced
+from gridwalker.store.tables.base import StreetField, Synced
 
 
 class Street(Synced, table=True):
@@ -23,6 +23,7 @@ class Member(Synced, table=True):
     phone: str | None = None
     role: str = "member"
     grid_uuid: str | None = Field(default=None, index=True)
+    street_uuid: str | None = StreetField()
 
 
 class Grid(Synced, table=True):
@@ -30,6 +31,7 @@ class Grid(Synced, table=True):
     code: str = Field(index=True, unique=True)
     name: str
     member_uuid: str | None = Field(default=None, foreign_key="member.uuid")
+    street_uuid: str | None = StreetField()
 
 
 class Building(Synced, table=True):
@@ -44,6 +46,7 @@ class Building(Synced, table=True):
     property_phone: str | None = None
     head_name: str | None = None
     head_phone: str | None = None
+    street_uuid: str | None = StreetField()
 
 
 class Household(Synced, table=True):
@@ -56,3 +59,4 @@ class Household(Synced, table=True):
     occupancy: str = "owner"
     head_name: str | None = None
     phone: str | None = None
+    street_uuid: str | None = StreetField()

@@ -50,6 +50,7 @@ class HubReview(SQLModel, table=True):
     day: date | None = Field(default=None, index=True)
     grid_uuid: str | None = Field(default=None, max_length=36, index=True)
     community_uuid: str | None = Field(default=None, max_length=36, index=True)
+    street_uuid: str | None = Field(default=None, max_length=36, index=True)
     member_uuid: str | None = Field(default=None, max_length=36, index=True)
     device_id: str | None = Field(default=None, max_length=64)
     deleted: bool = False

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column, Index
 from sqlmodel import Field
 
-from gridwalker.store.tables.base import JsonDoc, Synced
+from gridwalker.store.tables.base import JsonDoc, StreetField, Synced
 
 
 class Visit(Synced, table=True):
@@ -30,3 +30,4 @@ class Visit(Synced, table=True):
     roster_changes: list[Any] = Field(
         default_factory=list, sa_column=Column(JsonDoc, nullable=False)
     )
+    street_uuid: str | None = StreetField()

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from gridwalker.domain import clock
 from gridwalker.store.bulk import insert_rows
+from gridwalker.store.streets import change_mark, fill_streets
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import reserve_changes
@@ -91,6 +92,7 @@ def apply_bundle(
     applied = skipped = conflicts = 0
     total = sum(opened.manifest["counts"].values())
     done = 0
+    mark = change_mark(conn)
     for entity in SYNCED_TABLES:
         if entity not in files:
             continue
@@ -103,6 +105,9 @@ def apply_bundle(
             done += len(part)
             if progress:
                 progress(entity, done, total)
+    # Every row this bundle wrote has a change number above the mark, whichever way it was
+    # written (batch insert, update, merge): its street is derived here, once, set-based.
+    fill_streets(conn, mark)
     return applied, skipped, conflicts
 
 
@@ -218,7 +223,8 @@ def _apply_batch(
     # Updates first: a row deleted in this batch frees its natural key (one live census record
     # per enterprise and year) before a new row of the batch takes it.
     if batch.updates:
-        cols = [c.name for c in table.columns if c.name != "uuid"]
+        cols = ["rev", "base_rev", "change", "updated_at", "updated_by", "deleted"]
+        cols += data_columns(entity)
         stmt = (
             update(table)
             .where(table.c.uuid == bindparam("b_uuid"))

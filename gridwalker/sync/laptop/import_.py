@@ -32,6 +32,7 @@ from gridwalker.store import search
 from gridwalker.store.returns import store_decisions
 from gridwalker.store.revs import next_rev
 from gridwalker.store.rounds.setup import merge_typed_grids
+from gridwalker.store.streets import change_mark, fill_streets
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Device
 from gridwalker.store.tables.review import HubInbox
 from gridwalker.store.writes import reserve_changes
@@ -414,6 +415,7 @@ def _import_opened(
     try:
         with engine.begin() as conn:
             unsent = _unsent_setup_rows(conn) if manifest["kind"] == "full" else {}
+            mark = change_mark(conn)
             # Read again from the bundle's private copy, a batch at a time.
             for entity in SYNCED_TABLES:
                 for pairs in fmt.record_batches(opened, files, entity):
@@ -423,6 +425,7 @@ def _import_opened(
                     outcome.skipped += s
             if unsent.get("grid"):  # a grid typed at setup, brought by the hub under its code
                 outcome.merged_grids = merge_typed_grids(conn, "hub", unsent["grid"])
+            fill_streets(conn, mark)  # the rows taken in, by their change numbers
             for batch in decisions:
                 taken = store_decisions(conn, batch)
                 outcome.decisions += len(batch)

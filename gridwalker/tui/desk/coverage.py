@@ -53,12 +53,21 @@ COVERAGE_COLUMNS: tuple[tuple[str, int, str], ...] = (
 )
 
 
-def coverage_cells(row: CoverageRow) -> list[Text]:
-    """A coverage row's figures, in the order of COVERAGE_COLUMNS."""
+def coverage_cells(row: CoverageRow, several: bool = False) -> list[Text]:
+    """A coverage row's figures, in the order of COVERAGE_COLUMNS; `several`: the hub has
+    several streets (each street's subtotal row names it, the district's total ends)."""
     bold = "bold" if row.level != "grid" else ""
-    where = {"street": _("Street"), "community": _("Subtotal")}.get(row.level, row.grid_code)
+    where = {
+        "district": _("All streets"),
+        "street": _("Street"),
+        "community": _("Subtotal"),
+    }.get(row.level, row.grid_code)
+    name = {
+        "district": _("All streets"),
+        "street": row.street if several and row.street else _("Whole street"),
+    }.get(row.level, row.community)
     values = [
-        (row.community if row.level != "street" else _("Whole street"), bold),
+        (name, bold),
         (where, bold),
         (str(row.households), bold),
         (str(row.visited), bold),
@@ -114,6 +123,7 @@ class CoverageScreen(DbScreen):
     def _show(self, message: TableLoaded) -> None:
         rows: list[CoverageRow] = message.result
         self.rows = rows
+        several = any(row.level == "district" for row in rows)
         start, _end = clock.cycle_bounds(clock.today())
         self.query_one("#coverage-summary", Static).update(
             Text.assemble(
@@ -133,7 +143,7 @@ class CoverageScreen(DbScreen):
         coordinate = table.cursor_coordinate
         table.clear()
         for i, row in enumerate(rows):
-            table.add_row(*coverage_cells(row), key=str(i))
+            table.add_row(*coverage_cells(row, several), key=str(i))
         if rows:
             table.move_cursor(row=min(coordinate.row, len(rows) - 1), column=coordinate.column)
         self._show_issues(table.cursor_coordinate.row)
@@ -179,7 +189,12 @@ class CoverageScreen(DbScreen):
             if row.level == "community":
                 self.notify(_("Issues open by grid: choose one of the community's grids."))
                 return
-            flt = IssueFilter(grid_uuid=row.grid_uuid, open_only=True, overdue=opens == "overdue")
+            flt = IssueFilter(
+                grid_uuid=row.grid_uuid,
+                street_uuid=row.street_uuid if row.level == "street" else None,
+                open_only=True,
+                overdue=opens == "overdue",
+            )
             desk_navigator(self).open_issues(flt)
             return
         if opens == "list":  # households, care-tagged residents and firms: what it counts
@@ -188,6 +203,7 @@ class CoverageScreen(DbScreen):
         # The community and grid columns: the place's records in the review queue.
         desk_navigator(self).open_queue(
             QueueFilter(
+                street_uuid=row.street_uuid if row.level == "street" else None,
                 community_uuid=row.community_uuid if row.level == "community" else None,
                 grid_uuid=row.grid_uuid,
                 states=frozenset(),

@@ -195,7 +195,9 @@ def place_words(row: CoverageRow) -> str:
         return f"{row.grid_code} {row.grid_name} · {row.community}"
     if row.level == "community":
         return row.community
-    return _("Whole street")
+    if row.level == "district":
+        return _("All streets")
+    return row.street or _("Whole street")
 
 
 class FiguresCounted(DbResult):

@@ -244,6 +244,7 @@ class QueueScreen(QueueWidth, DbScreen):
         Binding("a", "approve_row", N_("Approve")),
         Binding("r", "return_row", N_("Return")),
         Binding("s", "pick('state')", N_("State")),
+        Binding("t", "pick('street')", N_("Street"), show=False),
         Binding("c", "pick('community')", N_("Community"), show=False),
         Binding("g", "pick('grid')", N_("Grid")),
         Binding("m", "pick('member')", N_("Member"), show=False),

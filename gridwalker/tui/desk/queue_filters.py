@@ -49,6 +49,7 @@ FLAG_LABELS = {
 ANY = "any"
 # A place picker: the filter's field, the Places list it offers, "everyone", its title.
 PLACE_PICKS = {
+    "street": ("street_uuid", "streets", N_("All streets"), N_("Show records of street")),
     "community": (
         "community_uuid",
         "communities",
@@ -159,8 +160,8 @@ def flag_pick(flt: QueueFilter) -> Pick:
 
 
 def filter_pick(what: str, flt: QueueFilter, places: Places | None, days: str) -> Pick | None:
-    """The picker of one filter ("state", "community", "grid", "member", "kind", "date",
-    "flag"); None while the places it would offer are not read yet."""
+    """The picker of one filter ("state", "street", "community", "grid", "member", "kind",
+    "date", "flag"); None while the places it would offer are not read yet."""
     if what in PLACE_PICKS:
         if places is None:
             return None
@@ -188,6 +189,8 @@ def describe(flt: QueueFilter, places: Places | None, date_choice: str) -> str:
         parts.append(_(STATE_PICK_LABELS[pick]))
     else:
         parts.append("、".join(label(ReviewState(s)) for s in states))
+    if flt.street_uuid:
+        parts.append(_place_name(places.streets if places else [], flt.street_uuid))
     if flt.community_uuid:
         parts.append(_place_name(places.communities if places else [], flt.community_uuid))
     if flt.grid_uuid:
