@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, case, exists, func, literal, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, literal, select, true
 
 from gridwalker.domain.choices import ReviewState
+from gridwalker.store.dialect import db_now
 from gridwalker.store.tables import Community, Grid, Member
 from gridwalker.store.tables.hub import HubConflict
-from gridwalker.store.tables.review import HubReview
+from gridwalker.store.tables.review import HubClaim, HubReview
 
 R = ReviewState
 QUEUE_STATES = frozenset({R.RECEIVED.value, R.CORRECTED.value})
@@ -53,6 +54,7 @@ class QueueRow:
     generation: int
     conflict: bool
     comment: str
+    claimed_by: str = ""  # the supervisor whose desk has the record open (a live claim)
 
 
 def _open_conflict() -> ColumnElement[bool]:
@@ -116,11 +118,20 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
             func.coalesce(Grid.code, "").label("grid_code"),
             func.coalesce(Member.name, "").label("member"),
             conflict.label("conflict"),
+            func.coalesce(HubClaim.actor, "").label("claimed_by"),
         )
         .join(page, page.c.id == HubReview.id)
         .outerjoin(Grid, Grid.uuid == HubReview.grid_uuid)
         .outerjoin(Community, Community.uuid == HubReview.community_uuid)
         .outerjoin(Member, Member.uuid == HubReview.member_uuid)
+        .outerjoin(
+            HubClaim,
+            and_(
+                HubClaim.entity == HubReview.entity,
+                HubClaim.uuid == HubReview.uuid,
+                HubClaim.expires_at > db_now(conn),
+            ),
+        )
         .order_by(*order)
     )
     out = []
@@ -145,6 +156,7 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
                 generation=r.generation,
                 conflict=bool(r.conflict),
                 comment=r.comment,
+                claimed_by=r.claimed_by,
             )
         )
     return out
