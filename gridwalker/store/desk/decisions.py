@@ -65,9 +65,10 @@ def _decide(
     """Set the state of the current revision of each item and log the decisions (all or none).
 
     Several desks share the queue: refused (nothing written) when another desk holds a live
-    claim on any item (`claims`; `desk` is this desk's), when an item is no longer in the
-    state this desk showed (`seen`), or is already in `state`. The update itself is
-    conditional on the state read, so two desks deciding at once make one decision: the
+    claim on any item (`claims`; `desk` is this desk's), or when an item is no longer in the
+    state this desk showed (`seen`; without it, as the caller reads it now). The update is
+    conditional on the state read, so two desks deciding at once, each with what it showed
+    (`seen`, as the desk always passes), make one decision: the
     second's update finds the row changed (PostgreSQL re-reads a row locked by a concurrent
     update; SQLite has one writer) and the whole decision is refused.
     """
@@ -109,7 +110,7 @@ def _decide(
             raise not_found(entity, missing[0])
         for r in rows:
             shown = None if seen is None else seen.get((entity, r.uuid))
-            if r.state == state.value or (shown is not None and r.state != shown.value):
+            if shown is not None and r.state != shown.value:
                 raise _decided_elsewhere(conn, r.id)
         for was, ids in _by_state(rows).items():
             changed = conn.execute(
