@@ -95,9 +95,11 @@ def _queue_where(flt: QueueFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
+def queue_page(
+    conn: Connection, flt: QueueFilter, offset: int, limit: int, *, desk: str | None = None
+) -> list[QueueRow]:
     """One page of the queue, the oldest record first (by its day: a visit's date …), then
-    the oldest arrival."""
+    the oldest arrival. `claimed_by` names who has a record open at a desk other than `desk`."""
     order = (HubReview.day, HubReview.received_at, HubReview.id)
     # The page's ids first, from hub_review alone: its index gives them in order and the
     # search stops at the page; names and flags are then looked up for those rows only (with
@@ -130,6 +132,7 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
                 HubClaim.entity == HubReview.entity,
                 HubClaim.uuid == HubReview.uuid,
                 HubClaim.expires_at > db_now(conn),
+                HubClaim.holder != (desk or ""),
             ),
         )
         .order_by(*order)

@@ -310,14 +310,14 @@ class QueueScreen(QueueWatch, QueueWidth, DbScreen):
         self.query_one("#queue-status", Static).display = False
         if self.engine is None:
             return
-        flt = self.flt
+        flt, desk = self.flt, desk_of(self)
         if self.places is None:
             self.db_read(lookups.queue_places, PlacesLoaded)
         self._summarise()
         self.query_one(PagedList).set_source(
             self.engine,
             lambda conn: queue_count(conn, flt),
-            lambda conn, offset, limit: queue_page(conn, flt, offset, limit),
+            lambda conn, offset, limit: queue_page(conn, flt, offset, limit, desk=desk),
             cursor=cursor,
         )
         self.query_one(PagedList).focus()

@@ -83,6 +83,12 @@ def test_two_desks_open_one_record_one_claims_it_the_other_sees_who(
     assert again.claimed_at == mine.claimed_at and again.expires_at >= mine.expires_at
     with desk.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(HubClaim)).scalar_one() == 1
+    # The queue names who has it for the other desks, not for the desk that has it.
+    with other.connect() as conn:
+        theirs_page = queue_page(conn, QueueFilter(), 0, 6, desk=DESK_B)
+        mine_page = queue_page(conn, QueueFilter(), 0, 6, desk=DESK_A)
+    assert [r.claimed_by for r in theirs_page] == ["王书记"] + [""] * (len(rows) - 1)
+    assert [r.claimed_by for r in mine_page] == [""] * len(rows)
 
 
 def test_a_claim_is_released_on_close_and_when_the_desk_quits(
