@@ -295,6 +295,150 @@ def bench_memory(db: Path, home: Path) -> None:
     report("TUI peak memory at hub size", f"{peak:.0f} MB", "<= 150 MB", peak <= 150)
 
 
+DESK_MEMORY_SCRIPT = """
+import asyncio, resource, sys
+from pathlib import Path
+from gridwalker import config
+from gridwalker.tui.desk.app import MODE_KEYS, HubApp
+
+async def settle(pilot, app):
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+
+async def main():
+    app = HubApp({db!r}, lang="zh", home=config.paths(), actor={actor!r})
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")  # the first record of the queue, whole
+        await settle(pilot, app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        for key in MODE_KEYS.values():  # every tab of the desk, opened once
+            await pilot.press(key)
+            await settle(pilot, app)
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                print(int(line.split()[1]) / 1024)
+                return
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+asyncio.run(main())
+"""
+
+
+def desk_peak_mb(db: Path | str, home: Path) -> float:
+    """The desk's peak memory (VmHWM, MB) in a process of its own: from start through the
+    queue, one record and the first open of every tab."""
+    import os
+
+    from gridwalker.demo.hub import SUPERVISOR
+
+    env = {**os.environ, "GRIDWALKER_HOME": str(home)}
+    res = subprocess.run(
+        [sys.executable, "-c", DESK_MEMORY_SCRIPT.format(db=str(db), actor=SUPERVISOR)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        env=env,
+    )
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+def bench_desk_memory(cache: Path) -> None:
+    """The desk's peak memory at hub size on SQLite (the demo hub: the whole street)."""
+    import shutil
+    import tempfile
+
+    from gridwalker.store.desk.queue import QueueFilter, queue_count
+    from gridwalker.store.migrate import open_database
+
+    home, db = hub_street(cache)
+    with tempfile.TemporaryDirectory() as tmp:  # opening the desk picks up arrivals: a copy
+        work = Path(tmp) / "hub.db"
+        shutil.copy(db, work)
+        engine = open_database(work)
+        with engine.connect() as conn:
+            waiting = queue_count(conn, QueueFilter())
+        engine.dispose()
+        peak = desk_peak_mb(work, home.data.parent)
+    report(
+        f"desk peak memory at hub size, every tab ({waiting:,} waiting) [SQLite]",
+        f"{peak:.0f} MB",
+        "<= 150 MB",
+        peak <= 150,
+    )
+
+
+def bench_pg_url() -> str:
+    """The PostgreSQL server of the bench: GRIDWALKER_BENCH_PG_URL, else the tests' (the
+    throwaway cluster of scripts/test-postgres, started when needed)."""
+    import os
+
+    url = os.environ.get("GRIDWALKER_BENCH_PG_URL") or os.environ.get("GRIDWALKER_TEST_PG_URL")
+    if url:
+        return url
+    script = Path(__file__).resolve().parents[1] / "scripts" / "test-postgres"
+    run = subprocess.run([str(script)], capture_output=True, text=True, check=True)
+    return run.stdout.strip().splitlines()[-1]
+
+
+def pg_hub_street(cache: Path) -> tuple[Path, str]:
+    """The demo hub of the whole street built into a PostgreSQL database of the bench's own
+    (built once and kept on that server, as the SQLite one is kept in the cache)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from gridwalker import config
+    from gridwalker.demo.hub import build_demo_hub, demo_hub_present
+
+    server = make_url(bench_pg_url())
+    name = f"gridwalker_bench_hub_{TODAY.strftime('%Y%m%d')}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        there = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
+        if not there:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = server.set(database=name).render_as_string(hide_password=False)
+    home = config.paths(cache / f"hub-pg-{TODAY.isoformat()}")
+    if not demo_hub_present(url):
+        started = time.perf_counter()
+        build_demo_hub(home, today=TODAY, db=url)
+        report(
+            "demo hub build into PostgreSQL (34 laptops' bundles of the street)",
+            f"{time.perf_counter() - started:.0f} s",
+            "informational: built once, kept on the server",
+            True,
+        )
+    return home.data.parent, url
+
+
+def bench_desk_memory_pg(cache: Path) -> None:
+    """The desk's peak memory at hub size on PostgreSQL (the same demo hub, on the server)."""
+    from gridwalker.store.desk.queue import QueueFilter, queue_count
+    from gridwalker.store.migrate import open_database
+
+    root, url = pg_hub_street(cache)
+    engine = open_database(url)
+    with engine.connect() as conn:
+        waiting = queue_count(conn, QueueFilter())
+    engine.dispose()
+    peak = desk_peak_mb(url, root)
+    report(
+        f"desk peak memory at hub size, every tab ({waiting:,} waiting) [PostgreSQL]",
+        f"{peak:.0f} MB",
+        "<= 150 MB",
+        peak <= 150,
+    )
+
+
 def hub_street(cache: Path):  # noqa: ANN201 - (Paths, Path)
     """The demo hub holding the whole street as received from its 34 laptops (built once)."""
     from gridwalker import config
@@ -369,7 +513,16 @@ def main() -> None:
     parser.add_argument(
         "--only-at-rest", action="store_true", help="Only the plain vs encrypted figures."
     )
+    parser.add_argument(
+        "--only-desk-memory",
+        action="store_true",
+        help="Only the desk's peak memory, on SQLite and PostgreSQL.",
+    )
     args = parser.parse_args()
+    if args.only_desk_memory:
+        bench_desk_memory(args.cache)
+        bench_desk_memory_pg(args.cache)
+        return
     db = street_db(args.cache)
     from bench.at_rest_bench import bench_at_rest
 
@@ -381,6 +534,8 @@ def main() -> None:
     bench_list(db)
     bench_memory(db, args.cache / "home")
     bench_review(args.cache)
+    bench_desk_memory(args.cache)
+    bench_desk_memory_pg(args.cache)
     from bench.sync_bench import bench_sync
 
     bench_sync(db, report)

@@ -223,9 +223,13 @@ def _hub_group() -> click.Group:
         if actor is not None and not actor.strip():
             fail(_("--as needs a name: who decides at the desk"), 2)
         if demo:
+            from gridwalker.demo.hub import demo_hub_present
+
+            # The demo's keys live in a home of its own; its database is hub.db there, or the
+            # one --db names (a PostgreSQL database the demo is built into on first use).
             home = config.paths(home.data / "demo-hub")
             db = db or home.hub_db
-            if not db.exists():
+            if not (db.exists() if isinstance(db, Path) else demo_hub_present(str(db))):
                 _build_demo_hub(home, db)
         db = db or home.hub_db
         if not db.exists():
@@ -277,7 +281,7 @@ def _desk_actor(home: config.Paths, db: Path | DatabaseUrl, actor: str | None, d
 HUB_EPILOG = "\b\nExample:\n  gridwalker hub --demo      # the review desk on the demo street"
 
 
-def _build_demo_hub(home: config.Paths, db: Path) -> None:
+def _build_demo_hub(home: config.Paths, db: Path | DatabaseUrl) -> None:
     """The demo hub: the whole demo street received from its 34 laptops (built once)."""
     from gridwalker.demo.hub import build_demo_hub
 
@@ -287,7 +291,7 @@ def _build_demo_hub(home: config.Paths, db: Path) -> None:
         err=True,
     )
     with Progress("demo hub") as progress:
-        summary = build_demo_hub(home, progress, db=db)
+        summary = build_demo_hub(home, progress, db=db if isinstance(db, Path) else str(db))
     click.echo(
         f"demo hub: {summary.households:,} households from {summary.devices} laptops, "
         f"{summary.bundles} bundles, {summary.conflicts} conflicts, {summary.held} held, "

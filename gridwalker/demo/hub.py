@@ -231,16 +231,20 @@ def build_demo_hub(
     months: int = 12,
     seed: int = 7,
     today: date | None = None,
-    db: Path | None = None,
+    db: Path | str | None = None,
 ) -> DemoHubSummary:
-    """Build the demo hub into `home` (hub.db unless `db`); refuses an existing database."""
+    """Build the demo hub into `home` (hub.db unless `db`: a file, or a PostgreSQL URL);
+    refuses an existing file, or a database that already holds a hub's books."""
     import time
 
     tick = progress or (lambda *_: None)
     day = today or clock.today()
-    target = Path(db or home.hub_db)
-    if target.exists():
+    url = str(db) if db is not None and "://" in str(db) else None
+    target = Path(db or home.hub_db) if url is None else None
+    if target is not None and target.exists():
         raise FileExistsError(f"{target} already exists")
+    if url is not None and demo_hub_present(url):
+        raise FileExistsError(f"{url} already holds a hub")
     work = home.data / "demo-hub-build"
     shutil.rmtree(work, ignore_errors=True)
     private_dir(work / "inbox")
@@ -263,24 +267,49 @@ def build_demo_hub(
         if not hub_signing_paths(home)[0].exists():
             init_hub_signing_key(home)
         _identity, hub_recipient = load_hub_identity(home)
-        tmp = target.with_name(target.name + ".building")
-        for leftover in tmp.parent.glob(tmp.name + "*"):
-            leftover.unlink()
-        hub = open_database(tmp)
+        if target is not None:
+            # A file is built aside and put in place whole: a broken build leaves no hub.db.
+            tmp = target.with_name(target.name + ".building")
+            for leftover in tmp.parent.glob(tmp.name + "*"):
+                leftover.unlink()
+            hub = open_database(tmp)
+        else:
+            hub = open_database(url)
         with hub.begin() as conn:
             add_supervisor(conn, SUPERVISOR)  # who decides at the demo desk
         try:
             summary = _build(street, hub, home, work, hub_recipient, seed, day, tick, seconds)
         finally:
             street.dispose()
-        with hub.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if target is not None:
+            with hub.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         hub.dispose()
-    tmp.replace(target)
+    if target is not None:
+        tmp.replace(target)
     shutil.rmtree(work, ignore_errors=True)
     seconds["total"] = time.perf_counter() - started
     summary.seconds = seconds
     return summary
+
+
+def demo_hub_present(db: Path | str) -> bool:
+    """Whether the database `db` (a file or a URL) already holds a hub: bundles in its
+    ledger (a PostgreSQL database is there before the demo is built into it)."""
+    from sqlalchemy import func, inspect
+
+    from gridwalker.store.tables.hub import HubLedger
+
+    if "://" not in str(db) and not Path(db).exists():
+        return False
+    engine = open_database(db)
+    try:
+        if not inspect(engine).has_table(HubLedger.__tablename__):
+            return False
+        with engine.connect() as conn:
+            return bool(conn.execute(select(func.count()).select_from(HubLedger)).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def _stage(tick: Progress, n: int, name: str) -> Progress:

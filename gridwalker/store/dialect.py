@@ -10,6 +10,12 @@ SQL for the same meaning, the expression is built here and compiled per dialect:
   connection to the database, on other machines too: a PostgreSQL advisory lock. SQLite has
   one writer at a time and a hub whose file sits in its home, so there it takes nothing
   (the hub's import lock file serves, `sync.hub.lock.hub_lock`).
+- `upsert_where(conn, table, values, keys, update, where)`: insert a row, or update the one
+  with the same key only when `where` holds of it, in one statement (`INSERT … ON CONFLICT
+  … DO UPDATE … WHERE`): PostgreSQL locks the row it met, SQLite has one writer. Both
+  dialects spell it alike in SQLAlchemy, but each from its own module.
+- `db_now(conn)`: the time by the database's clock: the server's on PostgreSQL (desks on
+  several machines measure leases by one clock), this machine's on SQLite (the file is here).
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Engine, literal, text
+from sqlalchemy import Boolean, Connection, Engine, Table, literal, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
@@ -127,3 +134,37 @@ def named_lock(engine: Engine, name: str, wait_seconds: float) -> Iterator[None]
             yield
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+def upsert_where(
+    conn: Connection,
+    table: Table,
+    values: dict[str, Any],
+    keys: Iterable[str],
+    update: dict[str, Any],
+    where: ColumnElement[bool],
+) -> None:
+    """Insert `values`, or, when a row with the same `keys` exists and `where` holds of it,
+    set its columns as `update` says (values, or expressions of the row's columns);
+    otherwise leave that row as it is."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the hub runs on these two
+        raise NotImplementedError(f"no upsert for {conn.dialect.name}")
+    stmt = insert(table).values(**values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update, where=where))
+
+
+def db_now(conn: Connection) -> datetime:
+    """Now, timezone-aware in UTC, by the database's clock (the server's on PostgreSQL).
+
+    Wall-clock time on purpose, never the app's clock (domain.clock), which tests and the
+    demo freeze: a lease measured by a frozen clock would never run out.
+    """
+    if conn.dialect.name == "postgresql":
+        # clock_timestamp(): the time now, not the start of the transaction as now() gives.
+        at = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+        return at.astimezone(UTC)
+    return datetime.now(UTC)

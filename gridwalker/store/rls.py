@@ -47,6 +47,7 @@ RECORD_TABLES: tuple[str, ...] = (
     "hub_resolution",
     "audit",
     "search_doc",
+    "hub_claim",  # who has a record open at a desk: seen only by those who see the record
 )
 # What the desk writes (decisions, the issue workflow, conflict resolutions, the search
 # index of what it wrote); a login reads every table of the hub.

@@ -223,6 +223,31 @@ def test_decisions_record_the_login_and_reach_only_its_street(
         )
 
 
+def test_a_login_claims_its_street_s_records_and_sees_no_claim_of_another_street(
+    desk: Desk, two_streets: tuple[str, OtherStreet], login: Login
+) -> None:
+    from gridwalker.store.desk.claims import claim, live_claim
+
+    demo, other = two_streets
+    sup = login(demo, "supervisor")
+    with desk.engine.connect() as conn:
+        mine = conn.execute(
+            select(HubReview.entity, HubReview.uuid)
+            .where(HubReview.street_uuid == demo, HubReview.current)
+            .limit(1)
+        ).one()
+    with desk.engine.begin() as conn:  # the other street's supervisor (the owner here) has one
+        claim(conn, "household", other.households[0], "desk-other", "别街主任")
+    with sup.begin() as conn:
+        held = claim(conn, mine.entity, mine.uuid, "desk-1", sup.url.username)
+        assert held.holder == "desk-1"
+        assert live_claim(conn, "household", other.households[0]) is None
+    assert _count(sup, "hub_claim") == 1
+    with pytest.raises(ProgrammingError), sup.begin() as conn:  # its row would be invisible
+        claim(conn, "household", other.households[1], "desk-1", sup.url.username)
+    assert _count(desk.engine, "hub_claim") == 2
+
+
 def test_a_confined_login_records_no_arrivals(
     desk: Desk, two_streets: tuple[str, OtherStreet], login: Login
 ) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, case, exists, func, literal, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, literal, select, true
 
 from gridwalker.domain.choices import ReviewState
+from gridwalker.store.dialect import db_now
 from gridwalker.store.tables import Community, Grid, Member
 from gridwalker.store.tables.hub import HubConflict
-from gridwalker.store.tables.review import HubReview
+from gridwalker.store.tables.review import HubClaim, HubReview
 
 R = ReviewState
 QUEUE_STATES = frozenset({R.RECEIVED.value, R.CORRECTED.value})
@@ -54,6 +55,7 @@ class QueueRow:
     generation: int
     conflict: bool
     comment: str
+    claimed_by: str = ""  # the supervisor whose desk has the record open (a live claim)
 
 
 def _open_conflict() -> ColumnElement[bool]:
@@ -96,9 +98,11 @@ def _queue_where(flt: QueueFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
+def queue_page(
+    conn: Connection, flt: QueueFilter, offset: int, limit: int, *, desk: str | None = None
+) -> list[QueueRow]:
     """One page of the queue, the oldest record first (by its day: a visit's date …), then
-    the oldest arrival."""
+    the oldest arrival. `claimed_by` names who has a record open at a desk other than `desk`."""
     order = (HubReview.day, HubReview.received_at, HubReview.id)
     # The page's ids first, from hub_review alone: its index gives them in order and the
     # search stops at the page; names and flags are then looked up for those rows only (with
@@ -119,11 +123,21 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
             func.coalesce(Grid.code, "").label("grid_code"),
             func.coalesce(Member.name, "").label("member"),
             conflict.label("conflict"),
+            func.coalesce(HubClaim.actor, "").label("claimed_by"),
         )
         .join(page, page.c.id == HubReview.id)
         .outerjoin(Grid, Grid.uuid == HubReview.grid_uuid)
         .outerjoin(Community, Community.uuid == HubReview.community_uuid)
         .outerjoin(Member, Member.uuid == HubReview.member_uuid)
+        .outerjoin(
+            HubClaim,
+            and_(
+                HubClaim.entity == HubReview.entity,
+                HubClaim.uuid == HubReview.uuid,
+                HubClaim.expires_at > db_now(conn),
+                HubClaim.holder != (desk or ""),
+            ),
+        )
         .order_by(*order)
     )
     out = []
@@ -148,6 +162,7 @@ def queue_page(conn: Connection, flt: QueueFilter, offset: int, limit: int) -> l
                 generation=r.generation,
                 conflict=bool(r.conflict),
                 comment=r.comment,
+                claimed_by=r.claimed_by,
             )
         )
     return out

@@ -2,7 +2,7 @@
 
 Hub side: the review state of every received revision (`hub_review`, one row per entity,
 uuid and rev; `current` marks the row's live revision), the append-only log of decisions
-(`hub_decision`), conflict resolutions with who and why (`hub_resolution`), hub bundles
+(`hub_decision`), the desks' claims on records open for review (`hub_claim`), conflict resolutions with who and why (`hub_resolution`), hub bundles
 written per device (`hub_outbox`) and small counters (`hub_mark`). A bundle a supervisor
 forced is booked in the ledger (`hub_ledger.forced_by`, store.tables.hub).
 
@@ -78,6 +78,23 @@ class HubDecision(SQLModel, table=True):
     at: datetime
     device_id: str | None = Field(default=None, max_length=64, index=True)
     member_uuid: str | None = Field(default=None, max_length=36)
+
+
+class HubClaim(SQLModel, table=True):
+    """A desk's claim on one record under review: who has it open, since when, until when.
+
+    One row per record at most; a claim whose lease ran out counts as none (store.desk.claims
+    says why a lease rather than a lock the server holds).
+    """
+
+    __tablename__ = "hub_claim"
+
+    entity: str = Field(primary_key=True, max_length=32)
+    uuid: str = Field(primary_key=True, max_length=36)
+    holder: str = Field(max_length=64, index=True)  # the desk (one run of it), not the person
+    actor: str = Field(max_length=64)  # the supervisor shown to other desks
+    claimed_at: datetime
+    expires_at: datetime
 
 
 class HubResolution(SQLModel, table=True):

@@ -8,6 +8,7 @@ records that arrived since it last ran (`record_arrivals`).
 from __future__ import annotations
 
 import getpass
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -104,6 +105,34 @@ class HubApp(GridwalkerBaseApp):
         self.title = _("Gridwalker review desk")
         self.actor = actor or self.settings.member_name or getpass.getuser()
         self.sub_title = self.actor
+        # This run of the desk: the records it opens are claimed in its name (store.desk.claims).
+        self.desk_id = secrets.token_hex(8)
+
+    def release_claim(self, entity: str, uuid: str) -> None:
+        """Give up this desk's claim on a record (its screen closed), in a worker of the app's
+        own: the screen is gone by the time it runs."""
+        engine = self.engine
+        if engine is None:
+            return
+        from gridwalker.store.desk.claims import release
+
+        def work() -> None:
+            with engine.begin() as conn:
+                release(conn, entity, uuid, self.desk_id)
+
+        self.run_worker(work, thread=True, group="claims", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        """Give up every claim of this desk, then close the database."""
+        if self.engine is not None:
+            from gridwalker.store.desk.claims import release_all
+
+            try:
+                with self.engine.begin() as conn:
+                    release_all(conn, self.desk_id)
+            except Exception:  # noqa: BLE001 - the database is gone: the leases run out alone
+                pass
+        super().on_unmount()
 
     def connect(self) -> tuple[Engine, MemberRef | None]:
         """Open (and migrate) the hub database and pick up new arrivals (the desk is nobody's

@@ -15,6 +15,11 @@ def decider(node: Widget) -> str:
     return str(getattr(node.app, "actor", "") or _("Supervisor"))
 
 
+def desk_of(node: Widget) -> str | None:
+    """This desk (one run of it): the records it opens are claimed in its name."""
+    return getattr(node.app, "desk_id", None)
+
+
 def show_refusal(node: Widget, exc: BaseException) -> bool:
     """A decision the review rules refused: say why and return True; other errors are not ours."""
     from gridwalker.store.desk.errors import ReviewError

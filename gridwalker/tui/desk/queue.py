@@ -3,6 +3,11 @@
 Filters by key (queue_filters), counts per review state, marks for a bulk approve; `a`
 approves the row under the cursor, `r` returns it with a comment (required), then the cursor
 stands on the next row. Enter opens the record whole (through the desk's navigator).
+
+Several desks share the queue (issue #15): every few seconds the queue reads the hub's
+change mark and, only when it moved (a decision, an arrival, a claim at any desk), reads
+its page and counts again where the cursor stands; the line under the list says who has
+the highlighted record open at another desk.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from gridwalker.tui.common.paged import PagedList
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.comment import CommentModal
-from gridwalker.tui.desk.decisions import decider, show_refusal
+from gridwalker.tui.desk.decisions import decider, desk_of
 from gridwalker.tui.desk.labels import STATE_STYLES
 from gridwalker.tui.desk.queue_filters import ANY, describe, filter_pick
+from gridwalker.tui.desk.queue_watch import QueueWatch
 from gridwalker.tui.format import cell
 from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
@@ -88,10 +94,6 @@ class RowReturned(DbResult):
     """The record under the cursor was returned to its member."""
 
 
-class ArrivalsRecorded(DbResult):
-    """What arrived since the desk last looked was picked up (how many records)."""
-
-
 def queue_columns(narrow: bool) -> tuple[tuple[int, str], ...]:
     """The queue's columns (width, title) at this screen width."""
     if narrow:
@@ -111,7 +113,11 @@ def queue_titles(narrow: bool = False) -> Text:
 def whole_line(row: QueueRow) -> Text:
     """The highlighted record in full, under the list: where, who, its title."""
     where = " · ".join(p for p in (row.community, row.grid_code, row.member) if p)
-    return Text.assemble("▸ ", (where, "dim"), "  ", row.title)
+    line = Text.assemble("▸ ", (where, "dim"), "  ", row.title)
+    if row.claimed_by:
+        line.append("  ")
+        line.append(_("being handled by {who}").format(who=row.claimed_by), style="bold yellow")
+    return line
 
 
 def flags_of(row: QueueRow) -> Text:
@@ -233,7 +239,7 @@ class QueueWidth:
         self.query_one("#queue-current", Static).update(whole_line(message.row))
 
 
-class QueueScreen(QueueWidth, DbScreen):
+class QueueScreen(QueueWatch, QueueWidth, DbScreen):
     """Everything received and not yet reviewed, paged from SQL, filtered by key."""
 
     CSS_PATH = "queue.tcss"
@@ -264,6 +270,7 @@ class QueueScreen(QueueWidth, DbScreen):
         self.marked = Marks()
         self.places: Places | None = None
         self.shown_count: int | None = None
+        self.mark: object | None = None  # the hub's change mark when the queue was last read
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -279,6 +286,7 @@ class QueueScreen(QueueWidth, DbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = _("Review queue")
+        self.watch_the_hub()
         if self.engine is not None:
             self.database_ready()
 
@@ -303,14 +311,14 @@ class QueueScreen(QueueWidth, DbScreen):
         self.query_one("#queue-status", Static).display = False
         if self.engine is None:
             return
-        flt = self.flt
+        flt, desk = self.flt, desk_of(self)
         if self.places is None:
             self.db_read(lookups.queue_places, PlacesLoaded)
         self._summarise()
         self.query_one(PagedList).set_source(
             self.engine,
             lambda conn: queue_count(conn, flt),
-            lambda conn, offset, limit: queue_page(conn, flt, offset, limit),
+            lambda conn, offset, limit: queue_page(conn, flt, offset, limit, desk=desk),
             cursor=cursor,
         )
         self.query_one(PagedList).focus()
@@ -392,9 +400,12 @@ class QueueScreen(QueueWidth, DbScreen):
 
         if not yes:
             return
-        items, actor = list(self.marked), decider(self)
+        items, actor, desk = list(self.marked), decider(self), desk_of(self)
+        seen = {key: row.state for key, row in self.marked.rows.items()}
         self.db_write(
-            lambda conn: approve(conn, items, actor), MarkedApproved, failed=self._refused
+            lambda conn: approve(conn, items, actor, desk=desk, seen=seen),
+            MarkedApproved,
+            failed=self._refused,
         )
 
     @on(MarkedApproved)
@@ -415,8 +426,13 @@ class QueueScreen(QueueWidth, DbScreen):
         row = self.query_one(PagedList).current
         if row is None:
             return
-        item, actor = (row.entity, row.uuid), decider(self)
-        self.db_write(lambda conn: approve(conn, [item], actor), RowApproved, failed=self._refused)
+        item, actor, desk = (row.entity, row.uuid), decider(self), desk_of(self)
+        seen = {item: row.state}
+        self.db_write(
+            lambda conn: approve(conn, [item], actor, desk=desk, seen=seen),
+            RowApproved,
+            failed=self._refused,
+        )
 
     @on(RowApproved)
     def _row_approved(self) -> None:
@@ -429,18 +445,22 @@ class QueueScreen(QueueWidth, DbScreen):
         if row is None:
             return
         subject = f"{kind_label(row.entity)} · {row.title}"
-        self.app.push_screen(
-            CommentModal(subject), lambda comment: self._return(row.entity, row.uuid, comment)
-        )
+        self.app.push_screen(CommentModal(subject), lambda comment: self._return(row, comment))
 
-    def _return(self, entity: str, uuid: str, comment: str | None) -> None:
+    def _return(self, row: QueueRow, comment: str | None) -> None:
         from gridwalker.store.desk.decisions import return_item
 
         if comment is None:
             return
-        actor = decider(self)
+        entity, uuid, seen, actor, desk = (
+            row.entity,
+            row.uuid,
+            row.state,
+            decider(self),
+            desk_of(self),
+        )
         self.db_write(
-            lambda conn: return_item(conn, entity, uuid, comment, actor),
+            lambda conn: return_item(conn, entity, uuid, comment, actor, desk=desk, seen=seen),
             RowReturned,
             failed=self._refused,
         )
@@ -449,9 +469,6 @@ class QueueScreen(QueueWidth, DbScreen):
     def _row_returned(self) -> None:
         self.notify(_("Returned to the member for correction."), title=_("Done"))
         self.reload(self.query_one(PagedList).cursor, decided=ReviewState.RETURNED)
-
-    def _refused(self, exc: BaseException) -> bool:
-        return show_refusal(self, exc)
 
     def reload(self, index: int, decided: ReviewState | None = None) -> None:
         """Read the queue again with the cursor on the next row after a decision."""
@@ -505,25 +522,6 @@ class QueueScreen(QueueWidth, DbScreen):
 
         self.date_pick = ANY
         self.refilter(self.scope or QueueFilter())
-
-    def action_refresh(self) -> None:
-        """Pick up what arrived since (imports run beside the desk), then read again."""
-        from gridwalker.store.desk.arrivals import record_arrivals
-
-        self.db_write(record_arrivals, ArrivalsRecorded)
-
-    @on(ArrivalsRecorded)
-    def _arrived(self, message: ArrivalsRecorded) -> None:
-        if message.result:
-            self.notify(_("{n} new records arrived.").format(n=message.result))
-        self.reload(self.query_one(PagedList).cursor)
-
-    def on_screen_resume(self) -> None:
-        """Back from another screen: a decision may have been taken elsewhere."""
-        paged = self.query_one(PagedList)
-        if self.engine is not None and self.flt is not None and paged.count is not None:
-            paged.reload()
-            self._summarise()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Back only when there is a screen to go back to."""

@@ -1,11 +1,16 @@
 """One record under review: whole, what changed against the previous revision, its
 revisions and decisions; `a` approves it, `r` returns it with a comment (required).
 
+Several desks share the queue (issue #15): opening a record claims it for this desk, and
+while it stays open the screen renews the claim and looks every few seconds whether another
+desk decided it. A record another desk holds, or decided meanwhile, can be read, not decided.
+
 The panes are drawn by the functions below; the screen reads the record and decides.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -22,17 +27,27 @@ from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.record_kinds import kind_label
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.desk.comment import CommentModal
-from gridwalker.tui.desk.decisions import decider, show_refusal
+from gridwalker.tui.desk.decisions import decider, desk_of, show_refusal
 from gridwalker.tui.desk.labels import field_label, show_value, state_text
 from gridwalker.tui.format import literal, local_time, pad
 from gridwalker.tui.keys import N_
 
 if TYPE_CHECKING:
+    from gridwalker.store.desk.changes import RecordMark
+    from gridwalker.store.desk.claims import Claim
     from gridwalker.store.desk.records import RecordDetail
 
 
 class RecordLoaded(DbResult):
     """The record, its revisions and its decisions were read."""
+
+
+class RecordClaimed(DbResult):
+    """The record was claimed for this desk, or found held by another (the live claim)."""
+
+
+class RecordWatched(DbResult):
+    """Where the open record stands now: its review and the claim on it."""
 
 
 class RecordApproved(DbResult):
@@ -85,6 +100,26 @@ def head_text(d: RecordDetail) -> Text:
             style="bold red",
         )
     return text
+
+
+def held_text(claim: Claim) -> Text:
+    """Who has the record at another desk, since when: it can be read here, not decided."""
+    return Text(
+        _("Being handled by {who} since {at}: you can read it, not decide it").format(
+            who=claim.actor, at=local_time(claim.claimed_at)
+        ),
+        style="bold yellow",
+    )
+
+
+def decided_elsewhere_text(d: RecordDetail) -> Text:
+    """The record was decided at another desk while it was open here."""
+    return Text(
+        _("Decided at another desk by {who} at {at}: it cannot be decided again here").format(
+            who=d.decided_by or "—", at=local_time(d.decided_at) if d.decided_at else "—"
+        ),
+        style="bold yellow",
+    )
 
 
 def fields_text(d: RecordDetail) -> Text:
@@ -174,6 +209,8 @@ class RecordScreen(DbScreen):
     Dismisses with the new state's code after a decision (None when left without one).
     """
 
+    # How often the open record looks whether another desk decided or claimed it (seconds).
+    POLL_SECONDS: ClassVar[float] = 3.0
     CSS_PATH = "record.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", N_("Back")),
@@ -186,6 +223,11 @@ class RecordScreen(DbScreen):
         self.entity = entity
         self.uuid = uuid
         self.detail: RecordDetail | None = None
+        self.claim: Claim | None = None  # the live claim on the record (this desk's or not)
+        self.claimed_at = 0.0  # when this desk last took or renewed its claim (monotonic)
+        self.decided_elsewhere = False
+        self.deciding = False  # this desk's own decision is under way
+        self.watching = False  # a look at the record is under way
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -209,10 +251,15 @@ class RecordScreen(DbScreen):
 
     def on_mount(self) -> None:
         self.sub_title = _("Record under review")
+        self.set_interval(self.POLL_SECONDS, self._watch)
         if self.engine is not None:
             self.database_ready()
 
     def database_ready(self) -> None:
+        self._claim()
+        self._read()
+
+    def _read(self) -> None:
         from gridwalker.store.desk.records import record_detail
 
         entity, uuid = self.entity, self.uuid
@@ -222,11 +269,115 @@ class RecordScreen(DbScreen):
             failed=self._not_found,
         )
 
+    # -- the claim, and decisions taken elsewhere -------------------------------------------
+
+    @property
+    def held_elsewhere(self) -> bool:
+        """Whether another desk holds the record now."""
+        return self.claim is not None and not self.claim.held_by(desk_of(self))
+
+    def _claim(self) -> None:
+        """Claim the record for this desk (or renew the claim); another's claim stands."""
+        from gridwalker.store.desk.claims import claim
+
+        holder = desk_of(self)
+        if holder is None:
+            return
+        entity, uuid, actor = self.entity, self.uuid, decider(self)
+        self.db_write(lambda conn: claim(conn, entity, uuid, holder, actor), RecordClaimed)
+
+    @on(RecordClaimed)
+    def _claimed(self, message: RecordClaimed) -> None:
+        claim: Claim = message.result
+        if claim.held_by(desk_of(self)):
+            self.claimed_at = time.monotonic()
+        self._set_claim(claim)
+
+    def _set_claim(self, claim: Claim | None) -> None:
+        """Show who holds the record when it changed (the keys follow)."""
+        before = self.claim
+        self.claim = claim
+        same = (before is None) == (claim is None) and (
+            claim is None
+            or before is None
+            or (before.holder, before.actor) == (claim.holder, claim.actor)
+        )
+        if not same:
+            self._paint_head()
+            self.refresh_bindings()
+
+    def _watch(self) -> None:
+        """Every few seconds: where the record stands now (a cheap read)."""
+        from gridwalker.store.desk.changes import record_mark
+
+        if self.engine is None or self.detail is None or self.deciding or self.watching:
+            return
+        entity, uuid = self.entity, self.uuid
+        self.watching = True  # the next look waits for this one (none is cancelled)
+        self.db_read(
+            lambda conn: record_mark(conn, entity, uuid), RecordWatched, failed=self._unwatched
+        )
+
+    def _unwatched(self, exc: BaseException) -> bool:
+        """A look that failed is let go quietly; the next one tries again."""
+        self.watching = False
+        return True
+
+    @on(RecordWatched)
+    def _watched(self, message: RecordWatched) -> None:
+        from gridwalker.store.desk.claims import RENEW_EVERY
+
+        self.watching = False
+        mark: RecordMark = message.result
+        d = self.detail
+        if d is None or self.deciding:
+            return
+        if mark.state is not d.state or mark.rev != d.record.get("rev"):
+            # Decided (or resubmitted) elsewhere since it was read: read it again.
+            if mark.state in (ReviewState.APPROVED, ReviewState.RETURNED):
+                self.decided_elsewhere = True
+                self.notify(
+                    _("{who} decided this record at another desk.").format(
+                        who=mark.decided_by or "—"
+                    ),
+                    title=_("Decided elsewhere"),
+                    severity="warning",
+                )
+            self._read()
+        mine = mark.claim is not None and mark.claim.held_by(desk_of(self))
+        if mark.claim is None or (
+            mine and time.monotonic() - self.claimed_at >= RENEW_EVERY.total_seconds()
+        ):
+            self._claim()  # free again (its desk closed it or quit), or time to renew ours
+        else:
+            self._set_claim(mark.claim)
+
+    def _paint_head(self) -> None:
+        """The head: the record's, then who holds it elsewhere or who decided it meanwhile."""
+        d = self.detail
+        if d is None:
+            return
+        text = head_text(d)
+        if self.decided_elsewhere:
+            text.append("\n")
+            text.append_text(decided_elsewhere_text(d))
+        elif self.held_elsewhere and self.claim is not None:
+            text.append("\n")
+            text.append_text(held_text(self.claim))
+        self.query_one("#record-head", Static).update(text)
+
+    def on_unmount(self) -> None:
+        """The record closes: give up this desk's claim on it."""
+        release = getattr(self.app, "release_claim", None)
+        # Also before the claim was confirmed (left at once): only this desk's claim goes.
+        if release is not None and not self.held_elsewhere:
+            release(self.entity, self.uuid)
+
     @on(RecordLoaded)
     def _show(self, message: RecordLoaded) -> None:
         detail: RecordDetail = message.result
         self.detail = detail
-        self.query_one("#record-head", Static).update(head_text(detail))
+        self._paint_head()
         self.query_one("#record-fields", Static).update(fields_text(detail))
         self.query_one("#record-changes-title", Static).update(changes_title(detail))
         self.query_one("#record-changes", Static).update(changes_text(detail))
@@ -245,8 +396,11 @@ class RecordScreen(DbScreen):
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Approve and return only a record with a review row, and not twice the same way."""
+        """Approve and return only a record with a review row, and not twice the same way;
+        not a record another desk holds or decided while it was open here."""
         d = self.detail
+        if action in ("approve", "return") and (self.held_elsewhere or self.decided_elsewhere):
+            return False
         if action == "approve":
             return d is not None and d.state is not None and d.state is not ReviewState.APPROVED
         if action == "return":
@@ -257,11 +411,15 @@ class RecordScreen(DbScreen):
         """Approve the record as it is now."""
         from gridwalker.store.desk.decisions import approve
 
-        if self.detail is None:
+        if self.detail is None or self.detail.state is None:
             return
-        item, actor = (self.entity, self.uuid), decider(self)
+        item, actor, desk = (self.entity, self.uuid), decider(self), desk_of(self)
+        seen = {item: self.detail.state}
+        self.deciding = True
         self.db_write(
-            lambda conn: approve(conn, [item], actor), RecordApproved, failed=self._refused
+            lambda conn: approve(conn, [item], actor, desk=desk, seen=seen),
+            RecordApproved,
+            failed=self._refused,
         )
 
     @on(RecordApproved)
@@ -279,11 +437,13 @@ class RecordScreen(DbScreen):
     def _return(self, comment: str | None) -> None:
         from gridwalker.store.desk.decisions import return_item
 
-        if comment is None:
+        if comment is None or self.detail is None or self.detail.state is None:
             return
-        entity, uuid, actor = self.entity, self.uuid, decider(self)
+        entity, uuid, actor, desk = self.entity, self.uuid, decider(self), desk_of(self)
+        seen = self.detail.state
+        self.deciding = True
         self.db_write(
-            lambda conn: return_item(conn, entity, uuid, comment, actor),
+            lambda conn: return_item(conn, entity, uuid, comment, actor, desk=desk, seen=seen),
             RecordReturned,
             failed=self._refused,
         )
@@ -294,7 +454,16 @@ class RecordScreen(DbScreen):
         self.dismiss(ReviewState.RETURNED.value)
 
     def _refused(self, exc: BaseException) -> bool:
-        return show_refusal(self, exc)
+        """A refused decision: say why, and show the record as it stands now."""
+        self.deciding = False
+        refused = show_refusal(self, exc)
+        code = getattr(getattr(exc, "invalid", None), "code", "")
+        if code == "review.decided_elsewhere":
+            self.decided_elsewhere = True
+            self._read()
+        elif code == "review.claimed":
+            self._watch()
+        return refused
 
     def action_back(self) -> None:
         self.dismiss(None)

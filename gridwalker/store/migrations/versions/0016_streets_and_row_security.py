@@ -7,8 +7,8 @@ consultation tables) and to `hub_review`, fills it from the place chain, and add
 `hub_user` (a PostgreSQL login and the street it may see). On PostgreSQL it installs the
 row-level security functions and policies (`store.rls`). On SQLite only the columns.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
