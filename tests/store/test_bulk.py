@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy import Engine, event, insert, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import SYNCED_TABLES
 from gridwalker.store.tables.hub import HubRev
+from tests.support import postgres
 
 
 def _raw(engine, table: str) -> list[tuple]:  # noqa: ANN001 - an Engine
@@ -114,3 +116,119 @@ def test_a_value_that_is_not_a_boolean_is_refused_as_core_refuses_it(tmp_path: P
         conn.execute(insert(HubRev.__table__), [row])
     assert _raw(engine, "hub_rev") == []
     engine.dispose()
+
+
+@pytest.fixture
+def two_pg_databases() -> Iterator[tuple[Engine, Engine]]:
+    """Two fresh migrated PostgreSQL databases: one for Core's path, one for COPY."""
+    urls = [postgres.new_database(), postgres.new_database()]
+    engines = [open_database(url) for url in urls]
+    yield engines[0], engines[1]
+    for engine, url in zip(engines, urls, strict=True):
+        engine.dispose()
+        postgres.drop_database(url)
+
+
+def _pg_raw(engine: Engine, table: str) -> list[tuple]:
+    """Every row as PostgreSQL holds it, as text (JSONB as the server prints it)."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(f"SELECT t::text FROM {table} AS t ORDER BY 1")  # noqa: S608
+        ).all()
+
+
+def test_copy_stores_what_core_stores_on_postgresql(
+    demo_engine, two_pg_databases: tuple[Engine, Engine]
+) -> None:
+    core, bulk = two_pg_databases
+    tables = []
+    with demo_engine.connect() as conn:
+        for model in SYNCED_TABLES.values():  # parents before children (foreign keys)
+            table = model.__table__
+            tables.append((table, [dict(r) for r in conn.execute(select(table)).mappings()]))
+    statements = []
+
+    @event.listens_for(bulk, "before_cursor_execute")
+    def _log(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    with core.begin() as conn:
+        for table, rows in tables:
+            if rows:
+                conn.execute(insert(table), rows)
+    with bulk.begin() as conn:
+        for table, rows in tables:
+            insert_rows(conn, table, rows)
+    # Nothing through SQLAlchemy's statements: the rows went by COPY on the raw connection.
+    assert not [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    for table, _rows in tables:
+        assert _pg_raw(bulk, table.name) == _pg_raw(core, table.name), table.name
+    with bulk.connect() as conn:  # no staging table is left behind
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'gw_stage_%'")
+            ).scalar_one()
+            == 0
+        )
+
+
+def test_copy_of_versions_with_json_offsets_and_nulls_matches_core(
+    two_pg_databases: tuple[Engine, Engine],
+) -> None:
+    core, bulk = two_pg_databases
+    shanghai = timezone(timedelta(hours=8))
+    rows = [
+        {
+            "entity": "visit",
+            "uuid": f"u{i}",
+            "rev": f"1-{i:024x}",
+            "base_rev": None if i % 2 else f"1-{i + 1:024x}",
+            "origin": None,
+            "deleted": bool(i % 3 == 0),
+            "data": {"名字": "张三\t\\N", "list": [1, 2.5, None, True], "n": i, "q": "a\nb"},
+            "updated_at": datetime(
+                2026, 11, 20, 8, 0, i, 1234 * i, tzinfo=shanghai if i % 2 else UTC
+            ),
+            "updated_by": "王芳\\",
+            "device_id": None,
+            "head": False,
+        }
+        for i in range(20)
+    ]
+    with core.begin() as conn:
+        conn.execute(insert(HubRev.__table__), rows)
+    with bulk.begin() as conn:
+        insert_rows(conn, HubRev.__table__, rows)
+    assert _pg_raw(bulk, "hub_rev") == _pg_raw(core, "hub_rev")
+    with bulk.connect() as conn:
+        back = conn.execute(select(HubRev.__table__).where(HubRev.uuid == "u3")).mappings().one()
+    assert back["updated_at"] == rows[3]["updated_at"]
+    assert back["data"] == rows[3]["data"] and back["updated_by"] == "王芳\\"
+
+
+def test_copy_of_a_row_already_there_fails_and_writes_nothing(
+    two_pg_databases: tuple[Engine, Engine],
+) -> None:
+    _core, bulk = two_pg_databases
+    row = {
+        "entity": "visit",
+        "uuid": "u",
+        "rev": "1-" + "0" * 24,
+        "base_rev": None,
+        "origin": None,
+        "deleted": False,
+        "data": {},
+        "updated_at": datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        "updated_by": "x",
+        "device_id": None,
+        "head": False,
+    }
+    with bulk.begin() as conn:
+        insert_rows(conn, HubRev.__table__, [row])
+    other = {**row, "uuid": "v"}
+    with pytest.raises(IntegrityError), bulk.begin() as conn:
+        insert_rows(conn, HubRev.__table__, [other, row])  # never skipped as if applied
+    rows = _pg_raw(bulk, "hub_rev")
+    assert len(rows) == 1 and rows[0][0].startswith("(visit,u,")
+    with pytest.raises(ValueError, match="every row needs a value for rev"), bulk.begin() as conn:
+        insert_rows(conn, HubRev.__table__, [{k: v for k, v in row.items() if k != "rev"}])
