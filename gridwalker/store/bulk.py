@@ -183,7 +183,7 @@ def _copy_plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[
             if not c.nullable
             and c.default is None
             and c.server_default is None
-            and not (c.primary_key and c.autoincrement is True)
+            and c is not table.autoincrement_column  # the server numbers it (SERIAL/IDENTITY)
         }
         missing = sorted(required - set(names))
         if missing:
