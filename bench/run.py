@@ -369,12 +369,24 @@ def main() -> None:
     parser.add_argument(
         "--only-at-rest", action="store_true", help="Only the plain vs encrypted figures."
     )
+    parser.add_argument(
+        "--only-pg",
+        action="store_true",
+        help="Only the PostgreSQL figures (GRIDWALKER_BENCH_STREETS streets, default 10).",
+    )
     args = parser.parse_args()
     db = street_db(args.cache)
     from bench.at_rest_bench import bench_at_rest
+    from bench.pg_bench import bench_pg_streets
 
     if args.only_at_rest:
         bench_at_rest(db, args.cache, report)
+        return
+    if args.only_pg:
+        from bench.sync_bench import bench_pg_only
+
+        bench_pg_only(db, report)
+        bench_pg_streets(args.cache, TODAY, report)
         return
     bench_search(db)
     bench_first_frame(db)
@@ -384,6 +396,7 @@ def main() -> None:
     from bench.sync_bench import bench_sync
 
     bench_sync(db, report)
+    bench_pg_streets(args.cache, TODAY, report)
     bench_at_rest(db, args.cache, report)
     over = [name for name, _m, _b, ok in RESULTS if not ok]
     print(
