@@ -29,6 +29,9 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from gridwalker.store.engine import json_text
 
+# From this many rows on, PostgreSQL inserts go by COPY (the staging table costs three more
+# round trips, which a handful of rows does not repay).
+COPY_FROM = 100
 Convert = Callable[[Any], Any] | None
 RowMaker = Callable[[dict[str, Any]], tuple[Any, ...]]
 _PLANS: dict[tuple[str, Table, tuple[str, ...]], tuple[str, RowMaker]] = {}
@@ -112,7 +115,10 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        copy_rows(conn, table, rows)
+        if len(rows) >= COPY_FROM:
+            copy_rows(conn, table, rows)
+        else:  # a form's row or a few: one statement beats a staging table's four
+            conn.execute(insert(table), list(rows))
         return
     if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
         conn.execute(insert(table), list(rows))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from gridwalker.store import bulk as bulk_module
 from gridwalker.store.bulk import insert_rows
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import SYNCED_TABLES
@@ -138,9 +139,10 @@ def _pg_raw(engine: Engine, table: str) -> list[tuple]:
 
 
 def test_copy_stores_what_core_stores_on_postgresql(
-    demo_engine, two_pg_databases: tuple[Engine, Engine]
+    demo_engine, two_pg_databases: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     core, bulk = two_pg_databases
+    monkeypatch.setattr(bulk_module, "COPY_FROM", 1)  # every table by COPY, the one-row ones too
     tables = []
     with demo_engine.connect() as conn:
         for model in SYNCED_TABLES.values():  # parents before children (foreign keys)
@@ -174,7 +176,9 @@ def test_copy_stores_what_core_stores_on_postgresql(
 
 def test_copy_of_versions_with_json_offsets_and_nulls_matches_core(
     two_pg_databases: tuple[Engine, Engine],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(bulk_module, "COPY_FROM", 1)  # by COPY, however few
     core, bulk = two_pg_databases
     shanghai = timezone(timedelta(hours=8))
     rows = [
@@ -208,7 +212,9 @@ def test_copy_of_versions_with_json_offsets_and_nulls_matches_core(
 
 def test_copy_of_a_row_already_there_fails_and_writes_nothing(
     two_pg_databases: tuple[Engine, Engine],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(bulk_module, "COPY_FROM", 1)  # by COPY, however few
     _core, bulk = two_pg_databases
     row = {
         "entity": "visit",
@@ -232,3 +238,41 @@ def test_copy_of_a_row_already_there_fails_and_writes_nothing(
     assert len(rows) == 1 and rows[0][0].startswith("(visit,u,")
     with pytest.raises(ValueError, match="every row needs a value for rev"), bulk.begin() as conn:
         insert_rows(conn, HubRev.__table__, [{k: v for k, v in row.items() if k != "rev"}])
+
+
+def test_a_few_rows_go_by_one_insert_and_many_by_copy(
+    two_pg_databases: tuple[Engine, Engine],
+) -> None:
+    _core, engine = two_pg_databases
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _log(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    def rows(prefix: str, n: int) -> list[dict]:
+        return [
+            {
+                "entity": "visit",
+                "uuid": f"{prefix}{i}",
+                "rev": "1-" + "0" * 24,
+                "base_rev": None,
+                "origin": None,
+                "deleted": False,
+                "data": {"i": i},
+                "updated_at": datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+                "updated_by": "x",
+                "device_id": None,
+                "head": False,
+            }
+            for i in range(n)
+        ]
+
+    with engine.begin() as conn:
+        insert_rows(conn, HubRev.__table__, rows("few", bulk_module.COPY_FROM - 1))
+    assert [s for s in statements if s.startswith("INSERT INTO hub_rev")]
+    statements.clear()
+    with engine.begin() as conn:
+        insert_rows(conn, HubRev.__table__, rows("many", bulk_module.COPY_FROM))
+    assert not [s for s in statements if s.startswith("INSERT")]
+    assert len(_pg_raw(engine, "hub_rev")) == 2 * bulk_module.COPY_FROM - 1
