@@ -8,8 +8,8 @@ column is looked up once per statement, and the two that cost most per value (aw
 date-times, JSON) are replaced on SQLite by direct equivalents that store the same text
 (tests/store/test_bulk.py checks that against SQLAlchemy's own path for every table).
 
-PostgreSQL (psycopg 3) loads through COPY into a temporary staging table and one
-`INSERT … SELECT` into the table (`copy_rows`): psycopg's executemany of an INSERT goes
+PostgreSQL (psycopg 3) loads by COPY (`copy_rows`; through a staging table and one
+INSERT … SELECT where row-level security applies): psycopg's executemany of an INSERT goes
 through insertmanyvalues, a few times slower, and COPY has no parameter limit to stay under.
 The columns are the rows' own keys, whatever the table holds: a new column flows through.
 """
@@ -29,8 +29,8 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from gridwalker.store.engine import json_text
 
-# From this many rows on, PostgreSQL inserts go by COPY (the staging table costs three more
-# round trips, which a handful of rows does not repay).
+# From this many rows on, PostgreSQL inserts go by COPY (a COPY costs more round trips than
+# one INSERT, which a handful of rows does not repay).
 COPY_FROM = 100
 Convert = Callable[[Any], Any] | None
 RowMaker = Callable[[dict[str, Any]], tuple[Any, ...]]
@@ -117,7 +117,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         if len(rows) >= COPY_FROM:
             copy_rows(conn, table, rows)
-        else:  # a form's row or a few: one statement beats a staging table's four
+        else:  # a form's row or a few: one INSERT is fewer round trips than a COPY
             conn.execute(insert(table), list(rows))
         return
     if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
@@ -200,13 +200,15 @@ def _copy_plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[
 
 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows on PostgreSQL: COPY into a staging table, then one INSERT … SELECT.
+    """Insert rows on PostgreSQL by COPY, in the caller's transaction on its connection.
 
-    In the caller's transaction, on its connection (the raw psycopg connection under it).
-    The staging table is temporary and dropped at once: nothing outlives the call. No
-    ON CONFLICT: the apply decided these rows are new (under the device's lock); a row another
-    import inserted meanwhile must fail this bundle (refused whole, nothing written), never
-    be skipped while counted as applied.
+    Straight into the table when no row-level security applies to this session: COPY checks
+    every constraint and fires every trigger as INSERT does. Where row-level security does
+    apply (a street's role; FORCE on the owner), PostgreSQL refuses COPY FROM, so the rows
+    go by COPY into a temporary staging table and one INSERT … SELECT, which the policies
+    check. No ON CONFLICT: these are rows the apply decided are new (under the device's
+    lock); a row another import inserted meanwhile fails this bundle (refused whole, nothing
+    written), as before; it is never skipped while counted as applied.
     """
     if not rows:
         return
@@ -214,22 +216,28 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) ->
     cols, make = _copy_plan(table, names, conn.dialect)
     quote = conn.dialect.identifier_preparer.quote
     target = quote(table.name)
-    stage = quote(f"gw_stage_{table.name}")
     raw = conn.connection.driver_connection
-    sql = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"  # noqa: S608 - quoted names
+    sql = f"COPY {target} ({cols}) FROM STDIN"
     try:
         with raw.cursor() as cursor:
-            # Only the columns copied, without constraints: the INSERT checks them all.
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {cols} FROM {target} WITH NO DATA"
-            )
-            with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:  # noqa: S608
+            cursor.execute("SELECT row_security_active(%s::regclass)", (table.name,))
+            guarded = cursor.fetchone()[0]
+            if guarded:
+                stage = quote(f"gw_stage_{table.name}")
+                # Only the copied columns, without constraints: the INSERT checks them all.
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+                    f"SELECT {cols} FROM {target} WITH NO DATA"
+                )
+                sql = f"COPY {stage} ({cols}) FROM STDIN"
+            with cursor.copy(sql) as copy:
                 write = copy.write_row
                 for row in rows:
                     write(make(row))
-            cursor.execute(sql)
-            cursor.execute(f"DROP TABLE {stage}")
+            if guarded:
+                sql = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"  # noqa: S608
+                cursor.execute(sql)
+                cursor.execute(f"DROP TABLE {stage}")
     except conn.dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy's own statements raise them (IntegrityError, OperationalError …),
         # so callers read a lock timeout or a duplicate the same on either path.
