@@ -145,7 +145,7 @@ def bench_pg_import(laptop_db: Path, bundle: Path, lap_home, hub_home, report: R
 def streets_database(cache: Path, today: date, report: Report) -> tuple[str, int]:
     """The N-street PostgreSQL hub (built once, kept in the cluster); its URL and N."""
     from gridwalker import config
-    from gridwalker.demo.hub import build_demo_streets
+    from gridwalker.demo.streets import build_demo_streets
     from gridwalker.store import search
     from gridwalker.store.migrate import head_revision, open_database
 

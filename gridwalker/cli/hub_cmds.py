@@ -232,7 +232,7 @@ def hub_demo_build(
     db: Path | DatabaseUrl, streets: int, households: int, seed: int, today: date | None
 ) -> None:
     """Build demo streets into a hub database, each received from its laptops' bundles."""
-    from gridwalker.demo.hub import build_demo_streets
+    from gridwalker.demo.streets import build_demo_streets
 
     home = home_paths()
     target: Path | str = db if isinstance(db, Path) else str(db)
