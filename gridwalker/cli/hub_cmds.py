@@ -18,6 +18,7 @@ import click
 from gridwalker.cli.common import (
     DATABASE,
     EXAMPLES,
+    HUB_DB_ENV,
     NO_FOLDER,
     DatabaseUrl,
     Progress,
@@ -207,6 +208,8 @@ def hub_demo() -> None:
     "--db",
     "db",
     type=DATABASE,
+    envvar=HUB_DB_ENV,
+    show_envvar=True,
     required=True,
     help="The hub database to fill: a new file, or an empty PostgreSQL database's URL.",
 )
