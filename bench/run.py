@@ -372,7 +372,7 @@ def main() -> None:
     parser.add_argument(
         "--only-pg",
         action="store_true",
-        help="Only the PostgreSQL figures (GRIDWALKER_BENCH_STREETS streets, default 10).",
+        help="Only the PostgreSQL figures (GRIDWALKER_BENCH_STREETS streets, default 3).",
     )
     args = parser.parse_args()
     db = street_db(args.cache)
