@@ -518,6 +518,11 @@ def main() -> None:
         action="store_true",
         help="Only the desk's peak memory, on SQLite and PostgreSQL.",
     )
+    parser.add_argument(
+        "--only-pg",
+        action="store_true",
+        help="Only the PostgreSQL figures (GRIDWALKER_BENCH_STREETS streets, default 3).",
+    )
     args = parser.parse_args()
     if args.only_desk_memory:
         bench_desk_memory(args.cache)
@@ -525,9 +530,16 @@ def main() -> None:
         return
     db = street_db(args.cache)
     from bench.at_rest_bench import bench_at_rest
+    from bench.pg_bench import bench_pg_streets
 
     if args.only_at_rest:
         bench_at_rest(db, args.cache, report)
+        return
+    if args.only_pg:
+        from bench.sync_bench import bench_pg_only
+
+        bench_pg_only(db, report)
+        bench_pg_streets(args.cache, TODAY, report)
         return
     bench_search(db)
     bench_first_frame(db)
@@ -539,6 +551,7 @@ def main() -> None:
     from bench.sync_bench import bench_sync
 
     bench_sync(db, report)
+    bench_pg_streets(args.cache, TODAY, report)
     bench_at_rest(db, args.cache, report)
     over = [name for name, _m, _b, ok in RESULTS if not ok]
     print(

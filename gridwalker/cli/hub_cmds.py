@@ -16,7 +16,9 @@ from typing import Any
 import click
 
 from gridwalker.cli.common import (
+    DATABASE,
     EXAMPLES,
+    HUB_DB_ENV,
     NO_FOLDER,
     DatabaseUrl,
     Progress,
@@ -28,6 +30,7 @@ from gridwalker.cli.common import (
     parse_day,
     pick_language,
 )
+from gridwalker.cli.lines import counts_words
 from gridwalker.cli.report_cmds import _report_file, report
 from gridwalker.cli.root import main
 from gridwalker.cli.sync_cmds import hub_group
@@ -196,3 +199,91 @@ def report_coverage(
     finally:
         engine.dispose()
     click.echo(_("{path}: {n} rows (street, communities, grids)").format(path=out, n=rows))
+
+
+# --- hub demo build ---------------------------------------------------------------------------
+
+EXAMPLES["hub_demo_build"] = (
+    "gridwalker hub demo build --db postgresql+psycopg://gridwalker@localhost/district "
+    "--streets 10 --today 2026-11-20"
+)
+
+
+@hub_group.group("demo")
+def hub_demo() -> None:
+    """Demo hubs for trying and benchmarking (several demo streets in one database)."""
+
+
+@hub_demo.command("build", epilog=epilog("hub_demo_build"))
+@click.option(
+    "--db",
+    "db",
+    type=DATABASE,
+    envvar=HUB_DB_ENV,
+    show_envvar=True,
+    required=True,
+    help="The hub database to fill: a new file, or an empty PostgreSQL database's URL.",
+)
+@click.option(
+    "--streets",
+    type=click.IntRange(min=1, max=200),
+    default=1,
+    show_default=True,
+    help="How many demo streets (新华街, 民族街, 花楼街 …), each like the demo street.",
+)
+@click.option(
+    "--households",
+    type=click.IntRange(min=1),
+    default=14_000,
+    show_default=True,
+    help="Households per street.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed of street 1.")
+@click.option(
+    "--today", callback=parse_day, help="Build as of this day (YYYY-MM-DD); default: today."
+)
+def hub_demo_build(
+    db: Path | DatabaseUrl, streets: int, households: int, seed: int, today: date | None
+) -> None:
+    """Build demo streets into a hub database, each received from its laptops' bundles."""
+    from gridwalker.demo.streets import build_demo_streets
+
+    home = home_paths()
+    target: Path | str = db if isinstance(db, Path) else str(db)
+    if isinstance(target, Path) and target.exists():
+        fail(_("{path} already exists; give another --db or remove it first.").format(path=db))
+    done: list[str] = []
+
+    def tick(label: str, step: int, total: int, progress: Progress | None = None) -> None:
+        street = label.split(":", 1)[0]  # "street 2/10"
+        if not done or done[-1] != street:  # one line per street on stderr, bar or not
+            done.append(street)
+            click.echo(
+                _("Building street {n} …").format(n=street.removeprefix("street ")), err=True
+            )
+        if progress is not None:
+            progress(label, step, total)
+
+    try:
+        with Progress("hub demo") as progress:
+            summary = build_demo_streets(
+                home,
+                target,
+                streets,
+                lambda label, step, total: tick(label, step, total, progress),
+                households=households,
+                seed=seed,
+                today=today,
+            )
+    except FileExistsError:
+        fail(_("{db} already holds streets; give an empty database.").format(db=db))
+    rows = sum(summary.rows.values())
+    click.echo(
+        _("{db}: {streets} streets, {rows} rows in {seconds} s: {counts}").format(
+            db=db,
+            streets=len(summary.streets),
+            rows=f"{rows:,}",
+            seconds=f"{summary.seconds:.0f}",
+            counts=counts_words(summary.rows),
+        )
+    )

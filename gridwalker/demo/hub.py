@@ -278,7 +278,9 @@ def build_demo_hub(
         with hub.begin() as conn:
             add_supervisor(conn, SUPERVISOR)  # who decides at the demo desk
         try:
-            summary = _build(street, hub, home, work, hub_recipient, seed, day, tick, seconds)
+            summary = receive_street(
+                street, hub, home, work, hub_recipient, seed, day, tick, seconds
+            )
         finally:
             street.dispose()
         if target is not None:
@@ -317,7 +319,7 @@ def _stage(tick: Progress, n: int, name: str) -> Progress:
     return lambda label, done, total: tick(f"{n}/5 {name}: {label}", done, total)
 
 
-def _build(
+def receive_street(
     street: Engine,
     hub: Engine,
     home: Paths,
@@ -327,8 +329,17 @@ def _build(
     day: date,
     tick: Progress,
     seconds: dict[str, float],
+    *,
+    second_round: bool = True,
+    devices_dir: Path | None = None,
 ) -> DemoHubSummary:
+    """A built street received by the hub `hub`: one demo laptop per grid (its keys under
+    `devices_dir`) sends a full bundle, the real import takes them in, arrivals are recorded
+    and older records decided; with `second_round` the corrections, conflicts, a held and a
+    quarantined bundle follow (demo.hub's second round)."""
     import time
+
+    devices_dir = devices_dir or home.data / "demo-devices"
 
     rng = random.Random(seed)
     devices: list[_DemoDevice] = []
@@ -342,7 +353,7 @@ def _build(
         n_households = conn.execute(select(Household.uuid)).all()
         for n, (grid, code, community, member_uuid, member) in enumerate(grids, start=1):
             tick(f"2/5 bundles: {code}", n, len(grids))
-            device = _new_device(home.data / "demo-devices", f"demo-{code.lower()}", member, grid)
+            device = _new_device(devices_dir, f"demo-{code.lower()}", member, grid)
             enroll(hub, device.home.keys / "device.pub", member, device.recipient)
             records = {
                 entity: [
@@ -365,16 +376,23 @@ def _build(
         record_arrivals(conn)
         returned = _decide(conn, rng, day, _stage(tick, 4, "review"))
     bundles = len(devices)
-    tick("5/5 second round", 0, 1)
-    bundles += _second_round(street, hub, home, work, hub_recipient, devices, returned)
+    if second_round:
+        tick("5/5 second round", 0, 1)
+        bundles += _second_round(
+            street, hub, home, work, hub_recipient, devices, returned, devices_dir
+        )
     with hub.begin() as conn:
         record_arrivals(conn)
-        for issue in conn.execute(
-            select(Issue.uuid)
-            .where(Issue.status == IssueStatus.REPORTED.value)
-            .order_by(Issue.uuid)
-            .limit(2)
-        ).scalars():
+        for issue in (
+            conn.execute(
+                select(Issue.uuid)
+                .where(Issue.status == IssueStatus.REPORTED.value)
+                .order_by(Issue.uuid)
+                .limit(2)
+            ).scalars()
+            if second_round
+            else ()
+        ):
             issue_action(conn, issue, IssueAction.ACCEPT, SUPERVISOR, "已受理，转物业处理")
         states = state_counts(conn, QueueFilter(states=frozenset()))
         conflicts = conflict_count(conn)
@@ -425,6 +443,7 @@ def _second_round(
     hub_recipient: str,
     devices: list[_DemoDevice],
     returned: list[tuple[str, str, str | None]],
+    devices_dir: Path,
 ) -> int:
     """Corrections, conflicts, a held bundle and a quarantined one; returns the bundles sent."""
     by_id = {d.device_id: d for d in devices}
@@ -484,7 +503,7 @@ def _second_round(
             seq=late.seq + 2,
         )
         sent += 1
-    stranger = _new_device(home.data / "demo-devices", "demo-unenrolled", "赵志强", "")
+    stranger = _new_device(devices_dir, "demo-unenrolled", "赵志强", "")
     _write_bundle(stranger, hub_recipient, {}, work / "round2", kind="delta")
     sent += 1
     import_paths(hub, home, [work / "round2"])

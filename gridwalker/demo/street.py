@@ -23,7 +23,6 @@ from sqlalchemy import Engine
 from gridwalker.demo.consultations import build_consultations
 from gridwalker.demo.street_data import (
     BATCH,
-    COMMUNITIES,
     COMMUNITY_THEMES,
     CONCERNS,
     DEMO_MEMBER,
@@ -34,9 +33,10 @@ from gridwalker.demo.street_data import (
     ISSUE_PATH_WEIGHTS,
     ISSUE_PATHS,
     ISSUE_TEXT,
-    STREET,
     SUPERVISOR_ACTIONS,
     SURNAMES,
+    StreetSpec,
+    street_spec,
 )
 from gridwalker.demo.towers import build_towers
 from gridwalker.domain import clock
@@ -78,8 +78,10 @@ class StreetBuilder:
         months: int,
         today: date,
         progress: Progress | None,
+        spec: StreetSpec | None = None,
     ) -> None:
         self.engine = engine
+        self.spec = spec or street_spec(0)
         self.target = households
         self.rng = random.Random(seed)
         self.seed = seed
@@ -141,9 +143,10 @@ class StreetBuilder:
 
         with self.engine.begin() as conn:
             writer = Writer(conn, "demo", index=False)
-            street = self.add("street", {"name": STREET[0], "area_code": STREET[1]})
+            spec = self.spec
+            street = self.add("street", {"name": spec.name, "area_code": spec.area_code})
             communities = [
-                self.add("community", {"street_uuid": street, "name": n}) for n in COMMUNITIES
+                self.add("community", {"street_uuid": street, "name": n}) for n in spec.communities
             ]
             grids: list[tuple[str, int, str]] = []  # (uuid, community index, code)
             members: dict[int, str] = {}  # grid index -> its member
@@ -152,12 +155,13 @@ class StreetBuilder:
                 member = self.add(
                     "member",
                     {
-                        "name": DEMO_MEMBER if not grids else self.name(),
+                        # The demo member (李晓梅) keeps the first grid of the first street.
+                        "name": DEMO_MEMBER if not grids and not spec.tower_prefix else self.name(),
                         "phone": self.mobile(),
                         "role": Role.MEMBER.value,
                     },
                 )
-                code = f"XH-{c + 1:02d}-{g + 1:02d}"
+                code = f"{spec.grid_prefix}-{c + 1:02d}-{g + 1:02d}"
                 grid = self.add(
                     "grid",
                     {
@@ -517,13 +521,19 @@ def build_demo(
     months: int = 12,
     today: date | None = None,
     progress: Progress | None = None,
+    street: int = 0,
 ) -> DemoSummary:
-    """Build the demo street into a migrated, empty database; deterministic for a seed and day."""
+    """Build the demo street into a migrated, empty database; deterministic for a seed and day.
+
+    `street` picks the street's names (demo.street_data.street_spec: 0 is 新华街); the seed
+    makes its people, so several streets take several seeds."""
     if households < 1:
         raise ValueError("households must be at least 1")
     if months < 1:
         raise ValueError("months must be at least 1")
     day = today or clock.today()
     with clock.frozen(day):
-        builder = StreetBuilder(engine, households, seed, months, day, progress)
+        builder = StreetBuilder(
+            engine, households, seed, months, day, progress, street_spec(street)
+        )
         return builder.build()

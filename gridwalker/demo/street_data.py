@@ -3,6 +3,8 @@ issue texts, and how often things happen."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gridwalker.domain.choices import IssueCategory
 from gridwalker.domain.workflow import IssueAction
 
@@ -102,3 +104,59 @@ SUPERVISOR_ACTIONS = {
     IssueAction.VERIFY,
     IssueAction.CLOSE,
 }
+
+# More demo streets (`hub demo build --streets N`): Jianghan's other sub-districts, each with
+# its grid-code prefix (street 0 is 新华街 with XH, as above). Their communities are invented
+# from COMMUNITY_WORDS; past these, streets are numbered (第14街道 …, S14-…).
+MORE_STREETS = [
+    ("民族街", "MZ"),
+    ("花楼街", "HL"),
+    ("水塔街", "ST"),
+    ("民权街", "MQ"),
+    ("满春街", "MC"),
+    ("民意街", "MY"),
+    ("万松街", "WS"),
+    ("唐家墩街", "TJ"),
+    ("北湖街", "BH"),
+    ("前进街", "QJ"),
+    ("常青街", "CQ"),
+    ("汉兴街", "HX"),
+]
+COMMUNITY_WORDS = "友谊建设前进和平光明幸福繁荣长青育才兴业红旗胜利民主团结振兴花园滨江新村"
+
+
+@dataclass(frozen=True)
+class StreetSpec:
+    """One demo street's names: the street, its communities, its grid codes' prefix, and
+    the tower names' prefix (empty on 新华街, whose towers are real)."""
+
+    name: str
+    area_code: str
+    grid_prefix: str
+    communities: tuple[str, ...]
+    tower_prefix: str = ""
+
+
+def street_spec(number: int) -> StreetSpec:
+    """The names of demo street `number` (0: 新华街 as ever); distinct for every number."""
+    if number < 0:
+        raise ValueError("a street number is 0 or more")
+    if number == 0:
+        return StreetSpec(STREET[0], STREET[1], "XH", tuple(COMMUNITIES))
+    if number <= len(MORE_STREETS):
+        name, prefix = MORE_STREETS[number - 1]
+    else:
+        name, prefix = f"第{number + 1}街道", f"S{number + 1:02d}"
+    words = [COMMUNITY_WORDS[i : i + 2] for i in range(0, len(COMMUNITY_WORDS), 2)]
+    # Each street its own rotation of the words: community names differ between streets
+    # (and a street's own nine are distinct).
+    start = (number * 5) % len(words)
+    picked = (words[start:] + words[:start])[: len(COMMUNITIES)]
+    # The district's area code: sub-districts share it (its six characters name a district).
+    return StreetSpec(
+        name,
+        STREET[1],
+        prefix,
+        tuple(f"{w}社区" for w in picked),
+        tower_prefix=name.removesuffix("街道").removesuffix("街"),
+    )

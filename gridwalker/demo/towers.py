@@ -13,6 +13,7 @@ from gridwalker.demo.street_data import (
     REAL_TOWERS,
     SURNAMES,
     TOWER_COMMUNITIES,
+    StreetSpec,
 )
 from gridwalker.domain.choices import PartyOrgKind
 from gridwalker.domain.validators import make_uscc
@@ -23,6 +24,7 @@ class StreetBuilder(Protocol):
 
     rng: random.Random
     today: date
+    spec: StreetSpec
 
     def add(self, entity: str, data: dict[str, Any]) -> str:
         """Write one row of `entity`; its uuid."""
@@ -55,7 +57,8 @@ def build_towers(
             "building",
             {
                 "grid_uuid": grids[gi][0],
-                "name": names[t],
+                # Another street's towers carry its name: no two streets share a tower.
+                "name": f"{b.spec.tower_prefix}{names[t]}",
                 "seq": 900 + t,
                 "kind": "commercial",
                 "floors": floors,

@@ -1,4 +1,4 @@
-"""Bulk inserts for the import paths, with the values made ready for the driver once per column.
+"""Bulk inserts for the import paths: rows go to the driver as tuples, made once per column.
 
 SQLAlchemy Core's executemany spends most of a big import in its per-row, per-value
 machinery (parameter dicts, type decorators), more than SQLite spends writing the rows. Here
@@ -7,22 +7,31 @@ column's bind processor, but the rows go to the driver as tuples: the processor 
 column is looked up once per statement, and the two that cost most per value (aware
 date-times, JSON) are replaced on SQLite by direct equivalents that store the same text
 (tests/store/test_bulk.py checks that against SQLAlchemy's own path for every table).
-Other dialects take the plain Core path.
+
+PostgreSQL (psycopg 3) loads by COPY (`copy_rows`; through a staging table and one
+INSERT … SELECT where row-level security applies): psycopg's executemany of an INSERT goes
+through insertmanyvalues, a few times slower, and COPY has no parameter limit to stay under.
+The columns are the rows' own keys, whatever the table holds: a new column flows through.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Table, insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from gridwalker.store.engine import json_text
 
+# From this many rows on, PostgreSQL inserts go by COPY (a COPY costs more round trips than
+# one INSERT, which a handful of rows does not repay).
+COPY_FROM = 100
 Convert = Callable[[Any], Any] | None
 RowMaker = Callable[[dict[str, Any]], tuple[Any, ...]]
 _PLANS: dict[tuple[str, Table, tuple[str, ...]], tuple[str, RowMaker]] = {}
@@ -51,6 +60,13 @@ def _strict_bool(value: Any) -> Any:
 
 def _converter(column: Any, dialect: Dialect) -> Convert:
     kind = column.type
+    if dialect.name == "postgresql" and isinstance(kind, JSON):
+        # COPY's text format: the document as JSON text, which the server reads into JSONB
+        # (None as JSON null, as Core stores it without none_as_null).
+        serialize = getattr(dialect, "_json_serializer", None) or json_text
+        if kind.none_as_null:
+            return lambda value: None if value is None else serialize(value)
+        return serialize
     if dialect.name == "sqlite":
         if isinstance(kind, UTCDateTime):
             return _utc_text
@@ -98,8 +114,133 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """Insert rows (dicts with the same keys, Python values) in one executemany."""
     if not rows:
         return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        if len(rows) >= COPY_FROM:
+            copy_rows(conn, table, rows)
+        else:  # a form's row or a few: one INSERT is fewer round trips than a COPY
+            conn.execute(insert(table), list(rows))
+        return
     if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
         conn.execute(insert(table), list(rows))
         return
     sql, make = _plan(table, tuple(rows[0]), conn.dialect)
     conn.exec_driver_sql(sql, list(map(make, rows)))
+
+
+# Below this many rows an index kept in place costs less than dropping and building it again.
+DEFER_INDEXES_FROM = 2000
+
+
+def _droppable_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of a SQLite table's plain secondary indexes.
+
+    Not the primary key's or a UNIQUE constraint's automatic index (no SQL of their own), and
+    not a unique index: a duplicate must fail on the row that makes it, as without deferral.
+    """
+    unique = {row[1] for row in conn.exec_driver_sql(f'PRAGMA index_list("{table}")') if row[2]}
+    return [
+        (name, sql)
+        for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL ORDER BY name",
+            (table,),
+        )
+        if name not in unique
+    ]
+
+
+@contextmanager
+def indexes_after_load(conn: Connection, table: Table, rows: int) -> Iterator[None]:
+    """Load an empty table's rows first and build its secondary indexes afterwards (SQLite).
+
+    Inserting under random uuids updates every index at a random page per row; building an
+    index once over the loaded rows is a sort. Worth it for a first full import of a big
+    bundle (`rows` at least DEFER_INDEXES_FROM) into a table that is empty: the caller says
+    so. Inside the caller's transaction: the indexes are dropped and made again in it, so a
+    failure rolls both back and readers never see the table without them. PostgreSQL loads
+    through COPY (store/bulk.copy_rows) and keeps its indexes: dropping one there would lock
+    the table against the desk's readers until the commit.
+    """
+    if conn.dialect.name != "sqlite" or rows < DEFER_INDEXES_FROM:
+        yield
+        return
+    # Python's sqlite3 opens a transaction only before a row is written: DDL before that
+    # would run in autocommit and survive a rollback. Open it here, as the caller's.
+    if not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+    dropped = _droppable_indexes(conn, table.name)
+    for name, _sql in dropped:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in dropped:
+        conn.exec_driver_sql(sql)
+
+
+def _copy_plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, RowMaker]:
+    """The quoted column list of a COPY of `names` into `table`, and its row maker."""
+    key = (dialect.name + "+copy", table, names)
+    if key not in _PLANS:
+        unknown = sorted(set(names) - set(table.c.keys()))
+        if unknown:
+            raise ValueError(f"{table.name}: no column {', '.join(unknown)}")
+        required = {
+            c.name
+            for c in table.columns
+            if not c.nullable
+            and c.default is None
+            and c.server_default is None
+            and c is not table.autoincrement_column  # the server numbers it (SERIAL/IDENTITY)
+        }
+        missing = sorted(required - set(names))
+        if missing:
+            raise ValueError(f"{table.name}: every row needs a value for {', '.join(missing)}")
+        quote = dialect.identifier_preparer.quote
+        _PLANS[key] = (", ".join(map(quote, names)), _row_maker(table, names, dialect))
+    return _PLANS[key]
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows on PostgreSQL by COPY, in the caller's transaction on its connection.
+
+    Straight into the table when no row-level security applies to this session: COPY checks
+    every constraint and fires every trigger as INSERT does. Where row-level security does
+    apply (a street's role; FORCE on the owner), PostgreSQL refuses COPY FROM, so the rows
+    go by COPY into a temporary staging table and one INSERT … SELECT, which the policies
+    check. No ON CONFLICT: these are rows the apply decided are new (under the device's
+    lock); a row another import inserted meanwhile fails this bundle (refused whole, nothing
+    written), as before; it is never skipped while counted as applied.
+    """
+    if not rows:
+        return
+    names = tuple(rows[0])
+    cols, make = _copy_plan(table, names, conn.dialect)
+    quote = conn.dialect.identifier_preparer.quote
+    target = quote(table.name)
+    raw = conn.connection.driver_connection
+    sql = f"COPY {target} ({cols}) FROM STDIN"
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT row_security_active(%s::regclass)", (table.name,))
+            guarded = cursor.fetchone()[0]
+            if guarded:
+                stage = quote(f"gw_stage_{table.name}")
+                # Only the copied columns, without constraints: the INSERT checks them all.
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+                    f"SELECT {cols} FROM {target} WITH NO DATA"
+                )
+                sql = f"COPY {stage} ({cols}) FROM STDIN"
+            with cursor.copy(sql) as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(make(row))
+            if guarded:
+                sql = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"  # noqa: S608
+                cursor.execute(sql)
+                cursor.execute(f"DROP TABLE {stage}")
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy's own statements raise them (IntegrityError, OperationalError …),
+        # so callers read a lock timeout or a duplicate the same on either path.
+        raise DBAPIError.instance(
+            sql, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from exc

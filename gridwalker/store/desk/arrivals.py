@@ -63,7 +63,11 @@ def record_arrivals(conn: Connection) -> int:
         top = min(low + WINDOW, high)
         for entity in REVIEWED:
             stmt, model = described(entity)
-            rows = conn.execute(stmt.where(model.change > low, model.change <= top)).all()
+            # In the hub's change order: review ids (the queue's last tie-breaker) then follow
+            # the order rows arrived, the same on both engines (PostgreSQL's joins give no order).
+            rows = conn.execute(
+                stmt.where(model.change > low, model.change <= top).order_by(model.change)
+            ).all()
             if rows:
                 added += _arrive(conn, entity, rows, now)
     _set_mark(conn, ARRIVALS_MARK, high)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from gridwalker.domain import clock
-from gridwalker.store.bulk import insert_rows
+from gridwalker.store.bulk import indexes_after_load, insert_rows
 from gridwalker.store.streets import change_mark, fill_streets
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
@@ -99,14 +99,17 @@ def apply_bundle(
         # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
         # A bundle holds each uuid once (check_records), so this stays true through it.
         fresh = _nothing_of(conn, entity)
-        for part in fmt.record_batches(opened, files, entity, BATCH):
-            a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh)
-            applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
-            done += len(part)
-            if progress:
-                progress(entity, done, total)
+        # Into an empty table, the secondary indexes are built once after the load.
+        count = opened.manifest["counts"].get(entity, 0) if fresh else 0
+        with indexes_after_load(conn, SYNCED_TABLES[entity].__table__, count):
+            for part in fmt.record_batches(opened, files, entity, BATCH):
+                a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh)
+                applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
+                done += len(part)
+                if progress:
+                    progress(entity, done, total)
     # Every row this bundle wrote has a change number above the mark, whichever way it was
-    # written (batch insert, update, merge): its street is derived here, once, set-based.
+    # written (batch insert, COPY, update, merge): its street is derived here, once, set-based.
     fill_streets(conn, mark)
     return applied, skipped, conflicts
 

@@ -1,0 +1,64 @@
+"""On PostgreSQL the default review queue's page reads the waiting rows' own index (0017),
+never walking the decided rows (2.6 s at three demo streets without it, 30 ms with it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select, text
+
+from gridwalker.store.desk.queue import QueueFilter, _queue_where, queue_page
+from gridwalker.store.migrate import open_database
+from gridwalker.store.tables.review import HubReview
+from tests.support import postgres
+
+
+@pytest.fixture
+def pg() -> Iterator[Engine]:
+    url = postgres.new_database()
+    engine = open_database(url)
+    yield engine
+    engine.dispose()
+    postgres.drop_database(url)
+
+
+def test_the_default_queue_page_reads_the_waiting_index(pg: Engine) -> None:
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    rows = [
+        {
+            "entity": "visit",
+            "uuid": f"u{i:05d}",
+            "rev": "1-" + f"{i:024x}",
+            # Most rows decided long ago, as on a hub after a year: the plain day index
+            # would walk all of them before the first waiting one.
+            "state": "received" if i % 50 == 0 else "approved",
+            "current": True,
+            "title": "x",
+            "day": date(2025, 1, 1) + timedelta(days=i % 300),
+            "generation": 1,
+            "deleted": False,
+            "updated_at": now,
+            "updated_by": "x",
+            "received_at": now,
+            "comment": "",
+        }
+        for i in range(20_000)
+    ]
+    with pg.begin() as conn:
+        conn.execute(HubReview.__table__.insert(), rows)
+        conn.execute(text("ANALYZE hub_review"))
+    flt = QueueFilter()
+    stmt = (
+        select(HubReview.id)
+        .where(*_queue_where(flt))
+        .order_by(HubReview.day, HubReview.received_at, HubReview.id)
+        .limit(50)
+    )
+    with pg.connect() as conn:
+        sql = str(stmt.compile(pg, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + sql)))
+        page = queue_page(conn, flt, 0, 50)
+    assert "ix_hub_review_waiting" in plan, plan
+    assert len(page) == 50 and {str(r.state) for r in page} <= {"received", "ReviewState.RECEIVED"}

@@ -1,0 +1,95 @@
+"""The hub's bulk import paths (#15): a first full import builds the indexes after the load
+(SQLite), PostgreSQL loads through COPY; both store exactly what the row-by-row path stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+
+from gridwalker.store import bulk
+from gridwalker.store.migrate import open_database
+from gridwalker.store.tables import SYNCED_TABLES
+from gridwalker.sync.hub import apply
+from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.laptops import make_laptop
+
+
+def _index_sql(engine: Engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        return sorted(
+            conn.exec_driver_sql(
+                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index'"
+            ).all()
+        )
+
+
+def _statements(engine: Engine) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _log(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    return seen
+
+
+def test_a_first_full_import_builds_the_indexes_after_the_load(
+    tmp_path: Path, small_street: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = make_hub(tmp_path / "hub")
+    lap = make_laptop(tmp_path / "lap", small_street, "lap-1", hub)
+    hub.enroll(lap)
+    before = _index_sql(hub.engine)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    statements = _statements(hub.engine)
+    bundle = lap.export(full=True).path
+    outcome = hub.one(bundle)
+    assert outcome.status == "applied", outcome.summary()
+    dropped = [s for s in statements if s.startswith("DROP INDEX")]
+    assert any('"ix_household_walk"' in s for s in dropped)
+    assert not any("uq_census_record_live" in s for s in dropped)  # unique: kept in place
+    assert _index_sql(hub.engine) == before  # every index back, with the same definition
+    # The same rows as an import that keeps its indexes in place.
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 10**9)
+    other = Hub(hub.home, open_database(tmp_path / "other.db"), hub.recipient)
+    other.enroll(lap)
+    assert other.one(bundle).status == "applied"
+    assert snapshot(other.engine) == snapshot(hub.engine)
+    with hub.engine.connect() as conn:  # the planner finds the rebuilt index
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM household WHERE building_uuid = 'x' AND unit = 1"
+        ).all()
+    assert "ix_household_walk" in str(plan)
+    hub.engine.dispose()
+    other.engine.dispose()
+
+
+def test_a_failed_first_import_leaves_every_index_and_no_row(
+    tmp_path: Path, small_street: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub: Hub = make_hub(tmp_path / "hub")
+    lap = make_laptop(tmp_path / "lap", small_street, "lap-1", hub)
+    hub.enroll(lap)
+    before = _index_sql(hub.engine)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    real = apply._apply_batch
+    calls = []
+
+    def failing(conn, entity, part, device_id, fresh=False):  # noqa: ANN001, ANN202
+        calls.append(entity)
+        if entity == "resident":  # after household's indexes were dropped and rebuilt
+            raise RuntimeError("disk full")
+        return real(conn, entity, part, device_id, fresh)
+
+    monkeypatch.setattr(apply, "_apply_batch", failing)
+    outcome = hub.one(lap.export(full=True).path)
+    assert outcome.status == "refused" and outcome.reason == "apply-failed", outcome.summary()
+    assert "household" in calls
+    assert _index_sql(hub.engine) == before
+    with hub.engine.connect() as conn:
+        for entity, model in SYNCED_TABLES.items():
+            count = conn.execute(select(func.count()).select_from(model)).scalar_one()
+            assert count == 0, entity
+    hub.engine.dispose()
