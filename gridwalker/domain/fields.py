@@ -107,6 +107,8 @@ DECIMALS = {
 OPTION_MAX = 200  # a survey option's text
 OPTIONS_MAX = 20  # options of one survey
 FLOORS_MAX = 200  # floors with a cost coefficient
+# A closed consultation's counted votes (ids): every vote of a building, its history included.
+COUNTED_MAX = 20_000
 
 _NOTES = {
     ("visit", "concerns"),
@@ -206,6 +208,20 @@ _CARE_TAG_CODES = frozenset(member.value for member in CareTag)
 
 def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Invalid | None:
     """A JSON list or object of the field's shape (care tags, uuids, notes by uuid)."""
+    if (entity, name) == ("consultation", "counted"):
+        if (
+            type(value) is not list
+            or len(value) > COUNTED_MAX
+            or not all(_short(v, UUID_MAX) for v in value)
+            or len(set(value)) != len(value)
+        ):
+            return _invalid(
+                entity,
+                name,
+                f"应为最多 {COUNTED_MAX} 个互不相同的意见编号的列表",
+                f"expected a list of at most {COUNTED_MAX} different vote uuids",
+            )
+        return None
     if len(value) > ITEMS_MAX:
         return _invalid(entity, name, f"超过 {ITEMS_MAX} 项", f"more than {ITEMS_MAX} items")
     if (entity, name) == ("resident", "care_tags"):

@@ -7,7 +7,7 @@ the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -38,13 +38,22 @@ class Count:
     tally: Tally
     rooms: list[RegisterRoom]
     latest: dict[str, Vote]  # room uuid → its latest vote
-    history: list[Vote]
+    history: list[Vote]  # the votes counted (of a closed consultation: those it was closed on)
+    late: list[Vote] = field(default_factory=list)  # arrived after closing: kept, not counted
+    absent: int = 0  # counted votes this database does not hold yet (a laptop behind the hub)
 
 
 def count(conn: Connection, consultation: ConsultationInfo) -> Count:
     """Count a consultation as its database holds it now."""
     rooms = register_rooms(conn, consultation.uuid)
     history = vote_history(conn, consultation.uuid)
+    late: list[Vote] = []
+    absent = 0
+    if consultation.closed_at is not None:
+        # Fixed at closing: only the votes it was closed on count, wherever it is counted.
+        late = [v for v in history if v.uuid not in consultation.counted]
+        history = [v for v in history if v.uuid in consultation.counted]
+        absent = len(consultation.counted) - len(history)
     latest = effective_votes(history)
     result = tally(
         consultation.kind,
@@ -53,7 +62,7 @@ def count(conn: Connection, consultation: ConsultationInfo) -> Count:
         {room: vote.choice for room, vote in latest.items()},
         consultation.options,
     )
-    return Count(consultation, result, rooms, latest, history)
+    return Count(consultation, result, rooms, latest, history, late, absent)
 
 
 def shares(consultation: ConsultationInfo, rooms: list[RegisterRoom]) -> dict[str, Decimal]:

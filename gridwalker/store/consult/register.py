@@ -19,7 +19,7 @@ from gridwalker.domain import fields
 from gridwalker.domain.addresses import natural_key
 from gridwalker.domain.consultation import ConsultError, parse_area
 from gridwalker.store.consult import ConsultProblem
-from gridwalker.store.consult.consultations import ConsultationInfo
+from gridwalker.store.consult.consultations import ConsultationInfo, ensure_open
 from gridwalker.store.roster.checking import (
     building_name,
     cell_text,
@@ -105,6 +105,7 @@ def import_owners(
     dry_run: bool = False,
 ) -> RegisterResult:
     """Check every line of an owner register file, then write it all (or nothing)."""
+    ensure_open(consultation)
     try:
         keys, _headers, lines, read_errors = read_rows(
             Path(path), lang, REGISTER_COLUMNS, REGISTER_REQUIRED

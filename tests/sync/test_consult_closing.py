@@ -1,0 +1,148 @@
+"""A supervisor closes a consultation at the hub: its result is fixed, signed into the next hub
+bundle, shown closed on the laptop (which refuses new votes), and a vote that reaches the hub
+after the closing is kept but reported as after closing, never counted. On both engines."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from gridwalker.store.consult import ConsultProblem
+from gridwalker.store.consult.consultations import create_consultation, find_consultation
+from gridwalker.store.consult.counting import count, tally_json
+from gridwalker.store.consult.register import import_owners, register_rooms
+from gridwalker.store.consult.votes import import_votes, record_vote
+from gridwalker.store.desk.consultations import (
+    close_consultation,
+    consultation_count,
+    street_consultations,
+)
+from gridwalker.store.tables import Consultation, ConsultVote
+from tests.support.demo import MEMBER
+from tests.support.hubs import Desk, both_engines
+from tests.support.laptops import Field
+
+SCOPE = "新华街/邮三社区/第1网格/1栋/1单元"
+ROOMS = [f"{floor}0{n}" for floor in range(1, 5) for n in (1, 2)]  # 8 rooms, 80 m² each
+SUPERVISOR = "王主任"
+
+pytestmark = both_engines
+
+
+def csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8-sig")
+    return path
+
+
+def tally_of(engine: Engine, ident: str) -> dict:
+    with engine.connect() as conn:
+        return tally_json(count(conn, find_consultation(conn, ident)))
+
+
+def start(field: Field, tmp_path: Path, agreeing: int) -> str:
+    """An elevator decision on the laptop with its register and `agreeing` votes for."""
+    with field.engine.begin() as conn:
+        ident = create_consultation(
+            conn, MEMBER, title="1单元加装电梯", scope=SCOPE, kind="decision", matter="major",
+            opens=date(2026, 10, 1),
+        )  # fmt: skip
+        info = find_consultation(conn, ident)
+        owners = [["楼栋", "单元", "房号", "业主", "面积"]]
+        owners += [["1栋", "1", r, f"业主{r}", "80"] for r in ROOMS]
+        assert import_owners(conn, MEMBER, info, csv(tmp_path / "o.csv", owners)).written
+        votes = [["楼栋", "单元", "房号", "意见", "方式", "表单编号", "日期"]]
+        votes += [
+            ["1栋", "1", r, "同意", "在场签字", f"A-{r}", "2026-10-10"] for r in ROOMS[:agreeing]
+        ]
+        assert import_votes(conn, MEMBER, info, csv(tmp_path / "v.csv", votes)).recorded
+    return ident
+
+
+def vote_at(field: Field, ident: str, room: str) -> None:
+    with field.engine.begin() as conn:
+        info = find_consultation(conn, ident)
+        target = next(r for r in register_rooms(conn, ident) if r.room == room)
+        record_vote(
+            conn, MEMBER, info, target, choice="agree", way="signed",
+            voted_on=date(2026, 11, 1), form_no=f"L-{room}",
+        )  # fmt: skip
+
+
+def test_closing_fixes_the_result_and_the_laptop_shows_it_and_refuses_votes(
+    desk: Desk, field_a: Field, tmp_path: Path
+) -> None:
+    assert desk.one(field_a.export().path).status == "applied"
+    ident = start(field_a, tmp_path, agreeing=5)  # 5 of 8 took part: under 2/3
+    assert desk.one(field_a.export().path).status == "applied"
+
+    with desk.engine.begin() as conn:
+        listed = {d.found.consultation.uuid: d for d in street_consultations(conn)}
+        assert listed[ident].found.tally.participation.owners == 5
+        closed = close_consultation(conn, SUPERVISOR, ident)
+    assert closed.consultation.closed and closed.consultation.closed_by == SUPERVISOR
+    assert closed.tally.passed is False and closed.tally.participation.owners == 5
+    fixed = tally_of(desk.engine, ident)
+    with desk.engine.begin() as conn, pytest.raises(ConsultProblem, match="already"):
+        close_consultation(conn, "另一位主任", ident)
+
+    # the closing travels in the next hub bundle, signed like every hub bundle
+    to_a = desk.export_to("lap-a")
+    assert to_a.counts.get("consultation") == 1
+    assert field_a.apply(to_a.paths[0]).status == "applied"
+    with field_a.engine.connect() as conn:
+        info = find_consultation(conn, ident)
+        assert info.closed and info.closed_by == SUPERVISOR and info.closed_at is not None
+        assert info.counted == closed.consultation.counted and len(info.counted) == 5
+    assert tally_of(field_a.engine, ident) == fixed
+
+    # the laptop refuses a new vote with the reason, and writes nothing
+    with field_a.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(ConsultVote)).scalar_one()
+    with pytest.raises(ConsultProblem, match="closed on .* by 王主任: its result is fixed"):
+        vote_at(field_a, ident, "301")
+    with field_a.engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(ConsultVote)).scalar_one()
+    assert after == before
+    # nor does its owner register change any more
+    owners = [["楼栋", "单元", "房号", "业主", "面积"], ["1栋", "1", "101", "新业主", "80"]]
+    with field_a.engine.begin() as conn, pytest.raises(ConsultProblem, match="result is fixed"):
+        import_owners(conn, MEMBER, find_consultation(conn, ident), csv(tmp_path / "x.csv", owners))
+
+
+def test_a_vote_reaching_the_hub_after_closing_is_kept_and_reported_not_counted(
+    desk: Desk, field_a: Field, tmp_path: Path
+) -> None:
+    assert desk.one(field_a.export().path).status == "applied"
+    ident = start(field_a, tmp_path, agreeing=5)
+    assert desk.one(field_a.export().path).status == "applied"
+    with desk.engine.begin() as conn:
+        close_consultation(conn, SUPERVISOR, ident)
+    fixed = tally_of(desk.engine, ident)
+
+    # the laptop, not yet told, asks one more owner; its bundle reaches the closed hub
+    vote_at(field_a, ident, "301")
+    assert desk.one(field_a.export().path).status == "applied"
+    with desk.engine.connect() as conn:
+        held = conn.execute(
+            select(func.count())
+            .select_from(ConsultVote)
+            .where(ConsultVote.consultation_uuid == ident)
+        ).scalar_one()
+        found = consultation_count(conn, ident)
+    assert held == 6  # kept
+    assert [v.form_no for v in found.late] == ["L-301"]  # reported as after closing
+    assert found.tally.participation.owners == 5  # not counted
+    assert tally_of(desk.engine, ident) == fixed
+
+    # the laptop, once told, counts the same fixed result (its own late vote left out)
+    assert field_a.apply(desk.export_to("lap-a").paths[0]).status == "applied"
+    assert tally_of(field_a.engine, ident) == fixed
+    with field_a.engine.connect() as conn:
+        assert [v.form_no for v in count(conn, find_consultation(conn, ident)).late] == ["L-301"]
+        status = conn.execute(
+            select(Consultation.status).where(Consultation.uuid == ident)
+        ).scalar_one()
+    assert status == "closed"
