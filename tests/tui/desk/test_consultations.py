@@ -1,0 +1,98 @@
+"""The desk's building consultations: the street's list with each count across the members'
+bundles, one consultation with its votes and who recorded each, and closing one after a
+confirmation (the result fixed; the laptops told in the next hub bundle). Pilot, zh and en."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import select
+from textual.pilot import Pilot
+
+from gridwalker.store.tables import Consultation
+from gridwalker.tui.common.dialogs import Ask
+from gridwalker.tui.desk.consultations import DeskConsultationScreen, DeskConsultationsScreen
+from tests.support.apps import SIZE, footer_text, make_desk_app, press, screen_text, settle
+from tests.support.demo import SUPERVISOR
+from tests.support.hubs import Desk
+from tests.support.laptops import Field
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def hub(desk: Desk, field_a: Field) -> Iterator[Desk]:
+    """A hub that imported one laptop of the small street, with its elevator consultation."""
+    assert desk.one(field_a.export().path).status == "applied"
+    desk.arrivals()
+    yield desk
+
+
+def status_of(desk: Desk) -> list[tuple[str, str | None]]:
+    with desk.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(Consultation.status, Consultation.closed_by))]
+
+
+async def open_elevator(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await press(pilot, "7")  # the street's consultations
+    await press(pilot, "enter")  # the demo's elevator
+
+
+async def test_the_street_list_shows_each_count(hub: Desk) -> None:
+    app = make_desk_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "7")
+        assert isinstance(app.screen, DeskConsultationsScreen)
+        text = screen_text(app)
+        assert "加装电梯" in text and "重大事项" in text
+        assert "还差" in text
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DeskConsultationScreen)
+        text = screen_text(app)
+        assert "尚未征询" in text and "计入" in text
+        assert "结束征询" in footer_text(app)
+
+
+async def test_closing_asks_first_then_fixes_the_result(hub: Desk) -> None:
+    app = make_desk_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        await press(pilot, "c")
+        assert isinstance(app.screen, Ask)
+        await press(pilot, "n")  # cancelled: nothing written
+        assert status_of(hub) == [("open", None)]
+        await press(pilot, "c", "y")
+        assert status_of(hub) == [("closed", SUPERVISOR)]
+        text = screen_text(app)
+        assert "结果已固定" in text
+        assert "结束征询" not in footer_text(app)  # closed once: no key to close it again
+        await press(pilot, "escape")
+        assert "已结束" in screen_text(app)
+
+
+async def test_the_desk_in_english(hub: Desk) -> None:
+    app = make_desk_app(hub, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        text = screen_text(app)
+        assert "Still missing to pass: 2 more owners agreeing" in text
+        assert "Recorded by" in text and "counted" in text and "李晓梅" in text
+
+
+def test_snapshot_desk_consultations(snap_compare: SnapCompare, hub: Desk) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await press(pilot, "7")
+
+    assert snap_compare(make_desk_app(hub), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_desk_consultation(snap_compare: SnapCompare, hub: Desk) -> None:
+    assert snap_compare(make_desk_app(hub), terminal_size=SIZE, run_before=open_elevator)
+
+
+def test_snapshot_desk_consultation_in_english(snap_compare: SnapCompare, hub: Desk) -> None:
+    assert snap_compare(make_desk_app(hub, "en"), terminal_size=SIZE, run_before=open_elevator)
