@@ -144,3 +144,19 @@ def household_consultations(
         room = next(r for r in register_rooms(conn, consultation_uuid) if r.uuid == room_uuid)
         out.append((info, room))
     return sorted(out, key=lambda pair: pair[0].title)
+
+
+def open_counts(conn: Connection, grid_uuid: str) -> list[Count]:
+    """The open consultations of a grid, each with its live count (what the round shows per
+    building), by building, unit and title."""
+    from gridwalker.store.consult.consultations import list_consultations
+
+    found = [
+        count(conn, info)
+        for info in list_consultations(conn)
+        if info.grid_uuid == grid_uuid and not info.closed
+    ]
+    return sorted(
+        found,
+        key=lambda c: (c.consultation.building, c.consultation.unit or 0, c.consultation.title),
+    )

@@ -156,3 +156,59 @@ async def test_a_title_with_markup_is_shown_as_written(demo_db: Path) -> None:
         await press(pilot, "enter")  # the newest: this survey
         assert title in screen_text(app) and "[b]A" in screen_text(app)
         assert app.is_running
+
+
+def doors(db: Path) -> tuple[str, str]:
+    """A household of the demo elevator's building and unit, and one of another building."""
+    from gridwalker.store.tables import Consultation, Household
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        c = conn.execute(select(Consultation.building_uuid, Consultation.unit)).one()
+        inside = conn.execute(
+            select(Household.uuid)
+            .where(Household.building_uuid == c.building_uuid, Household.unit == c.unit)
+            .limit(1)
+        ).scalar_one()
+        outside = conn.execute(
+            select(Household.uuid).where(Household.building_uuid != c.building_uuid).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    return inside, outside
+
+
+async def test_the_round_shows_the_buildings_open_consultation(demo_db: Path) -> None:
+    from gridwalker.store import rounds
+    from gridwalker.tui.common.paged import PagedList
+    from gridwalker.tui.field.consultation import ConsultationScreen
+    from gridwalker.tui.field.round import RoundScreen
+
+    sign_in(demo_db)
+    inside, outside = doors(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "r")
+        assert isinstance(app.screen, RoundScreen)
+        text = screen_text(app)
+        # one line per open consultation, with its live count
+        assert "征询  2栋 1单元  2栋1单元加装电梯" in text
+        assert "已参与 10/13 位业主 · 还差：2 位业主" in text
+        listing = app.screen.query_one(PagedList)
+        grid = app.member.grid_uuid
+        with app.engine.connect() as conn:
+            at_outside = rounds.round_position(conn, grid, outside, None)
+            at_inside = rounds.round_position(conn, grid, inside, None)
+        listing.move_to(at_outside)
+        await settle(pilot)
+        await press(pilot, "c")  # a door of another building: no consultation asks it
+        shown = [str(n.message) for n in app._notifications]  # noqa: SLF001 - the toasts shown
+        assert "本楼没有正在进行的意见征询。" in shown
+        assert isinstance(app.screen, RoundScreen)
+        listing.move_to(at_inside)
+        await settle(pilot)
+        row = next(line for line in screen_text(app).splitlines() if "2栋 1-" in line)
+        assert row.rstrip(" │").endswith("征询")  # the door's badge
+        await press(pilot, "c")
+        assert isinstance(app.screen, ConsultationScreen)
+        assert "加装电梯" in screen_text(app)
