@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from gridwalker.store.consult.consultations import ConsultationInfo
     from gridwalker.store.consult.counting import Count
+    from gridwalker.store.consult.register import RegisterRoom
 
 
 class ConsultationsRead(DbResult):
@@ -155,6 +156,8 @@ class ConsultationScreen(DbScreen):
         Binding("escape", "back", N_("Back")),
         Binding("v", "record", N_("Record the owner's opinion")),
         Binding("enter", "record", N_("Record the owner's opinion"), show=False),
+        Binding("a", "add_owner", N_("Add room")),
+        Binding("e", "edit_owner", N_("Edit room")),
         Binding("f5", "refresh", N_("Refresh")),
     ]
 
@@ -251,24 +254,55 @@ class ConsultationScreen(DbScreen):
 
         info = self.view.found.consultation
         if info.closed:
-            # closed at the hub: the result is fixed; say so rather than open a form to refuse
-            when = info.closed_at.date().isoformat() if info.closed_at else "—"
-            self.notify(
-                _("Closed on {day} by {who}: the result is fixed, no more votes are taken.").format(
-                    day=when, who=info.closed_by or "—"
-                ),
-                title=_("Not recorded"),
-                severity="warning",
-                timeout=10,
-            )
+            self._closed_notice(info)
             return
         room = next(r for r in self.view.found.rooms if r.uuid == room_uuid)
         self.app.push_screen(VoteForm(self.view.found.consultation, room), self._recorded)
+
+    def action_add_owner(self) -> None:
+        """Type a room of the owner register by hand."""
+        self._owner_form(None)
+
+    def action_edit_owner(self) -> None:
+        """Correct the highlighted room's owner and area."""
+        rows = self.query_one("#consult-rooms", OptionList)
+        if self.view is None or rows.highlighted is None or not self.order:
+            return
+        uuid = self.order[rows.highlighted]
+        self._owner_form(next(r for r in self.view.found.rooms if r.uuid == uuid))
+
+    def _owner_form(self, room: RegisterRoom | None) -> None:
+        if self.view is None:
+            return
+        info = self.view.found.consultation
+        if info.closed:
+            self._closed_notice(info)
+            return
+        from gridwalker.tui.field.owner_form import OwnerForm
+
+        self.app.push_screen(OwnerForm(info, room), self._owner_saved)
+
+    def _owner_saved(self, saved: Any) -> None:
+        if saved:
+            self.notify(_("Owner register saved."))
+            self.database_ready()
 
     def _recorded(self, saved: Any) -> None:
         if saved:
             self.notify(_("Opinion recorded."))
             self.database_ready()
+
+    def _closed_notice(self, info: ConsultationInfo) -> None:
+        """Closed at the hub: the result is fixed; say so rather than open a form to refuse."""
+        when = info.closed_at.date().isoformat() if info.closed_at else "—"
+        self.notify(
+            _("Closed on {day} by {who}: the result is fixed, no more votes are taken.").format(
+                day=when, who=info.closed_by or "—"
+            ),
+            title=_("Not recorded"),
+            severity="warning",
+            timeout=10,
+        )
 
     def action_refresh(self) -> None:
         self.database_ready()

@@ -212,3 +212,74 @@ async def test_the_round_shows_the_buildings_open_consultation(demo_db: Path) ->
         await press(pilot, "c")
         assert isinstance(app.screen, ConsultationScreen)
         assert "加装电梯" in screen_text(app)
+
+
+def register_of(db: Path) -> list[tuple[int | None, str, str, str]]:
+    from gridwalker.store.tables import ConsultRoom
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ConsultRoom.unit, ConsultRoom.room, ConsultRoom.owner, ConsultRoom.area)
+        ).all()
+    engine.dispose()
+    return sorted(tuple(r) for r in rows)
+
+
+async def test_typing_a_room_of_the_owner_register(demo_db: Path) -> None:
+    from textual.widgets import Input
+
+    from gridwalker.tui.field.owner_form import OwnerForm
+
+    sign_in(demo_db)
+    before = register_of(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        assert "添加房间" in footer_text(app)
+        await press(pilot, "a")
+        assert isinstance(app.screen, OwnerForm)
+        form = app.screen
+        form.query_one("#owner-room", Input).value = "801"
+        form.query_one("#owner-owner", Input).value = "周八"
+        form.query_one("#owner-area", Input).value = "0"
+        await press(pilot, "ctrl+s")  # an area of 0: refused by name, nothing written
+        assert "面积「0」应为大于 0" in screen_text(app)
+        assert form.query_one("#owner-area", Input).has_class("-refused")
+        assert register_of(demo_db) == before
+        form.query_one("#owner-area", Input).value = "85.123"
+        await press(pilot, "ctrl+s")  # three decimals
+        assert "最多两位小数" in screen_text(app)
+        assert register_of(demo_db) == before
+        form.query_one("#owner-area", Input).value = "85.12"
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, OwnerForm)
+        assert "业主名册已保存。" in [str(n.message) for n in app._notifications]  # noqa: SLF001
+    after = register_of(demo_db)
+    assert set(after) - set(before) == {(1, "801", "周八", "85.12")}
+
+
+async def test_editing_a_rooms_owner_and_area(demo_db: Path) -> None:
+    from textual.widgets import Input
+
+    from gridwalker.tui.field.owner_form import OwnerForm
+
+    sign_in(demo_db)
+    before = register_of(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        await press(pilot, "e")  # the first room of the list
+        assert isinstance(app.screen, OwnerForm)
+        form = app.screen
+        room = form.query_one("#owner-room", Input).value
+        form.query_one("#owner-room", Input).value = ""
+        await press(pilot, "ctrl+s")
+        assert "房号为空" in screen_text(app)
+        assert register_of(demo_db) == before
+        form.query_one("#owner-room", Input).value = room
+        form.query_one("#owner-area", Input).value = "99.5"
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, OwnerForm)
+    changed = set(register_of(demo_db)) - set(before)
+    assert len(changed) == 1 and next(iter(changed))[1:4:2] == (room, "99.50")
