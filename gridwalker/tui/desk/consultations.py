@@ -222,8 +222,8 @@ class DeskConsultationScreen(DbScreen):
         table = self.query_one(DataTable)
         table.add_column(_("Room"), width=7)
         table.add_column(_("Owner"), width=8)
-        table.add_column(_("Opinion"), width=9)
-        table.add_column(_("How"), width=29)
+        table.add_column(_("Opinion"), width=14)  # a survey's option is longer
+        table.add_column(_("How"), width=24)
         table.add_column(_("Date"), width=10)
         table.add_column(_("Recorded by"), width=11)
         table.add_column(_("In the count"), width=24)
