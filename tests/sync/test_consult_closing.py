@@ -4,12 +4,15 @@ after the closing is kept but reported as after closing, never counted. On both 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
+from gridwalker.cli import main
 from gridwalker.store.consult import ConsultProblem
 from gridwalker.store.consult.consultations import create_consultation, find_consultation
 from gridwalker.store.consult.counting import count, tally_json
@@ -38,8 +41,12 @@ def csv(path: Path, rows: list[list[str]]) -> Path:
 
 
 def tally_of(engine: Engine, ident: str) -> dict:
+    """The fixed result (what every database agrees on; how many votes came after closing
+    depends on what each one holds)."""
     with engine.connect() as conn:
-        return tally_json(count(conn, find_consultation(conn, ident)))
+        out = tally_json(count(conn, find_consultation(conn, ident)))
+    out.pop("after_closing")
+    return out
 
 
 def start(field: Field, tmp_path: Path, agreeing: int) -> str:
@@ -85,6 +92,7 @@ def test_closing_fixes_the_result_and_the_laptop_shows_it_and_refuses_votes(
     assert closed.consultation.closed and closed.consultation.closed_by == SUPERVISOR
     assert closed.tally.passed is False and closed.tally.participation.owners == 5
     fixed = tally_of(desk.engine, ident)
+    assert (fixed["status"], fixed["closed_by"]) == ("closed", SUPERVISOR)
     with desk.engine.begin() as conn, pytest.raises(ConsultProblem, match="already"):
         close_consultation(conn, "另一位主任", ident)
 
@@ -136,6 +144,18 @@ def test_a_vote_reaching_the_hub_after_closing_is_kept_and_reported_not_counted(
     assert [v.form_no for v in found.late] == ["L-301"]  # reported as after closing
     assert found.tally.participation.owners == 5  # not counted
     assert tally_of(desk.engine, ident) == fixed
+    # and so says the command line at the hub
+    db = str(desk.db or desk.home.hub_db)
+    result = CliRunner().invoke(main, ["consult", "tally", ident, "--json", "--hub", "--db", db])
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert (out["status"], out["closed_by"], out["after_closing"]) == ("closed", SUPERVISOR, 1)
+    assert out["participation"]["owners"] == 5
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "consult", "tally", ident, "--hub", "--db", db]
+    )
+    assert f"by {SUPERVISOR}: the result is fixed." in result.stdout
+    assert "1 votes arrived after closing: kept, not counted." in result.stdout
 
     # the laptop, once told, counts the same fixed result (its own late vote left out)
     assert field_a.apply(desk.export_to("lap-a").paths[0]).status == "applied"

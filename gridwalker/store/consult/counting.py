@@ -116,6 +116,11 @@ def tally_json(found: Count) -> dict[str, Any]:
         ),
         "votes": len(found.history),
         "not_asked": len(t.not_asked),
+        # closed at the hub: the result is fixed; later votes are kept, listed, not counted
+        "status": c.status.value,
+        "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+        "closed_by": c.closed_by,
+        "after_closing": len(found.late),
     }
     if t.options:
         out["options"] = [{"option": o.option, **_share(o, threshold=False)} for o in t.options]
