@@ -96,3 +96,34 @@ def test_snapshot_desk_consultation(snap_compare: SnapCompare, hub: Desk) -> Non
 
 def test_snapshot_desk_consultation_in_english(snap_compare: SnapCompare, hub: Desk) -> None:
     assert snap_compare(make_desk_app(hub, "en"), terminal_size=SIZE, run_before=open_elevator)
+
+
+async def test_a_vote_after_closing_is_listed_not_counted(hub: Desk, field_a: Field) -> None:
+    from datetime import date
+
+    from gridwalker.store.consult.consultations import find_consultation
+    from gridwalker.store.consult.register import register_rooms
+    from gridwalker.store.consult.votes import record_vote
+    from gridwalker.store.desk.consultations import close_consultation
+    from tests.support.demo import MEMBER
+
+    with hub.engine.begin() as conn:
+        uuid = conn.execute(select(Consultation.uuid)).scalar_one()
+        closed = close_consultation(conn, SUPERVISOR, uuid)
+    asked = set(closed.latest)
+    with field_a.engine.begin() as conn:  # the laptop has not heard of the closing yet
+        info = find_consultation(conn, uuid)
+        room = next(r for r in register_rooms(conn, uuid) if r.uuid not in asked)
+        record_vote(
+            conn, MEMBER, info, room, choice="agree", way="signed",
+            voted_on=date(2026, 11, 19), form_no="LATE-1",
+        )  # fmt: skip
+    assert hub.one(field_a.export().path).status == "applied"
+    app = make_desk_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        text = screen_text(app)
+        assert "1 条意见在结束后才到：已保留，不计入。" in text
+        late = next(line for line in text.splitlines() if "LATE-1" in line)
+        assert "结束后到达：不计入" in late
+        assert f"参与表决：{closed.tally.participation.owners} 位业主" in text  # not counted
