@@ -16,7 +16,7 @@ from gridwalker.cli import main
 from gridwalker.store.consult import ConsultProblem
 from gridwalker.store.consult.consultations import create_consultation, find_consultation
 from gridwalker.store.consult.counting import count, tally_json
-from gridwalker.store.consult.register import import_owners, register_rooms
+from gridwalker.store.consult.register import import_owners, register_rooms, save_room
 from gridwalker.store.consult.votes import import_votes, record_vote
 from gridwalker.store.desk.consultations import (
     close_consultation,
@@ -130,8 +130,14 @@ def test_a_vote_reaching_the_hub_after_closing_is_kept_and_reported_not_counted(
         close_consultation(conn, SUPERVISOR, ident)
     fixed = tally_of(desk.engine, ident)
 
-    # the laptop, not yet told, asks one more owner; its bundle reaches the closed hub
+    # the laptop, not yet told, asks one more owner, corrects an area and types a new room;
+    # its bundle reaches the closed hub
     vote_at(field_a, ident, "301")
+    with field_a.engine.begin() as conn:
+        info = find_consultation(conn, ident)
+        room = next(r for r in register_rooms(conn, ident) if r.room == "101")
+        save_room(conn, MEMBER, info, {"room": "101", "owner": "业主101", "area": "120"}, room=room)
+        save_room(conn, MEMBER, info, {"room": "501", "owner": "新业主", "area": "80"})
     assert desk.one(field_a.export().path).status == "applied"
     with desk.engine.connect() as conn:
         held = conn.execute(
@@ -141,6 +147,8 @@ def test_a_vote_reaching_the_hub_after_closing_is_kept_and_reported_not_counted(
         ).scalar_one()
         found = consultation_count(conn, ident)
     assert held == 6  # kept
+    assert len(found.rooms) == 9  # the typed room is kept too, but the count is as closed:
+    assert (found.tally.rooms, found.tally.area_total) == (8, 640)
     assert [v.form_no for v in found.late] == ["L-301"]  # reported as after closing
     assert found.tally.participation.owners == 5  # not counted
     assert tally_of(desk.engine, ident) == fixed

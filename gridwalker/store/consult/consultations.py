@@ -60,6 +60,7 @@ class ConsultationInfo:
     closed_at: datetime | None = None  # set by a supervisor at the hub: the result is fixed
     closed_by: str | None = None
     counted: frozenset[str] = frozenset()  # the votes the fixed result was made from
+    counted_rooms: dict[str, dict[str, str]] = field(default_factory=dict)  # the register then
 
     @property
     def closed(self) -> bool:
@@ -235,6 +236,7 @@ def _infos(conn: Connection, where: Sequence[Any]) -> list[ConsultationInfo]:
                 closed_at=_aware(c.closed_at),
                 closed_by=c.closed_by,
                 counted=frozenset(c.counted or ()),
+                counted_rooms=dict(c.counted_rooms or {}),
             )
         )
     return out

@@ -55,10 +55,17 @@ def count(conn: Connection, consultation: ConsultationInfo) -> Count:
         history = [v for v in history if v.uuid in consultation.counted]
         absent = len(consultation.counted) - len(history)
     latest = effective_votes(history)
+    register = [Room(r.uuid, owner_key(r.owner, unsold=r.unsold), Decimal(r.area)) for r in rooms]
+    if consultation.closed_at is not None and consultation.counted_rooms:
+        # the register as it was counted: a room typed or changed after closing moves nothing
+        register = [
+            Room(uuid, room["owner"], Decimal(room["area"]))
+            for uuid, room in sorted(consultation.counted_rooms.items())
+        ]
     result = tally(
         consultation.kind,
         consultation.matter,
-        [Room(r.uuid, owner_key(r.owner, unsold=r.unsold), Decimal(r.area)) for r in rooms],
+        register,
         {room: vote.choice for room, vote in latest.items()},
         consultation.options,
     )

@@ -4,7 +4,7 @@ bundles, and a supervisor closing one.
 The hub holds the votes of every laptop of a grid, so its count is the street's truth. Closing
 fixes the result: the consultation row at the hub (written as the hub's own version, like the
 hub's other writes: `HubWriter`) becomes `closed` with the ids of the votes held at that
-moment in `counted`. Every database that counts it afterwards — the hub, and each laptop once
+moment in `counted` and the owner register as it stood in `counted_rooms`. Every database that counts it afterwards — the hub, and each laptop once
 the next hub bundle brings the row — counts those votes only; a vote arriving later is kept
 but reported as after closing, and a laptop refuses new votes (`consultations.ensure_open`).
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from gridwalker.domain import clock
-from gridwalker.domain.consultation import ConsultStatus
+from gridwalker.domain.consultation import ConsultStatus, owner_key
 from gridwalker.store.consult import ConsultProblem
 from gridwalker.store.consult.consultations import (
     ConsultationInfo,
@@ -24,6 +24,7 @@ from gridwalker.store.consult.consultations import (
     list_consultations,
 )
 from gridwalker.store.consult.counting import Count, count
+from gridwalker.store.consult.register import register_rooms
 from gridwalker.store.consult.votes import vote_history
 from gridwalker.store.desk.people import HubWriter
 
@@ -57,6 +58,10 @@ def close_consultation(conn: Connection, actor: str, uuid: str) -> Count:
             f"on {when} by {info.closed_by or ''} already"
         )
     counted = sorted(vote.uuid for vote in vote_history(conn, info.uuid))
+    register = {
+        room.uuid: {"owner": owner_key(room.owner, unsold=room.unsold), "area": room.area}
+        for room in register_rooms(conn, info.uuid)
+    }
     HubWriter(conn, actor).update(
         "consultation",
         info.uuid,
@@ -65,6 +70,7 @@ def close_consultation(conn: Connection, actor: str, uuid: str) -> Count:
             "closed_at": clock.now(),
             "closed_by": actor,
             "counted": counted,
+            "counted_rooms": register,
         },
     )
     return count(conn, find_consultation(conn, info.uuid))

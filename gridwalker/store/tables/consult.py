@@ -38,6 +38,10 @@ class Consultation(Synced, table=True):
     closed_at: datetime | None = None
     closed_by: str | None = None
     counted: list[str] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
+    # the owner register as it was counted: room uuid → {"owner": owner_key, "area": "85.30"}
+    counted_rooms: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDoc, nullable=False)
+    )
 
 
 class ConsultRoom(Synced, table=True):

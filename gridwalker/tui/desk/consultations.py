@@ -6,7 +6,7 @@ next hub bundle."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static
 
+from gridwalker.domain.addresses import natural_key
 from gridwalker.domain.consultation import area_text
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.masking import mask_name
@@ -31,7 +32,6 @@ from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import desk_navigator
 
 if TYPE_CHECKING:
-
     from gridwalker.domain.consultation import Share
     from gridwalker.store.consult.consultations import ConsultationInfo
     from gridwalker.store.consult.counting import Count
@@ -257,8 +257,14 @@ class DeskConsultationScreen(DbScreen):
         counted = {v.uuid for v in found.latest.values()}
         late = {v.uuid for v in found.late}
         lang = language()
-        # newest first: what came in last is what a supervisor looks for
-        for vote in sorted([*found.history, *found.late], key=_newest_first):
+
+        # newest first (what came in last is what a supervisor looks for), a day's by room
+        def newest_first(vote: Vote) -> tuple[Any, ...]:
+            room = rooms.get(vote.room_uuid)
+            place = (room.unit or 0, natural_key(room.room)) if room else (0, ())
+            return (-vote.voted_on.toordinal(), place, -vote.recorded_at.timestamp(), vote.uuid)
+
+        for vote in sorted([*found.history, *found.late], key=newest_first):
             room = rooms.get(vote.room_uuid)
             if vote.uuid in late:
                 state = Text(_("after closing: not counted"), "yellow")
@@ -353,8 +359,3 @@ class DeskConsultationScreen(DbScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def _newest_first(vote: Vote) -> tuple[float, float, str]:
-    """Sort key: the latest given (then recorded) first."""
-    return (-vote.voted_on.toordinal(), -vote.recorded_at.timestamp(), vote.uuid)

@@ -1,9 +1,11 @@
 """consultation closing: when and by whom a consultation was closed, and the votes it counted
 
 A supervisor closes a consultation at the hub (issue #17): its result is fixed from then on.
-`counted` holds the ids of the votes the fixed result was made from, so every database that
-holds them (the hub, each laptop of the grid) counts the closed consultation the same, and a
-vote that arrives later is kept but reported as after closing, never counted.
+`counted` holds the ids of the votes the fixed result was made from and `counted_rooms` the
+owner register as it stood (room id → owner for the head count, area), so every database (the
+hub, each laptop of the grid) counts the closed consultation the same: a vote that arrives
+later is kept but reported as after closing, never counted, and a register change that arrives
+later does not move the result.
 
 Revision ID: 0018
 Revises: 0014
@@ -36,10 +38,19 @@ def upgrade() -> None:
                 server_default=sa.text("'[]'"),
             )
         )
+        batch_op.add_column(
+            sa.Column(
+                "counted_rooms",
+                sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                nullable=False,
+                server_default=sa.text("'{}'"),
+            )
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("consultation", schema=None) as batch_op:
+        batch_op.drop_column("counted_rooms")
         batch_op.drop_column("counted")
         batch_op.drop_column("closed_by")
         batch_op.drop_column("closed_at")
