@@ -127,3 +127,36 @@ async def test_a_vote_after_closing_is_listed_not_counted(hub: Desk, field_a: Fi
         late = next(line for line in text.splitlines() if "LATE-1" in line)
         assert "结束后到达：不计入" in late
         assert f"参与表决：{closed.tally.participation.owners} 位业主" in text  # not counted
+
+
+async def test_user_text_is_shown_as_written(hub: Desk) -> None:
+    from datetime import date
+
+    from gridwalker.store.consult.consultations import create_consultation, find_consultation
+    from gridwalker.store.consult.register import register_rooms, save_room
+    from gridwalker.store.consult.votes import record_vote
+
+    title, proxy, actor = "[@click=app.quit]电梯[/]", "[/]张三[bold", "[red]红[/red]"
+    with hub.engine.begin() as conn:
+        ident = create_consultation(
+            conn, actor, title=title, scope="新华街/邮三社区/第1网格/1栋/1单元",
+            kind="decision", matter="ordinary",
+        )  # fmt: skip
+        info = find_consultation(conn, ident)
+        save_room(conn, actor, info, {"room": "101", "owner": "王五", "area": "80"})
+        (room,) = register_rooms(conn, ident)
+        record_vote(
+            conn, actor, info, room, choice="agree", way="proxy",
+            voted_on=date(2026, 11, 1), proxy_name=proxy,
+        )  # fmt: skip
+    app = make_desk_app(hub)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "7")
+        assert title in screen_text(app)
+        app.open_consultation(ident)
+        await settle(pilot)
+        text = screen_text(app)
+        # who recorded it, cut to its column but not read as a colour
+        assert title in text and proxy in text and "[red]红" in text
+        assert app.is_running
