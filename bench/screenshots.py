@@ -268,13 +268,28 @@ HUB_SHOTS = {
     # Enter on a figure of the first grid: its visited households, its care-tagged residents.
     "hub-coverage-households": ("5", "down", "right", "right", "right", "enter"),
     "hub-coverage-care": ("5", "down", "right", "right", "right", "right", "right", "enter"),
+    # The street's building consultations (7), then the elevator (the second, opened earlier
+    # than the parking survey): its count against the thresholds and its votes.
+    "hub-consultations": ("7",),
+    "hub-consultation": ("7", "down", "enter"),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="make only these pictures (file names without .svg), e.g. --only hub-consultation",
+    )
     args = parser.parse_args()
+    only = set(args.only or ())
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -304,26 +319,33 @@ def main() -> None:
         trust_hub(home, init_hub_identity(home, clock.now())[0])
         actions = shots(db)
         for name, action in actions.items():
-            asyncio.run(take(db, out, name, "zh", action))
-            print(f"{out / name}.svg")
+            if wanted(name):
+                asyncio.run(take(db, out, name, "zh", action))
+                print(f"{out / name}.svg")
         for name in ("today", "visit"):
-            asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
-            print(f"{out / name}-en.svg")
+            if wanted(f"{name}-en"):
+                asyncio.run(take(db, out, f"{name}-en", "en", actions[name]))
+                print(f"{out / name}-en.svg")
         with clock.frozen(TODAY):
             return_a_visit(db, member.uuid)
         for name, action in (("returned", returned_list), ("correction", correction)):
-            asyncio.run(take(db, out, name, "zh", action))
-            print(f"{out / name}.svg")
-        asyncio.run(take_setup(Path(tmp) / "new-laptop", out))
-        print(f"{out / 'setup'}.svg")
+            if wanted(name):
+                asyncio.run(take(db, out, name, "zh", action))
+                print(f"{out / name}.svg")
+        if wanted("setup"):
+            asyncio.run(take_setup(Path(tmp) / "new-laptop", out))
+            print(f"{out / 'setup'}.svg")
+        if not any(wanted(name) for name in HUB_SHOTS):
+            return
         from gridwalker.demo.hub import build_demo_hub
 
         hub_home = config.paths(Path(tmp) / "hub")
         with clock.frozen(TODAY):
             build_demo_hub(hub_home, households=2000, today=TODAY)
         for name, keys in HUB_SHOTS.items():
-            asyncio.run(take_hub(hub_home.hub_db, hub_home, out, name, keys))
-            print(f"{out / name}.svg")
+            if wanted(name):
+                asyncio.run(take_hub(hub_home.hub_db, hub_home, out, name, keys))
+                print(f"{out / name}.svg")
 
 
 if __name__ == "__main__":

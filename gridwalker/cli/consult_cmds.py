@@ -426,6 +426,18 @@ def tally_lines(out: dict[str, Any], lang: str) -> list[str]:
             f"  {inert(o['option'])}: {o['owners']} ({_pct(o['owners_ratio'])}), "
             f"{o['area']} m² ({_pct(o['area_ratio'])})"
         )
+    if out.get("closed_at"):
+        lines.append(
+            _t("Closed on {day} by {who}: the result is fixed.").format(
+                day=out["closed_at"][:10], who=inert(out["closed_by"] or "")
+            )
+        )
+        if out["after_closing"]:
+            lines.append(
+                _t("{n} votes arrived after closing: kept, not counted.").format(
+                    n=out["after_closing"]
+                )
+            )
     return lines
 
 

@@ -108,7 +108,8 @@ def _register(
         rows.append(
             {
                 "consultation_uuid": consultation_uuid,
-                "unit": unit,
+                # each room in its own unit: a building-wide survey's 1-102 and 2-102 are two
+                "unit": h.unit,
                 "floor": h.floor,
                 "room": h.room,
                 "owner": owner,

@@ -107,6 +107,8 @@ DECIMALS = {
 OPTION_MAX = 200  # a survey option's text
 OPTIONS_MAX = 20  # options of one survey
 FLOORS_MAX = 200  # floors with a cost coefficient
+# A closed consultation's counted votes (ids): every vote of a building, its history included.
+COUNTED_MAX = 20_000
 
 _NOTES = {
     ("visit", "concerns"),
@@ -206,6 +208,34 @@ _CARE_TAG_CODES = frozenset(member.value for member in CareTag)
 
 def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Invalid | None:
     """A JSON list or object of the field's shape (care tags, uuids, notes by uuid)."""
+    if (entity, name) == ("consultation", "counted"):
+        if (
+            type(value) is not list
+            or len(value) > COUNTED_MAX
+            or not all(_short(v, UUID_MAX) for v in value)
+            or len(set(value)) != len(value)
+        ):
+            return _invalid(
+                entity,
+                name,
+                f"应为最多 {COUNTED_MAX} 个互不相同的意见编号的列表",
+                f"expected a list of at most {COUNTED_MAX} different vote uuids",
+            )
+        return None
+    if (entity, name) == ("consultation", "counted_rooms"):
+        if (
+            type(value) is not dict
+            or len(value) > COUNTED_MAX
+            or not all(_counted_room(k, v) for k, v in value.items())
+        ):
+            return _invalid(
+                entity,
+                name,
+                f"应为最多 {COUNTED_MAX} 个房间编号到业主和面积（平方米数文字）的对象",
+                f"expected an object of at most {COUNTED_MAX} room uuids to an owner and an "
+                "area (decimal text)",
+            )
+        return None
     if len(value) > ITEMS_MAX:
         return _invalid(entity, name, f"超过 {ITEMS_MAX} 项", f"more than {ITEMS_MAX} items")
     if (entity, name) == ("resident", "care_tags"):
@@ -275,6 +305,19 @@ def check_json(entity: str, name: str, value: list[Any] | dict[str, Any]) -> Inv
 def _short(value: Any, limit: int) -> bool:
     """A text of at most `limit` characters without control characters (a uuid, a name)."""
     return type(value) is str and len(value) <= limit and not _FORBIDDEN_IN_TEXT.search(value)
+
+
+def _counted_room(uuid: Any, room: Any) -> bool:
+    """One room of a closed consultation's counted register: {"owner": …, "area": "85.30"}."""
+    return (
+        _short(uuid, UUID_MAX)
+        and type(room) is dict
+        and set(room) == {"owner", "area"}
+        and _short(room["owner"], TEXT_MAX)
+        and type(room["area"]) is str
+        and len(room["area"]) <= 16
+        and check_decimal_text(room["area"]) is None
+    )
 
 
 def _floor_coefficient(floor: Any, coefficient: Any) -> bool:

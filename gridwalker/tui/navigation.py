@@ -125,6 +125,9 @@ class DeskNavigator(Navigator, Protocol):
         """One record as the hub holds it: its revisions, decisions and what to decide;
         `then` gets the state it was decided to (None when left without a decision)."""
 
+    def open_consultation(self, consultation_uuid: str) -> None:
+        """One building consultation: its count, its votes, closing it."""
+
     def open_queue(self, flt: QueueFilter) -> None:
         """The review queue under a filter (a member's, a community's or a grid's records)."""
 

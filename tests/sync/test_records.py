@@ -39,6 +39,8 @@ SHAPED = {
     ("consultation", "cost"): "630000.00",
     ("consultation", "subsidy"): "250000.00",
     ("consult_room", "area"): "85.30",
+    ("consultation", "counted"): ["v-1", "v-2"],
+    ("consultation", "counted_rooms"): {"r-1": {"owner": "张三", "area": "85.30"}},
 }
 
 
@@ -100,6 +102,25 @@ def test_every_bad_value_names_its_field(entity: str) -> None:
             assert (
                 check_record(entity, _record(entity, **{col.name: None}), 1, 10)[col.name] is None
             )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("counted", ["v-1", "v-1"]),  # a vote counted twice
+        ("counted", ["v-1", 7]),
+        ("counted", ["v\u202e1"]),
+        ("counted_rooms", {"r-1": {"owner": "张三", "area": "0"}}),  # no area of 0 m²
+        ("counted_rooms", {"r-1": {"owner": "张三", "area": 85.3}}),  # a float, not text
+        ("counted_rooms", {"r-1": {"owner": "张三"}}),
+        ("counted_rooms", {"r-1": {"owner": "张三", "area": "85", "extra": 1}}),
+        ("counted_rooms", {"r-1": ["张三", "85"]}),
+        ("counted_rooms", ["r-1"]),
+    ],
+)
+def test_a_closed_consultations_fixed_result_has_its_shape(name: str, value: Any) -> None:
+    with pytest.raises(RecordError, match=rf"^data\.{name}: "):
+        check_record("consultation", _record("consultation", **{name: value}), 1, 10)
 
 
 def test_missing_and_unknown_data_fields() -> None:

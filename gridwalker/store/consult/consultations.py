@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,16 @@ class ConsultationInfo:
     coefficients: dict[int, Decimal] = field(default_factory=dict)
     rooms: int = 0
     votes: int = 0
+    closed_at: datetime | None = None  # set by a supervisor at the hub: the result is fixed
+    closed_by: str | None = None
+    counted: frozenset[str] = frozenset()  # the votes the fixed result was made from
+    counted_rooms: dict[str, dict[str, str]] = field(default_factory=dict)  # the register then
+
+    @property
+    def closed(self) -> bool:
+        """Whether the consultation takes no more votes (its result fixed when closed at
+        the hub)."""
+        return self.status is ConsultStatus.CLOSED
 
 
 def create_consultation(
@@ -223,9 +233,32 @@ def _infos(conn: Connection, where: Sequence[Any]) -> list[ConsultationInfo]:
                 coefficients={int(k): Decimal(v) for k, v in (c.coefficients or {}).items()},
                 rooms=row.rooms,
                 votes=row.votes,
+                closed_at=_aware(c.closed_at),
+                closed_by=c.closed_by,
+                counted=frozenset(c.counted or ()),
+                counted_rooms=dict(c.counted_rooms or {}),
             )
         )
     return out
+
+
+def ensure_open(consultation: ConsultationInfo) -> None:
+    """ConsultProblem when the consultation is closed: it takes no more votes and its owner
+    register is fixed (the result was counted on them)."""
+    if not consultation.closed:
+        return
+    when = consultation.closed_at.date().isoformat() if consultation.closed_at else ""
+    who = consultation.closed_by or ""
+    raise ConsultProblem(
+        f"该征询已于 {when} 由 {who} 结束，结果已固定，不再记录意见或修改名册 / this "
+        f"consultation was closed on {when} by {who}: its result is fixed, it takes no more "
+        "votes and its owner register no more changes"
+    )
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC, PostgreSQL aware: always aware."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def list_consultations(

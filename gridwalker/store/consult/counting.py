@@ -7,7 +7,7 @@ the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -38,22 +38,38 @@ class Count:
     tally: Tally
     rooms: list[RegisterRoom]
     latest: dict[str, Vote]  # room uuid → its latest vote
-    history: list[Vote]
+    history: list[Vote]  # the votes counted (of a closed consultation: those it was closed on)
+    late: list[Vote] = field(default_factory=list)  # arrived after closing: kept, not counted
+    absent: int = 0  # counted votes this database does not hold yet (a laptop behind the hub)
 
 
 def count(conn: Connection, consultation: ConsultationInfo) -> Count:
     """Count a consultation as its database holds it now."""
     rooms = register_rooms(conn, consultation.uuid)
     history = vote_history(conn, consultation.uuid)
+    late: list[Vote] = []
+    absent = 0
+    if consultation.closed_at is not None:
+        # Fixed at closing: only the votes it was closed on count, wherever it is counted.
+        late = [v for v in history if v.uuid not in consultation.counted]
+        history = [v for v in history if v.uuid in consultation.counted]
+        absent = len(consultation.counted) - len(history)
     latest = effective_votes(history)
+    register = [Room(r.uuid, owner_key(r.owner, unsold=r.unsold), Decimal(r.area)) for r in rooms]
+    if consultation.closed_at is not None and consultation.counted_rooms:
+        # the register as it was counted: a room typed or changed after closing moves nothing
+        register = [
+            Room(uuid, room["owner"], Decimal(room["area"]))
+            for uuid, room in sorted(consultation.counted_rooms.items())
+        ]
     result = tally(
         consultation.kind,
         consultation.matter,
-        [Room(r.uuid, owner_key(r.owner, unsold=r.unsold), Decimal(r.area)) for r in rooms],
+        register,
         {room: vote.choice for room, vote in latest.items()},
         consultation.options,
     )
-    return Count(consultation, result, rooms, latest, history)
+    return Count(consultation, result, rooms, latest, history, late, absent)
 
 
 def shares(consultation: ConsultationInfo, rooms: list[RegisterRoom]) -> dict[str, Decimal]:
@@ -107,6 +123,11 @@ def tally_json(found: Count) -> dict[str, Any]:
         ),
         "votes": len(found.history),
         "not_asked": len(t.not_asked),
+        # closed at the hub: the result is fixed; later votes are kept, listed, not counted
+        "status": c.status.value,
+        "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+        "closed_by": c.closed_by,
+        "after_closing": len(found.late),
     }
     if t.options:
         out["options"] = [{"option": o.option, **_share(o, threshold=False)} for o in t.options]
@@ -135,3 +156,19 @@ def household_consultations(
         room = next(r for r in register_rooms(conn, consultation_uuid) if r.uuid == room_uuid)
         out.append((info, room))
     return sorted(out, key=lambda pair: pair[0].title)
+
+
+def open_counts(conn: Connection, grid_uuid: str) -> list[Count]:
+    """The open consultations of a grid, each with its live count (what the round shows per
+    building), by building, unit and title."""
+    from gridwalker.store.consult.consultations import list_consultations
+
+    found = [
+        count(conn, info)
+        for info in list_consultations(conn)
+        if info.grid_uuid == grid_uuid and not info.closed
+    ]
+    return sorted(
+        found,
+        key=lambda c: (c.consultation.building, c.consultation.unit or 0, c.consultation.title),
+    )

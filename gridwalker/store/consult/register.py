@@ -19,7 +19,7 @@ from gridwalker.domain import fields
 from gridwalker.domain.addresses import natural_key
 from gridwalker.domain.consultation import ConsultError, parse_area
 from gridwalker.store.consult import ConsultProblem
-from gridwalker.store.consult.consultations import ConsultationInfo
+from gridwalker.store.consult.consultations import ConsultationInfo, ensure_open
 from gridwalker.store.roster.checking import (
     building_name,
     cell_text,
@@ -105,6 +105,7 @@ def import_owners(
     dry_run: bool = False,
 ) -> RegisterResult:
     """Check every line of an owner register file, then write it all (or nothing)."""
+    ensure_open(consultation)
     try:
         keys, _headers, lines, read_errors = read_rows(
             Path(path), lang, REGISTER_COLUMNS, REGISTER_REQUIRED
@@ -258,3 +259,50 @@ def check_unit(consultation: ConsultationInfo, text: str, error) -> int | None: 
             )
         return consultation.unit
     return unit
+
+
+def save_room(
+    conn: Connection,
+    actor: str,
+    consultation: ConsultationInfo,
+    cells: dict[str, str],
+    *,
+    room: RegisterRoom | None = None,
+    lang: str = "zh",
+) -> str:
+    """Type one room of the owner register by hand (a new room, or `room` edited over the rev
+    it was read at): `cells` hold what the form holds under the import's column keys (unit,
+    floor, room, owner, area, unsold), checked by the same rules as an imported line — a room
+    within the scope, an owner, an area above 0 with at most two decimals. ConsultProblem
+    naming the field and nothing written when anything is wrong. Returns the room's uuid."""
+    ensure_open(consultation)
+    errors: list[RowError] = []
+    data = _check_line(consultation, 0, {**cells, "building": consultation.building}, lang, errors)
+    if data is None:
+        first = errors[0]
+        raise ConsultProblem(first.message, first.column)
+    others = {
+        (r.unit, r.room): r
+        for r in register_rooms(conn, consultation.uuid)
+        if room is None or r.uuid != room.uuid
+    }
+    if (data["unit"], data["room"]) in others:
+        label = room_label(data["unit"], data["room"])
+        raise ConsultProblem(
+            in_language(
+                lang,
+                f"{label} 已在业主名册中",
+                f"{label} is in the owner register already",
+            ),
+            "room",
+        )
+    household = _households(conn, consultation.building_uuid).get((data["unit"] or 1, data["room"]))
+    writer = Writer(conn, actor)
+    if room is None:
+        return writer.insert(
+            "consult_room",
+            {**data, "household_uuid": household, "consultation_uuid": consultation.uuid},
+        )
+    changes = {**data, "household_uuid": household}
+    writer.update("consult_room", room.uuid, changes, expect_rev=room.rev)
+    return room.uuid

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select
 from gridwalker.domain import clock, fields
 from gridwalker.domain.consultation import ConsultKind, VoteChoice, VoteWay
 from gridwalker.store.consult import ConsultProblem
-from gridwalker.store.consult.consultations import ConsultationInfo
+from gridwalker.store.consult.consultations import ConsultationInfo, ensure_open
 from gridwalker.store.consult.register import RegisterRoom, check_scope, register_rooms, room_label
 from gridwalker.store.roster.checking import cell_text, parse_date, room_name
 from gridwalker.store.roster.columns import RosterError, RowError, in_language
@@ -169,8 +169,7 @@ def _vote_data(
     form_no: str | None,
     proxy_name: str | None,
 ) -> dict[str, Any]:
-    if consultation.status.value != "open":
-        raise ConsultProblem("该征询已结束，不再记录意见 / this consultation is closed")
+    ensure_open(consultation)
     try:
         the_way = VoteWay.parse(way)
     except ValueError as exc:

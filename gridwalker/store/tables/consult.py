@@ -33,6 +33,15 @@ class Consultation(Synced, table=True):
         default_factory=dict, sa_column=Column(JsonDoc, nullable=False)
     )  # floor number (text) → coefficient (decimal text)
     status: str = "open"
+    # Set when a supervisor closes it at the hub: the result is fixed from then on, made of
+    # the votes in `counted` only (a vote arriving later is kept, reported, never counted).
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    counted: list[str] = Field(default_factory=list, sa_column=Column(JsonDoc, nullable=False))
+    # the owner register as it was counted: room uuid → {"owner": owner_key, "area": "85.30"}
+    counted_rooms: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDoc, nullable=False)
+    )
     street_uuid: str | None = StreetField()
 
 

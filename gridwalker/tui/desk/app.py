@@ -1,7 +1,7 @@
 """The supervisors' review desk: paints first, then opens the hub database in a worker.
 
-Home is the review queue; conflicts, bundles, members, coverage and the issue log are modes,
-one key each from everywhere (1–6) and in the command palette. Opening the desk picks up the
+Home is the review queue; conflicts, bundles, members, coverage, the issue log and the
+building consultations are modes, one key each from everywhere (1–7) and in the command palette. Opening the desk picks up the
 records that arrived since it last ran (`record_arrivals`).
 """
 
@@ -51,6 +51,10 @@ def _mode_screen(mode: str) -> Screen[Any]:
         from gridwalker.tui.desk.coverage import CoverageScreen
 
         return CoverageScreen()
+    if mode == "consultations":
+        from gridwalker.tui.desk.consultations import DeskConsultationsScreen
+
+        return DeskConsultationsScreen()
     from gridwalker.tui.desk.issues import HubIssueListScreen
 
     return HubIssueListScreen()
@@ -63,6 +67,7 @@ MODE_KEYS = {
     "members": "4",
     "coverage": "5",
     "issues": "6",
+    "consultations": "7",
 }
 
 
@@ -76,6 +81,7 @@ class HubApp(GridwalkerBaseApp):
         "members": lambda: _mode_screen("members"),
         "coverage": lambda: _mode_screen("coverage"),
         "issues": lambda: _mode_screen("issues"),
+        "consultations": lambda: _mode_screen("consultations"),
     }
     DEFAULT_MODE: ClassVar[str] = "queue"
     HOME_MODE: ClassVar[str] = "queue"
@@ -88,6 +94,7 @@ class HubApp(GridwalkerBaseApp):
         Binding("4", "mode('members')", N_("Grid members"), show=False),
         Binding("5", "mode('coverage')", N_("Coverage"), show=False),
         Binding("6", "mode('issues')", N_("Issues"), show=False),
+        Binding("7", "mode('consultations')", N_("Consultations"), show=False),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
 
@@ -182,6 +189,12 @@ class HubApp(GridwalkerBaseApp):
         from gridwalker.tui.desk.record import RecordScreen
 
         self.push_screen(RecordScreen(entity, uuid), then)
+
+    def open_consultation(self, consultation_uuid: str) -> None:
+        """One building consultation: its count, its votes, closing it."""
+        from gridwalker.tui.desk.consultations import DeskConsultationScreen
+
+        self.push_screen(DeskConsultationScreen(consultation_uuid))
 
     def open_queue(self, flt: QueueFilter) -> None:
         """The review queue under `flt`."""

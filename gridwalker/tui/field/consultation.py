@@ -16,9 +16,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gridwalker.domain.consultation import ConsultKind, VoteChoice, area_text
+from gridwalker.domain.consultation import area_text
 from gridwalker.domain.i18n import _, language
 from gridwalker.domain.masking import mask_name
+from gridwalker.tui.common.consult_count import count_text, opinion_words
 from gridwalker.tui.common.footer import KeysFooter
 from gridwalker.tui.common.workers import DbResult, DbScreen
 from gridwalker.tui.field.columns import line, widths
@@ -27,12 +28,11 @@ from gridwalker.tui.keys import N_
 from gridwalker.tui.navigation import field_navigator
 
 if TYPE_CHECKING:
-    from fractions import Fraction
-
     from sqlalchemy import Connection
 
     from gridwalker.store.consult.consultations import ConsultationInfo
     from gridwalker.store.consult.counting import Count
+    from gridwalker.store.consult.register import RegisterRoom
 
 
 class ConsultationsRead(DbResult):
@@ -64,18 +64,6 @@ def read_count(conn: Connection, uuid: str) -> CountView:
     except ConsultProblem as exc:
         return CountView(found, {}, str(exc))
     return CountView(found, split)
-
-
-def ratio_words(value: Fraction | None) -> str:
-    """An exact share as a percentage with two decimals ("66.67%"), "—" when none."""
-    return "—" if value is None else f"{float(value):.2%}"
-
-
-def met_words(met: bool | None) -> tuple[str, str]:
-    """✓ met / ✗ not met, with its style."""
-    if met is None:
-        return "", ""
-    return (_("✓ met"), "green") if met else (_("✗ not yet"), "yellow")
 
 
 class ConsultationsScreen(DbScreen):
@@ -128,6 +116,8 @@ class ConsultationsScreen(DbScreen):
             text = Text.assemble((c.title, "bold"), "  ", (c.kind.label(language()), "cyan"))
             if c.matter is not None:
                 text.append(" · " + c.matter.label(language()), "cyan")
+            if c.closed:
+                text.append("  " + c.status.label(language()), "bold magenta")
             text.append("\n" + c.scope + "  ", "dim")
             text.append(
                 _("{rooms} rooms, {votes} votes").format(rooms=c.rooms, votes=c.votes), "dim"
@@ -166,6 +156,8 @@ class ConsultationScreen(DbScreen):
         Binding("escape", "back", N_("Back")),
         Binding("v", "record", N_("Record the owner's opinion")),
         Binding("enter", "record", N_("Record the owner's opinion"), show=False),
+        Binding("a", "add_owner", N_("Add room")),
+        Binding("e", "edit_owner", N_("Edit room")),
         Binding("f5", "refresh", N_("Refresh")),
     ]
 
@@ -200,68 +192,12 @@ class ConsultationScreen(DbScreen):
         title = Text.assemble((c.title, "bold"), "  ", (c.kind.label(lang), "cyan"))
         if c.matter is not None:
             title.append(" · " + c.matter.label(lang), "cyan")
+        if c.closed:
+            title.append("  " + c.status.label(lang), "bold magenta")
         title.append("\n" + c.scope, "dim")
         self.query_one("#consult-title", Static).update(title)
-        self.query_one("#consult-count", Static).update(self._count_text(view))
+        self.query_one("#consult-count", Static).update(count_text(found, view.share_problem))
         self._rooms(view)
-
-    def _count_text(self, view: CountView) -> Text:
-        t = view.found.tally
-        text = Text()
-        text.append(
-            _("Owner register: {rooms} rooms, {owners} owners, {area} m²").format(
-                rooms=t.rooms, owners=t.owners, area=area_text(t.area_total)
-            )
-            + "\n"
-        )
-        p = t.participation
-        words, style = met_words(p.met)
-        text.append(
-            _("Took part: {owners} owners ({op}) · {area} m² ({ap})  — needs ≥ 2/3 of both").format(
-                owners=p.owners,
-                op=ratio_words(p.owners_ratio),
-                area=area_text(p.area),
-                ap=ratio_words(p.area_ratio),
-            )
-        )
-        text.append("  " + words + "\n", style)
-        if t.agree is not None and t.matter is not None:
-            a = t.agree
-            words, style = met_words(a.met)
-            rule = (
-                _("needs more than half of both") if t.matter.strict else _("needs ≥ 3/4 of both")
-            )
-            text.append(
-                _("Agree: {owners} owners ({op}) · {area} m² ({ap})").format(
-                    owners=a.owners,
-                    op=ratio_words(a.owners_ratio),
-                    area=area_text(a.area),
-                    ap=ratio_words(a.area_ratio),
-                )
-                + f"  — {rule}"
-            )
-            text.append("  " + words + "\n", style)
-            if t.passed:
-                text.append(_("Passed"), "bold green")
-            elif t.missing is not None:
-                parts = []
-                if t.missing.owners:
-                    parts.append(_("{n} more owners").format(n=t.missing.owners))
-                if t.missing.area:
-                    parts.append(_("{area} m² more").format(area=area_text(t.missing.area)))
-                text.append(
-                    _("Still missing to pass: {what} agreeing").format(what=" / ".join(parts)),
-                    "bold yellow",
-                )
-        for o in t.options:
-            text.append(
-                f"{o.option}: {o.owners} ({ratio_words(o.owners_ratio)}) · "
-                f"{area_text(o.area)} m² ({ratio_words(o.area_ratio)})\n"
-            )
-        text.append("\n" + _("Not yet asked: {n} rooms").format(n=len(t.not_asked)), "bold")
-        if view.share_problem:
-            text.append("\n" + view.share_problem, "red")
-        return text
 
     def _rooms(self, view: CountView) -> None:
         found, lang = view.found, language()
@@ -275,12 +211,7 @@ class ConsultationScreen(DbScreen):
         lines = []
         for room in rooms:
             vote = found.latest.get(room.uuid)
-            if vote is None:
-                opinion = _("not asked")
-            elif found.consultation.kind is ConsultKind.DECISION:
-                opinion = VoteChoice(vote.choice).label(lang)
-            else:
-                opinion = vote.choice
+            opinion = opinion_words(found, vote)
             share = view.shares.get(room.uuid)
             lines.append(
                 (
@@ -321,13 +252,57 @@ class ConsultationScreen(DbScreen):
             return
         from gridwalker.tui.field.vote_form import VoteForm
 
+        info = self.view.found.consultation
+        if info.closed:
+            self._closed_notice(info)
+            return
         room = next(r for r in self.view.found.rooms if r.uuid == room_uuid)
         self.app.push_screen(VoteForm(self.view.found.consultation, room), self._recorded)
+
+    def action_add_owner(self) -> None:
+        """Type a room of the owner register by hand."""
+        self._owner_form(None)
+
+    def action_edit_owner(self) -> None:
+        """Correct the highlighted room's owner and area."""
+        rows = self.query_one("#consult-rooms", OptionList)
+        if self.view is None or rows.highlighted is None or not self.order:
+            return
+        uuid = self.order[rows.highlighted]
+        self._owner_form(next(r for r in self.view.found.rooms if r.uuid == uuid))
+
+    def _owner_form(self, room: RegisterRoom | None) -> None:
+        if self.view is None:
+            return
+        info = self.view.found.consultation
+        if info.closed:
+            self._closed_notice(info)
+            return
+        from gridwalker.tui.field.owner_form import OwnerForm
+
+        self.app.push_screen(OwnerForm(info, room), self._owner_saved)
+
+    def _owner_saved(self, saved: Any) -> None:
+        if saved:
+            self.notify(_("Owner register saved."))
+            self.database_ready()
 
     def _recorded(self, saved: Any) -> None:
         if saved:
             self.notify(_("Opinion recorded."))
             self.database_ready()
+
+    def _closed_notice(self, info: ConsultationInfo) -> None:
+        """Closed at the hub: the result is fixed; say so rather than open a form to refuse."""
+        when = info.closed_at.date().isoformat() if info.closed_at else "—"
+        self.notify(
+            _("Closed on {day} by {who}: the result is fixed, no more votes are taken.").format(
+                day=when, who=info.closed_by or "—"
+            ),
+            title=_("Not recorded"),
+            severity="warning",
+            timeout=10,
+        )
 
     def action_refresh(self) -> None:
         self.database_ready()

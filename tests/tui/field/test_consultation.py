@@ -156,3 +156,130 @@ async def test_a_title_with_markup_is_shown_as_written(demo_db: Path) -> None:
         await press(pilot, "enter")  # the newest: this survey
         assert title in screen_text(app) and "[b]A" in screen_text(app)
         assert app.is_running
+
+
+def doors(db: Path) -> tuple[str, str]:
+    """A household of the demo elevator's building and unit, and one of another building."""
+    from gridwalker.store.tables import Consultation, Household
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        c = conn.execute(select(Consultation.building_uuid, Consultation.unit)).one()
+        inside = conn.execute(
+            select(Household.uuid)
+            .where(Household.building_uuid == c.building_uuid, Household.unit == c.unit)
+            .limit(1)
+        ).scalar_one()
+        outside = conn.execute(
+            select(Household.uuid).where(Household.building_uuid != c.building_uuid).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    return inside, outside
+
+
+async def test_the_round_shows_the_buildings_open_consultation(demo_db: Path) -> None:
+    from gridwalker.store import rounds
+    from gridwalker.tui.common.paged import PagedList
+    from gridwalker.tui.field.consultation import ConsultationScreen
+    from gridwalker.tui.field.round import RoundScreen
+
+    sign_in(demo_db)
+    inside, outside = doors(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "r")
+        assert isinstance(app.screen, RoundScreen)
+        text = screen_text(app)
+        # one line per open consultation, with its live count
+        assert "征询  2栋 1单元  2栋1单元加装电梯" in text
+        assert "已参与 10/13 位业主 · 还差：2 位业主" in text
+        listing = app.screen.query_one(PagedList)
+        grid = app.member.grid_uuid
+        with app.engine.connect() as conn:
+            at_outside = rounds.round_position(conn, grid, outside, None)
+            at_inside = rounds.round_position(conn, grid, inside, None)
+        listing.move_to(at_outside)
+        await settle(pilot)
+        await press(pilot, "c")  # a door of another building: no consultation asks it
+        shown = [str(n.message) for n in app._notifications]  # noqa: SLF001 - the toasts shown
+        assert "本楼没有正在进行的意见征询。" in shown
+        assert isinstance(app.screen, RoundScreen)
+        listing.move_to(at_inside)
+        await settle(pilot)
+        row = next(line for line in screen_text(app).splitlines() if "2栋 1-" in line)
+        assert row.rstrip(" │").endswith("征询")  # the door's badge
+        await press(pilot, "c")
+        assert isinstance(app.screen, ConsultationScreen)
+        assert "加装电梯" in screen_text(app)
+
+
+def register_of(db: Path) -> list[tuple[int | None, str, str, str]]:
+    from gridwalker.store.tables import ConsultRoom
+
+    engine = open_database(db)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ConsultRoom.unit, ConsultRoom.room, ConsultRoom.owner, ConsultRoom.area)
+        ).all()
+    engine.dispose()
+    return sorted(tuple(r) for r in rows)
+
+
+async def test_typing_a_room_of_the_owner_register(demo_db: Path) -> None:
+    from textual.widgets import Input
+
+    from gridwalker.tui.field.owner_form import OwnerForm
+
+    sign_in(demo_db)
+    before = register_of(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        assert "添加房间" in footer_text(app)
+        await press(pilot, "a")
+        assert isinstance(app.screen, OwnerForm)
+        form = app.screen
+        form.query_one("#owner-room", Input).value = "801"
+        form.query_one("#owner-owner", Input).value = "周八"
+        form.query_one("#owner-area", Input).value = "0"
+        await press(pilot, "ctrl+s")  # an area of 0: refused by name, nothing written
+        assert "面积「0」应为大于 0" in screen_text(app)
+        assert form.query_one("#owner-area", Input).has_class("-refused")
+        assert register_of(demo_db) == before
+        form.query_one("#owner-area", Input).value = "85.123"
+        await press(pilot, "ctrl+s")  # three decimals
+        assert "最多两位小数" in screen_text(app)
+        assert register_of(demo_db) == before
+        form.query_one("#owner-area", Input).value = "85.12"
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, OwnerForm)
+        assert "业主名册已保存。" in [str(n.message) for n in app._notifications]  # noqa: SLF001
+    after = register_of(demo_db)
+    assert set(after) - set(before) == {(1, "801", "周八", "85.12")}
+
+
+async def test_editing_a_rooms_owner_and_area(demo_db: Path) -> None:
+    from textual.widgets import Input
+
+    from gridwalker.tui.field.owner_form import OwnerForm
+
+    sign_in(demo_db)
+    before = register_of(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_elevator(pilot)
+        await press(pilot, "e")  # the first room of the list
+        assert isinstance(app.screen, OwnerForm)
+        form = app.screen
+        room = form.query_one("#owner-room", Input).value
+        form.query_one("#owner-room", Input).value = ""
+        await press(pilot, "ctrl+s")
+        assert "房号为空" in screen_text(app)
+        assert register_of(demo_db) == before
+        form.query_one("#owner-room", Input).value = room
+        form.query_one("#owner-area", Input).value = "99.5"
+        await press(pilot, "ctrl+s")
+        assert not isinstance(app.screen, OwnerForm)
+    changed = set(register_of(demo_db)) - set(before)
+    assert len(changed) == 1 and next(iter(changed))[1:4:2] == (room, "99.50")
