@@ -42,9 +42,16 @@ from gridwalker.store.census.rows import (
     TowerRow,
 )
 from gridwalker.store.census.saving import save_census, validate_census
-from gridwalker.store.census.towers import coverage, tower_floors, towers_overview
+from gridwalker.store.census.towers import (
+    NO_TOWERS,
+    coverage,
+    coverage_by_grid,
+    tower_floors,
+    towers_overview,
+)
 
 __all__ = [
+    "NO_TOWERS",
     "COVERED_STATUSES",
     "CensusForm",
     "CensusInputError",
@@ -59,6 +66,7 @@ __all__ = [
     "census_history",
     "census_prefill",
     "coverage",
+    "coverage_by_grid",
     "enterprise_ref",
     "find_by_uscc",
     "flag_condition",

@@ -183,7 +183,21 @@ def coverage(
     year: int | None = None,
 ) -> Coverage:
     """Coverage figures of one tower, a grid or the whole database (present enterprises)."""
-    rows = _tower_rows(conn, grid_uuid, tower_uuid, this_year(year))
+    return _summed(_tower_rows(conn, grid_uuid, tower_uuid, this_year(year)))
+
+
+def coverage_by_grid(conn: Connection, *, year: int | None = None) -> dict[str, Coverage]:
+    """`coverage` of every grid, from one reading of the towers (a district's coverage table
+    would otherwise read them once per grid); a grid with no tower is not in it, its
+    figures are `coverage`'s for no tower (`NO_TOWERS`)."""
+    by_grid: dict[str, list[TowerRow]] = {}
+    for row in _tower_rows(conn, None, None, this_year(year)):
+        by_grid.setdefault(row.grid_uuid, []).append(row)
+    return {grid: _summed(rows) for grid, rows in by_grid.items()}
+
+
+def _summed(rows: list[TowerRow]) -> Coverage:
+    """The coverage figures of some towers together."""
     enterprises = sum(r.enterprises for r in rows)
     with_org = sum(r.with_org for r in rows)
     return Coverage(
@@ -195,3 +209,6 @@ def coverage(
         blank_spots=sum(r.blank_spots for r in rows),
         towers_without_org=sum(1 for r in rows if r.enterprises and not r.with_org),
     )
+
+
+NO_TOWERS = _summed([])  # the coverage of a scope without towers

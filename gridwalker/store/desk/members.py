@@ -74,9 +74,10 @@ def member_stats(conn: Connection, today: date | None = None) -> list[MemberStat
         ).all()
     )
     care = coverage_lists.care_by_grid(conn, today)  # the coverage table's "seen"
+    covers = rounds.coverage_by_grid(conn, today)  # one grouped reading, not one per grid
     out = []
     for member, name, grid, code, community in rows:
-        cover = rounds.coverage(conn, grid, today)
+        cover = covers.get(grid, rounds.Coverage(0, 0, 0))
         at = last_bundle.get(name)
         care_total, care_seen = care.get(grid, (0, 0))
         out.append(

@@ -18,7 +18,7 @@ from gridwalker.store.rounds.attention import (
     follow_ups_due,
     last_export,
 )
-from gridwalker.store.rounds.cycle import Coverage, coverage, cycle_visits
+from gridwalker.store.rounds.cycle import Coverage, coverage, coverage_by_grid, cycle_visits
 from gridwalker.store.rounds.drafts import (
     DraftRow,
     delete_draft,
@@ -78,6 +78,7 @@ __all__ = [
     "care_not_seen",
     "care_tagged",
     "coverage",
+    "coverage_by_grid",
     "cycle_visits",
     "delete_draft",
     "follow_ups_due",

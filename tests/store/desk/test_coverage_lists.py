@@ -330,3 +330,32 @@ def test_area_of_each_level() -> None:
     assert cl.area_of(row) == cl.Area(community_uuid="c1")
     row.level = "street"
     assert cl.area_of(row) == cl.Area()
+
+
+def test_the_grouped_readings_give_each_grid_its_own_figures(street_hub: Path) -> None:
+    """The coverage table reads every grid's figures in one grouped query each: the same as
+    asking grid by grid (`rounds.coverage`, `census.coverage`), for the street and for all."""
+    from gridwalker.store import census
+    from gridwalker.store.tables import Grid, Street
+
+    engine = open_database(street_hub)
+    try:
+        with engine.connect() as conn:
+            grids = conn.execute(select(Grid.uuid).where(Grid.deleted == false())).scalars()
+            grids = list(grids)
+            street = conn.execute(select(Street.uuid)).scalar_one()
+            for by in (
+                rounds.coverage_by_grid(conn, DEMO_TODAY),
+                rounds.coverage_by_grid(conn, DEMO_TODAY, street),
+            ):
+                assert {g: by[g] for g in grids} == {
+                    g: rounds.coverage(conn, g, DEMO_TODAY) for g in grids
+                }
+            assert any(c.visited for c in by.values())
+            towers = census.coverage_by_grid(conn, year=DEMO_TODAY.year)
+            assert any(c.enterprises for c in towers.values())
+            for g in grids:
+                alone = census.coverage(conn, grid_uuid=g, year=DEMO_TODAY.year)
+                assert towers.get(g, census.NO_TOWERS) == alone
+    finally:
+        engine.dispose()
