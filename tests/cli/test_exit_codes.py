@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
         ["demo", "build", "--db", "{tmp}/not-a.db"],
     ),
     "export": (["export", "--out"], ["export"]),
+    "hub demo build": (
+        ["hub", "demo", "build", "--streets", "0"],
+        ["hub", "demo", "build", "--db", "{tmp}/junk.csv"],
+    ),
     "hub enroll": (["hub", "enroll"], ["hub", "enroll", "{tmp}/junk.json"]),
     "hub export": (["hub", "export"], ["hub", "export", "--all"]),
     "hub import": (["hub", "import"], ["hub", "import", "{tmp}/stick"]),
