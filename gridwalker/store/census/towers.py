@@ -28,7 +28,11 @@ from gridwalker.store.tables import Building, Enterprise, Grid
 
 
 def _tower_rows(
-    conn: Connection, grid_uuid: str | None, tower_uuid: str | None, year: int
+    conn: Connection,
+    grid_uuid: str | None,
+    tower_uuid: str | None,
+    year: int,
+    street_uuid: str | None = None,
 ) -> list[TowerRow]:
     """Census figures per tower of a scope, in the order of what needs attention."""
     latest = latest_record(year)
@@ -76,6 +80,8 @@ def _tower_rows(
         stmt = stmt.where(Building.grid_uuid == grid_uuid)
     if tower_uuid is not None:
         stmt = stmt.where(Building.uuid == tower_uuid)
+    if street_uuid is not None:
+        stmt = stmt.where(Building.street_uuid == street_uuid)
     rows = []
     for row in conn.execute(stmt):
         uuid, name, kind, floors, grid, code, present_n, censused, with_org, flagged, n_all = row
@@ -186,12 +192,14 @@ def coverage(
     return _summed(_tower_rows(conn, grid_uuid, tower_uuid, this_year(year)))
 
 
-def coverage_by_grid(conn: Connection, *, year: int | None = None) -> dict[str, Coverage]:
+def coverage_by_grid(
+    conn: Connection, *, year: int | None = None, street_uuid: str | None = None
+) -> dict[str, Coverage]:
     """`coverage` of every grid, from one reading of the towers (a district's coverage table
-    would otherwise read them once per grid); a grid with no tower is not in it, its
+    would otherwise read them once per grid), of one street or all; a grid with no tower is not in it, its
     figures are `coverage`'s for no tower (`NO_TOWERS`)."""
     by_grid: dict[str, list[TowerRow]] = {}
-    for row in _tower_rows(conn, None, None, this_year(year)):
+    for row in _tower_rows(conn, None, None, this_year(year), street_uuid):
         by_grid.setdefault(row.grid_uuid, []).append(row)
     return {grid: _summed(rows) for grid, rows in by_grid.items()}
 

@@ -112,8 +112,7 @@ def coverage_table(
     care = coverage_lists.care_by_grid(conn, today)
     # One grouped reading each, not two queries per grid: a district has hundreds of grids.
     visits_by = rounds.coverage_by_grid(conn, today, street_uuid)
-    census_by = census.coverage_by_grid(conn, year=today.year)
-    no_visits = rounds.Coverage(0, 0, 0)
+    census_by = census.coverage_by_grid(conn, year=today.year, street_uuid=street_uuid)
     overdue = and_(
         Issue.status.in_(issues.OVERDUE_CAPABLE),
         Issue.due_date.is_not(None),
@@ -144,7 +143,7 @@ def coverage_table(
     children: dict[str, list[CoverageRow]] = {}
     order: dict[str, list[str]] = {}  # a street's communities, in the order met
     for grid, code, name, community_uuid, community, street, street_name in grids:
-        cover = visits_by.get(grid, no_visits)
+        cover = visits_by.get(grid, rounds.NO_HOUSEHOLDS)
         enterprise = census_by.get(grid, census.NO_TOWERS)
         total_care, care_seen = care.get(grid, (0, 0))
         row = CoverageRow(

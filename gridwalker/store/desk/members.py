@@ -77,7 +77,7 @@ def member_stats(conn: Connection, today: date | None = None) -> list[MemberStat
     covers = rounds.coverage_by_grid(conn, today)  # one grouped reading, not one per grid
     out = []
     for member, name, grid, code, community in rows:
-        cover = covers.get(grid, rounds.Coverage(0, 0, 0))
+        cover = covers.get(grid, rounds.NO_HOUSEHOLDS)
         at = last_bundle.get(name)
         care_total, care_seen = care.get(grid, (0, 0))
         out.append(

@@ -18,7 +18,13 @@ from gridwalker.store.rounds.attention import (
     follow_ups_due,
     last_export,
 )
-from gridwalker.store.rounds.cycle import Coverage, coverage, coverage_by_grid, cycle_visits
+from gridwalker.store.rounds.cycle import (
+    NO_HOUSEHOLDS,
+    Coverage,
+    coverage,
+    coverage_by_grid,
+    cycle_visits,
+)
 from gridwalker.store.rounds.drafts import (
     DraftRow,
     delete_draft,
@@ -63,6 +69,7 @@ from gridwalker.store.rounds.walking import (
 )
 
 __all__ = [
+    "NO_HOUSEHOLDS",
     "Coverage",
     "DraftRow",
     "FormError",

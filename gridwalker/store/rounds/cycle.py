@@ -60,6 +60,9 @@ class Coverage:
         return self.visited / self.total if self.total else 0.0
 
 
+NO_HOUSEHOLDS = Coverage(0, 0, 0)  # a grid without households (`coverage_by_grid` omits it)
+
+
 def _counts(cyc) -> tuple:  # noqa: ANN001 - a Subquery
     """Households, covered this cycle, to revisit: the three figures of a `Coverage`."""
     return (
@@ -87,7 +90,8 @@ def coverage_by_grid(
     conn: Connection, day: date | None = None, street_uuid: str | None = None
 ) -> dict[str, Coverage]:
     """`coverage` of every grid (of one street, or all) in one grouped query: the desk's
-    coverage table of a district would otherwise ask once per grid."""
+    coverage table of a district would otherwise ask once per grid. A grid without
+    households is not in it: its figures are `NO_HOUSEHOLDS`."""
     cyc = cycle_visits(day or clock.today(), street_uuid=street_uuid)
     stmt = (
         select(Building.grid_uuid, *_counts(cyc))

@@ -348,14 +348,19 @@ def test_the_grouped_readings_give_each_grid_its_own_figures(street_hub: Path) -
                 rounds.coverage_by_grid(conn, DEMO_TODAY),
                 rounds.coverage_by_grid(conn, DEMO_TODAY, street),
             ):
-                assert {g: by[g] for g in grids} == {
+                assert {g: by.get(g, rounds.NO_HOUSEHOLDS) for g in grids} == {
                     g: rounds.coverage(conn, g, DEMO_TODAY) for g in grids
                 }
             assert any(c.visited for c in by.values())
-            towers = census.coverage_by_grid(conn, year=DEMO_TODAY.year)
-            assert any(c.enterprises for c in towers.values())
-            for g in grids:
-                alone = census.coverage(conn, grid_uuid=g, year=DEMO_TODAY.year)
-                assert towers.get(g, census.NO_TOWERS) == alone
+            year = DEMO_TODAY.year
+            for towers in (
+                census.coverage_by_grid(conn, year=year),
+                census.coverage_by_grid(conn, year=year, street_uuid=street),
+            ):
+                assert any(c.enterprises for c in towers.values())
+                for g in grids:
+                    alone = census.coverage(conn, grid_uuid=g, year=year)
+                    assert towers.get(g, census.NO_TOWERS) == alone
+            assert census.coverage_by_grid(conn, year=year, street_uuid="no-such-street") == {}
     finally:
         engine.dispose()
