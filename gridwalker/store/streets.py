@@ -6,12 +6,13 @@ them. Each such table carries a `street_uuid` column (`tables.base.StreetField`)
 filters, the reports and PostgreSQL's row-level security read (`store.rls`). It is derived,
 never a field of the record: it does not travel in a bundle nor enter a rev.
 
-`streets_for` gives rows about to be inserted their street (the Writer: a supervisor's login
-may insert only rows of its street, so the street must be there at once); `fill_streets`
-sets it, set-based, for every row written since a change number: every write
-path (Writer, the hub's intake, a hub bundle applied on a laptop, the demo, provisioning)
-gives each row it writes a new change number, so the one call after the writes fills them
-all, however the rows were inserted (executemany, COPY, a slow-path merge). A row whose
+`streets_for` gives rows about to be written their street (the Writer: a supervisor's login
+may insert only rows of its street, so the street must be there at once; the hub's import,
+which writes rows with their street rather than rewrite every row it loaded afterwards);
+`fill_streets_of` sets it for some rows by uuid (the import's merged rows, and those whose
+place arrived after them); `fill_streets` sets it, set-based, for every row written since a
+change number: every write path gives each row it writes a new change number, so one call
+after the writes fills them all, however the rows were inserted. A row whose
 place moved (a building given to another grid) is derived again when it is written; rows
 hanging from it keep their street until they are written again.
 """
@@ -49,6 +50,9 @@ PLACE_OF: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 STREET_BOUND: tuple[str, ...] = tuple(PLACE_OF)
+# The entities other rows hang from (whose street their children take).
+PLACES: frozenset[str] = frozenset(p for chain in PLACE_OF.values() for _column, p in chain)
+FILL_CHUNK = 5000  # uuids per UPDATE of fill_streets_of (well under any parameter limit)
 
 
 def derived_street(entity: str) -> ColumnElement[str | None]:
@@ -63,9 +67,18 @@ def derived_street(entity: str) -> ColumnElement[str | None]:
     return picks[0] if len(picks) == 1 else func.coalesce(*picks)
 
 
-def streets_for(conn: Connection, entity: str, rows: Sequence[dict[str, Any]]) -> list[str | None]:
+def streets_for(
+    conn: Connection,
+    entity: str,
+    rows: Sequence[dict[str, Any]],
+    places: dict[str, dict[str, str | None]] | None = None,
+) -> list[str | None]:
     """The street of each row (dicts of data fields) about to be inserted, by the same rule
-    as `derived_street`: a row written with its street passes a confined login's policy."""
+    as `derived_street`: a row written with its street passes a confined login's policy.
+
+    `places` (by entity, uuid → street) are the streets of places the caller has just
+    written itself: those are not read again.
+    """
     found: list[str | None] = [None] * len(rows)
     for column, parent_entity in PLACE_OF[entity]:
         wanted = {row.get(column) for row, street in zip(rows, found, strict=True) if not street}
@@ -73,11 +86,13 @@ def streets_for(conn: Connection, entity: str, rows: Sequence[dict[str, Any]]) -
         if not wanted:
             continue
         parent = SYNCED_TABLES[parent_entity].__table__
-        known = dict(
-            conn.execute(
-                select(parent.c.uuid, parent.c.street_uuid).where(parent.c.uuid.in_(wanted))
-            ).all()
-        )
+        known = {u: s for u in wanted if (s := (places or {}).get(parent_entity, {}).get(u))}
+        if missing := wanted - known.keys():
+            known |= dict(
+                conn.execute(
+                    select(parent.c.uuid, parent.c.street_uuid).where(parent.c.uuid.in_(missing))
+                ).all()
+            )
         found = [
             street or known.get(row.get(column)) for row, street in zip(rows, found, strict=True)
         ]
@@ -102,6 +117,18 @@ def fill_streets(
         conn.execute(
             update(table)
             .where(table.c.change > after_change)
+            .values(street_uuid=derived_street(entity))
+        )
+
+
+def fill_streets_of(conn: Connection, entity: str, uuids: Iterable[str]) -> None:
+    """Give some rows of one entity, by uuid, the street their place says now."""
+    table = SYNCED_TABLES[entity].__table__
+    wanted = sorted(set(uuids))
+    for start in range(0, len(wanted), FILL_CHUNK):
+        conn.execute(
+            update(table)
+            .where(table.c.uuid.in_(wanted[start : start + FILL_CHUNK]))
             .values(street_uuid=derived_street(entity))
         )
 

@@ -77,11 +77,11 @@ def test_a_failed_first_import_leaves_every_index_and_no_row(
     real = apply._apply_batch
     calls = []
 
-    def failing(conn, entity, part, device_id, fresh=False):  # noqa: ANN001, ANN202
+    def failing(conn, entity, *args):  # noqa: ANN001, ANN002, ANN202
         calls.append(entity)
         if entity == "resident":  # after household's indexes were dropped and rebuilt
             raise RuntimeError("disk full")
-        return real(conn, entity, part, device_id, fresh)
+        return real(conn, entity, *args)
 
     monkeypatch.setattr(apply, "_apply_batch", failing)
     outcome = hub.one(lap.export(full=True).path)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gridwalker.store.tables import Household
 from gridwalker.store.tables.hub import HubBacklog, HubConflict, HubRev
 from gridwalker.store.writes import Writer
-from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.hubs import Hub, both_engines, make_hub, snapshot
 from tests.support.laptops import Laptop, make_laptop
 
 
@@ -164,3 +164,36 @@ def import_with_identity(target: Hub, path: Path, source: Hub) -> str:
 
     identity, recipient = load_hub_identity(source.home)
     return import_file(target.engine, target.home, path, [identity], recipient).status
+
+
+@both_engines
+def test_a_row_the_import_updates_or_merges_is_written_with_its_places_street(
+    two_laptops: tuple[Laptop, Laptop], hub: Hub
+) -> None:
+    """The import writes each row with the street of its place: a fast-forward update and a
+    merge each give the row its street again (here after it was cleared at the hub)."""
+    a, b = two_laptops
+    uuid = _first_household(a)
+    paths = _conflict_bundles(a, b, uuid)
+    for path in paths[:2]:
+        assert hub.one(path).status == "applied"
+    with hub.engine.connect() as conn:
+        street = conn.execute(select(Household.street_uuid).where(Household.uuid == uuid)).scalar()
+    assert street is not None
+
+    def cleared_then_imported(path: Path) -> str | None:
+        with hub.engine.begin() as conn:
+            conn.execute(update(Household).where(Household.uuid == uuid).values(street_uuid=None))
+        assert hub.one(path).status == "applied"
+        with hub.engine.connect() as conn:
+            return conn.execute(
+                select(Household.street_uuid).where(Household.uuid == uuid)
+            ).scalar()
+
+    assert cleared_then_imported(paths[2]) == street  # a's edit: a fast-forward update
+    assert cleared_then_imported(paths[3]) == street  # b's edit beside it: merged
+    with hub.engine.connect() as conn:
+        versions = conn.execute(
+            select(HubRev.head).where(HubRev.entity == "household", HubRev.uuid == uuid)
+        ).scalars()
+        assert any(versions)  # the merge path it was meant to take

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from gridwalker.domain import clock
 from gridwalker.store.bulk import indexes_after_load, insert_rows
-from gridwalker.store.streets import change_mark, fill_streets
+from gridwalker.store.streets import PLACES, STREET_BOUND, fill_streets_of, streets_for
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import reserve_changes
@@ -92,7 +92,10 @@ def apply_bundle(
     applied = skipped = conflicts = 0
     total = sum(opened.manifest["counts"].values())
     done = 0
-    mark = change_mark(conn)
+    # Rows whose street is to be derived once every entity is in (a member before its grid,
+    # a merged row), by entity.
+    late: dict[str, list[str]] = {}
+    places = _Places()
     for entity in SYNCED_TABLES:
         if entity not in files:
             continue
@@ -103,15 +106,44 @@ def apply_bundle(
         count = opened.manifest["counts"].get(entity, 0) if fresh else 0
         with indexes_after_load(conn, SYNCED_TABLES[entity].__table__, count):
             for part in fmt.record_batches(opened, files, entity, BATCH):
-                a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh)
+                a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh, late, places)
                 applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
                 done += len(part)
                 if progress:
                     progress(entity, done, total)
-    # Every row this bundle wrote has a change number above the mark, whichever way it was
-    # written (batch insert, COPY, update, merge): its street is derived here, once, set-based.
-    fill_streets(conn, mark)
+    for entity in STREET_BOUND:  # parents before children
+        if late.get(entity):
+            fill_streets_of(conn, entity, late[entity])
     return applied, skipped, conflicts
+
+
+class _Places:
+    """The streets of the places (buildings, households …) an import has written, by entity
+    and uuid, for the rows hanging from them that follow: taken from the rows written, not
+    read again. At most MAX of them: past it they are dropped (read again when needed)."""
+
+    MAX = 200_000
+
+    def __init__(self) -> None:
+        self.by_entity: dict[str, dict[str, str | None]] = {}
+        self.size = 0
+
+    def add(self, entity: str, rows: list[dict[str, Any]]) -> None:
+        if entity not in PLACES:
+            return
+        if self.size + len(rows) > self.MAX:
+            self.by_entity, self.size = {}, 0
+        streets = self.by_entity.setdefault(entity, {})
+        before = len(streets)
+        streets.update((row["uuid"], row["street_uuid"]) for row in rows)
+        self.size += len(streets) - before
+
+    def forget(self, entity: str, uuids: list[str]) -> None:
+        streets = self.by_entity.get(entity, {})
+        for uuid in uuids:
+            if uuid in streets:
+                del streets[uuid]
+                self.size -= 1
 
 
 def _nothing_of(conn: Connection, entity: str) -> bool:
@@ -155,7 +187,9 @@ def _apply_batch(
     entity: str,
     part: list[tuple[dict[str, Any], dict[str, Any]]],
     device_id: str,
-    fresh: bool = False,
+    fresh: bool,
+    late: dict[str, list[str]],
+    places: _Places,
 ) -> tuple[int, int, int]:
     table = SYNCED_TABLES[entity].__table__
     uuids = [row["uuid"] for _record, row in part]
@@ -220,14 +254,25 @@ def _apply_batch(
         if batch.inserts or batch.updates
         else 0
     )
-    for i, row in enumerate([*batch.inserts, *batch.updates]):
+    written = [*batch.inserts, *batch.updates]
+    for i, row in enumerate(written):
         row["change"] = first + i
+    bound = entity in STREET_BOUND
+    if bound:
+        # Written with their street (its parent's, read by uuid) rather than every loaded row
+        # rewritten afterwards: on PostgreSQL that rewrite cost more than the load itself.
+        streets = streets_for(conn, entity, written, places.by_entity)
+        for row, street in zip(written, streets, strict=True):
+            row["street_uuid"] = street
+            if street is None:  # its place not here yet (a member before its grid), or none
+                late.setdefault(entity, []).append(row["uuid"])
+        places.add(entity, written)
     insert_rows(conn, HubRev.__table__, batch.saved)
     # Updates first: a row deleted in this batch frees its natural key (one live census record
     # per enterprise and year) before a new row of the batch takes it.
     if batch.updates:
         cols = ["rev", "base_rev", "change", "updated_at", "updated_by", "deleted"]
-        cols += data_columns(entity)
+        cols += data_columns(entity) + (["street_uuid"] if bound else [])
         stmt = (
             update(table)
             .where(table.c.uuid == bindparam("b_uuid"))
@@ -261,6 +306,11 @@ def _apply_batch(
             applied += 1
             if outcome == "conflict":
                 conflicts += 1
+    if bound and batch.slow:  # merged rows: their street now, for the children that follow,
+        merged = [row["uuid"] for _record, row in batch.slow]
+        places.forget(entity, merged)
+        fill_streets_of(conn, entity, merged)
+        late.setdefault(entity, []).extend(merged)  # and again once all places are in
     return applied, skipped, conflicts
 
 
