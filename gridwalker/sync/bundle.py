@@ -24,7 +24,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from gridwalker.sync.manifest import (
     check_manifest,
     parse_manifest,
 )
-from gridwalker.sync.records import RecordError, check_record, row_values
+from gridwalker.sync.records import RecordError, check_record
 from gridwalker.sync.refusals import BundleRefused
 
 __all__ = [
@@ -53,8 +52,8 @@ __all__ = [
     "SigningKey",
     "check_files",
     "check_records",
+    "checked_batches",
     "open_bundle",
-    "record_batches",
 ]
 
 MANIFEST = "manifest.json"
@@ -534,23 +533,44 @@ def iter_records(
         raise bundle.refuse(exc.reason, exc.detail) from None
 
 
+Checked = tuple[dict[str, Any], dict[str, Any]]  # a record and its row values
+
+
 def check_records(bundle: OpenedBundle, files: RecordsFiles) -> int:
-    """Validate every record against the schema, streamed (nothing kept but each uuid, to find
-    one twice); BundleRefused lists file and line of the first errors."""
+    """Validate every record against the schema, streamed, writing nothing (a bundle held for
+    later, `gridwalker inspect`): the number of records, or BundleRefused as `checked_batches`."""
+    return sum(len(part) for _entity, part in checked_batches(bundle, files))
+
+
+def checked_batches(
+    bundle: OpenedBundle, files: RecordsFiles, size: int = APPLY_BATCH
+) -> Iterator[tuple[str, list[Checked]]]:
+    """Every records file, entity by entity in SYNCED_TABLES' order, checked against the
+    schema as it is read (once) from the bundle's private copy: (entity, batch of (record, row
+    values)), at most `size` records and about APPLY_BATCH_BYTES bytes of lines a batch, for
+    the apply to write as they come. Memory holds one batch, whatever the bundle's size.
+
+    A bundle is good whole or refused whole: from the first bad record on, no batch is given;
+    the rest is still read and checked, to name file and line of the first MAX_ERRORS errors,
+    and BundleRefused ends the iteration (a caller writing the batches in one transaction
+    rolls it back). Each uuid at most once a file; each file as many lines as the manifest says.
+    """
     errors: list[str] = []
     low, high = bundle.manifest["from_change"], bundle.manifest["to_change"]
-    total = 0
     for entity in SYNCED_TABLES:
         if entity not in files:
             continue
-        count = 0
+        count = weight = 0
+        batch: list[Checked] = []
         seen = streams.SeenUuids(bundle.scratch, entity)
         try:
-            for number, record in iter_records(bundle, files, entity):
+            for number, line in _record_lines(bundle, files[entity]):
                 count += 1
                 try:
-                    if isinstance(record, RecordError):
-                        raise record
+                    try:
+                        record = orjson.loads(line)  # strict RFC 8259: no NaN, valid UTF-8 only
+                    except orjson.JSONDecodeError as exc:
+                        raise RecordError(f"not a JSON line ({exc.__class__.__name__})") from None
                     row = check_record(entity, record, low, high)
                     if not seen.add(row["uuid"]):
                         raise RecordError(f"uuid {row['uuid']} appears twice")
@@ -558,43 +578,31 @@ def check_records(bundle: OpenedBundle, files: RecordsFiles) -> int:
                     errors.append(f"records/{entity}.jsonl line {number}: {exc}")
                     if len(errors) >= MAX_ERRORS:
                         raise bundle.refuse("schema", "; ".join(errors)) from None
+                    continue
+                if errors:
+                    continue
+                batch.append((record, row))
+                weight += len(line)
+                if len(batch) >= size or weight >= APPLY_BATCH_BYTES:
+                    yield entity, batch
+                    batch, weight = [], 0
         finally:
             seen.close()
         if count != bundle.manifest["counts"][entity]:
             errors.append(
                 f"records/{entity}.jsonl: {count} lines, the manifest says {bundle.manifest['counts'][entity]}"
             )
-        total += count
+        if batch and not errors:
+            yield entity, batch
     if errors:
         reason = "schema" if any(" line " in e for e in errors) else "count-mismatch"
         raise bundle.refuse(reason, "; ".join(errors))
-    return total
 
 
-Checked = tuple[dict[str, Any], dict[str, Any]]  # a record and its row values
-
-
-def record_batches(
-    bundle: OpenedBundle, files: RecordsFiles, entity: str, size: int = APPLY_BATCH
-) -> Iterator[list[Checked]]:
-    """The (record, row values) pairs of a records file `check_records` accepted, for applying:
-    read again from the bundle's private copy (the bytes checked, so not checked again), in
-    batches of at most `size` records and about APPLY_BATCH_BYTES bytes of lines."""
-    if entity not in files:
-        return
-    convert = partial(row_values, entity)
-    batch: list[Checked] = []
-    weight = 0
-    for _first, lines in streams.entry_blocks(bundle.zip, files[entity], MAX_ENTRY_BYTES):
-        records = list(map(orjson.loads, filter(None, lines)))
-        batch += zip(records, map(convert, records), strict=True)
-        weight += sum(map(len, lines))
-        while len(batch) >= size:
-            yield batch[:size]
-            batch = batch[size:]
-        if batch and weight >= APPLY_BATCH_BYTES:
-            yield batch
-            batch = []
-        weight = weight if batch else 0
-    if batch:
-        yield batch
+def _record_lines(bundle: OpenedBundle, info: zipfile.ZipInfo) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each non-empty line of a records file, streamed from the zip;
+    a line or file past its limit is refused (`too-large`) as the bundle's refusal."""
+    try:
+        yield from streams.entry_lines(bundle.zip, info, MAX_ENTRY_BYTES)
+    except BundleRefused as exc:
+        raise bundle.refuse(exc.reason, exc.detail) from None

@@ -15,7 +15,7 @@ from gridwalker.sync.hub.enrol import revoke
 from gridwalker.sync.hub.folders import quarantine_dir
 from gridwalker.sync.keys import load_device_key, trust_hub
 from tests.support.bundles import read_zip, rebuild, write_zip
-from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support.hubs import Hub, both_engines, make_hub, snapshot
 from tests.support.laptops import Laptop, make_laptop
 
 
@@ -225,3 +225,35 @@ def test_device_bundle_with_decision_records(
     rebuild(laptop, second, second, edit_records=files, edit_manifest=edit)
     message = refused(hub, second, "bad-manifest")
     assert "review_decision" in message
+
+
+def _last_visit_bad(laptop: Laptop, path: Path, how: str) -> None:
+    """The bundle's last visit line made bad: a wrong change number, or the first visit again."""
+    lines = dict(read_zip(path))["records/visit.jsonl"].splitlines()
+    assert len(lines) > 10
+    if how == "bad field":
+        record = json.loads(lines[-1])
+        record["change"] = "x"
+        lines[-1] = json.dumps(record, ensure_ascii=False).encode()
+    else:
+        lines[-1] = lines[0]
+    bad = b"\n".join(lines) + b"\n"
+    rebuild(laptop, path, path, edit_records={"records/visit.jsonl": bad})
+
+
+@both_engines
+@pytest.mark.parametrize("how", ["bad field", "uuid twice"])
+def test_a_bad_last_record_refuses_what_was_written_before_it(
+    laptop: Laptop, hub: Hub, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """The import checks records as it writes them, a batch at a time: a bad record after
+    whole batches (every entity before visits, and visits in batches of 3) were written
+    refuses the bundle, and nothing of it stays, whatever the engine."""
+    from gridwalker.sync.hub import apply
+
+    monkeypatch.setattr(apply, "BATCH", 3)
+    path = laptop.export(full=True, plaintext=True).path
+    _last_visit_bad(laptop, path, how)
+    message = refused(hub, path, "schema")
+    want = "change: expected an integer" if how == "bad field" else "appears twice"
+    assert "records/visit.jsonl line " in message and want in message, message

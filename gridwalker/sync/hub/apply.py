@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -83,38 +85,39 @@ def apply_bundle(
     opened: fmt.OpenedBundle,
     files: fmt.RecordsFiles,
     progress: Progress | None = None,
-) -> tuple[int, int, int]:
-    """Apply a checked bundle's records inside the caller's transaction: (applied, skipped, conflicts).
+) -> tuple[int, int, int, int]:
+    """Check and apply a bundle's records inside the caller's transaction, in one reading:
+    (records, applied, skipped, conflicts).
 
-    The records are read again from the bundle's private copy, a batch at a time
-    (`bundle.record_batches`): memory holds one batch, whatever the bundle's size.
+    The records come checked a batch at a time (`bundle.checked_batches`): memory holds one
+    batch, whatever the bundle's size. A bad record anywhere refuses the bundle
+    (BundleRefused) after batches before it were written: the caller's transaction rolls
+    them back, so nothing of a refused bundle stays.
     """
-    applied = skipped = conflicts = 0
+    records = applied = skipped = conflicts = 0
     total = sum(opened.manifest["counts"].values())
-    done = 0
     # Rows whose street is to be derived once every entity is in (a member before its grid,
     # a merged row), by entity.
     late: dict[str, list[str]] = {}
     places = _Places()
-    for entity in SYNCED_TABLES:
-        if entity not in files:
-            continue
+    for entity, parts in groupby(fmt.checked_batches(opened, files, BATCH), key=itemgetter(0)):
         # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
-        # A bundle holds each uuid once (check_records), so this stays true through it.
+        # A bundle holds each uuid once (checked before its batch is given), so this stays
+        # true through it.
         fresh = _nothing_of(conn, entity)
         # Into an empty table, the secondary indexes are built once after the load.
         count = opened.manifest["counts"].get(entity, 0) if fresh else 0
         with indexes_after_load(conn, SYNCED_TABLES[entity].__table__, count):
-            for part in fmt.record_batches(opened, files, entity, BATCH):
+            for _entity, part in parts:
                 a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh, late, places)
                 applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
-                done += len(part)
+                records += len(part)
                 if progress:
-                    progress(entity, done, total)
+                    progress(entity, records, total)
     for entity in STREET_BOUND:  # parents before children
         if late.get(entity):
             fill_streets_of(conn, entity, late[entity])
-    return applied, skipped, conflicts
+    return records, applied, skipped, conflicts
 
 
 class _Places:

@@ -395,17 +395,20 @@ def _checked_and_applied(
         raise opened.refuse(
             "device-key", f"device {opened.device_id} signs with key {sorted(other_keys)[0]}"
         )
-    outcome.records = fmt.check_records(opened, files)
     full = opened.manifest["kind"] == "full"
     kinds = {row.seq: row.kind for row in booked}
     covering = _covered_by(opened.seq, kinds)
     if covering:
+        # Not applied, yet a bad bundle is refused, not waved through (the apply checks the
+        # records it applies as it reads them).
+        outcome.records = fmt.check_records(opened, files)
         outcome.status = "already"
         outcome.message = f"covered by a later full bundle (seq {covering})"
         _leave_backlog(engine, backlog_row, path)
         return outcome
     prev = by_seq.get(opened.seq - 1)
     if not full and forced_by is None and not _turn_has_come(opened.seq, kinds):
+        outcome.records = fmt.check_records(opened, files)  # only a good bundle waits
         if backlog_row is None:
             hold(engine, home, opened)
         outcome.status = "held"
@@ -424,7 +427,7 @@ def _checked_and_applied(
         )
     try:
         with engine.begin() as conn, bulk_cache(conn):
-            counts = apply_bundle(conn, opened, files, progress)
+            outcome.records, *counts = apply_bundle(conn, opened, files, progress)
             ledger.book_bundle(
                 conn,
                 device_id=opened.device_id,

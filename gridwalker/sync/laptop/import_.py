@@ -392,7 +392,6 @@ def _import_opened(
             "other-device", f"for device {manifest.get('to_device')!r}, this is {device_id!r}"
         )
     files = fmt.check_files(opened, extra_entities=HUB_ENTITIES)
-    outcome.records = fmt.check_records(opened, files)
     decisions: Iterable[list[dict[str, Any]]] = decision_batches(opened, files)
     if check_decisions(opened, files) and legacy is not None:
         raise _refuse("bad-manifest", f"decisions both in the manifest and in {DECISION_FILE}")
@@ -416,13 +415,14 @@ def _import_opened(
         with engine.begin() as conn:
             unsent = _unsent_setup_rows(conn) if manifest["kind"] == "full" else {}
             mark = change_mark(conn)
-            # Read again from the bundle's private copy, a batch at a time.
-            for entity in SYNCED_TABLES:
-                for pairs in fmt.record_batches(opened, files, entity):
-                    a, k, s = _apply_rows(conn, entity, pairs, unsent.get(entity, set()))
-                    outcome.applied += a
-                    outcome.kept_local += k
-                    outcome.skipped += s
+            # Checked as they are read, a batch at a time: a bad record refuses the bundle
+            # and this transaction rolls back what came before it.
+            for entity, pairs in fmt.checked_batches(opened, files):
+                a, k, s = _apply_rows(conn, entity, pairs, unsent.get(entity, set()))
+                outcome.records += len(pairs)
+                outcome.applied += a
+                outcome.kept_local += k
+                outcome.skipped += s
             if unsent.get("grid"):  # a grid typed at setup, brought by the hub under its code
                 outcome.merged_grids = merge_typed_grids(conn, "hub", unsent["grid"])
             fill_streets(conn, mark)  # the rows taken in, by their change numbers
