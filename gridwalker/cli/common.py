@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -38,7 +39,7 @@ def no_database(db: object) -> str:
     return _("{path}: no database here; give --db PATH").format(path=db)
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Say why on stderr and exit with `code` (1 refused or failed, 2 wrong usage)."""
     click.echo(message, err=True)
     sys.exit(code)

@@ -1,7 +1,7 @@
-"""Review-desk commands (issue #7): `hub export`, `import` on a laptop, `report coverage`.
+"""Review-desk commands (issue #7): `hub export`, `import` on a laptop, `hub demo build`.
 
 Thin wrappers over `gridwalker.sync.hub.export`, `gridwalker.sync.laptop.import_` and
-`gridwalker.store.desk.coverage`: messages to stderr, results to stdout, `--json` prints one object,
+`gridwalker.demo.streets`: messages to stderr, results to stdout, `--json` prints one object,
 exit 0 done (also "nothing new", "already imported"), 1 refused or failed, 2 wrong usage.
 """
 
@@ -28,10 +28,8 @@ from gridwalker.cli.common import (
     hub_db_option,
     no_database,
     parse_day,
-    pick_language,
 )
 from gridwalker.cli.lines import counts_words
-from gridwalker.cli.report_cmds import _report_file, report
 from gridwalker.cli.root import main
 from gridwalker.cli.sync_cmds import hub_group
 from gridwalker.domain.i18n import _
@@ -40,7 +38,6 @@ EXAMPLES.update(
     {
         "hub_export": "gridwalker hub export --all --out /media/usb/to-laptops",
         "import": "gridwalker import /media/usb/gridwalker-hub-to-3f9c2a1b7d4e-000004.zip.age",
-        "report_coverage": "gridwalker report coverage --out 覆盖情况.xlsx --today 2026-11-20",
     }
 )
 
@@ -144,61 +141,6 @@ def import_cmd(file: Path, db: Path | None, as_json: bool) -> None:
         click.echo(laptop_import_line(outcome), err=outcome.status == "refused")
     if outcome.status == "refused":
         sys.exit(1)
-
-
-@report.command("coverage", epilog=epilog("report_coverage"))
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=_report_file,
-    help="The file to write: .xlsx or .csv (UTF-8 with BOM, opens in Excel).",
-)
-@hub_db_option(
-    "The database: a file or a URL (default: hub.db if there is one, else the field database)."
-)
-@click.option("--today", callback=parse_day, help="As of this day (YYYY-MM-DD); default: today.")
-@click.option("--street", "street", help="Only this street (its name or code).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the headers.")
-def report_coverage(
-    out: Path,
-    db: Path | DatabaseUrl | None,
-    today: date | None,
-    street: str | None,
-    lang: str | None,
-) -> None:
-    """Coverage per street, community and grid: visits, care, census, party organisations,
-    issues."""
-    from gridwalker.cli.unlock import open_laptop
-    from gridwalker.domain.i18n import language, set_language
-    from gridwalker.store.desk.coverage import write_coverage_report
-    from gridwalker.store.streets import UnknownStreet, find_street
-
-    home = home_paths()
-    set_language(pick_language(lang, home))
-    db = db or (home.hub_db if home.hub_db.exists() else home.field_db)
-    if not db.exists():
-        fail(no_database(db))
-    if not out.parent.is_dir():
-        fail(f"{out.parent}: {NO_FOLDER}")
-    engine = open_laptop(db)
-    try:
-        with engine.connect() as conn:
-            try:
-                street_uuid = find_street(conn, street) if street else None
-            except UnknownStreet as exc:
-                fail(str(exc), 2)
-            rows = write_coverage_report(conn, out, today, lang=language(), street_uuid=street_uuid)
-    except OSError as exc:
-        fail(
-            _("{path}: cannot write the report: {reason}").format(
-                path=out, reason=exc.strerror or exc
-            )
-        )
-    finally:
-        engine.dispose()
-    click.echo(_("{path}: {n} rows (street, communities, grids)").format(path=out, n=rows))
 
 
 # --- hub demo build ---------------------------------------------------------------------------

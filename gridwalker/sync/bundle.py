@@ -7,11 +7,11 @@ ratios), then the signature (read first, its key known here), the raw manifest b
 verified with that key, and only then the manifest parsed with limits and checked against
 its schema (sync.manifest), its hub and device; then the file list, sizes (counted while
 inflating, never taken from the zip's headers) and sha256 of every file, then the schema of
-every record. Each refusal carries a stable reason code (sync.refusals).
+every record (sync.reading). Each refusal carries a stable reason code (sync.refusals).
 
 Memory stays bounded whatever the file (sync.streams): it is read once, hashed while decrypted
 (or copied) into a private scratch copy that every later pass reads; records files are hashed
-as they inflate, checked line by line, and read again in batches for applying.
+as they inflate, then read line by line, checked and applied in batches (sync.reading).
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from gridwalker.store.tables import SYNCED_TABLES
 from gridwalker.sync import streams
@@ -39,7 +37,6 @@ from gridwalker.sync.manifest import (
     check_manifest,
     parse_manifest,
 )
-from gridwalker.sync.records import RecordError, check_record
 from gridwalker.sync.refusals import BundleRefused
 
 __all__ = [
@@ -51,8 +48,6 @@ __all__ = [
     "RecordsFiles",
     "SigningKey",
     "check_files",
-    "check_records",
-    "checked_batches",
     "open_bundle",
 ]
 
@@ -69,9 +64,6 @@ MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FLOOR byte
 RATIO_FLOOR = 1 << 16
 MAX_ENTRIES = 64
 MAX_ERRORS = 5
-# Records are applied in batches of at most so many records and bytes of JSON lines.
-APPLY_BATCH = 5000
-APPLY_BATCH_BYTES = 8 << 20
 
 
 def bundle_name(device_id: str, seq: int, encrypted: bool) -> str:
@@ -515,94 +507,3 @@ def check_files(bundle: OpenedBundle, *, extra_entities: Collection[str] = ()) -
                 "missing-file", f"records/{entity}.jsonl ({count} records in counts)"
             )
     return out
-
-
-def iter_records(
-    bundle: OpenedBundle, files: RecordsFiles, entity: str
-) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or the RecordError) of each line of a records file, streamed
-    from the zip (lines of a bounded length: BundleRefused `too-large` past it)."""
-    info = files[entity]
-    try:
-        for number, line in streams.entry_lines(bundle.zip, info, MAX_ENTRY_BYTES):
-            try:
-                yield number, orjson.loads(line)  # strict RFC 8259: no NaN, valid UTF-8 only
-            except orjson.JSONDecodeError as exc:
-                yield number, RecordError(f"not a JSON line ({exc.__class__.__name__})")
-    except BundleRefused as exc:
-        raise bundle.refuse(exc.reason, exc.detail) from None
-
-
-Checked = tuple[dict[str, Any], dict[str, Any]]  # a record and its row values
-
-
-def check_records(bundle: OpenedBundle, files: RecordsFiles) -> int:
-    """Validate every record against the schema, streamed, writing nothing (a bundle held for
-    later, `gridwalker inspect`): the number of records, or BundleRefused as `checked_batches`."""
-    return sum(len(part) for _entity, part in checked_batches(bundle, files))
-
-
-def checked_batches(
-    bundle: OpenedBundle, files: RecordsFiles, size: int = APPLY_BATCH
-) -> Iterator[tuple[str, list[Checked]]]:
-    """Every records file, entity by entity in SYNCED_TABLES' order, checked against the
-    schema as it is read (once) from the bundle's private copy: (entity, batch of (record, row
-    values)), at most `size` records and about APPLY_BATCH_BYTES bytes of lines a batch, for
-    the apply to write as they come. Memory holds one batch, whatever the bundle's size.
-
-    A bundle is good whole or refused whole: from the first bad record on, no batch is given;
-    the rest is still read and checked, to name file and line of the first MAX_ERRORS errors,
-    and BundleRefused ends the iteration (a caller writing the batches in one transaction
-    rolls it back). Each uuid at most once a file; each file as many lines as the manifest says.
-    """
-    errors: list[str] = []
-    low, high = bundle.manifest["from_change"], bundle.manifest["to_change"]
-    for entity in SYNCED_TABLES:
-        if entity not in files:
-            continue
-        count = weight = 0
-        batch: list[Checked] = []
-        seen = streams.SeenUuids(bundle.scratch, entity)
-        try:
-            for number, line in _record_lines(bundle, files[entity]):
-                count += 1
-                try:
-                    try:
-                        record = orjson.loads(line)  # strict RFC 8259: no NaN, valid UTF-8 only
-                    except orjson.JSONDecodeError as exc:
-                        raise RecordError(f"not a JSON line ({exc.__class__.__name__})") from None
-                    row = check_record(entity, record, low, high)
-                    if not seen.add(row["uuid"]):
-                        raise RecordError(f"uuid {row['uuid']} appears twice")
-                except RecordError as exc:
-                    errors.append(f"records/{entity}.jsonl line {number}: {exc}")
-                    if len(errors) >= MAX_ERRORS:
-                        raise bundle.refuse("schema", "; ".join(errors)) from None
-                    continue
-                if errors:
-                    continue
-                batch.append((record, row))
-                weight += len(line)
-                if len(batch) >= size or weight >= APPLY_BATCH_BYTES:
-                    yield entity, batch
-                    batch, weight = [], 0
-        finally:
-            seen.close()
-        if count != bundle.manifest["counts"][entity]:
-            errors.append(
-                f"records/{entity}.jsonl: {count} lines, the manifest says {bundle.manifest['counts'][entity]}"
-            )
-        if batch and not errors:
-            yield entity, batch
-    if errors:
-        reason = "schema" if any(" line " in e for e in errors) else "count-mismatch"
-        raise bundle.refuse(reason, "; ".join(errors))
-
-
-def _record_lines(bundle: OpenedBundle, info: zipfile.ZipInfo) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of each non-empty line of a records file, streamed from the zip;
-    a line or file past its limit is refused (`too-large`) as the bundle's refusal."""
-    try:
-        yield from streams.entry_lines(bundle.zip, info, MAX_ENTRY_BYTES)
-    except BundleRefused as exc:
-        raise bundle.refuse(exc.reason, exc.detail) from None

@@ -16,6 +16,7 @@ from typing import Any
 
 from gridwalker import config
 from gridwalker.sync import bundle as fmt
+from gridwalker.sync import reading
 from gridwalker.sync.hub.export import DIRECTION, HUB_ENTITIES
 from gridwalker.sync.keys import (
     KeyProblem,
@@ -157,7 +158,7 @@ def inspect_bundle(
             files = fmt.check_files(opened, extra_entities=HUB_ENTITIES if hub_bundle else ())
             report.checks.append(("files sha256 and sizes", True, f"{len(files)} files"))
             step = "records"
-            total = fmt.check_records(opened, files)
+            total = reading.check_records(opened, files)
             report.checks.append(("records schema", True, f"{total:,} records"))
             if hub_bundle:
                 step = "decisions"

@@ -30,7 +30,7 @@ from pyrage import x25519
 
 from gridwalker import config
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync import streams
+from gridwalker.sync import reading, streams
 from gridwalker.sync.hub.enrol import key_lookup
 from gridwalker.sync.keys import load_device_key, load_hub_identity, load_hub_signing_key
 from tests.support.bundles import hub_bundle_entries, read_zip
@@ -351,7 +351,7 @@ def test_the_private_copy_is_private_and_removed(
         assert opened.scratch.parent == scratch
         assert opened.scratch.stat().st_mode & 0o777 == 0o700
         assert (opened.scratch / "bundle.zip").stat().st_mode & 0o777 == 0o600
-        assert fmt.check_records(opened, fmt.check_files(opened)) > 0
+        assert reading.check_records(opened, fmt.check_files(opened)) > 0
     assert not opened.scratch.exists()
     assert hub.one(path).status == "applied"
     damaged = laptop.export(plaintext=True, full=True).path

@@ -21,6 +21,7 @@ from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import reserve_changes
 from gridwalker.sync import bundle as fmt
+from gridwalker.sync import reading
 from gridwalker.sync.hub.merge import Version, heads_of, merge, merge_base
 from gridwalker.sync.records import db_values, json_encoder
 
@@ -89,7 +90,7 @@ def apply_bundle(
     """Check and apply a bundle's records inside the caller's transaction, in one reading:
     (records, applied, skipped, conflicts).
 
-    The records come checked a batch at a time (`bundle.checked_batches`): memory holds one
+    The records come checked a batch at a time (`reading.checked_batches`): memory holds one
     batch, whatever the bundle's size. A bad record anywhere refuses the bundle
     (BundleRefused) after batches before it were written: the caller's transaction rolls
     them back, so nothing of a refused bundle stays.
@@ -100,7 +101,7 @@ def apply_bundle(
     # a merged row), by entity.
     late: dict[str, list[str]] = {}
     places = _Places()
-    for entity, parts in groupby(fmt.checked_batches(opened, files, BATCH), key=itemgetter(0)):
+    for entity, parts in groupby(reading.checked_batches(opened, files, BATCH), key=itemgetter(0)):
         # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
         # A bundle holds each uuid once (checked before its batch is given), so this stays
         # true through it.

@@ -34,6 +34,7 @@ from gridwalker.domain import clock
 from gridwalker.store import ledger
 from gridwalker.store.engine import bulk_cache
 from gridwalker.sync import bundle as fmt
+from gridwalker.sync import reading
 from gridwalker.sync.hub import lock
 from gridwalker.sync.hub.apply import Progress, apply_bundle
 from gridwalker.sync.hub.enrol import key_lookup
@@ -401,14 +402,14 @@ def _checked_and_applied(
     if covering:
         # Not applied, yet a bad bundle is refused, not waved through (the apply checks the
         # records it applies as it reads them).
-        outcome.records = fmt.check_records(opened, files)
+        outcome.records = reading.check_records(opened, files)
         outcome.status = "already"
         outcome.message = f"covered by a later full bundle (seq {covering})"
         _leave_backlog(engine, backlog_row, path)
         return outcome
     prev = by_seq.get(opened.seq - 1)
     if not full and forced_by is None and not _turn_has_come(opened.seq, kinds):
-        outcome.records = fmt.check_records(opened, files)  # only a good bundle waits
+        outcome.records = reading.check_records(opened, files)  # only a good bundle waits
         if backlog_row is None:
             hold(engine, home, opened)
         outcome.status = "held"

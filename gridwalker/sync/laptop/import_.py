@@ -37,7 +37,7 @@ from gridwalker.store.tables import SYNCED_TABLES, Audit, Device
 from gridwalker.store.tables.review import HubInbox
 from gridwalker.store.writes import reserve_changes
 from gridwalker.sync import bundle as fmt
-from gridwalker.sync import streams
+from gridwalker.sync import reading, streams
 from gridwalker.sync.hub.export import (
     DECISION_ENTITY,
     DECISION_NAMESPACE,
@@ -258,7 +258,7 @@ def legacy_decisions(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
 def check_decisions(bundle: fmt.OpenedBundle, files: fmt.RecordsFiles) -> int:
     """Check every decision record of a hub bundle, streamed; returns how many there are.
 
-    As `bundle.check_records` does for the rows: file and line of the first errors, reason
+    As `reading.checked_batches` does for the rows: file and line of the first errors, reason
     `schema`; a count that differs from the manifest's, reason `count-mismatch`.
     """
     if DECISION_ENTITY not in files:  # check_files made sure the manifest counts none
@@ -269,7 +269,7 @@ def check_decisions(bundle: fmt.OpenedBundle, files: fmt.RecordsFiles) -> int:
     last = 0
     count = 0
     try:
-        for number, record in fmt.iter_records(bundle, files, DECISION_ENTITY):
+        for number, record in reading.iter_records(bundle, files, DECISION_ENTITY):
             count += 1
             try:
                 if isinstance(record, RecordError):
@@ -303,9 +303,9 @@ def decision_batches(
     if DECISION_ENTITY not in files:
         return
     batch: list[dict[str, Any]] = []
-    for _number, record in fmt.iter_records(bundle, files, DECISION_ENTITY):
+    for _number, record in reading.iter_records(bundle, files, DECISION_ENTITY):
         batch.append(check_decision(record))
-        if len(batch) >= fmt.APPLY_BATCH:
+        if len(batch) >= reading.APPLY_BATCH:
             yield batch
             batch = []
     if batch:
@@ -417,7 +417,7 @@ def _import_opened(
             mark = change_mark(conn)
             # Checked as they are read, a batch at a time: a bad record refuses the bundle
             # and this transaction rolls back what came before it.
-            for entity, pairs in fmt.checked_batches(opened, files):
+            for entity, pairs in reading.checked_batches(opened, files):
                 a, k, s = _apply_rows(conn, entity, pairs, unsent.get(entity, set()))
                 outcome.records += len(pairs)
                 outcome.applied += a
