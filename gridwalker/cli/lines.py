@@ -89,6 +89,10 @@ def hub_import_line(outcome: ImportOutcome) -> str:
             known=f"{outcome.skipped:,}",
             conflicts=f"{outcome.conflicts:,}",
         )
+        if outcome.after_closing:
+            text += "; " + _("{n} votes arrived after closing: kept, not counted.").format(
+                n=outcome.after_closing
+            )
     elif outcome.status == "already":
         text = _("already imported ({who})").format(who=who)
         if outcome.message:

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from gridwalker.cli import main
+from gridwalker.cli.lines import hub_import_line
+from gridwalker.domain.i18n import language, set_language
 from gridwalker.store.consult import ConsultProblem
 from gridwalker.store.consult.consultations import create_consultation, find_consultation
 from gridwalker.store.consult.counting import count, tally_json
@@ -125,7 +127,8 @@ def test_a_vote_reaching_the_hub_after_closing_is_kept_and_reported_not_counted(
 ) -> None:
     assert desk.one(field_a.export().path).status == "applied"
     ident = start(field_a, tmp_path, agreeing=5)
-    assert desk.one(field_a.export().path).status == "applied"
+    before_closing = desk.one(field_a.export().path)
+    assert (before_closing.status, before_closing.after_closing) == ("applied", 0)
     with desk.engine.begin() as conn:
         close_consultation(conn, SUPERVISOR, ident)
     fixed = tally_of(desk.engine, ident)
@@ -138,7 +141,17 @@ def test_a_vote_reaching_the_hub_after_closing_is_kept_and_reported_not_counted(
         room = next(r for r in register_rooms(conn, ident) if r.room == "101")
         save_room(conn, MEMBER, info, {"room": "101", "owner": "业主101", "area": "120"}, room=room)
         save_room(conn, MEMBER, info, {"room": "501", "owner": "新业主", "area": "80"})
-    assert desk.one(field_a.export().path).status == "applied"
+    late = desk.one(field_a.export().path)
+    # the import says so: the line a supervisor reads, its --json object
+    assert (late.status, late.after_closing) == ("applied", 1), late.summary()
+    assert "1 votes arrived after closing: kept, not counted" in late.summary()
+    assert late.as_json()["after_closing"] == 1
+    before = language()
+    set_language("en")
+    try:
+        assert "; 1 votes arrived after closing: kept, not counted." in hub_import_line(late)
+    finally:
+        set_language(before)
     with desk.engine.connect() as conn:
         held = conn.execute(
             select(func.count())

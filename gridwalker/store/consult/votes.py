@@ -23,7 +23,7 @@ from gridwalker.store.consult.register import RegisterRoom, check_scope, registe
 from gridwalker.store.roster.checking import cell_text, parse_date, room_name
 from gridwalker.store.roster.columns import RosterError, RowError, in_language
 from gridwalker.store.roster.reading import read_rows
-from gridwalker.store.tables import ConsultVote
+from gridwalker.store.tables import Consultation, ConsultVote
 from gridwalker.store.writes import Writer
 
 VOTE_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -90,6 +90,21 @@ def vote_history(conn: Connection, consultation_uuid: str) -> list[Vote]:
         for v in conn.execute(stmt)
     ]
     return sorted(votes, key=vote_order)
+
+
+def votes_after_closing(conn: Connection, after_change: int) -> int:
+    """How many votes written after change number `after_change` (what an import just took
+    in) belong to a closed consultation that was not closed on them: kept, never counted."""
+    rows = conn.execute(
+        select(ConsultVote.uuid, Consultation.counted)
+        .join(Consultation, Consultation.uuid == ConsultVote.consultation_uuid)
+        .where(
+            ConsultVote.change > after_change,
+            ConsultVote.deleted.is_(False),
+            Consultation.closed_at.is_not(None),
+        )
+    )
+    return sum(uuid not in (counted or ()) for uuid, counted in rows)
 
 
 def _aware(at: datetime) -> datetime:

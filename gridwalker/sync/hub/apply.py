@@ -16,7 +16,14 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from gridwalker.domain import clock
 from gridwalker.store.bulk import indexes_after_load, insert_rows
-from gridwalker.store.streets import PLACES, STREET_BOUND, fill_streets_of, streets_for
+from gridwalker.store.consult.votes import votes_after_closing
+from gridwalker.store.streets import (
+    PLACES,
+    STREET_BOUND,
+    change_mark,
+    fill_streets_of,
+    streets_for,
+)
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import reserve_changes
@@ -28,6 +35,18 @@ from gridwalker.sync.records import db_values, json_encoder
 BATCH = 5000
 Progress = Callable[[str, int, int], None]
 Meta = tuple[Any, str, str, str | None]  # updated_at, updated_by, device_id, origin
+
+
+@dataclass
+class Applied:
+    """What applying a bundle did: its records, applied (new or merged), already known, in
+    conflict, and votes that reached a closed consultation (kept, not counted)."""
+
+    records: int = 0
+    applied: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+    after_closing: int = 0
 
 
 @dataclass
@@ -86,17 +105,17 @@ def apply_bundle(
     opened: fmt.OpenedBundle,
     files: fmt.RecordsFiles,
     progress: Progress | None = None,
-) -> tuple[int, int, int, int]:
-    """Check and apply a bundle's records inside the caller's transaction, in one reading:
-    (records, applied, skipped, conflicts).
+) -> Applied:
+    """Check and apply a bundle's records inside the caller's transaction, in one reading.
 
     The records come checked a batch at a time (`reading.checked_batches`): memory holds one
     batch, whatever the bundle's size. A bad record anywhere refuses the bundle
     (BundleRefused) after batches before it were written: the caller's transaction rolls
     them back, so nothing of a refused bundle stays.
     """
-    records = applied = skipped = conflicts = 0
+    done = Applied()
     total = sum(opened.manifest["counts"].values())
+    mark = change_mark(conn)
     # Rows whose street is to be derived once every entity is in (a member before its grid,
     # a merged row), by entity.
     late: dict[str, list[str]] = {}
@@ -111,14 +130,20 @@ def apply_bundle(
         with indexes_after_load(conn, SYNCED_TABLES[entity].__table__, count):
             for _entity, part in parts:
                 a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh, late, places)
-                applied, skipped, conflicts = applied + a, skipped + s, conflicts + c
-                records += len(part)
+                done.applied, done.skipped, done.conflicts = (
+                    done.applied + a,
+                    done.skipped + s,
+                    done.conflicts + c,
+                )
+                done.records += len(part)
                 if progress:
-                    progress(entity, records, total)
+                    progress(entity, done.records, total)
     for entity in STREET_BOUND:  # parents before children
         if late.get(entity):
             fill_streets_of(conn, entity, late[entity])
-    return records, applied, skipped, conflicts
+    if "consult_vote" in files:
+        done.after_closing = votes_after_closing(conn, mark)
+    return done
 
 
 class _Places:

@@ -62,6 +62,7 @@ class ImportOutcome:
     applied: int = 0
     skipped: int = 0
     conflicts: int = 0
+    after_closing: int = 0  # votes that reached a closed consultation: kept, not counted
     quarantined: Path | None = None
     from_backlog: bool = False
     refused_at: datetime | None = None  # the same file was refused then: noted, left in place
@@ -74,6 +75,9 @@ class ImportOutcome:
                 f"applied ({who}, {self.member}): {self.records:,} records, {self.applied:,} applied, "
                 f"{self.skipped:,} already known, {self.conflicts:,} in conflict"
             )
+            if self.after_closing:
+                n = self.after_closing
+                text += f"; {n} 条意见在结束后才到，已保留不计入 / {n} votes arrived after closing: kept, not counted"
         elif self.status == "already":
             text = f"已导入过 / already imported ({who})"
             if self.message:
@@ -110,6 +114,7 @@ class ImportOutcome:
             "applied": self.applied,
             "skipped": self.skipped,
             "conflicts": self.conflicts,
+            "after_closing": self.after_closing,
             "quarantined": str(self.quarantined) if self.quarantined else None,
             "from_backlog": self.from_backlog,
             "refused_before": self.refused_at.isoformat() if self.refused_at else None,
@@ -428,7 +433,8 @@ def _checked_and_applied(
         )
     try:
         with engine.begin() as conn, bulk_cache(conn):
-            outcome.records, *counts = apply_bundle(conn, opened, files, progress)
+            done = apply_bundle(conn, opened, files, progress)
+            outcome.records = done.records
             ledger.book_bundle(
                 conn,
                 device_id=opened.device_id,
@@ -443,9 +449,9 @@ def _checked_and_applied(
                 from_change=opened.manifest["from_change"],
                 to_change=opened.manifest["to_change"],
                 records=outcome.records,
-                applied=counts[0],
-                skipped=counts[1],
-                conflicts=counts[2],
+                applied=done.applied,
+                skipped=done.skipped,
+                conflicts=done.conflicts,
                 file=path.name,
                 imported_at=clock.now(),
                 forced_by=forced_by,
@@ -457,7 +463,8 @@ def _checked_and_applied(
         if isinstance(exc, fmt.BundleRefused) or is_busy(exc):
             raise
         raise opened.refuse("apply-failed", _one_line(exc)) from exc
-    outcome.applied, outcome.skipped, outcome.conflicts = counts
+    outcome.applied, outcome.skipped, outcome.conflicts = done.applied, done.skipped, done.conflicts
+    outcome.after_closing = done.after_closing
     outcome.status = "applied"
     if backlog_row is not None:
         path.unlink(missing_ok=True)
