@@ -105,7 +105,9 @@ def make_engine(url: str | Path, *, key: bytes | None = None) -> Engine:
         # Every stored date-time is UTC (UTCDateTime); a session in UTC keeps the few naive
         # columns the same whatever the server's own time zone. Credentials come from libpq
         # (PGPASSWORD, PGPASSFILE, ~/.pgpass), never from the URL.
-        options["connect_args"] = {"options": "-c timezone=UTC"}
+        # No JIT compilation: the hub's queries are short and interactive, and compiling the
+        # plan of a grouped count (the coverage table at 10 streets) took 0.75 s of its 1.6 s.
+        options["connect_args"] = {"options": "-c timezone=UTC -c jit=off"}
         # A desk stays open for hours: a connection the server dropped meanwhile is replaced.
         options["pool_pre_ping"] = True
     engine = create_engine(

@@ -109,7 +109,7 @@ def coverage_table(
     if street_uuid is not None:
         stmt = stmt.where(Street.uuid == street_uuid)
     grids = conn.execute(stmt).all()
-    care = coverage_lists.care_by_grid(conn, today)
+    care = coverage_lists.care_by_grid(conn, today, street_uuid)
     # One grouped reading each, not two queries per grid: a district has hundreds of grids.
     visits_by = rounds.coverage_by_grid(conn, today, street_uuid)
     census_by = census.coverage_by_grid(conn, year=today.year, street_uuid=street_uuid)

@@ -260,9 +260,12 @@ def seen_this_cycle(day: date) -> ColumnElement[bool]:
     )
 
 
-def care_by_grid(conn: Connection, day: date) -> dict[str, tuple[int, int]]:
-    """Per grid: care-tagged residents, and how many of them were seen this cycle."""
-    rows = conn.execute(
+def care_by_grid(
+    conn: Connection, day: date, street_uuid: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per grid (of one street, or all): care-tagged residents, and how many of them were
+    seen this cycle."""
+    stmt = (
         select(
             Building.grid_uuid,
             func.count(),
@@ -273,7 +276,10 @@ def care_by_grid(conn: Connection, day: date) -> dict[str, tuple[int, int]]:
         .join(Building, Building.uuid == Household.building_uuid)
         .where(rounds.care_tagged())
         .group_by(Building.grid_uuid)
-    ).all()
+    )
+    if street_uuid is not None:
+        stmt = stmt.where(Resident.street_uuid == street_uuid)
+    rows = conn.execute(stmt).all()
     return {grid: (int(total), int(seen)) for grid, total, seen in rows}
 
 
