@@ -86,7 +86,8 @@ def streets_for(
         if not wanted:
             continue
         parent = SYNCED_TABLES[parent_entity].__table__
-        known = {u: s for u in wanted if (s := (places or {}).get(parent_entity, {}).get(u))}
+        written = (places or {}).get(parent_entity, {})
+        known = {u: s for u in wanted if (s := written.get(u))}
         if missing := wanted - known.keys():
             known |= dict(
                 conn.execute(

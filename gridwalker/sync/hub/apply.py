@@ -130,11 +130,9 @@ def apply_bundle(
         with indexes_after_load(conn, SYNCED_TABLES[entity].__table__, count):
             for _entity, part in parts:
                 a, s, c = _apply_batch(conn, entity, part, opened.device_id, fresh, late, places)
-                done.applied, done.skipped, done.conflicts = (
-                    done.applied + a,
-                    done.skipped + s,
-                    done.conflicts + c,
-                )
+                done.applied += a
+                done.skipped += s
+                done.conflicts += c
                 done.records += len(part)
                 if progress:
                     progress(entity, done.records, total)

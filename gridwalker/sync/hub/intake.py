@@ -434,7 +434,6 @@ def _checked_and_applied(
     try:
         with engine.begin() as conn, bulk_cache(conn):
             done = apply_bundle(conn, opened, files, progress)
-            outcome.records = done.records
             ledger.book_bundle(
                 conn,
                 device_id=opened.device_id,
@@ -448,7 +447,7 @@ def _checked_and_applied(
                 kind=opened.manifest["kind"],
                 from_change=opened.manifest["from_change"],
                 to_change=opened.manifest["to_change"],
-                records=outcome.records,
+                records=done.records,
                 applied=done.applied,
                 skipped=done.skipped,
                 conflicts=done.conflicts,
@@ -463,7 +462,8 @@ def _checked_and_applied(
         if isinstance(exc, fmt.BundleRefused) or is_busy(exc):
             raise
         raise opened.refuse("apply-failed", _one_line(exc)) from exc
-    outcome.applied, outcome.skipped, outcome.conflicts = done.applied, done.skipped, done.conflicts
+    outcome.records, outcome.applied = done.records, done.applied
+    outcome.skipped, outcome.conflicts = done.skipped, done.conflicts
     outcome.after_closing = done.after_closing
     outcome.status = "applied"
     if backlog_row is not None:
