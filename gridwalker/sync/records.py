@@ -96,7 +96,9 @@ def columns(entity: str) -> list[Column_]:
     return _COLUMNS[entity]
 
 
-_Spec = tuple[Column_, str, str, bool, int | None, frozenset[str] | None, re.Pattern[str]]
+# A column, its name, kind, nullable, longest text, value list, forbidden characters, and
+# whether any text within those passes (not a decimal text, whose number is checked too).
+_Spec = tuple[Column_, str, str, bool, int | None, frozenset[str] | None, re.Pattern[str], bool]
 _SPECS: dict[str, tuple[list[_Spec], frozenset[str]]] = {}
 
 
@@ -114,6 +116,7 @@ def _spec(entity: str) -> tuple[list[_Spec], frozenset[str]]:
                     c.length,
                     c.codes,
                     fields.forbidden_characters(entity, c.name),
+                    (entity, c.name) not in fields.DECIMALS,
                 )
                 for c in cols
             ],
@@ -268,7 +271,7 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
             )
         )
     row = {}
-    for col, name, kind, nullable, length, codes, forbidden in spec:
+    for col, name, kind, nullable, length, codes, forbidden, plain in spec:
         # The common, valid cases inline (the hub checks every record of every bundle);
         # anything else, and every error message, goes through _check_value.
         value = data[name]
@@ -280,7 +283,9 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
             if type(value) is str and (
                 value in codes
                 if codes is not None
-                else (length is None or len(value) <= length) and not forbidden.search(value)
+                else plain
+                and (length is None or len(value) <= length)
+                and not forbidden.search(value)
             ):
                 row[name] = value
                 continue

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from gridwalker.domain import fields
 from gridwalker.store import search
 from gridwalker.store.tables import SYNCED_TABLES, SearchDoc
 from gridwalker.sync.records import Column_, RecordError, check_record, columns, db_values
@@ -121,6 +122,15 @@ def test_every_bad_value_names_its_field(entity: str) -> None:
 def test_a_closed_consultations_fixed_result_has_its_shape(name: str, value: Any) -> None:
     with pytest.raises(RecordError, match=rf"^data\.{name}: "):
         check_record("consultation", _record("consultation", **{name: value}), 1, 10)
+
+
+@pytest.mark.parametrize(("entity", "name"), sorted(fields.DECIMALS))
+@pytest.mark.parametrize("value", ["abc", "85.3.1", "", "NaN", "-"])
+def test_a_decimal_text_that_is_no_number_is_refused(entity: str, name: str, value: str) -> None:
+    # An area or an amount is text holding a number: the hub refuses anything else, as the
+    # laptop's form does (the vote count reads these numbers).
+    with pytest.raises(RecordError, match=rf"^data\.{name}: "):
+        check_record(entity, _record(entity, **{name: value}), 1, 10)
 
 
 def test_missing_and_unknown_data_fields() -> None:
