@@ -25,9 +25,17 @@ REVIEWED: tuple[str, ...] = ("visit", "household", "resident", "census_record", 
 
 
 def _row_columns(model: Any) -> tuple[Any, ...]:
-    """The columns every queue row starts with: which revision, who wrote it when, and the
-    change number it has in this database."""
-    return (model.uuid, model.rev, model.deleted, model.updated_at, model.updated_by, model.change)
+    """The columns every queue row starts with: which revision, who wrote it when, the
+    change number it has in this database, and the device its version came from (hub)."""
+    return (
+        model.uuid,
+        model.rev,
+        model.deleted,
+        model.updated_at,
+        model.updated_by,
+        model.change,
+        model.device_id,
+    )
 
 
 def described(entity: str) -> tuple[Select[Any], Any]:

@@ -275,6 +275,8 @@ class Writer:
                 updated_at=now,
                 updated_by=self.actor,
                 deleted=deleted,
+                device_id=None,  # a version written here, not a device's (the hub's books)
+                origin=None,
             )
         )
         if written.rowcount != 1:

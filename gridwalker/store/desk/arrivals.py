@@ -126,7 +126,9 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
         prior = previous.get(r.uuid)
         by_hub = written.get((r.uuid, r.rev))
         day = r.day if isinstance(r.day, date) else r.updated_at.date()
-        rule = baseline.get(devices.get((r.uuid, r.rev)) or "")
+        # The version's device: from hub_rev, else from the live row's own books.
+        device = devices.get((r.uuid, r.rev), r.device_id)
+        rule = baseline.get(device or "")
         if by_hub is not None:
             state, decided_at, decided_by = R.APPROVED.value, now, by_hub
         elif prior is None and rule is not None and _in_baseline(rule, day, r.change):
@@ -148,7 +150,7 @@ def _arrive(conn: Connection, entity: str, rows: Sequence[Any], now: datetime) -
                 "community_uuid": r.community_uuid,
                 "street_uuid": r.street_uuid,
                 "member_uuid": r.member_uuid,
-                "device_id": devices.get((r.uuid, r.rev)),
+                "device_id": device,
                 "deleted": bool(r.deleted),
                 "generation": generation(r.rev),
                 "updated_at": r.updated_at,

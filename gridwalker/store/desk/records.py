@@ -133,12 +133,12 @@ def record_detail(conn: Connection, entity: str, uuid: str) -> RecordDetail:
             Revision(
                 rev=live["rev"],
                 base_rev=live["base_rev"],
-                origin=None,
+                origin=live["origin"],
                 deleted=bool(live["deleted"]),
                 data=json_data(entity, live),
                 updated_at=live["updated_at"],
                 updated_by=live["updated_by"],
-                device_id=None,
+                device_id=live["device_id"],
                 state=R(review.state) if review else None,
                 comment=review.comment if review else "",
             )

@@ -13,6 +13,11 @@ from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+# Marks a column the database derives or keeps beside the row's fields (its street, the
+# hub's books of its version): no field of the record, so it never travels in a bundle and
+# never enters a rev (`data_columns`).
+DERIVED = "derived"
+
 # JSON columns: text on SQLite, JSONB on PostgreSQL (indexable, with its operators).
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
@@ -27,11 +32,15 @@ class Synced(SQLModel):
     updated_at: datetime
     updated_by: str = Field(max_length=64)
     deleted: bool = Field(default=False)
-
-
-# Marks a column the database derives from the row's place (its street): it is no field of
-# the record, so it never travels in a bundle and never enters a rev (`data_columns`).
-DERIVED = "derived"
+    # The hub's books for the live version (null on a laptop): the device whose bundle
+    # brought it (null when the hub made or merged it) and its origin link. With them the
+    # live row is a whole version, as a `hub_rev` row is (sync.hub.apply).
+    device_id: str | None = Field(
+        default=None, max_length=64, sa_column_kwargs={"info": {DERIVED: True}}
+    )
+    origin: str | None = Field(
+        default=None, max_length=40, sa_column_kwargs={"info": {DERIVED: True}}
+    )
 
 
 def StreetField() -> Any:  # noqa: N802 - used like sqlmodel's Field

@@ -76,11 +76,12 @@ def _version_from_live(entity: str, live: Any) -> Version:
     return Version(
         rev=live["rev"],
         base_rev=live["base_rev"],
-        origin=None,
+        origin=live["origin"],
         deleted=bool(live["deleted"]),
         data=data,
         updated_at=live["updated_at"],
         updated_by=live["updated_by"],
+        device_id=live["device_id"],
     )
 
 
@@ -229,6 +230,7 @@ def _apply_batch(
         current = live.get(uuid)
         revs = stored.get(uuid, {})
         if current is None and not revs:  # a row the hub never saw: no merge to make
+            row["device_id"], row["origin"] = device_id, record["origin"]
             batch.inserts.append(row)
             batch.saved.append(
                 {
@@ -250,6 +252,8 @@ def _apply_batch(
         elif current is not None and (row["rev"] == current["rev"] or row["rev"] in revs):
             skipped += 1
             meta = metas.get((uuid, row["rev"]))
+            if meta is None and row["rev"] == current["rev"] and current["device_id"]:
+                meta = _live_meta(current)  # the live row is a device's version
             if meta is not None:
                 want = combine_meta(
                     meta, (row["updated_at"], row["updated_by"], device_id, record["origin"])
@@ -273,6 +277,7 @@ def _apply_batch(
             if current["rev"] not in revs:  # a row the hub had before any bundle
                 batch.saved.append(_rev_row(entity, uuid, _version_from_live(entity, current)))
             batch.saved.append(_rev_row(entity, uuid, _version_from_record(record, row, device_id)))
+            row["device_id"], row["origin"] = device_id, record["origin"]
             batch.updates.append(row)
         else:
             batch.slow.append((record, row))
@@ -299,7 +304,7 @@ def _apply_batch(
     # per enterprise and year) before a new row of the batch takes it.
     if batch.updates:
         cols = ["rev", "base_rev", "change", "updated_at", "updated_by", "deleted"]
-        cols += data_columns(entity) + (["street_uuid"] if bound else [])
+        cols += ["device_id", "origin", *data_columns(entity)] + (["street_uuid"] if bound else [])
         stmt = (
             update(table)
             .where(table.c.uuid == bindparam("b_uuid"))
@@ -316,10 +321,12 @@ def _apply_batch(
             )
             if target is HubRev.__table__:
                 stmt = stmt.where(target.c.entity == entity)
-            values = {"updated_at": bindparam("b_at"), "updated_by": bindparam("b_by")}
-            if target is HubRev.__table__:
-                values["origin"] = bindparam("b_origin")
-                values["device_id"] = bindparam("b_device")
+            values = {
+                "updated_at": bindparam("b_at"),
+                "updated_by": bindparam("b_by"),
+                "origin": bindparam("b_origin"),
+                "device_id": bindparam("b_device"),
+            }
             conn.execute(stmt.values(**values), restamp)
     applied = len(batch.inserts) + len(batch.updates)
     conflicts = 0
@@ -339,6 +346,11 @@ def _apply_batch(
         fill_streets_of(conn, entity, merged)
         late.setdefault(entity, []).extend(merged)  # and again once all places are in
     return applied, skipped, conflicts
+
+
+def _live_meta(live: Any) -> Meta:
+    """The metadata of the live row's own version (its hub books: device and origin)."""
+    return (live["updated_at"], live["updated_by"], live["device_id"] or "", live["origin"])
 
 
 def combine_meta(a: Meta, b: Meta) -> Meta:
@@ -399,7 +411,12 @@ def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) ->
             conn.execute(
                 update(table)
                 .where(table.c.uuid == uuid)
-                .values(updated_at=incoming.updated_at, updated_by=incoming.updated_by)
+                .values(
+                    updated_at=incoming.updated_at,
+                    updated_by=incoming.updated_by,
+                    device_id=incoming.device_id,
+                    origin=incoming.origin,
+                )
             )
         return "skipped"
     conn.execute(
@@ -419,6 +436,8 @@ def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) ->
             "updated_at": v.updated_at,
             "updated_by": v.updated_by,
             "deleted": v.deleted,
+            "device_id": v.device_id,
+            "origin": v.origin,
         }
         outcome = "applied"
     else:
@@ -440,6 +459,8 @@ def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) ->
             "updated_at": merged.updated_at,
             "updated_by": merged.updated_by,
             "deleted": merged.deleted,
+            "device_id": None,  # the hub's merge
+            "origin": None,
         }
         now = clock.now()
         if merged.conflicts:

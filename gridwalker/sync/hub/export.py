@@ -210,17 +210,24 @@ def _consult_rows(
         }
         if not found:
             continue
-        held = {
-            uuid
-            for part in _parts(sorted(found))
-            for uuid in conn.execute(
-                select(HubRev.uuid)
-                .join(table, (table.uuid == HubRev.uuid) & (table.rev == HubRev.rev))
-                .where(
-                    HubRev.entity == entity, HubRev.device_id == device_id, HubRev.uuid.in_(part)
-                )
-            ).scalars()
-        }
+        held = set()
+        for part in _parts(sorted(found)):
+            held.update(  # the live row names its version's device, or hub_rev does
+                conn.execute(
+                    select(table.uuid).where(table.uuid.in_(part), table.device_id == device_id)
+                ).scalars()
+            )
+            held.update(
+                conn.execute(
+                    select(HubRev.uuid)
+                    .join(table, (table.uuid == HubRev.uuid) & (table.rev == HubRev.rev))
+                    .where(
+                        HubRev.entity == entity,
+                        HubRev.device_id == device_id,
+                        HubRev.uuid.in_(part),
+                    )
+                ).scalars()
+            )
         if found - held:
             out[entity] = sorted(found - held)
     return out
@@ -233,13 +240,23 @@ def _parts(uuids: list[str], size: int = 900) -> Iterator[list[str]]:
 
 
 def _origins(conn: Connection, entity: str, uuids: list[str], device_id: str) -> dict[str, str]:
-    """Per row, the newest rev this device sent (what the laptop holds, as far as we know)."""
+    """Per row, the newest rev this device sent (what the laptop holds, as far as we know):
+    among its versions in `hub_rev` and the live row's own, when it came from the device."""
+    table = SYNCED_TABLES[entity].__table__
     best: dict[str, str] = {}
-    for uuid, rev in conn.execute(
-        select(HubRev.uuid, HubRev.rev).where(
-            HubRev.entity == entity, HubRev.uuid.in_(uuids), HubRev.device_id == device_id
-        )
-    ):
+    sent = [
+        *conn.execute(
+            select(HubRev.uuid, HubRev.rev).where(
+                HubRev.entity == entity, HubRev.uuid.in_(uuids), HubRev.device_id == device_id
+            )
+        ),
+        *conn.execute(
+            select(table.c.uuid, table.c.rev).where(
+                table.c.uuid.in_(uuids), table.c.device_id == device_id
+            )
+        ),
+    ]
+    for uuid, rev in sent:
         if uuid not in best or (generation(rev), rev) > (generation(best[uuid]), best[uuid]):
             best[uuid] = rev
     return best
