@@ -18,9 +18,10 @@ from gridwalker.domain import clock, fields
 from gridwalker.domain.validators import Invalid
 from gridwalker.store import search
 from gridwalker.store.bulk import insert_rows
-from gridwalker.store.revs import next_rev
+from gridwalker.store.revs import json_value, next_rev
 from gridwalker.store.streets import STREET_BOUND, fill_streets, streets_for
 from gridwalker.store.tables import SYNCED_TABLES, Audit, Device, data_columns
+from gridwalker.store.tables.hub import HubRev
 
 
 class WriteError(ValueError):
@@ -237,6 +238,7 @@ class Writer:
             return None
         data = {c: changes.get(c, row[c]) for c in cols}
         check_fields(entity, {name: data[name] for name in changed})
+        self._keep_device_version(entity, row)
         return self._write_rev(entity, uuid, row["rev"], data, changed, deleted=False)
 
     def delete(self, entity: str, uuid: str, *, expect_rev: str | None = None) -> str:
@@ -245,6 +247,7 @@ class Writer:
         `expect_rev`: as for `update`, StaleWrite when the row has moved on since."""
         row = self.current(entity, uuid, expect_rev)
         data = {c: row[c] for c in data_columns(entity)}
+        self._keep_device_version(entity, row)
         return self._write_rev(entity, uuid, row["rev"], data, [], deleted=True)
 
     def _write_rev(
@@ -295,6 +298,37 @@ class Writer:
         return rev
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _keep_device_version(self, entity: str, row: dict[str, Any]) -> None:
+        """Before a hub write supersedes a device's version that only the live row holds
+        (sync.hub.apply writes a new row's version once), keep it in hub_rev: the merge
+        rule and the record's history need it. Nothing on a laptop (no device books)."""
+        if not row.get("device_id"):
+            return
+        kept = self.conn.execute(
+            select(HubRev.rev).where(
+                HubRev.entity == entity, HubRev.uuid == row["uuid"], HubRev.rev == row["rev"]
+            )
+        ).first()
+        if kept is None:
+            self.conn.execute(
+                insert(HubRev.__table__),
+                [
+                    {
+                        "entity": entity,
+                        "uuid": row["uuid"],
+                        "rev": row["rev"],
+                        "base_rev": row["base_rev"],
+                        "origin": row["origin"],
+                        "deleted": bool(row["deleted"]),
+                        "data": {c: json_value(row[c]) for c in data_columns(entity)},
+                        "updated_at": row["updated_at"],
+                        "updated_by": row["updated_by"],
+                        "device_id": row["device_id"],
+                        "head": False,
+                    }
+                ],
+            )
 
     def _audit(
         self, now: datetime, entity: str, uuid: str, op: str, rev: str, fields: Iterable[str]

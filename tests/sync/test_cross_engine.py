@@ -109,7 +109,7 @@ def test_the_same_bundles_make_the_same_hub(
 
     roots = (str(tmp_path / "lite"), str(tmp_path / "pg"))
     left, right = contents(lite.engine, roots), contents(pg.engine, roots)
-    assert sum(map(len, left.values())) > 1000  # a real hub's worth, not two empty ones
+    assert sum(map(len, left.values())) > 500  # a real hub's worth, not two empty ones
     for name in left:
         assert left[name] == right[name], name
     for lap in (field_a, field_b, stranger):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import random
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from gridwalker.store.tables import Household
+from gridwalker.store.revs import json_value
+from gridwalker.store.tables import Household, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
 from gridwalker.store.writes import Writer
 from gridwalker.sync.hub.intake import import_file
@@ -134,6 +136,25 @@ def test_any_order_same_state_nothing_lost(small_street: Path, edits: list, seed
                     select(Household.uuid, Household.rev).where(Household.uuid.in_(homes))
                 ):
                     finals[i, uuid] = rev
+        # The versions the hub holds: hub_rev's, and the live row's own (kept there alone
+        # when it came from a laptop and nothing superseded it).
+        stored = [
+            *stored,
+            *(
+                SimpleNamespace(
+                    uuid=r.uuid,
+                    rev=r.rev,
+                    base_rev=r.base_rev,
+                    origin=r.origin,
+                    deleted=r.deleted,
+                    data={n: json_value(getattr(r, n)) for n in data_columns("household")},
+                    updated_at=r.updated_at,
+                    updated_by=r.updated_by,
+                )
+                for r in live.values()
+                if r.device_id and not any(v.uuid == r.uuid and v.rev == r.rev for v in stored)
+            ),
+        ]
         for (_i, uuid), rev in finals.items():  # every laptop's last version is kept
             assert any(v.uuid == uuid and v.rev == rev for v in stored)
         for (lap_i, house, field), (value, edit_rev) in made.items():

@@ -230,23 +230,10 @@ def _apply_batch(
         current = live.get(uuid)
         revs = stored.get(uuid, {})
         if current is None and not revs:  # a row the hub never saw: no merge to make
+            # Its version is the live row, books and all: hub_rev takes it when it is
+            # superseded (the version written once, not twice).
             row["device_id"], row["origin"] = device_id, record["origin"]
             batch.inserts.append(row)
-            batch.saved.append(
-                {
-                    "entity": entity,
-                    "uuid": uuid,
-                    "rev": row["rev"],
-                    "base_rev": row["base_rev"],
-                    "origin": record["origin"],
-                    "deleted": row["deleted"],
-                    "data": record["data"],
-                    "updated_at": row["updated_at"],
-                    "updated_by": row["updated_by"],
-                    "device_id": device_id,
-                    "head": False,
-                }
-            )
         elif current is not None and any(revs.values()):
             batch.slow.append((record, row))  # a row in conflict: the merge is recomputed
         elif current is not None and (row["rev"] == current["rev"] or row["rev"] in revs):
@@ -274,9 +261,8 @@ def _apply_batch(
             and not any(revs.values())
             and current["rev"] in (row["base_rev"], record["origin"])
         ):
-            if current["rev"] not in revs:  # a row the hub had before any bundle
+            if current["rev"] not in revs:  # the version the live row held is superseded
                 batch.saved.append(_rev_row(entity, uuid, _version_from_live(entity, current)))
-            batch.saved.append(_rev_row(entity, uuid, _version_from_record(record, row, device_id)))
             row["device_id"], row["origin"] = device_id, record["origin"]
             batch.updates.append(row)
         else:
@@ -377,15 +363,18 @@ def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) ->
     }
     old_heads = [r.rev for r in rows if r.head]
     live_version = _version_from_live(entity, live) if live is not None else None
+    # The versions only the live row holds (a device's, books and all), and the incoming one
+    # when new: written to hub_rev below unless they are (or stay) the live row's version.
+    unstored: set[str] = set()
     if live_version is not None and not old_heads:
         old_heads = [live_version.rev]
-        if live_version.rev not in known:  # the live row is a single head: keep it as a version
+        if live_version.rev not in known:  # the live row is a single head
             known[live_version.rev] = live_version
-            conn.execute(insert(HubRev.__table__), [_rev_row(entity, uuid, live_version)])
+            unstored.add(live_version.rev)
     news = False
     if incoming.rev not in known:
         known[incoming.rev] = incoming
-        conn.execute(insert(HubRev.__table__), [_rev_row(entity, uuid, incoming)])
+        unstored.add(incoming.rev)
         news = True
     else:
         seen = known[incoming.rev]
@@ -406,6 +395,13 @@ def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) ->
             incoming = known[incoming.rev]
             news = True
     heads = heads_of([*old_heads, incoming.rev], known)
+    # The live row's version after this: the single head (none when heads are merged).
+    stays = heads[0] if len(heads) == 1 else None
+    if live is not None and sorted(heads) == sorted(old_heads) and not (news and len(heads) > 1):
+        stays = live["rev"]
+    keep = [known[rev] for rev in sorted(unstored) if rev != stays]
+    if keep:
+        conn.execute(insert(HubRev.__table__), [_rev_row(entity, uuid, v) for v in keep])
     if sorted(heads) == sorted(old_heads) and not (news and len(heads) > 1):
         if news and live is not None and live["rev"] == incoming.rev:
             conn.execute(
