@@ -145,6 +145,24 @@ def reserve_changes(conn: Connection, n: int) -> int:
     return result - n + 1
 
 
+def live_version_row(entity: str, live: Any) -> dict[str, Any]:
+    """The `hub_rev` row of the version a live row holds, with its books (device, origin):
+    what is kept when that version is superseded."""
+    return {
+        "entity": entity,
+        "uuid": live["uuid"],
+        "rev": live["rev"],
+        "base_rev": live["base_rev"],
+        "origin": live["origin"],
+        "deleted": bool(live["deleted"]),
+        "data": {c: json_value(live[c]) for c in data_columns(entity)},
+        "updated_at": live["updated_at"],
+        "updated_by": live["updated_by"],
+        "device_id": live["device_id"],
+        "head": False,
+    }
+
+
 class Writer:
     """Writes synced rows for one actor inside the caller's transaction."""
 
@@ -311,24 +329,7 @@ class Writer:
             )
         ).first()
         if kept is None:
-            self.conn.execute(
-                insert(HubRev.__table__),
-                [
-                    {
-                        "entity": entity,
-                        "uuid": row["uuid"],
-                        "rev": row["rev"],
-                        "base_rev": row["base_rev"],
-                        "origin": row["origin"],
-                        "deleted": bool(row["deleted"]),
-                        "data": {c: json_value(row[c]) for c in data_columns(entity)},
-                        "updated_at": row["updated_at"],
-                        "updated_by": row["updated_by"],
-                        "device_id": row["device_id"],
-                        "head": False,
-                    }
-                ],
-            )
+            self.conn.execute(insert(HubRev.__table__), [live_version_row(entity, row)])
 
     def _audit(
         self, now: datetime, entity: str, uuid: str, op: str, rev: str, fields: Iterable[str]

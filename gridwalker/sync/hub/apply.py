@@ -26,7 +26,7 @@ from gridwalker.store.streets import (
 )
 from gridwalker.store.tables import SYNCED_TABLES, data_columns
 from gridwalker.store.tables.hub import HubConflict, HubRev
-from gridwalker.store.writes import reserve_changes
+from gridwalker.store.writes import live_version_row, reserve_changes
 from gridwalker.sync import bundle as fmt
 from gridwalker.sync import reading
 from gridwalker.sync.hub.merge import Version, heads_of, merge, merge_base
@@ -262,7 +262,7 @@ def _apply_batch(
             and current["rev"] in (row["base_rev"], record["origin"])
         ):
             if current["rev"] not in revs:  # the version the live row held is superseded
-                batch.saved.append(_rev_row(entity, uuid, _version_from_live(entity, current)))
+                batch.saved.append(live_version_row(entity, current))
             row["device_id"], row["origin"] = device_id, record["origin"]
             batch.updates.append(row)
         else:
@@ -396,13 +396,14 @@ def _resolve_row(conn: Connection, entity: str, incoming: Version, uuid: str) ->
             news = True
     heads = heads_of([*old_heads, incoming.rev], known)
     # The live row's version after this: the single head (none when heads are merged).
+    unchanged = sorted(heads) == sorted(old_heads) and not (news and len(heads) > 1)
     stays = heads[0] if len(heads) == 1 else None
-    if live is not None and sorted(heads) == sorted(old_heads) and not (news and len(heads) > 1):
+    if unchanged and live is not None:
         stays = live["rev"]
     keep = [known[rev] for rev in sorted(unstored) if rev != stays]
     if keep:
         conn.execute(insert(HubRev.__table__), [_rev_row(entity, uuid, v) for v in keep])
-    if sorted(heads) == sorted(old_heads) and not (news and len(heads) > 1):
+    if unchanged:
         if news and live is not None and live["rev"] == incoming.rev:
             conn.execute(
                 update(table)
