@@ -315,6 +315,33 @@ def check_record(entity: str, record: Any, from_change: int, to_change: int) -> 
     return row
 
 
+_PARSERS: dict[str, list[tuple[str, Callable[[str], Any] | None]]] = {}
+
+
+def record_row(entity: str, record: Any) -> dict[str, Any]:
+    """The row values of a record that is checked elsewhere (`check_record`, run beside the
+    import in another process): the same values check_record gives for a good record,
+    converted without the checks. A bad record may raise anything or give any values; the
+    caller writes them only inside a transaction that the check's verdict commits or rolls
+    back."""
+    if entity not in _PARSERS:
+        parse = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
+        _PARSERS[entity] = [(c.name, parse.get(c.kind)) for c in columns(entity)]
+    data = record["data"]
+    row = {}
+    for name, parse in _PARSERS[entity]:
+        value = data[name]
+        row[name] = value if parse is None or value is None else parse(value)
+    row["uuid"] = record["uuid"]
+    row["rev"] = record["rev"]
+    row["base_rev"] = record["base_rev"]
+    row["change"] = record["change"]
+    row["updated_at"] = datetime.fromisoformat(record["updated_at"])
+    row["updated_by"] = record["updated_by"]
+    row["deleted"] = record["op"] == "delete"
+    return row
+
+
 def db_values(entity: str, data: dict[str, Any]) -> dict[str, Any]:
     """A row's data in JSON types (as in a record) as database values."""
     return {c.name: _check_value(c, data.get(c.name)) for c in columns(entity)}

@@ -12,7 +12,8 @@ from gridwalker.store import bulk
 from gridwalker.store.migrate import open_database
 from gridwalker.store.tables import SYNCED_TABLES
 from gridwalker.sync.hub import apply
-from tests.support.hubs import Hub, make_hub, snapshot
+from tests.support import postgres
+from tests.support.hubs import Hub, both_engines, make_hub, snapshot
 from tests.support.laptops import make_laptop
 
 
@@ -93,3 +94,39 @@ def test_a_failed_first_import_leaves_every_index_and_no_row(
             count = conn.execute(select(func.count()).select_from(model)).scalar_one()
             assert count == 0, entity
     hub.engine.dispose()
+
+
+@both_engines
+def test_a_bundle_checked_beside_its_apply_makes_the_same_hub(
+    hub: Hub, hub_db: str | None, tmp_path: Path, small_street: Path, monkeypatch
+) -> None:
+    """A big bundle is applied converted unchecked while another process checks it: the
+    hub it makes is the hub the in-line checks make, on either engine."""
+    from gridwalker.sync import reading
+
+    lap = make_laptop(tmp_path / "lap", small_street, "lap-1", hub)
+    hub.enroll(lap)
+    bundle = lap.export(full=True).path
+    spawned = []
+    real = reading.CheckBeside.__init__
+
+    def counted(self, *args) -> None:  # noqa: ANN001
+        spawned.append(args)
+        real(self, *args)
+
+    monkeypatch.setattr(reading.CheckBeside, "__init__", counted)
+    monkeypatch.setattr(reading, "BESIDE_FROM", 10**9)
+    first = hub.one(bundle)
+    assert first.status == "applied" and spawned == []
+    second = postgres.new_database() if hub_db else tmp_path / "other.db"
+    other = Hub(hub.home, open_database(second), hub.recipient)
+    other.enroll(lap)
+    monkeypatch.setattr(reading, "BESIDE_FROM", 1)
+    outcome = other.one(bundle)
+    assert outcome.status == "applied" and len(spawned) == 1, outcome.summary()
+    assert (outcome.records, outcome.applied) == (first.records, first.applied)
+    assert snapshot(other.engine) == snapshot(hub.engine)
+    other.engine.dispose()
+    if hub_db:
+        postgres.drop_database(str(second))
+    lap.engine.dispose()

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from gridwalker.domain import fields
 from gridwalker.store import search
 from gridwalker.store.tables import SYNCED_TABLES, SearchDoc
-from gridwalker.sync.records import Column_, RecordError, check_record, columns, db_values
+from gridwalker.sync.records import (
+    Column_,
+    RecordError,
+    check_record,
+    columns,
+    db_values,
+    record_row,
+)
 from tests.support.hubs import Hub, both_engines
 from tests.support.laptops import Laptop
 
@@ -86,6 +93,22 @@ def test_good_record_converts_like_db_values(entity: str) -> None:
             assert type(value) is datetime and value.utcoffset() is not None
     assert row["uuid"] == "u-1" and row["change"] == 5 and row["deleted"] is False
     assert check_record(entity, {**record, "op": "delete"}, 1, 10)["deleted"] is True
+
+
+@pytest.mark.parametrize("entity", sorted(SYNCED_TABLES))
+def test_a_good_record_converts_alike_checked_or_not(entity: str) -> None:
+    # The import of a big bundle converts lines unchecked while another process checks them:
+    # for a good record both give the same row, value for value and type for type.
+    nullable = {c.name: None for c in columns(entity) if c.nullable}
+    for record in (
+        _record(entity),
+        {**_record(entity), "op": "delete", "base_rev": None, "origin": "1-" + "a" * 24},
+        _record(entity, **nullable),
+        {**_record(entity), "updated_at": "2026-11-20T09:30:00.123456+08:00"},
+    ):
+        checked, unchecked = check_record(entity, record, 1, 10), record_row(entity, record)
+        assert list(unchecked.items()) == list(checked.items())
+        assert [type(v) for v in unchecked.values()] == [type(v) for v in checked.values()]
 
 
 @pytest.mark.parametrize("entity", sorted(SYNCED_TABLES))

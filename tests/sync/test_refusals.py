@@ -231,9 +231,12 @@ def _last_visit_bad(laptop: Laptop, path: Path, how: str) -> None:
     """The bundle's last visit line made bad: a wrong change number, or the first visit again."""
     lines = dict(read_zip(path))["records/visit.jsonl"].splitlines()
     assert len(lines) > 10
-    if how == "bad field":
+    if how in ("bad field", "bad date-time"):
         record = json.loads(lines[-1])
-        record["change"] = "x"
+        if how == "bad field":
+            record["change"] = "x"
+        else:  # what converting the line without checking it chokes on
+            record["data"]["visited_at"] = "yesterday"
         lines[-1] = json.dumps(record, ensure_ascii=False).encode()
     else:
         lines[-1] = lines[0]
@@ -241,19 +244,49 @@ def _last_visit_bad(laptop: Laptop, path: Path, how: str) -> None:
     rebuild(laptop, path, path, edit_records={"records/visit.jsonl": bad})
 
 
+WANT = {
+    "bad field": "change: expected an integer",
+    "bad date-time": "data.visited_at: expected an ISO 8601 date-time",
+    "uuid twice": "appears twice",
+}
+
+
 @both_engines
-@pytest.mark.parametrize("how", ["bad field", "uuid twice"])
+@pytest.mark.parametrize("checked", ["in line", "beside"])
+@pytest.mark.parametrize("how", sorted(WANT))
 def test_a_bad_last_record_refuses_what_was_written_before_it(
-    laptop: Laptop, hub: Hub, monkeypatch: pytest.MonkeyPatch, how: str
+    laptop: Laptop, hub: Hub, monkeypatch: pytest.MonkeyPatch, how: str, checked: str
 ) -> None:
-    """The import checks records as it writes them, a batch at a time: a bad record after
-    whole batches (every entity before visits, and visits in batches of 3) were written
-    refuses the bundle, and nothing of it stays, whatever the engine."""
+    """The import checks records as it writes them, a batch at a time, or (a big bundle) in
+    another process beside the writes: a bad record after whole batches (every entity before
+    visits, and visits in batches of 3) were written refuses the bundle, and nothing of it
+    stays, whatever the engine."""
+    from gridwalker.sync import reading
     from gridwalker.sync.hub import apply
 
     monkeypatch.setattr(apply, "BATCH", 3)
+    if checked == "beside":
+        monkeypatch.setattr(reading, "BESIDE_FROM", 1)
     path = laptop.export(full=True, plaintext=True).path
     _last_visit_bad(laptop, path, how)
     message = refused(hub, path, "schema")
-    want = "change: expected an integer" if how == "bad field" else "appears twice"
-    assert "records/visit.jsonl line " in message and want in message, message
+    assert "records/visit.jsonl line " in message and WANT[how] in message, message
+
+
+@pytest.mark.parametrize("bad", [True, False])
+def test_without_a_verdict_from_beside_the_records_are_checked_in_line(
+    laptop: Laptop, hub: Hub, monkeypatch: pytest.MonkeyPatch, bad: bool
+) -> None:
+    """The other process ends without a verdict (here: it runs no Python), or cannot be
+    started at all: the import checks the records itself, refusing a bad bundle and taking a
+    good one."""
+    from gridwalker.sync import reading
+
+    monkeypatch.setattr(reading, "BESIDE_FROM", 1)
+    monkeypatch.setattr(reading.sys, "executable", "/bin/false" if bad else "/nonexistent")
+    path = laptop.export(full=True, plaintext=True).path
+    if bad:
+        _last_visit_bad(laptop, path, "bad field")
+        assert WANT["bad field"] in refused(hub, path, "schema")
+    else:
+        assert hub.one(path).status == "applied"

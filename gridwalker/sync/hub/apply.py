@@ -6,7 +6,7 @@ versions in conflict takes the slow path: every version kept, heads recomputed, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
@@ -112,8 +112,37 @@ def apply_bundle(
     The records come checked a batch at a time (`reading.checked_batches`): memory holds one
     batch, whatever the bundle's size. A bad record anywhere refuses the bundle
     (BundleRefused) after batches before it were written: the caller's transaction rolls
-    them back, so nothing of a refused bundle stays.
+    them back, so nothing of a refused bundle stays. From `reading.BESIDE_FROM` records on,
+    another process checks them (`reading.CheckBeside`) while they are applied converted
+    unchecked, and its verdict comes before the commit: the same refusals, the same rollback.
     """
+    total = sum(opened.manifest["counts"].values())
+    if total < reading.BESIDE_FROM:
+        return _apply(conn, opened, files, reading.checked_batches(opened, files, BATCH), progress)
+    # A big bundle: its records are checked in another process while they are applied
+    # unchecked here; the caller's transaction commits only a bundle found good whole.
+    beside = reading.CheckBeside(opened, files)
+    try:
+        batches = reading.converted_batches(opened, files, BATCH)
+        done = _apply(conn, opened, files, batches, progress)
+    except Exception:
+        beside.verdict()  # a bad bundle is refused as such, whatever the apply made of it
+        raise
+    except BaseException:  # interrupted: no verdict to wait for
+        beside.close()
+        raise
+    beside.verdict()
+    return done
+
+
+def _apply(
+    conn: Connection,
+    opened: fmt.OpenedBundle,
+    files: fmt.RecordsFiles,
+    batches: Iterator[tuple[str, list[reading.Checked]]],
+    progress: Progress | None,
+) -> Applied:
+    """Apply the records of `batches` (checked, or checked beside): `apply_bundle`."""
     done = Applied()
     total = sum(opened.manifest["counts"].values())
     mark = change_mark(conn)
@@ -121,7 +150,7 @@ def apply_bundle(
     # a merged row), by entity.
     late: dict[str, list[str]] = {}
     places = _Places()
-    for entity, parts in groupby(reading.checked_batches(opened, files, BATCH), key=itemgetter(0)):
+    for entity, parts in groupby(batches, key=itemgetter(0)):
         # Nothing of this entity at the hub yet (a new hub's first bundles): no row to look up.
         # A bundle holds each uuid once (checked before its batch is given), so this stays
         # true through it.
