@@ -10,7 +10,10 @@ that is removed when the bundle is closed.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import sqlite3
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -28,12 +31,51 @@ MAX_LINE_BYTES = 16 << 20
 SEEN_IN_MEMORY = 200_000  # uuids kept in a set per file; beyond, in a database on disk
 
 
+SCRATCH_PREFIX = "gridwalker-bundle-"
+
+
 @contextmanager
 def scratch_dir() -> Iterator[Path]:
-    """A private temporary folder (0700), removed with everything in it when left."""
-    with tempfile.TemporaryDirectory(prefix="gridwalker-bundle-") as name:
+    """A private temporary folder (0700), removed with everything in it when left.
+
+    Its name carries this process's id: the folder of a process that is gone (killed in the
+    middle of an import, the decrypted copy of a bundle still in it) is removed by the next
+    one made (`sweep_scratch`)."""
+    sweep_scratch()
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as name:
         make_private(name, PRIVATE_DIR)
         yield Path(name)
+
+
+def sweep_scratch() -> int:
+    """Remove this user's scratch folders whose process is gone; returns how many (POSIX:
+    elsewhere a process id cannot be probed safely, nothing is removed)."""
+    if os.name != "posix":
+        return 0
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:  # only a real folder of this user (the temp folder is shared)
+            info = folder.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this id runs (a reused id counts as alive: nothing is removed)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def private_output(path: Path) -> IO[bytes]:

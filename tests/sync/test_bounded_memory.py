@@ -360,6 +360,37 @@ def test_the_private_copy_is_private_and_removed(
     assert list(scratch.iterdir()) == []
 
 
+def test_only_the_scratch_folder_of_a_process_that_is_gone_is_swept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next scratch folder made removes those whose process is gone (a killed import's
+    decrypted copy), and nothing else in the shared temp folder."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    gone = tmp_path / f"{streams.SCRATCH_PREFIX}{ended}-a1"
+    gone.mkdir(mode=0o700)
+    (gone / "bundle.zip").write_bytes(b"decrypted")
+    kept = [
+        tmp_path / f"{streams.SCRATCH_PREFIX}{os.getpid()}-a2",  # this process's own
+        tmp_path / f"{streams.SCRATCH_PREFIX}1-a3",  # a process that runs
+        tmp_path / f"{streams.SCRATCH_PREFIX}b4x9k2m1",  # no process id in its name
+    ]
+    for folder in kept:
+        folder.mkdir()
+    link = tmp_path / f"{streams.SCRATCH_PREFIX}{ended}-a5"
+    link.symlink_to(kept[0])  # not a folder of its own: never followed
+    with streams.scratch_dir() as made:
+        assert made.name.startswith(f"{streams.SCRATCH_PREFIX}{os.getpid()}-")
+        assert not gone.exists()
+        assert all(folder.exists() for folder in kept) and link.is_symlink()
+    assert streams.sweep_scratch() == 0
+
+
 def test_a_hub_bundle_of_a_gib_of_zeros_on_the_laptop(
     desk: Desk, field_a: Field, tmp_path: Path
 ) -> None:

@@ -16,14 +16,17 @@ from tests.support.laptops import Laptop
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_killed(script: str) -> None:
+def _run_killed(script: str, tmp: Path | None = None) -> None:
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env=env,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
 
@@ -77,12 +80,21 @@ IMPORT = """
 """
 
 
-def test_killed_import_changes_nothing(laptop: Laptop, hub: Hub) -> None:
+def test_killed_import_changes_nothing(
+    laptop: Laptop, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = laptop.export().path
     before = snapshot(hub.engine)
     hub.engine.dispose()
-    _run_killed(IMPORT.format(home=str(hub.home.data.parent), path=str(path)))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    _run_killed(IMPORT.format(home=str(hub.home.data.parent), path=str(path)), tmp)
     assert snapshot(hub.engine) == before
     assert path.exists()
+    # The killed process left its scratch folder, the decrypted bundle in it.
+    left = list(tmp.iterdir())
+    assert len(left) == 1 and (left[0] / "bundle.zip").exists()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp))
     outcome = hub.one(path)  # the lock died with the process; the import runs again
     assert outcome.status == "applied" and outcome.applied == outcome.records
+    assert list(tmp.iterdir()) == []  # and the next import removed what it left
