@@ -379,6 +379,7 @@ def test_only_the_scratch_folder_of_a_process_that_is_gone_is_swept(
         tmp_path / f"{streams.SCRATCH_PREFIX}{os.getpid()}-a2",  # this process's own
         tmp_path / f"{streams.SCRATCH_PREFIX}1-a3",  # a process that runs
         tmp_path / f"{streams.SCRATCH_PREFIX}b4x9k2m1",  # no process id in its name
+        tmp_path / f"{streams.SCRATCH_PREFIX}{'9' * 30}-a6",  # none any process can have
     ]
     for folder in kept:
         folder.mkdir()
